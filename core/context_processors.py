@@ -1,0 +1,11 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+from .roles import is_instructor
+
+
+def site(request: HttpRequest) -> dict:
+    return {
+        "LESSON_URL": settings.LESSON_URL,
+        "user_is_instructor": is_instructor(request.user) if hasattr(request, "user") else False,
+    }

@@ -1,0 +1,33 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from labs.services import ContentError, lab_sync_from_dir
+from quizzes.services import quiz_sync_from_yaml
+
+
+class Command(BaseCommand):
+    help = "Load the lesson's quizzes and labs from the content directory (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--content-dir", type=Path, default=settings.CONTENT_DIR)
+
+    def handle(self, *args, content_dir: Path, **options):
+        if not content_dir.is_dir():
+            self.stdout.write(f"No content directory at {content_dir}; nothing to load.")
+            return
+        loaded = 0
+        try:
+            for position, path in enumerate(sorted((content_dir / "quizzes").glob("*.yaml"))):
+                quiz, created = quiz_sync_from_yaml(path=path, position=position)
+                self.stdout.write(f"quiz {quiz.slug}: {'created' if created else 'updated'}")
+                loaded += 1
+            lab_dirs = sorted(p.parent for p in (content_dir / "labs").glob("*/lab.yaml"))
+            for position, lab_dir in enumerate(lab_dirs):
+                lab, created = lab_sync_from_dir(lab_dir=lab_dir, position=position)
+                self.stdout.write(f"lab {lab.slug}: {'created' if created else 'updated'}")
+                loaded += 1
+        except ContentError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"{loaded} content item(s) loaded from {content_dir}"))

@@ -1,0 +1,18 @@
+"""Who is an instructor: staff users in the "Instructors" group (superusers too)."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+
+INSTRUCTORS_GROUP = "Instructors"
+
+
+def is_instructor(user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return user.is_staff and user.groups.filter(name=INSTRUCTORS_GROUP).exists()
+
+
+def instructors_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=INSTRUCTORS_GROUP)
+    return group

@@ -1,0 +1,39 @@
+"""Read-only look at the services Estaleiro depends on (for the operations page)."""
+
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+
+from config.celery import app as celery_app
+from labs.sandbox.client import DaemonStatus, daemon_status
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    redis_ok: bool
+    redis_error: str
+    queue_length: int
+    workers: list[str]
+    sandbox: DaemonStatus
+
+
+def services_status() -> ServiceStatus:
+    redis_ok, redis_error, queue_length = True, "", 0
+    try:
+        conn = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
+        conn.ping()
+        queue_length = conn.llen("celery")
+    except redis.RedisError as exc:
+        redis_ok, redis_error = False, str(exc)
+    workers: list[str] = []
+    if redis_ok:
+        replies = celery_app.control.ping(timeout=1.0) or []
+        workers = sorted(name for reply in replies for name in reply)
+    return ServiceStatus(
+        redis_ok=redis_ok,
+        redis_error=redis_error,
+        queue_length=queue_length,
+        workers=workers,
+        sandbox=daemon_status(settings.SANDBOX_DOCKER_HOST),
+    )

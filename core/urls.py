@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("contas/cadastro/", views.signup, name="signup"),
+    path("operacoes/", views.operations, name="operations"),
+    path("operacoes/ping/", views.operations_ping, name="operations-ping"),
+]

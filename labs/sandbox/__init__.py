@@ -1,0 +1,1 @@
+"""Every call to the sandbox Docker daemon lives in this package."""

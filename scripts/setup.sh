@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install what Estaleiro needs on a Debian machine, then prepare the project.
+# Idempotent and quick when nothing changed. Usage: scripts/setup.sh [--with-browser]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv"
+if [ "${1:-}" = "--with-browser" ]; then APT_PACKAGES="$APT_PACKAGES chromium"; fi
+
+missing=""
+for pkg in $APT_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "Missing Debian packages:$missing. Run as root (or: sudo apt-get install$missing)." >&2
+    exit 1
+  fi
+  echo "==> Installing Debian packages:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Python packages in a venv, from a wheelhouse cached on disk by the requirements' hash,
+# so a second set-up (or a CI run on the same machine) installs offline in seconds.
+PYTHON=${PYTHON:-python3}
+REQ_HASH=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+CACHE_DIR=${ESTALEIRO_CACHE_DIR:-/var/cache/estaleiro}
+WHEELHOUSE=$CACHE_DIR/wheelhouse/$REQ_HASH
+if [ ! -x .venv/bin/python ]; then
+  echo "==> Creating the virtual environment (.venv)"
+  "$PYTHON" -m venv .venv
+fi
+if [ "$(cat .venv/.requirements-hash 2>/dev/null)" != "$REQ_HASH" ]; then
+  if [ ! -f "$WHEELHOUSE/.complete" ]; then
+    echo "==> Downloading Python packages into $WHEELHOUSE"
+    mkdir -p "$WHEELHOUSE"
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip download -q -d "$WHEELHOUSE" -r requirements-dev.txt
+    touch "$WHEELHOUSE/.complete"
+  fi
+  echo "==> Installing Python packages"
+  .venv/bin/pip install -q --no-index --find-links "$WHEELHOUSE" -r requirements-dev.txt
+  echo "$REQ_HASH" > .venv/.requirements-hash
+fi
+
+echo "==> Compiling translations, collecting static files, migrating"
+.venv/bin/python manage.py compilemessages --ignore=.venv -v 0
+.venv/bin/python manage.py collectstatic --noinput -v 0
+.venv/bin/python manage.py migrate --noinput -v 0

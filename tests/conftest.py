@@ -1,0 +1,134 @@
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+
+from tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django must still let the
+# test thread use the database (it is the live server's thread that serves requests).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+REAL_SERVICE_MARKERS = ("docker", "redis", "browser", "worker")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI, a skipped Docker, Redis, worker or browser test is a failure: CI must run it."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and any(item.get_closest_marker(m) for m in REAL_SERVICE_MARKERS):
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: a test needing real services may not skip ({report.longrepr})"
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(username="learner-a")
+
+
+@pytest.fixture
+def other_learner(db):
+    return UserFactory(username="learner-b")
+
+
+@pytest.fixture
+def instructor(db):
+    return UserFactory(username="instructor", instructor=True)
+
+
+@pytest.fixture
+def redis_url():
+    url = settings.CELERY_BROKER_URL
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis not reachable at {url}: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sandbox_docker():
+    from labs.sandbox.client import SandboxUnavailable, connect
+
+    try:
+        client = connect(settings.SANDBOX_DOCKER_HOST, timeout=120)
+    except SandboxUnavailable as exc:
+        pytest.skip(str(exc))
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process():
+    """A real `celery worker` process consuming from the real Redis broker."""
+    from config.celery import app
+
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis not reachable: {exc}")
+    node = f"pytest-{os.getpid()}@%h"
+    log = open(settings.VAR_DIR / "test-worker.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
+         "--concurrency", "1", "--loglevel", "INFO", "-n", node, "--without-mingle", "--without-gossip"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ},
+    )
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"celery worker exited with {proc.returncode}; see var/test-worker.log")
+            replies = app.control.ping(timeout=0.5) or []
+            if any(name.startswith(f"pytest-{os.getpid()}@") for reply in replies for name in reply):
+                break
+        else:
+            pytest.fail("celery worker did not answer a ping within 60 s; see var/test-worker.log")
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = os.environ.get("ESTALEIRO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.skip(f"Chromium not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="pt-BR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

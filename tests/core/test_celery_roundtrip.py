@@ -1,0 +1,26 @@
+import socket
+
+import pytest
+from django.urls import reverse
+
+from core.services import worker_ping
+
+pytestmark = [pytest.mark.redis, pytest.mark.worker]
+
+
+def test_task_round_trip_through_real_redis_and_worker(redis_url, celery_worker_process):
+    answer = worker_ping(timeout=30)
+    assert answer["hostname"] == socket.gethostname()
+    assert answer["pid"] != celery_worker_process.pid  # executed in a pool child, not here
+    assert answer["received_at"] >= answer["sent_at"]
+
+
+@pytest.mark.django_db
+def test_operations_page_sends_a_task_the_worker_executes(client, instructor, redis_url, celery_worker_process):
+    client.force_login(instructor)
+    response = client.post(reverse("operations-ping"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="ping-result"' in body
+    assert "<html" not in body  # the htmx partial only
+    assert f"O worker {socket.gethostname()} respondeu" in body

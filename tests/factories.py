@@ -1,0 +1,27 @@
+import factory
+from django.contrib.auth.models import User
+
+from core.roles import instructors_group
+
+PASSWORD = "senha-de-teste-123"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="pt_BR")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    class Params:
+        instructor = factory.Trait(is_staff=True)
+
+    @factory.post_generation
+    def add_to_instructors(self, create, extracted, **kwargs):
+        if create and self.is_staff:
+            self.groups.add(instructors_group())
+        if create:
+            self.save()

@@ -1,0 +1,78 @@
+"""The dedicated sandbox daemon, as sandbox/start.sh starts it, really isolates."""
+
+import io
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.docker
+
+ROOT = Path(__file__).resolve().parents[2]
+BUSYBOX = Path("/bin/busybox")
+TAG = "estaleiro-test/busybox:latest"
+
+
+def busybox_context() -> io.BytesIO:
+    dockerfile = b'FROM scratch\nCOPY busybox /bin/busybox\nCMD ["/bin/busybox", "echo", "ola do sandbox"]\n'
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+        tar.add(BUSYBOX, arcname="busybox")
+    buf.seek(0)
+    return buf
+
+
+@pytest.fixture(scope="module")
+def busybox_image(sandbox_docker):
+    if not BUSYBOX.exists():
+        pytest.skip("busybox-static is not installed")
+    stream = sandbox_docker.api.build(
+        fileobj=busybox_context(), custom_context=True, tag=TAG, decode=True,
+        network_mode="none", rm=True, forcerm=True, pull=False,
+    )
+    log = list(stream)
+    assert not [line for line in log if "error" in line], log
+    yield TAG
+    sandbox_docker.images.remove(TAG, force=True)
+
+
+def test_build_from_scratch_and_run_without_network(sandbox_docker, busybox_image):
+    out = sandbox_docker.containers.run(busybox_image, network_mode="none", remove=True)
+    assert out.decode().strip() == "ola do sandbox"
+    interfaces = sandbox_docker.containers.run(
+        busybox_image, ["/bin/busybox", "cat", "/proc/net/dev"], network_mode="none", remove=True
+    ).decode()
+    names = {line.split(":")[0].strip() for line in interfaces.splitlines()[2:]}
+    assert names == {"lo"}
+
+
+def test_container_root_is_not_host_root(sandbox_docker, busybox_image):
+    container = sandbox_docker.containers.run(
+        busybox_image, ["/bin/busybox", "sleep", "30"], network_mode="none", detach=True
+    )
+    try:
+        container.reload()
+        inside = container.exec_run(["/bin/busybox", "id", "-u"]).output.decode().strip()
+        assert inside == "0"
+        host_pid = container.attrs["State"]["Pid"]
+        uid_line = next(l for l in Path(f"/proc/{host_pid}/status").read_text().splitlines() if l.startswith("Uid:"))
+        host_uids = {int(x) for x in uid_line.split()[1:]}
+        assert 0 not in host_uids, uid_line
+    finally:
+        container.remove(force=True)
+
+
+def test_daemon_has_no_bridge_and_remaps_users(sandbox_docker):
+    info = sandbox_docker.info()
+    assert any("userns" in opt for opt in info["SecurityOptions"])
+    assert {n.name for n in sandbox_docker.networks.list()} <= {"none", "host"}
+    assert info["CgroupDriver"] == "cgroupfs"
+
+
+def test_start_script_is_idempotent(sandbox_docker):
+    result = subprocess.run(["bash", str(ROOT / "sandbox/start.sh")], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "already-running"
