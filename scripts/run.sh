@@ -35,6 +35,8 @@ else
 fi
 
 .venv/bin/python manage.py load_content
+echo "==> Base images for the labs (the first time takes a few minutes)"
+.venv/bin/python manage.py prepare_sandbox
 echo "==> Demo accounts"
 .venv/bin/python manage.py demo_accounts
 

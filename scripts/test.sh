@@ -25,4 +25,6 @@ export CELERY_BROKER_URL=redis://127.0.0.1:$TEST_REDIS_PORT/0
 export CELERY_RESULT_BACKEND=redis://127.0.0.1:$TEST_REDIS_PORT/1
 export SANDBOX_DOCKER_HOST=unix:///run/$SANDBOX_NAME/docker.sock
 export ESTALEIRO_CHROMIUM=${ESTALEIRO_CHROMIUM:-/usr/bin/chromium}
+# The labs' base images (Debian stand-ins when no registry answers); seconds when cached.
+.venv/bin/python manage.py prepare_sandbox
 .venv/bin/python -m pytest "$@"

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 import docker
 from docker.errors import DockerException
 
+from labs.grading.ports import SandboxFault
 
-class SandboxUnavailable(RuntimeError):
+
+class SandboxUnavailable(SandboxFault):
     """The sandbox daemon cannot be reached: a platform fault, never the learner's."""
 
 
@@ -27,6 +29,7 @@ class DaemonStatus:
     userns: bool = False
     images: int = 0
     containers: int = 0
+    disk_bytes: int = 0  # image layers and containers on the sandbox's own filesystem
     error: str = ""
 
 
@@ -37,6 +40,7 @@ def daemon_status(base_url: str) -> DaemonStatus:
         return DaemonStatus(reachable=False, error=str(exc))
     try:
         info = client.info()
+        usage = client.df()
     except (DockerException, OSError) as exc:
         return DaemonStatus(reachable=False, error=str(exc))
     finally:
@@ -47,4 +51,5 @@ def daemon_status(base_url: str) -> DaemonStatus:
         userns=any("userns" in opt for opt in info.get("SecurityOptions", [])),
         images=info.get("Images", 0),
         containers=info.get("Containers", 0),
+        disk_bytes=(usage.get("LayersSize") or 0) + sum(c.get("SizeRw") or 0 for c in usage.get("Containers") or []),
     )

@@ -1,0 +1,51 @@
+"""What the grading engine needs from a sandbox. labs/sandbox/ implements it with Docker;
+tests may fake it. Nothing here imports Docker or Django."""
+
+from collections.abc import Callable
+from typing import Protocol
+
+from .types import BuildOutcome, ExecOutcome, HttpOutcome, ImageFacts, Limits
+
+
+class SandboxFault(RuntimeError):
+    """The sandbox failed (daemon unreachable, out of disk...): a platform fault, never the
+    learner's. Sandbox implementations raise it, or a subclass, for such failures."""
+
+
+class Container(Protocol):
+    """A running, hardened container of the learner's image."""
+
+    def exec(self, argv: list[str], *, timeout: float) -> ExecOutcome: ...
+
+    def http(
+        self, *, method: str, port: int, path: str, body: str | None, headers: dict[str, str], timeout: float
+    ) -> HttpOutcome:
+        """An HTTP request made from inside the container's own network namespace."""
+
+    def read_file(self, path: str, *, max_bytes: int) -> bytes | None: ...
+
+    def is_running(self) -> bool: ...
+
+    def logs(self, *, max_bytes: int) -> str: ...
+
+    def remove(self) -> None: ...
+
+
+class Sandbox(Protocol):
+    def build(
+        self,
+        *,
+        files: dict[str, bytes],
+        tag: str,
+        limits: Limits,
+        labels: dict[str, str],
+        on_log: Callable[[str], None] | None = None,
+    ) -> BuildOutcome:
+        """Build the validated context `files` (path -> content, 'Dockerfile' included)."""
+
+    def image_facts(self, image: str, *, base: str | None = None) -> ImageFacts: ...
+
+    def start(self, *, image: str, limits: Limits, labels: dict[str, str]) -> Container: ...
+
+    def remove_image(self, image: str) -> None:
+        """Remove the submission's image but keep its parents: they are the build cache."""

@@ -1,0 +1,67 @@
+"""The grading report: what `manage.py grade --json` prints and a Submission stores.
+
+Keep the JSON stable (REPORT_SCHEMA): instructors' scripts read it.
+"""
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+from .types import CheckStatus
+
+REPORT_SCHEMA = 1
+
+
+class Verdict(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    REJECTED = "rejected"  # invalid input: not built, not counted as an attempt
+    ERROR = "error"  # the platform failed: retried, never counted against the learner
+
+
+@dataclass
+class CheckResult:
+    id: str
+    kind: str
+    title: str
+    status: CheckStatus
+    points: float
+    max_points: int
+    required: bool
+    bonus: bool
+    message: str
+    hint: str = ""
+    lesson_section: str = ""
+    line: int | None = None
+    output: str = ""
+
+
+@dataclass
+class Report:
+    lab: str
+    lang: str
+    status: Verdict = Verdict.ERROR
+    score: float = 0
+    max_score: int = 0
+    summary: str = ""
+    checks: list[CheckResult] = field(default_factory=list)
+    # Reasons the static gate refused the Dockerfile (status "rejected").
+    rejections: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    failing_step: str = ""
+    log_truncated: bool = False
+    error: str = ""  # platform fault detail (status "error")
+    base_image_standin: bool = False
+
+    @property
+    def gradable(self) -> bool:
+        return self.status in (Verdict.PASSED, Verdict.FAILED)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["schema"] = REPORT_SCHEMA
+        data["gradable"] = self.gradable
+        data["status"] = str(self.status)
+        for check in data["checks"]:
+            check["status"] = str(check["status"])
+        data["timings"] = {phase: round(seconds, 3) for phase, seconds in self.timings.items()}
+        return data

@@ -1,0 +1,80 @@
+"""Plain data shared by the grading engine and the sandbox (no Django, no docker SDK)."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class CheckStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not run because an earlier phase failed (e.g. the build)
+    ERROR = "error"  # the platform could not run the check
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a static rule found: passed or not, a message id with its parameters, a line."""
+
+    passed: bool
+    message_id: str
+    params: dict = field(default_factory=dict)
+    line: int | None = None
+    output: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    build_seconds: int = 300
+    run_seconds: int = 60
+    memory_mb: int = 512
+    cpus: float = 1.0
+    pids: int = 128
+    log_bytes: int = 1_000_000
+    context_bytes: int = 20_000_000
+    context_files: int = 500
+    file_bytes: int = 10_000_000
+    tmpfs_mb: int = 64
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    ok: bool
+    image_id: str = ""
+    log: str = ""
+    log_truncated: bool = False
+    # Why it failed, as a message id of the engine's catalogue (with params), when not ok.
+    error_id: str = ""
+    error_params: dict = field(default_factory=dict)
+    failing_step: str = ""  # e.g. "Step 4/9 : RUN pip install -r requirements.txt"
+    platform_fault: bool = False  # the daemon or the disk failed, not the learner
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ExecOutcome:
+    exit_code: int | None  # None: timed out
+    output: str
+
+
+@dataclass(frozen=True)
+class HttpOutcome:
+    status: int | None  # None: no answer (refused, timed out)
+    body: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """The image's config as `docker inspect` gives it, flattened."""
+
+    id: str
+    size_bytes: int
+    user: str
+    workdir: str
+    exposed_ports: list[str]
+    cmd: list[str] | None
+    entrypoint: list[str] | None
+    env: dict[str, str]
+    labels: dict[str, str]
+    healthcheck: list[str] | None
+    base_size_bytes: int | None = None  # size of the image it was built FROM, when known

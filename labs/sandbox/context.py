@@ -1,0 +1,352 @@
+"""The build context: validated learner files, zip uploads and the tar sent to the daemon.
+
+Pure Python (no docker import) so it can run in the web process before anything is queued.
+Everything here assumes hostile input: paths that escape the context, symlinks that point
+at the host, zip bombs whose headers lie. Every rejection is a `ContextError` carrying a
+registered bilingual message, because the learner must be told what to change.
+"""
+
+import io
+import stat
+import struct
+import tarfile
+import zipfile
+import zlib
+
+from labs.grading.i18n import register
+from labs.grading.types import Limits
+
+# Linux allows 4096, but nobody needs more in a lab and USTAR/PAX headers stay small.
+MAX_PATH_BYTES = 255
+# Small files may legitimately compress extremely well (a file of spaces); only large
+# ones with an absurd ratio are bombs.
+MAX_RATIO = 100
+RATIO_MIN_BYTES = 1_000_000
+READ_CHUNK = 64 * 1024
+# Finder and Windows add these to zips; they are never part of a learner's project.
+SKIPPED_PREFIXES = ("__MACOSX/",)
+SKIPPED_NAMES = (".DS_Store", "Thumbs.db")
+
+register({
+    "context.absolute_path": {
+        "pt-BR": "O caminho '{path}' é absoluto. Envie caminhos relativos à raiz do contexto de build.",
+        "en": "The path '{path}' is absolute. Send paths relative to the root of the build context.",
+    },
+    "context.parent_ref": {
+        "pt-BR": "O caminho '{path}' usa '..' para sair do contexto de build, o que não é permitido.",
+        "en": "The path '{path}' uses '..' to leave the build context, which is not allowed.",
+    },
+    "context.empty_name": {
+        "pt-BR": "Um arquivo enviado não tem nome.",
+        "en": "A submitted file has no name.",
+    },
+    "context.bad_char": {
+        "pt-BR": "O caminho '{path}' contém caracteres inválidos (caracteres de controle ou NUL).",
+        "en": "The path '{path}' contains invalid characters (control characters or NUL).",
+    },
+    "context.backslash": {
+        "pt-BR": "O caminho '{path}' contém '\\'. Use '/' para separar pastas.",
+        "en": "The path '{path}' contains '\\'. Use '/' to separate folders.",
+    },
+    "context.path_too_long": {
+        "pt-BR": "O caminho '{path}' é longo demais (máximo de {max} bytes).",
+        "en": "The path '{path}' is too long (at most {max} bytes).",
+    },
+    "context.duplicate": {
+        "pt-BR": "O arquivo '{path}' foi enviado mais de uma vez.",
+        "en": "The file '{path}' was sent more than once.",
+    },
+    "context.file_dir_conflict": {
+        "pt-BR": "'{path}' é ao mesmo tempo um arquivo e uma pasta no contexto enviado.",
+        "en": "'{path}' is both a file and a folder in the submitted context.",
+    },
+    "context.too_many_files": {
+        "pt-BR": "O contexto tem {count} arquivos; o máximo é {max}. Envie só o que a imagem precisa.",
+        "en": "The context has {count} files; the maximum is {max}. Send only what the image needs.",
+    },
+    "context.file_too_big": {
+        "pt-BR": "O arquivo '{path}' é grande demais (máximo de {max_mb} MB por arquivo).",
+        "en": "The file '{path}' is too large (at most {max_mb} MB per file).",
+    },
+    "context.too_big": {
+        "pt-BR": "O contexto de build é grande demais (máximo de {max_mb} MB no total).",
+        "en": "The build context is too large (at most {max_mb} MB in total).",
+    },
+    "context.zip_invalid": {
+        "pt-BR": "O arquivo .zip enviado está corrompido ou não é um zip válido.",
+        "en": "The uploaded .zip file is corrupted or is not a valid zip.",
+    },
+    "context.zip_empty": {
+        "pt-BR": "O arquivo .zip enviado não contém nenhum arquivo.",
+        "en": "The uploaded .zip file contains no files.",
+    },
+    "context.zip_symlink": {
+        "pt-BR": "O zip contém o link simbólico '{path}'. Links não são aceitos: envie o arquivo de verdade.",
+        "en": "The zip contains the symbolic link '{path}'. Links are not accepted: send the real file.",
+    },
+    "context.zip_special": {
+        "pt-BR": "O zip contém '{path}', que não é um arquivo comum (dispositivo, pipe ou socket).",
+        "en": "The zip contains '{path}', which is not a regular file (device, pipe or socket).",
+    },
+    "context.zip_encrypted": {
+        "pt-BR": "O arquivo '{path}' no zip está protegido por senha. Envie um zip sem senha.",
+        "en": "The file '{path}' in the zip is password-protected. Send a zip without a password.",
+    },
+    "context.zip_bomb": {
+        "pt-BR": "O zip foi recusado: o arquivo '{path}' se expande muito além do tamanho declarado ou permitido.",
+        "en": "The zip was refused: the file '{path}' expands far beyond its declared or allowed size.",
+    },
+})
+
+
+class ContextError(Exception):
+    """The submitted files cannot become a build context; the message says why."""
+
+    def __init__(self, message_id: str, **params):
+        super().__init__(message_id, params)
+        self.message_id = message_id
+        self.params = params
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:g}"
+
+
+def normalize_path(raw: str) -> str:
+    """'./app//main.py' -> 'app/main.py'; raise ContextError for anything unsafe."""
+    if not isinstance(raw, str):
+        raise ContextError("context.bad_char", path=repr(raw))
+    shown = raw[:120]
+    if "\x00" in raw or any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        raise ContextError("context.bad_char", path=shown.replace("\x00", "\\0"))
+    if "\\" in raw:
+        raise ContextError("context.backslash", path=shown)
+    if raw.startswith("/"):
+        raise ContextError("context.absolute_path", path=shown)
+    parts = [part for part in raw.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ContextError("context.parent_ref", path=shown)
+    if not parts:
+        raise ContextError("context.empty_name")
+    path = "/".join(parts)
+    if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+        raise ContextError("context.path_too_long", path=shown, max=MAX_PATH_BYTES)
+    return path
+
+
+def _check_layout(paths: list[str]) -> None:
+    """No path may be both a file and a folder: the tar would be ambiguous."""
+    files = set(paths)
+    for path in paths:
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix in files:
+                raise ContextError("context.file_dir_conflict", path=prefix)
+
+
+def validate_files(files: dict[str, bytes], *, limits: Limits) -> dict[str, bytes]:
+    """Normalised copy of `files`, or ContextError naming the first problem."""
+    if len(files) > limits.context_files:
+        raise ContextError("context.too_many_files", count=len(files), max=limits.context_files)
+    result: dict[str, bytes] = {}
+    total = 0
+    for raw, content in files.items():
+        path = normalize_path(raw)
+        if path in result:
+            raise ContextError("context.duplicate", path=path)
+        if not isinstance(content, bytes | bytearray):
+            raise TypeError(f"content of {path!r} must be bytes")
+        if len(content) > limits.file_bytes:
+            raise ContextError("context.file_too_big", path=path, max_mb=_mb(limits.file_bytes))
+        total += len(content)
+        if total > limits.context_bytes:
+            raise ContextError("context.too_big", max_mb=_mb(limits.context_bytes))
+        result[path] = bytes(content)
+    _check_layout(list(result))
+    return result
+
+
+def _entry_name(info: zipfile.ZipInfo) -> str:
+    """Many zip tools write UTF-8 names without setting the UTF-8 flag; zipfile then decodes
+    them as cp437 and 'configuração.py' turns into mojibake. Undo that when it round-trips."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return name
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(SKIPPED_PREFIXES) or name.rsplit("/", 1)[-1] in SKIPPED_NAMES
+
+
+def _read_entry(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
+    """The entry's content, never inflating more than cap + 1 bytes.
+
+    Stored and deflated entries (what every common zip tool writes) are inflated here from
+    the raw bytes, so a header that lies about the size is caught: zipfile would silently
+    stop at the declared size and hand back a truncated file."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        raw = _raw_entry(data, info)
+        if len(raw) != info.file_size or zlib.crc32(raw) != info.CRC:
+            raise ContextError("context.zip_invalid")
+        return bytes(raw)
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return _inflate(_raw_entry(data, info), info, path, cap)
+    return _read_with_zipfile(zf, info, path, cap)
+
+
+def _raw_entry(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    offset = info.header_offset
+    header = data[offset:offset + 30]
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise ContextError("context.zip_invalid")
+    name_len, extra_len = struct.unpack("<2H", header[26:30])
+    start = offset + 30 + name_len + extra_len
+    raw = memoryview(data)[start:start + info.compress_size]
+    if len(raw) != info.compress_size:
+        raise ContextError("context.zip_invalid")
+    return raw
+
+
+def _inflate(raw: memoryview, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
+    inflater = zlib.decompressobj(-15)
+    out = bytearray()
+    try:
+        for at in range(0, len(raw), READ_CHUNK):
+            pending = bytes(raw[at:at + READ_CHUNK])
+            while pending and not inflater.eof:
+                # max_length bounds what one call may produce, whatever the input says.
+                out += inflater.decompress(pending, cap + 1 - len(out))
+                if len(out) > cap:
+                    raise ContextError("context.zip_bomb", path=path)
+                pending = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise ContextError("context.zip_invalid") from exc
+    if not inflater.eof or len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+        raise ContextError("context.zip_invalid")
+    return bytes(out)
+
+
+def _read_with_zipfile(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
+    """Other methods (bzip2, lzma): decompress in chunks and stop one byte past cap."""
+    out = bytearray()
+    try:
+        with zf.open(info) as member:
+            while chunk := member.read(READ_CHUNK):
+                out += chunk
+                if len(out) > cap:
+                    raise ContextError("context.zip_bomb", path=path)
+    except ContextError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        # Bad CRC, truncated stream, unsupported method: not a usable zip.
+        raise ContextError("context.zip_invalid") from exc
+    return bytes(out)
+
+
+def extract_zip(data: bytes, *, limits: Limits) -> dict[str, bytes]:
+    """Files of a zip upload, validated like `validate_files`, extracted in memory."""
+    if len(data) > limits.context_bytes:
+        raise ContextError("context.too_big", max_mb=_mb(limits.context_bytes))
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ContextError("context.zip_invalid") from exc
+    # Directory entries are skipped, but a zip of a million of them is still abuse.
+    if len(infos) > 4 * limits.context_files + 100:
+        raise ContextError("context.too_many_files", count=len(infos), max=limits.context_files)
+
+    wanted: list[tuple[str, zipfile.ZipInfo]] = []
+    declared_total = 0
+    for info in infos:
+        name = _entry_name(info)
+        mode = info.external_attr >> 16
+        kind = stat.S_IFMT(mode)
+        if info.is_dir() or kind == stat.S_IFDIR or _skipped(name):
+            continue
+        path = normalize_path(name)
+        if kind == stat.S_IFLNK:
+            raise ContextError("context.zip_symlink", path=path)
+        if kind not in (0, stat.S_IFREG):
+            raise ContextError("context.zip_special", path=path)
+        if info.flag_bits & 0x1:
+            raise ContextError("context.zip_encrypted", path=path)
+        if info.file_size > limits.file_bytes:
+            raise ContextError("context.file_too_big", path=path, max_mb=_mb(limits.file_bytes))
+        declared_total += info.file_size
+        if declared_total > limits.context_bytes:
+            raise ContextError("context.too_big", max_mb=_mb(limits.context_bytes))
+        if info.file_size >= RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ContextError("context.zip_bomb", path=path)
+        wanted.append((path, info))
+    if not wanted:
+        raise ContextError("context.zip_empty")
+    if len(wanted) > limits.context_files:
+        raise ContextError("context.too_many_files", count=len(wanted), max=limits.context_files)
+
+    files: dict[str, bytes] = {}
+    total = 0
+    for path, info in wanted:
+        if path in files:
+            raise ContextError("context.duplicate", path=path)
+        # Never trust the declared size beyond what the limits allow anyway.
+        content = _read_entry(data, zf, info, path, min(info.file_size, limits.file_bytes))
+        total += len(content)
+        if total > limits.context_bytes:
+            raise ContextError("context.too_big", max_mb=_mb(limits.context_bytes))
+        files[path] = content
+    return validate_files(_strip_common_folder(files), limits=limits)
+
+
+def _strip_common_folder(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Zipping a folder from a file manager puts everything under 'projeto/'; the learner
+    means the folder's content to be the context."""
+    tops = {path.split("/", 1)[0] for path in files}
+    if len(tops) != 1 or any("/" not in path for path in files):
+        return files
+    return {path.split("/", 1)[1]: content for path, content in files.items()}
+
+
+def file_mode(content: bytes) -> int:
+    """0755 for scripts with a shebang and ELF binaries, 0644 for the rest.
+
+    Uploads from a browser carry no permissions, yet a learner's `ENTRYPOINT ["./start.sh"]`
+    works on their machine because the file is executable there (and `docker build` from
+    Windows marks every file 0755 for the same reason). Deciding from the content keeps the
+    tar deterministic."""
+    return 0o755 if content.startswith((b"#!", b"\x7fELF")) else 0o644
+
+
+def make_tar(files: dict[str, bytes]) -> bytes:
+    """A deterministic tar of already validated files: sorted, mtime 0, owner 0, mode from
+    `file_mode`, explicit parent folders. Identical submissions give identical bytes, so the
+    daemon's build cache (keyed on content and metadata) is hit."""
+    buf = io.BytesIO()
+    seen_dirs: set[str] = set()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(files):
+            parts = path.split("/")
+            for i in range(1, len(parts)):
+                folder = "/".join(parts[:i])
+                if folder not in seen_dirs:
+                    seen_dirs.add(folder)
+                    tar.addfile(_tarinfo(folder, tarfile.DIRTYPE, 0o755, 0))
+            content = files[path]
+            tar.addfile(_tarinfo(path, tarfile.REGTYPE, file_mode(content), len(content)), io.BytesIO(content))
+    return buf.getvalue()
+
+
+def _tarinfo(name: str, kind: bytes, mode: int, size: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.size = size
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info

@@ -1,0 +1,217 @@
+"""The Sandbox the grading engine uses, backed by the dedicated sandbox Docker daemon."""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import docker
+from docker.errors import APIError, NotFound
+
+from labs.grading.types import BuildOutcome, ImageFacts, Limits
+
+from .build import run_build
+from .client import connect
+from .faults import PlatformError, api_error_text, daemon_errors
+from .run import DockerContainer, start_container
+
+log = logging.getLogger(__name__)
+
+SUBMISSION_LABEL = "estaleiro.submission"
+
+
+class ImageMissing(PlatformError):
+    """An image the runner just built is not there: the platform's fault, not the learner's."""
+
+
+class DockerSandbox:
+    """Implements labs.grading.ports.Sandbox.
+
+    `probe_busybox` is a path on the daemon's host: a *static* busybox, bind-mounted
+    read-only into every container for HTTP probes and command timeouts."""
+
+    def __init__(self, base_url: str, *, probe_busybox: str = "/bin/busybox"):
+        self.base_url = base_url
+        self.probe_busybox = probe_busybox
+        self._client: docker.DockerClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> docker.DockerClient:
+        # Connect lazily: building the object must not fail when the daemon is down, only
+        # using it (with SandboxUnavailable, which the task retries).
+        with self._lock:
+            if self._client is None:
+                self._client = connect(self.base_url)
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    # -- Sandbox protocol -------------------------------------------------------------------
+
+    def build(self, *, files: dict[str, bytes], tag: str, limits: Limits, labels: dict[str, str],
+              on_log: Callable[[str], None] | None = None) -> BuildOutcome:
+        return run_build(self.client, files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
+
+    def image_facts(self, image: str, *, base: str | None = None) -> ImageFacts:
+        api = self.client.api
+        try:
+            with daemon_errors("inspect image"):
+                attrs = api.inspect_image(image)
+        except NotFound as exc:
+            raise ImageMissing(f"image {image} not found in the sandbox") from exc
+        config = attrs.get("Config") or {}
+        env = {}
+        for item in config.get("Env") or []:
+            name, _, value = item.partition("=")
+            env[name] = value
+        return ImageFacts(
+            id=attrs["Id"],
+            size_bytes=int(attrs.get("Size") or 0),
+            user=config.get("User") or "",
+            workdir=config.get("WorkingDir") or "",
+            exposed_ports=sorted(config.get("ExposedPorts") or {}),
+            cmd=config.get("Cmd"),
+            entrypoint=config.get("Entrypoint"),
+            env=env,
+            labels=dict(config.get("Labels") or {}),
+            healthcheck=(config.get("Healthcheck") or {}).get("Test"),
+            base_size_bytes=self._base_size(base),
+        )
+
+    def _base_size(self, base: str | None) -> int | None:
+        if not base:
+            return None
+        if base == "scratch":
+            return 0
+        try:
+            with daemon_errors("inspect base image"):
+                return int(self.client.api.inspect_image(base).get("Size") or 0)
+        except NotFound:
+            return None
+
+    def start(self, *, image: str, limits: Limits, labels: dict[str, str]) -> DockerContainer:
+        return start_container(self.client, image=image, limits=limits, labels=labels,
+                               probe_busybox=self.probe_busybox)
+
+    def remove_image(self, image: str) -> None:
+        # noprune=True: the untagged parents are the legacy builder's cache; pruning them
+        # makes the next identical submission rebuild every step.
+        api = self.client.api
+        try:
+            with daemon_errors("inspect image"):
+                attrs = api.inspect_image(image)
+        except NotFound:
+            return
+        label_steps = self._label_step_ancestors(attrs)
+        if not self._delete_image(image, force=True):
+            return
+        # The legacy builder turns each build label into its own LABEL step, so the image's
+        # first parents carry this submission's labels and would never be a cache hit for
+        # anyone else. Remove them too, stopping at one that still has children (it is
+        # then shared) or at the learner's own last real step.
+        for parent in label_steps:
+            if not self._delete_image(parent, force=False):
+                break
+
+    def _label_step_ancestors(self, attrs: dict) -> list[str]:
+        found: list[str] = []
+        parent = attrs.get("Parent")
+        while parent and len(found) < 32:
+            try:
+                with daemon_errors("inspect image"):
+                    info = self.client.api.inspect_image(parent)
+            except NotFound:
+                break
+            cmd = (info.get("ContainerConfig") or {}).get("Cmd") or []
+            is_label = len(cmd) == 4 and cmd[2].strip() == "#(nop)" and cmd[3].startswith("LABEL ")
+            if info.get("RepoTags") or not is_label:
+                break
+            found.append(info["Id"])
+            parent = info.get("Parent")
+        return found
+
+    def _delete_images(self, image_ids: list[str]) -> int:
+        """Delete images that may be parents of one another: children first, by retrying
+        what still had children until nothing more goes."""
+        pending, removed = list(dict.fromkeys(image_ids)), 0
+        while pending:
+            kept = [image for image in pending if not self._delete_image(image, force=True)]
+            removed += len(pending) - len(kept)
+            if len(kept) == len(pending):
+                break
+            pending = kept
+        return removed
+
+    def _delete_image(self, image: str, *, force: bool) -> bool:
+        """True when the image is gone; False when it is still needed (children, a container)."""
+        try:
+            with daemon_errors("remove image"):
+                self.client.api.remove_image(image, force=force, noprune=True)
+        except NotFound:
+            return True
+        except APIError as exc:
+            if exc.status_code == 409:
+                log.info("image %s kept: %s", image, api_error_text(exc))
+                return False
+            raise PlatformError(f"remove image {image}: {api_error_text(exc)}") from exc
+        return True
+
+    # -- housekeeping -----------------------------------------------------------------------
+
+    def cleanup_submission(self, submission: str, *, label_key: str = SUBMISSION_LABEL) -> dict:
+        """Remove every container and image labelled for one submission."""
+        selector = {"label": f"{label_key}={submission}"}
+        api = self.client.api
+        with daemon_errors("list containers"):
+            containers = api.containers(all=True, filters=selector)
+        removed = sum(self._remove_container(c["Id"]) for c in containers)
+        with daemon_errors("list images"):
+            images = api.images(all=True, filters=selector)
+        return {"containers": removed, "images": self._delete_images([image["Id"] for image in images])}
+
+    def janitor(self, *, older_than_seconds: int, label_key: str = SUBMISSION_LABEL) -> dict:
+        """Reclaim what crashed or forgetful workers left: submission containers and images
+        older than the age, and stopped containers of builds that were never cleaned up."""
+        api = self.client.api
+        cutoff = time.time() - older_than_seconds
+        with daemon_errors("list containers"):
+            labelled = api.containers(all=True, filters={"label": label_key})
+            stopped = api.containers(all=True, filters={"status": ["created", "exited", "dead"]})
+        counts = {"containers": 0, "build_containers": 0, "images": 0}
+        for item in labelled:
+            if item.get("Created", 0) < cutoff:
+                counts["containers"] += self._remove_container(item["Id"])
+        for item in stopped:
+            if item.get("Created", 0) < cutoff and _is_build_leftover(item, label_key):
+                counts["build_containers"] += self._remove_container(item["Id"])
+        with daemon_errors("list images"):
+            images = api.images(all=True, filters={"label": label_key})
+        counts["images"] = self._delete_images([i["Id"] for i in images if i.get("Created", 0) < cutoff])
+        if any(counts.values()):
+            log.info("sandbox janitor removed %s", counts)
+        return counts
+
+    def _remove_container(self, container_id: str) -> int:
+        try:
+            with daemon_errors("remove container"):
+                self.client.api.remove_container(container_id, force=True, v=True)
+        except NotFound:
+            return 0
+        except APIError as exc:
+            if exc.status_code == 409:  # already being removed
+                return 0
+            raise PlatformError(f"remove container: {api_error_text(exc)}") from exc
+        return 1
+
+
+def _is_build_leftover(item: dict, label_key: str) -> bool:
+    """The legacy builder's step containers carry no build labels (those go to the final
+    image only) and are created from an image *id*, never a name; a submission's run
+    container always has the submission label and a tag."""
+    labels = item.get("Labels") or {}
+    return label_key not in labels and str(item.get("Image", "")).startswith("sha256:")

@@ -1,0 +1,62 @@
+"""Telling the platform's failures from the learner's.
+
+A learner whose build broke because the daemon restarted, or because another build filled
+the disk, must not lose an attempt: such failures become `SandboxFault`s (retried by the
+task) instead of verdicts.
+"""
+
+import re
+from contextlib import contextmanager
+
+import requests
+import urllib3
+from docker.errors import APIError, DockerException, NotFound
+
+from labs.grading.ports import SandboxFault
+
+from .client import SandboxUnavailable
+
+# Daemon messages that describe the machine, not the Dockerfile. Kept narrow on purpose:
+# "exec: /bin/sh not found" or "COPY failed" are the learner's to fix.
+_PLATFORM_PATTERNS = re.compile(
+    r"no space left on device|connection reset by peer|input/output error|cannot allocate memory"
+    r"|read-only file system.*(?:/var/lib|data-root|overlay)|error creating overlay mount"
+    r"|failed to register layer|layer does not exist|containerd.*(?:unavailable|connection refused)"
+    r"|transport is closing|broken pipe"
+    # A cache image removed by a concurrent cleanup while this build was using it.
+    r"|no such image: sha256:",
+    re.IGNORECASE,
+)
+
+
+class PlatformError(SandboxFault):
+    """The daemon answered, but failed for a reason that is not the learner's."""
+
+
+def is_platform_message(message: str) -> bool:
+    return bool(_PLATFORM_PATTERNS.search(message or ""))
+
+
+def api_error_text(exc: APIError) -> str:
+    return str(getattr(exc, "explanation", None) or exc)
+
+
+@contextmanager
+def daemon_errors(what: str, *, server_errors_are_platform: bool = True):
+    """Turn "the daemon is gone" into SandboxUnavailable and daemon-side failures (5xx) into
+    PlatformError, so callers outside this package never see docker-py's exceptions.
+    NotFound and other 4xx errors pass through: they mean something to the caller. Some 5xx
+    are the learner's (starting an image whose USER does not exist answers 500), so a caller
+    may ask to see every APIError itself."""
+    try:
+        yield
+    except NotFound:
+        raise
+    except APIError as exc:
+        if server_errors_are_platform and exc.status_code is not None and exc.status_code >= 500:
+            raise PlatformError(f"{what}: {api_error_text(exc)}") from exc
+        raise
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError) as exc:
+        raise SandboxUnavailable(f"{what}: sandbox daemon unreachable: {exc}") from exc
+    except DockerException as exc:
+        raise SandboxUnavailable(f"{what}: {exc}") from exc

@@ -1,0 +1,80 @@
+"""Self-test of the lab content: every reference solution earns full marks and every
+known-bad submission fails on exactly the checks it was written to fail."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .content import LabContent, read_tree
+from .grading.report import Report, Verdict
+from .grading_service import grade_files
+
+REQUIRED_BASE = "python:3.11-slim"
+EXPECTATIONS_FILE = "expected.yaml"
+
+
+@dataclass
+class CaseResult:
+    lab: str
+    case: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    report: Report | None = None
+
+    @property
+    def seconds(self) -> float:
+        return self.report.timings.get("total", 0.0) if self.report else 0.0
+
+
+def _expectations(case_dir: Path) -> dict:
+    path = case_dir / EXPECTATIONS_FILE
+    if not path.exists():
+        raise ValueError(f"{case_dir}: missing {EXPECTATIONS_FILE} (status and not_passed)")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if data.get("status") not in {"passed", "failed", "rejected"}:
+        raise ValueError(f"{path}: status must be passed, failed or rejected (the verdict the case earns)")
+    if data["status"] != "rejected" and not data.get("not_passed"):
+        raise ValueError(f"{path}: a known-bad case lists the checks it must not pass (not_passed)")
+    return data
+
+
+def check_reference(lab: LabContent) -> CaseResult:
+    result = CaseResult(lab=lab.spec.slug, case="reference", ok=True)
+    if REQUIRED_BASE not in lab.spec.bases:
+        result.problems.append(f"the lab must allow {REQUIRED_BASE}")
+    report = grade_files(lab=lab, given=read_tree(lab.reference_dir), submission_id=f"selftest-{lab.spec.slug}-ref").report
+    result.report = report
+    if report.status != Verdict.PASSED or report.score != report.max_score:
+        failing = [f"{c.id}: {c.message}" for c in report.checks if c.status != "passed" and not c.bonus]
+        result.problems.append(f"reference got {report.status} {report.score}/{report.max_score}: {failing or report.rejections or report.error}")
+    result.ok = not result.problems
+    return result
+
+
+def check_bad_case(lab: LabContent, case_dir: Path) -> CaseResult:
+    result = CaseResult(lab=lab.spec.slug, case=case_dir.name, ok=True)
+    expected = _expectations(case_dir)
+    given = {path: data for path, data in read_tree(case_dir).items() if path != EXPECTATIONS_FILE}
+    report = grade_files(lab=lab, given=given, submission_id=f"selftest-{lab.spec.slug}-{case_dir.name}").report
+    result.report = report
+    if str(report.status) != expected["status"]:
+        result.problems.append(f"expected {expected['status']}, got {report.status} ({report.summary} {report.error})")
+    if expected["status"] != "rejected":
+        not_passed = {c.id for c in report.checks if c.status != "passed" and not c.bonus}
+        wanted = set(expected.get("not_passed", []))
+        if not_passed != wanted:
+            unexpected = sorted(not_passed - wanted)
+            missed = sorted(wanted - not_passed)
+            details = {c.id: c.message for c in report.checks if c.id in unexpected}
+            result.problems.append(f"checks not passed differ: unexpected {unexpected} {details}, expected but passed {missed}")
+    elif expected.get("rejection_contains"):
+        text = " ".join(r["message"] for r in report.rejections)
+        if expected["rejection_contains"] not in text:
+            result.problems.append(f"rejection should mention {expected['rejection_contains']!r}: {text}")
+    result.ok = not result.problems
+    return result
+
+
+def selftest_lab(lab: LabContent) -> list[CaseResult]:
+    return [check_reference(lab), *(check_bad_case(lab, case) for case in lab.bad_cases())]
