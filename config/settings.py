@@ -176,3 +176,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Submissions (labs): limits a learner meets before anything is queued.
+SUBMISSIONS_PER_MINUTE = int(os.environ.get("SUBMISSIONS_PER_MINUTE", "4"))
+SUBMISSION_MAX_FILES = int(os.environ.get("SUBMISSION_MAX_FILES", "50"))
+SUBMISSION_MAX_BYTES = int(os.environ.get("SUBMISSION_MAX_BYTES", str(5 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_BYTES + 1024 * 1024
+# Platform faults (daemon down, out of disk) are retried this many times before "error".
+GRADING_MAX_RETRIES = int(os.environ.get("GRADING_MAX_RETRIES", "3"))
+# The watchdog requeues work stuck in a phase this long past the lab's own limits.
+GRADING_STUCK_MARGIN_SECONDS = int(os.environ.get("GRADING_STUCK_MARGIN_SECONDS", "180"))
+CELERY_BEAT_SCHEDULE = {
+    "labs-watchdog": {"task": "labs.watchdog", "schedule": 60.0},
+}

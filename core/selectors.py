@@ -6,17 +6,18 @@ import redis
 from django.conf import settings
 
 from config.celery import app as celery_app
+from labs.models import Submission
 from labs.sandbox.client import DaemonStatus, daemon_status
-
 
 @dataclass(frozen=True)
 class ServiceStatus:
     redis_ok: bool
     redis_error: str
     queue_length: int
+    running_jobs: int
+    queued_submissions: int
     workers: list[str]
     sandbox: DaemonStatus
-
 
 def services_status() -> ServiceStatus:
     redis_ok, redis_error, queue_length = True, "", 0
@@ -30,10 +31,13 @@ def services_status() -> ServiceStatus:
     if redis_ok:
         replies = celery_app.control.ping(timeout=1.0) or []
         workers = sorted(name for reply in replies for name in reply)
+
     return ServiceStatus(
         redis_ok=redis_ok,
         redis_error=redis_error,
         queue_length=queue_length,
+        running_jobs=Submission.objects.filter(status__in=Submission.IN_PROGRESS).count(),
+        queued_submissions=Submission.objects.filter(status=Submission.Status.QUEUED).count(),
         workers=workers,
         sandbox=daemon_status(settings.SANDBOX_DOCKER_HOST),
     )

@@ -9,6 +9,8 @@ class Lab(models.Model):
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
     spec_hash = models.CharField(_("spec hash"), max_length=64, blank=True)
+    # The validated lab.yaml as loaded (texts in both languages, checks, limits).
+    spec = models.JSONField(_("spec"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -21,3 +23,74 @@ class Lab(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SubmissionStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    BUILDING = "building", _("building")
+    RUNNING = "running", _("running")
+    CHECKING = "checking", _("checking")
+    PASSED = "passed", _("passed")
+    FAILED = "failed", _("failed")
+    REJECTED = "rejected", _("rejected")
+    ERROR = "error", _("platform error")
+
+
+class Submission(models.Model):
+    """One learner's Dockerfile (and files) for a lab, and what grading made of it."""
+
+    Status = SubmissionStatus
+
+    ACTIVE = (Status.QUEUED, Status.BUILDING, Status.RUNNING, Status.CHECKING)
+    IN_PROGRESS = (Status.BUILDING, Status.RUNNING, Status.CHECKING)
+    FINAL = (Status.PASSED, Status.FAILED, Status.REJECTED, Status.ERROR)
+
+    learner = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="submissions", verbose_name=_("learner"))
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("lab"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # What the learner sent (the starter fills in the rest when grading): path -> text/base64.
+    dockerfile = models.TextField(_("Dockerfile"))
+    files = models.JSONField(_("files"), default=dict, blank=True)
+    lang = models.CharField(_("language"), max_length=8, default="pt-BR")
+    spec_hash = models.CharField(_("spec hash"), max_length=64, blank=True)
+    report = models.JSONField(_("report"), null=True, blank=True)
+    log = models.TextField(_("build log"), blank=True)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    max_score = models.PositiveIntegerField(_("maximum score"), null=True, blank=True)
+    # Rejected input and platform errors never count as an attempt.
+    counted = models.BooleanField(_("counted as an attempt"), default=False)
+    worker_host = models.CharField(_("graded by"), max_length=200, blank=True)
+    retries = models.PositiveSmallIntegerField(_("platform retries"), default=0)
+    error_detail = models.TextField(_("platform error detail"), blank=True)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    building_at = models.DateTimeField(_("building since"), null=True, blank=True)
+    running_at = models.DateTimeField(_("running since"), null=True, blank=True)
+    checking_at = models.DateTimeField(_("checking since"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=SubmissionStatus.values), name="submission_status_valid"),
+            # One submission in flight per learner and lab: a second click cannot queue a twin.
+            models.UniqueConstraint(
+                fields=["learner", "lab"],
+                condition=models.Q(status__in=["queued", "building", "running", "checking"]),
+                name="one_active_submission_per_learner_and_lab",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["lab", "learner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.learner} · {self.lab.slug} · {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL

@@ -1,7 +1,128 @@
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from statistics import median
 
-from .models import Lab
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import Http404
+
+from core.roles import is_instructor
+
+from .models import Lab, Submission
+
+Status = Submission.Status
 
 
-def labs_for_home(*, user) -> QuerySet[Lab]:
-    return Lab.objects.filter(is_active=True)
+@dataclass(frozen=True)
+class LabProgress:
+    lab: Lab
+    attempts: int
+    best_score: float | None
+    passed: bool
+
+
+def labs_for_home(*, user) -> list[LabProgress]:
+    labs = list(Lab.objects.filter(is_active=True))
+    stats = {}
+    if user.is_authenticated:
+        rows = (
+            Submission.objects.filter(learner=user, counted=True)
+            .values("lab_id")
+            .annotate(attempts=Count("id"), best=Max("score"), passes=Count("id", filter=Q(status=Status.PASSED)))
+        )
+        stats = {row["lab_id"]: row for row in rows}
+    return [
+        LabProgress(
+            lab=lab,
+            attempts=stats.get(lab.pk, {}).get("attempts", 0),
+            best_score=stats.get(lab.pk, {}).get("best"),
+            passed=bool(stats.get(lab.pk, {}).get("passes")),
+        )
+        for lab in labs
+    ]
+
+
+def lab_get(*, slug: str, user) -> Lab:
+    lab = Lab.objects.filter(slug=slug).first()
+    if lab is None or (not lab.is_active and not is_instructor(user)):
+        raise Http404
+    return lab
+
+
+def learner_submissions(*, user, lab: Lab) -> QuerySet[Submission]:
+    return Submission.objects.filter(learner=user, lab=lab).defer("log", "files", "report")
+
+
+def best_score(*, user, lab: Lab) -> float | None:
+    return Submission.objects.filter(learner=user, lab=lab, counted=True).aggregate(best=Max("score"))["best"]
+
+
+def submission_for_viewer(*, submission_id: int, user) -> Submission:
+    """The learner who sent it, or an instructor; anyone else gets 404 (not even a hint it exists)."""
+    submission = Submission.objects.select_related("lab", "learner").filter(pk=submission_id).first()
+    if submission is None or (submission.learner_id != user.pk and not is_instructor(user)):
+        raise Http404
+    return submission
+
+
+def queue_position(*, submission: Submission) -> int:
+    """1 for the next one to be taken."""
+    if submission.status != Status.QUEUED:
+        return 0
+    return Submission.objects.filter(status=Status.QUEUED, queued_at__lt=submission.queued_at).count() + 1
+
+
+def typical_grading_seconds(*, lab: Lab, sample: int = 20) -> float:
+    durations = [
+        (finished - started).total_seconds()
+        for started, finished in Submission.objects.filter(lab=lab, finished_at__isnull=False, building_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("building_at", "finished_at")[:sample]
+    ]
+    return median(durations) if durations else 30.0
+
+
+def lab_submissions_for_instructor(*, lab: Lab, learner: str = "", status: str = "", since=None, until=None) -> QuerySet[Submission]:
+    qs = Submission.objects.filter(lab=lab).select_related("learner").defer("log", "files")
+    if learner:
+        qs = qs.filter(Q(learner__username__icontains=learner) | Q(learner__first_name__icontains=learner))
+    if status:
+        qs = qs.filter(status=status)
+    if since:
+        qs = qs.filter(created_at__date__gte=since)
+    if until:
+        qs = qs.filter(created_at__date__lte=until)
+    return qs
+
+
+@dataclass(frozen=True)
+class CheckStat:
+    id: str
+    title: str
+    attempts: int
+    passed: int
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.attempts if self.attempts else 0.0
+
+
+def lab_check_stats(*, lab: Lab) -> list[CheckStat]:
+    """Per check, how many graded submissions passed it: the checks learners fail most come first."""
+    totals: dict[str, list] = {}
+    for report in Submission.objects.filter(lab=lab, counted=True).values_list("report", flat=True):
+        for check in (report or {}).get("checks", []):
+            entry = totals.setdefault(check["id"], [check.get("title", check["id"]), 0, 0])
+            entry[1] += 1
+            entry[2] += check.get("status") == "passed"
+    stats = [CheckStat(id=cid, title=title, attempts=n, passed=p) for cid, (title, n, p) in totals.items()]
+    return sorted(stats, key=lambda s: (s.pass_rate, s.id))
+
+
+def lab_best_scores(*, lab: Lab) -> list[dict]:
+    rows = (
+        Submission.objects.filter(lab=lab, counted=True)
+        .values("learner__username", "learner__first_name", "learner__last_name")
+        .annotate(best=Max("score"), attempts=Count("id"), passes=Count("id", filter=Q(status=Status.PASSED)),
+                  last=Max("created_at"))
+        .order_by("learner__username")
+    )
+    return list(rows)

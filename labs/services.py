@@ -1,10 +1,24 @@
-import hashlib
+import base64
+import logging
+from datetime import timedelta
 from pathlib import Path
 
-import yaml
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Lab
+from .content import find_lab, load_lab
+from .grading.i18n import t
+from .grading.report import Verdict
+from .grading.spec import LabSpec, SpecError, localize
+from .livelog import LiveLog
+from .models import Lab, Submission
+from .sandbox.context import ContextError, validate_files
+
+log = logging.getLogger(__name__)
+Status = Submission.Status
+LOG_CAP_CHARS = 200_000
 
 
 class ContentError(ValueError):
@@ -12,23 +26,201 @@ class ContentError(ValueError):
 
 
 @transaction.atomic
-def lab_sync_from_dir(*, lab_dir: Path, position: int = 0) -> tuple[Lab, bool]:
-    """Create or update the Lab row for content/labs/<slug>/ (metadata only)."""
-    spec_path = lab_dir / "lab.yaml"
-    raw = spec_path.read_bytes()
+def lab_sync_from_dir(*, lab_dir: Path) -> tuple[Lab, bool]:
+    """Create or update the Lab row from content/labs/<slug>/ (the spec is validated first)."""
     try:
-        spec = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{spec_path}: invalid YAML: {exc}") from exc
-    if not isinstance(spec, dict) or not str(spec.get("title", "")).strip():
-        raise ContentError(f"{spec_path}: expected a mapping with a 'title'")
-    lab, created = Lab.objects.update_or_create(
-        slug=lab_dir.name,
+        content = load_lab(lab_dir)
+    except SpecError as exc:
+        raise ContentError(str(exc)) from exc
+    spec = content.spec
+    return Lab.objects.update_or_create(
+        slug=spec.slug,
         defaults={
-            "title": str(spec["title"]).strip(),
-            "summary": str(spec.get("summary", "")).strip(),
-            "spec_hash": hashlib.sha256(raw).hexdigest(),
-            "position": int(spec.get("position", position)),
+            "title": localize(spec.title, "pt-BR"),
+            "summary": localize(spec.summary, "pt-BR"),
+            "spec_hash": content.hash,
+            "spec": spec.model_dump(mode="json"),
+            "position": spec.position,
         },
     )
-    return lab, created
+
+
+# -- submissions -----------------------------------------------------------------------------
+
+
+
+
+class SubmissionRefused(ValueError):
+    """The learner's submission cannot be queued; the message says why, in their language."""
+
+
+def _encode_files(files: dict[str, bytes]) -> dict[str, str]:
+    return {path: base64.b64encode(data).decode("ascii") for path, data in files.items()}
+
+
+def submission_files_decoded(submission: Submission) -> dict[str, bytes]:
+    files = {path: base64.b64decode(data) for path, data in submission.files.items()}
+    files["Dockerfile"] = submission.dockerfile.encode("utf-8")
+    return files
+
+
+def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, bytes], lang: str) -> Submission:
+    """Validate what the learner sent, store it, and queue its grading once committed."""
+    if not lab.is_active:
+        raise SubmissionRefused(_("This lab is closed."))
+    uploads = dict(uploads)
+    if dockerfile.strip():
+        uploads["Dockerfile"] = dockerfile.encode("utf-8")
+    if "Dockerfile" not in uploads:
+        raise SubmissionRefused(_("Write your Dockerfile in the editor or send a file named Dockerfile."))
+    if len(uploads) > settings.SUBMISSION_MAX_FILES:
+        raise SubmissionRefused(_("Too many files: %(count)d (at most %(max)d).") % {"count": len(uploads), "max": settings.SUBMISSION_MAX_FILES})
+    total = sum(len(data) for data in uploads.values())
+    if total > settings.SUBMISSION_MAX_BYTES:
+        raise SubmissionRefused(_("The files add up to %(size)d KB (at most %(max)d KB).") % {"size": total // 1024, "max": settings.SUBMISSION_MAX_BYTES // 1024})
+    try:
+        dockerfile_text = uploads.pop("Dockerfile").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SubmissionRefused(_("The Dockerfile is not UTF-8 text.")) from exc
+    spec = LabSpec.model_validate(lab.spec)
+    try:
+        validate_files({**uploads, "Dockerfile": dockerfile_text.encode()}, limits=spec.limits_value)
+    except ContextError as exc:
+        raise SubmissionRefused(t(exc.message_id, lang, **exc.params)) from exc
+    since = timezone.now() - timedelta(minutes=1)
+    if Submission.objects.filter(learner=learner, created_at__gte=since).count() >= settings.SUBMISSIONS_PER_MINUTE:
+        raise SubmissionRefused(_("You have submitted a lot in the last minute; wait a little and try again."))
+    if Submission.objects.filter(learner=learner, lab=lab, status__in=Submission.ACTIVE).exists():
+        raise SubmissionRefused(_("You already have a submission being graded for this lab; wait for its verdict."))
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                learner=learner, lab=lab, dockerfile=dockerfile_text, files=_encode_files(uploads),
+                lang=lang, spec_hash=lab.spec_hash, queued_at=timezone.now(),
+            )
+    except IntegrityError as exc:  # a twin request won the race for the one active slot
+        raise SubmissionRefused(_("You already have a submission being graded for this lab; wait for its verdict.")) from exc
+    _enqueue(submission.pk)
+    return submission
+
+
+def _enqueue(submission_id: int, *, countdown: int = 0) -> None:
+    from .tasks import grade_submission
+
+    transaction.on_commit(lambda: grade_submission.apply_async((submission_id,), countdown=countdown))
+
+
+_PHASE_STATUS = {"building": Status.BUILDING, "running": Status.RUNNING, "checking": Status.CHECKING}
+_PHASE_FIELD = {Status.BUILDING: "building_at", Status.RUNNING: "running_at", Status.CHECKING: "checking_at"}
+
+
+def submission_claim(*, submission_id: int, worker_host: str) -> bool:
+    """Take a queued submission for grading; False when another worker has it or it is done."""
+    now = timezone.now()
+    return bool(
+        Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
+            status=Status.BUILDING, building_at=now, running_at=None, checking_at=None, worker_host=worker_host[:200]
+        )
+    )
+
+
+def submission_grade(*, submission_id: int, worker_host: str) -> str:
+    """Grade a submission this worker claimed. Safe to call twice: only a claim grades."""
+    from .grading_service import grade_files  # the sandbox is imported by workers only
+
+    if not submission_claim(submission_id=submission_id, worker_host=worker_host):
+        return "not-claimed"
+    submission = Submission.objects.select_related("lab").get(pk=submission_id)
+    live = LiveLog(submission_id)
+    live.clear()
+
+    def on_phase(phase: str) -> None:
+        status = _PHASE_STATUS.get(phase)
+        if status is not None and status != Status.BUILDING:
+            Submission.objects.filter(pk=submission_id, status__in=Submission.IN_PROGRESS).update(
+                status=status, **{_PHASE_FIELD[status]: timezone.now()}
+            )
+
+    try:
+        lab = find_lab(submission.lab.slug)
+        result = grade_files(lab=lab, given=submission_files_decoded(submission), lang=submission.lang,
+                             submission_id=f"sub-{submission_id}", on_log=live.append, on_phase=on_phase)
+    except Exception as exc:  # noqa: BLE001 — any crash here is the platform's, never the learner's
+        log.exception("grading submission %s crashed", submission_id)
+        return submission_platform_fault(submission_id=submission_id, detail=f"{type(exc).__name__}: {exc}")
+    report = result.report
+    if report.status == Verdict.ERROR:
+        return submission_platform_fault(submission_id=submission_id, detail=report.error)
+    with transaction.atomic():
+        updated = Submission.objects.filter(pk=submission_id, status__in=Submission.IN_PROGRESS).update(
+            status=str(report.status), report=report.to_dict(), log=result.log[-LOG_CAP_CHARS:],
+            score=report.score if report.gradable else None, max_score=report.max_score,
+            counted=report.gradable, finished_at=timezone.now(), error_detail="", spec_hash=lab.hash,
+        )
+    live.clear()
+    return str(report.status) if updated else "superseded"
+
+
+def submission_platform_fault(*, submission_id: int, detail: str) -> str:
+    """Requeue after a platform fault (bounded), or end in 'error'; never counted as an attempt."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.status not in Submission.IN_PROGRESS:
+            return "superseded"
+        submission.error_detail = detail[:4000]
+        if submission.retries < settings.GRADING_MAX_RETRIES:
+            submission.retries += 1
+            submission.status = Status.QUEUED
+            submission.queued_at = timezone.now()
+            submission.save(update_fields=["status", "retries", "error_detail", "queued_at"])
+            _enqueue(submission_id, countdown=min(120, 5 * 2 ** submission.retries))
+            return "retrying"
+        submission.status = Status.ERROR
+        submission.counted = False
+        submission.finished_at = timezone.now()
+        submission.report = None
+        submission.save(update_fields=["status", "error_detail", "counted", "finished_at", "report"])
+        return "error"
+
+
+def submission_regrade(*, submission: Submission) -> bool:
+    """Grade a finished submission again (after a spec change); False if it is still in flight."""
+    with transaction.atomic():
+        updated = Submission.objects.filter(pk=submission.pk, status__in=Submission.FINAL).update(
+            status=Status.QUEUED, queued_at=timezone.now(), retries=0, report=None, score=None,
+            finished_at=None, building_at=None, running_at=None, checking_at=None, error_detail="",
+        )
+        if updated:
+            _enqueue(submission.pk)
+    return bool(updated)
+
+
+def lab_regrade_all(*, lab: Lab) -> int:
+    """Regrade every learner's latest finished submission of the lab, in parallel through the queue."""
+    latest_ids = []
+    seen = set()
+    for sub in Submission.objects.filter(lab=lab).order_by("learner_id", "-created_at").only("id", "learner_id", "status"):
+        if sub.learner_id not in seen:
+            seen.add(sub.learner_id)
+            if sub.status in Submission.FINAL:
+                latest_ids.append(sub)
+    return sum(submission_regrade(submission=sub) for sub in latest_ids)
+
+
+def watchdog_run(*, now=None) -> dict:
+    """Requeue or fail submissions stuck past their limits (a worker died), resend queued
+    ones nobody took (a lost message), and let the janitor reclaim sandbox leftovers."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0, "resent": 0}
+    for submission in Submission.objects.filter(status__in=Submission.IN_PROGRESS).select_related("lab"):
+        limits = LabSpec.model_validate(submission.lab.spec).limits if submission.lab.spec else None
+        budget = (limits.build_seconds + limits.run_seconds if limits else 600) + settings.GRADING_STUCK_MARGIN_SECONDS
+        started = submission.building_at or submission.queued_at or submission.created_at
+        if started and (now - started).total_seconds() > budget:
+            outcome = submission_platform_fault(submission_id=submission.pk, detail="stuck: the worker grading it stopped answering")
+            counts["requeued" if outcome == "retrying" else "failed"] += outcome in {"retrying", "error"}
+    stale = now - timedelta(seconds=settings.GRADING_STUCK_MARGIN_SECONDS)
+    for submission_id in Submission.objects.filter(status=Status.QUEUED, queued_at__lt=stale).values_list("pk", flat=True):
+        _enqueue(submission_id)  # the claim makes a duplicate message harmless
+        counts["resent"] += 1
+    return counts

@@ -68,8 +68,11 @@ def sandbox_docker():
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process():
-    """A real `celery worker` process consuming from the real Redis broker."""
+def celery_worker_process(django_db_setup):
+    """A real `celery worker` process consuming from the real Redis broker, sharing the test
+    database (a file): tests that need it use `transactional_db` so it sees their rows."""
+    from django.db import connection
+
     from config.celery import app
 
     try:
@@ -81,7 +84,7 @@ def celery_worker_process():
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
          "--concurrency", "1", "--loglevel", "INFO", "-n", node, "--without-mingle", "--without-gossip"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ},
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **_database_env(connection)},
     )
     deadline = time.monotonic() + 60
     try:
@@ -101,6 +104,13 @@ def celery_worker_process():
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def _database_env(connection) -> dict:
+    settings_dict = connection.settings_dict
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return {"DATABASE_URL": f"sqlite:///{settings_dict['NAME']}"}
+    return {"DATABASE_URL": f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"}
 
 
 @pytest.fixture(scope="session")

@@ -25,3 +25,13 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(instructors_group())
         if create:
             self.save()
+
+
+def lab_from_content(slug: str):
+    """The Lab row of a shipped lab, synced from content/ as load_content does."""
+    from django.conf import settings
+
+    from labs.services import lab_sync_from_dir
+
+    lab, _ = lab_sync_from_dir(lab_dir=settings.CONTENT_DIR / "labs" / slug)
+    return lab

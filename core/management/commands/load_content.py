@@ -24,8 +24,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"quiz {quiz.slug}: {'created' if created else 'updated'}")
                 loaded += 1
             lab_dirs = sorted(p.parent for p in (content_dir / "labs").glob("*/lab.yaml"))
-            for position, lab_dir in enumerate(lab_dirs):
-                lab, created = lab_sync_from_dir(lab_dir=lab_dir, position=position)
+            for lab_dir in lab_dirs:
+                lab, created = lab_sync_from_dir(lab_dir=lab_dir)
                 self.stdout.write(f"lab {lab.slug}: {'created' if created else 'updated'}")
                 loaded += 1
         except ContentError as exc:

@@ -1,0 +1,224 @@
+import csv
+import io
+import re
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.decorators import instructor_required
+from core.roles import is_instructor
+
+from . import selectors
+from .content import find_lab, read_tree
+from .forms import SubmissionFilterForm, SubmissionForm
+from .grading.i18n import t
+from .grading.spec import LabSpec, localize
+from .livelog import live_log_read
+from .models import Lab, Submission
+from .rendering import render_markdown
+from .sandbox.context import ContextError, extract_zip
+from .services import SubmissionRefused, lab_regrade_all, submission_create, submission_regrade
+
+LOG_VIEW_CHARS = 64_000
+
+
+def _grading_lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "pt-BR"
+
+
+def _starter_files(lab: Lab) -> dict[str, bytes]:
+    try:
+        content = find_lab(lab.slug)
+    except LookupError:
+        return {}
+    return read_tree(content.starter_dir) if content.starter_dir.is_dir() else {}
+
+
+def _lab_context(request, lab: Lab, form: SubmissionForm) -> dict:
+    spec = LabSpec.model_validate(lab.spec)
+    lang = _grading_lang()
+
+    starter = _starter_files(lab)
+    return {
+        "lab": lab,
+        "spec": spec,
+        "title": localize(spec.title, lang),
+        "instructions": render_markdown(localize(spec.instructions, lang)),
+        "checks": [{"id": c.id, "title": localize(c.title, lang), "points": c.points, "required": c.required,
+                    "bonus": c.bonus, "kind": c.kind} for c in spec.checks],
+        "starter_names": sorted(starter),
+        "form": form,
+        "history": selectors.learner_submissions(user=request.user, lab=lab)[:20],
+        "best": selectors.best_score(user=request.user, lab=lab),
+    }
+
+
+@login_required
+@require_GET
+def lab_detail(request, slug):
+    lab = selectors.lab_get(slug=slug, user=request.user)
+    # Start from the learner's last Dockerfile, else the starter's: nothing typed is lost.
+    last = selectors.learner_submissions(user=request.user, lab=lab).only("dockerfile").first()
+    initial = last.dockerfile if last else _starter_files(lab).get("Dockerfile", b"").decode("utf-8", "replace")
+    return render(request, "labs/lab_detail.html", _lab_context(request, lab, SubmissionForm(initial={"dockerfile": initial})))
+
+
+@login_required
+@require_POST
+def submission_new(request, slug):
+    lab = selectors.lab_get(slug=slug, user=request.user)
+    form = SubmissionForm(request.POST, request.FILES)
+    if form.is_valid():
+        lang = _grading_lang()
+        try:
+            uploads = {}
+            if form.cleaned_data["archive"]:
+                spec = LabSpec.model_validate(lab.spec)
+                uploads.update(extract_zip(form.cleaned_data["archive"].read(), limits=spec.limits_value))
+            for upload in form.cleaned_data["files"]:
+                uploads[upload.name.rsplit("/", 1)[-1]] = upload.read()
+            submission = submission_create(learner=request.user, lab=lab, dockerfile=form.cleaned_data["dockerfile"],
+                                           uploads=uploads, lang=lang)
+        except ContextError as exc:
+            form.add_error(None, t(exc.message_id, lang, **exc.params))
+        except SubmissionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("labs:submission", pk=submission.pk)
+    return render(request, "labs/lab_detail.html", _lab_context(request, lab, form), status=400)
+
+
+@login_required
+@require_GET
+def starter_zip(request, slug):
+    lab = selectors.lab_get(slug=slug, user=request.user)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in sorted(_starter_files(lab).items()):
+            archive.writestr(f"{lab.slug}/{name}", data)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{lab.slug}.zip"'
+    return response
+
+
+@login_required
+@require_GET
+def starter_file(request, slug, path):
+    lab = selectors.lab_get(slug=slug, user=request.user)
+    files = _starter_files(lab)
+    if path not in files:
+        raise Http404
+    data = files[path]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    return render(request, "labs/starter_file.html", {"lab": lab, "path": path, "text": text, "size": len(data)})
+
+
+ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _log_lines(text: str, failing_step: str) -> list[dict]:
+    """The log as lines, the failing step and error lines marked, for highlighting."""
+    lines = []
+    for line in ANSI_ESCAPES.sub("", text).splitlines():
+        failing = bool(failing_step) and line.strip().startswith(failing_step.strip()[:60])
+        error = line.startswith(("ERROR", "error:", "E: ")) or "returned a non-zero code" in line
+        lines.append({"text": line, "failing": failing, "error": error})
+    return lines
+
+
+def _submission_context(submission: Submission) -> dict:
+    report = submission.report or {}
+    log = live_log_read(submission.pk, max_chars=LOG_VIEW_CHARS) if submission.is_active else submission.log[-LOG_VIEW_CHARS:]
+    context = {
+        "submission": submission,
+        "report": report,
+        "log_lines": _log_lines(log, report.get("failing_step", "")),
+        "log_cut": len(submission.log) > LOG_VIEW_CHARS,
+        "position": selectors.queue_position(submission=submission),
+    }
+    if context["position"]:
+        context["estimate_seconds"] = int(context["position"] * selectors.typical_grading_seconds(lab=submission.lab))
+    if submission.is_active and submission.building_at:
+        context["elapsed"] = int((timezone.now() - submission.building_at).total_seconds())
+    context["history"] = selectors.learner_submissions(user=submission.learner, lab=submission.lab)[:20]
+    context["best"] = selectors.best_score(user=submission.learner, lab=submission.lab)
+    return context
+
+
+@login_required
+@require_GET
+def submission_detail(request, pk):
+    submission = selectors.submission_for_viewer(submission_id=pk, user=request.user)
+    context = _submission_context(submission)
+    if request.htmx:
+        return render(request, "labs/submission_detail.html#status", context)
+    return render(request, "labs/submission_detail.html", context)
+
+
+# -- instructors ---------------------------------------------------------------------------
+
+
+@instructor_required
+@require_GET
+def lab_submissions(request, slug):
+    lab = get_object_or_404(Lab, slug=slug)
+    form = SubmissionFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    submissions = selectors.lab_submissions_for_instructor(lab=lab, **{k: v for k, v in filters.items() if v})
+    page = Paginator(submissions, 50).get_page(request.GET.get("page"))
+    return render(request, "labs/lab_submissions.html", {
+        "lab": lab, "form": form, "page": page, "stats": selectors.lab_check_stats(lab=lab),
+        "query": request.GET.urlencode(),
+    })
+
+
+@instructor_required
+@require_POST
+def submission_regrade_view(request, pk):
+    submission = get_object_or_404(Submission, pk=pk)
+    if submission_regrade(submission=submission):
+        messages.success(request, _("Submission #%(id)d queued for regrading.") % {"id": submission.pk})
+    else:
+        messages.error(request, _("Submission #%(id)d is still being graded.") % {"id": submission.pk})
+    return redirect("labs:submission", pk=submission.pk)
+
+
+@instructor_required
+@require_POST
+def lab_regrade_all_view(request, slug):
+    lab = get_object_or_404(Lab, slug=slug)
+    count = lab_regrade_all(lab=lab)
+    messages.success(request, _("%(count)d submission(s) queued for regrading.") % {"count": count})
+    return redirect("labs:submissions", slug=lab.slug)
+
+
+@instructor_required
+@require_http_methods(["GET"])
+def lab_scores_csv(request, slug):
+    lab = get_object_or_404(Lab, slug=slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{lab.slug}-notas.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["username", "name", "best_score", "max_score", "attempts", "passed", "last_submission"])
+    max_score = LabSpec.model_validate(lab.spec).max_score if lab.spec else ""
+    for row in selectors.lab_best_scores(lab=lab):
+        name = f"{row['learner__first_name']} {row['learner__last_name']}".strip()
+        writer.writerow([_csv_safe(row["learner__username"]), _csv_safe(name), row["best"], max_score, row["attempts"],
+                         "yes" if row["passes"] else "no", row["last"].isoformat()])
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise learner-chosen text."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,77 @@
+"""A learner in Chromium submits Dockerfiles, watches the build live and reads the verdict.
+Real browser, real worker, real sandbox daemon."""
+
+import time
+
+import pytest
+
+from labs.models import Submission
+from tests.factories import PASSWORD, UserFactory, lab_from_content
+
+pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.redis, pytest.mark.worker,
+              pytest.mark.django_db(transaction=True)]
+
+LAB_DIR = "content/labs/primeiro-conteiner"
+REFERENCE = open(f"{LAB_DIR}/reference/Dockerfile").read()
+DOCKERIGNORE = open(f"{LAB_DIR}/reference/.dockerignore", "rb").read()
+
+
+def log_in_and_open_lab(page, live_server):
+    UserFactory(username="ana", first_name="Ana")
+    lab_from_content("primeiro-conteiner")
+    page.goto(f"{live_server.url}/contas/login/?next=/laboratorios/primeiro-conteiner/")
+    page.get_by_label("Usuário").fill("ana")
+    page.get_by_label("Senha").fill(PASSWORD)
+    page.get_by_role("button", name="Entrar").click()
+    page.get_by_role("heading", name="Seu primeiro contêiner").wait_for()
+
+
+def watch_until_done(page, seconds=180) -> list[tuple[str, str]]:
+    """(phase text, log text) as the page shows them, until a verdict appears."""
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = page.locator("#submission-status")
+        phase = status.locator(".phase-text").inner_text()
+        log = page.locator(".build-log").inner_text() if page.locator(".build-log").count() else ""
+        seen.append((phase, log))
+        if page.locator(".verdict").count():
+            return seen
+        time.sleep(0.25)
+    pytest.fail(f"no verdict after {seconds} s; last: {seen[-1:]}")
+
+
+def test_reference_solution_passes_live(page, live_server, redis_url, sandbox_docker, celery_worker_process):
+    log_in_and_open_lab(page, live_server)
+    page.get_by_label("Dockerfile", exact=True).fill(REFERENCE)
+    page.get_by_label("Arquivos extras (opcional)").set_input_files(
+        [{"name": ".dockerignore", "mimeType": "text/plain", "buffer": DOCKERIGNORE}])
+    page.get_by_role("button", name="Construir e verificar").click()
+    page.get_by_role("heading", name="Entrega #").wait_for()
+    seen = watch_until_done(page)
+    verdict = page.locator(".verdict").inner_text()
+    assert "Aprovado" in verdict and "100 / 100" in verdict
+    assert page.locator('tr.check-passed').count() == 9
+    assert "Successfully built" in page.locator(".build-log").inner_text()
+    lengths = [len(log) for _, log in seen]
+    assert lengths == sorted(lengths), "the log shown never shrinks while it streams"
+    assert Submission.objects.get().status == "passed"
+
+
+def test_broken_dockerfile_shows_growing_log_failing_step_and_hint(page, live_server, redis_url, sandbox_docker, celery_worker_process):
+    log_in_and_open_lab(page, live_server)
+    broken = REFERENCE.replace(
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "RUN for passo in 1 2 3 4 5 6; do echo \"passo $passo\"; sleep 1; done && exit 3",
+    )
+    page.get_by_label("Dockerfile", exact=True).fill(broken)
+    page.get_by_role("button", name="Construir e verificar").click()
+    seen = watch_until_done(page)
+    partial_logs = [log for phase, log in seen if "passo 1" in log and "passo 6" not in log]
+    assert partial_logs, "the build log was shown growing while the build ran"
+    assert "Ainda não" in page.locator(".verdict").inner_text()
+    failing = page.locator(".log-failing")
+    assert failing.count() >= 1 and "RUN for passo" in failing.first.inner_text()
+    build_row = page.locator('tr[data-check="build"]')
+    assert "Leia o passo que falhou no log de construção." in build_row.inner_text()
+    assert "Linha 9 do Dockerfile" in build_row.inner_text()

@@ -1,0 +1,181 @@
+import io
+import json
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from labs.models import Submission
+from labs.services import submission_grade
+from tests.factories import lab_from_content
+
+from .test_submission_services import DOCKERIGNORE, REFERENCE, fake_sandbox  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lab():
+    return lab_from_content("primeiro-conteiner")
+
+
+@pytest.fixture
+def no_tasks(monkeypatch):
+    from labs import tasks
+
+    monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda *a, **k: None)
+
+
+def submit(client, lab, dockerfile=REFERENCE, **files):
+    data = {"dockerfile": dockerfile}
+    if files:
+        data["files"] = [io.BytesIO(content) for content in files.values()]
+        for handle, name in zip(data["files"], files):
+            handle.name = name
+    return client.post(reverse("labs:submit", args=[lab.slug]), data)
+
+
+def test_anonymous_is_sent_to_log_in(client, lab):
+    for url in (reverse("labs:detail", args=[lab.slug]), reverse("labs:starter-zip", args=[lab.slug])):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_lab_page_shows_instructions_checks_starter_and_form(client, learner, lab):
+    client.force_login(learner)
+    body = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    assert "Seu primeiro contêiner" in body
+    assert "<ol>" in body and "<code>python:3.11-slim</code>" in body  # Markdown rendered
+    assert "GET / responde na porta 5000" in body and "obrigatória" in body
+    assert reverse("labs:starter-file", args=[lab.slug, "app.py"]) in body
+    assert 'name="dockerfile"' in body and 'enctype="multipart/form-data"' in body
+
+
+def test_instructions_are_sanitised(client, learner, lab):
+    lab.spec = {**lab.spec, "instructions": "Oi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"}
+    lab.save()
+    client.force_login(learner)
+    body = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    main = body.split('id="instructions-title"')[1].split("</section>")[0]
+    assert "<script>" not in main and "javascript:" not in main and "onerror" not in main
+
+
+def test_starter_zip_and_file_view(client, learner, lab):
+    client.force_login(learner)
+    response = client.get(reverse("labs:starter-zip", args=[lab.slug]))
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "primeiro-conteiner/app.py" in names and "primeiro-conteiner/requirements.txt" in names
+    view = client.get(reverse("labs:starter-file", args=[lab.slug, "app.py"]))
+    assert "from flask import Flask" in view.content.decode()
+    assert client.get(reverse("labs:starter-file", args=[lab.slug, "../lab.yaml"])).status_code == 404
+
+
+def test_submit_creates_and_redirects_to_the_submission(client, learner, lab, no_tasks):
+    client.force_login(learner)
+    response = submit(client, lab, **{".dockerignore": DOCKERIGNORE})
+    submission = Submission.objects.get()
+    assert response.status_code == 302 and response.url == reverse("labs:submission", args=[submission.pk])
+    assert submission.learner == learner and submission.files.keys() == {".dockerignore"}
+    page = client.get(response.url).content.decode()
+    assert "Na fila: posição 1." in page
+    assert 'hx-trigger="every 1s"' in page
+
+
+def test_submit_zip_of_the_context(client, learner, lab, no_tasks):
+    client.force_login(learner)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("projeto/Dockerfile", REFERENCE)
+        archive.writestr("projeto/.dockerignore", DOCKERIGNORE)
+    buffer.name = "projeto.zip"
+    buffer.seek(0)
+    response = client.post(reverse("labs:submit", args=[lab.slug]), {"dockerfile": "", "archive": buffer})
+    assert response.status_code == 302
+    assert Submission.objects.get().dockerfile == REFERENCE
+
+
+def test_refused_submission_keeps_the_text_and_says_why(client, learner, lab, no_tasks):
+    client.force_login(learner)
+    submit(client, lab)
+    response = submit(client, lab, dockerfile="FROM python:3.11-slim\n# segunda\n")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "já tem uma entrega em avaliação" in body
+    assert "# segunda" in body  # nothing the learner typed is lost
+
+
+def test_polling_partial_stops_when_graded(client, learner, lab, no_tasks, fake_sandbox):  # noqa: F811
+    client.force_login(learner)
+    submit(client, lab, **{".dockerignore": DOCKERIGNORE})
+    submission = Submission.objects.get()
+    url = reverse("labs:submission", args=[submission.pk])
+    partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert partial.lstrip().startswith('<div id="submission-status"') and "every 1s" in partial
+    submission_grade(submission_id=submission.pk, worker_host="w1")
+    partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "every 1s" not in partial and "hx-get" not in partial
+    assert "Aprovado" in partial and "100 / 100" in partial
+    assert 'data-check="http-inicio"' in partial
+
+
+def test_failing_step_is_highlighted_and_log_escaped(client, learner, lab, no_tasks):
+    client.force_login(learner)
+    submit(client, lab)
+    submission = Submission.objects.get()
+    Submission.objects.filter(pk=submission.pk).update(
+        status="failed", score=25, max_score=100, counted=True,
+        log="Step 1/4 : FROM python:3.11-slim\nStep 3/4 : RUN pip install <script>x</script>\nERROR: boom\n",
+        report={"status": "failed", "summary": "Ainda não", "failing_step": "Step 3/4 : RUN pip install <script>x</script>",
+                "checks": [{"id": "build", "title": "Constrói", "status": "failed", "points": 0, "max_points": 25,
+                            "message": "Falhou <b>aqui</b>", "hint": "Leia o log", "lesson_section": "Construindo Imagens Docker",
+                            "line": 3, "output": ""}], "rejections": []})
+    body = client.get(reverse("labs:submission", args=[submission.pk])).content.decode()
+    assert '<span class="log-failing">Step 3/4 : RUN pip install &lt;script&gt;x&lt;/script&gt;</span>' in body
+    assert "Falhou &lt;b&gt;aqui&lt;/b&gt;" in body
+    assert "Leia o log" in body and "Linha 3 do Dockerfile" in body
+
+
+def test_other_learners_cannot_see_a_submission(client, learner, other_learner, instructor, lab, no_tasks):
+    client.force_login(learner)
+    submit(client, lab)
+    submission = Submission.objects.get()
+    url = reverse("labs:submission", args=[submission.pk])
+    client.force_login(other_learner)
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+    assert client.get(reverse("labs:submissions", args=[lab.slug])).status_code == 403
+    assert client.get(reverse("labs:scores-csv", args=[lab.slug])).status_code == 403
+    assert client.post(reverse("labs:regrade", args=[submission.pk])).status_code == 403
+    detail = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    assert f"#{submission.pk}" not in detail  # not in the other learner's history
+    client.force_login(instructor)
+    assert client.get(url).status_code == 200
+
+
+def test_instructor_list_stats_csv_and_regrade(client, learner, instructor, lab, no_tasks, fake_sandbox):  # noqa: F811
+    learner.first_name = "=HYPERLINK(\"http://x\")"
+    learner.save()
+    client.force_login(learner)
+    submit(client, lab, **{".dockerignore": DOCKERIGNORE})
+    submission = Submission.objects.get()
+    submission_grade(submission_id=submission.pk, worker_host="w1")
+    client.force_login(instructor)
+    page = client.get(reverse("labs:submissions", args=[lab.slug]), {"status": "passed"}).content.decode()
+    assert f"#{submission.pk}" in page and "Taxa de acerto por verificação" in page
+    assert f"#{submission.pk}" not in client.get(reverse("labs:submissions", args=[lab.slug]), {"status": "failed"}).content.decode()
+    csv_text = client.get(reverse("labs:scores-csv", args=[lab.slug])).content.decode()
+    header, row = csv_text.strip().splitlines()
+    assert header.startswith("username,name,best_score")
+    assert row.startswith('learner-a,"\'=HYPERLINK') and ",100.0,100,1,yes," in row
+    response = client.post(reverse("labs:regrade", args=[submission.pk]))
+    assert response.status_code == 302
+    assert Submission.objects.get().status == "queued"
+
+
+def test_home_shows_lab_progress(client, learner, lab, no_tasks, fake_sandbox):  # noqa: F811
+    client.force_login(learner)
+    assert "não iniciado" in client.get(reverse("home")).content.decode()
+    submit(client, lab, **{".dockerignore": DOCKERIGNORE})
+    submission_grade(submission_id=Submission.objects.get().pk, worker_host="w1")
+    body = client.get(reverse("home")).content.decode()
+    assert "melhor nota 100 em 1 tentativa" in body and "aprovado" in body

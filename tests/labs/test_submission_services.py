@@ -1,0 +1,178 @@
+"""Submission services with the sandbox faked at its boundary (labs.grading_service)."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from labs import grading_service
+from labs.grading.ports import SandboxFault
+from labs.grading.types import HttpOutcome
+from labs.models import Submission
+from labs.services import (
+    SubmissionRefused, lab_regrade_all, submission_create, submission_grade, submission_regrade, watchdog_run,
+)
+from tests.factories import UserFactory, lab_from_content
+
+from .grading.fakes import FakeContainer, FakeSandbox
+
+pytestmark = pytest.mark.django_db
+
+REFERENCE = open("content/labs/primeiro-conteiner/reference/Dockerfile").read()
+DOCKERIGNORE = open("content/labs/primeiro-conteiner/reference/.dockerignore", "rb").read()
+
+
+@pytest.fixture
+def lab():
+    return lab_from_content("primeiro-conteiner")
+
+
+@pytest.fixture
+def fake_sandbox(monkeypatch):
+    sandbox = FakeSandbox(container=FakeContainer(http_answers={
+        ("GET", 5000, "/"): HttpOutcome(status=200, body=json.dumps({"mensagem": "Olá"}))}))
+    sandbox.facts = sandbox.facts.__class__(**{**sandbox.facts.__dict__, "user": ""})
+    monkeypatch.setattr(grading_service, "DockerSandbox", lambda url: sandbox)
+    return sandbox
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    sent = []
+    from labs import tasks
+
+    monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda args, countdown=0: sent.append((args[0], countdown)))
+    return sent
+
+
+def create(learner, lab, dockerfile=REFERENCE, uploads=None, lang="pt-BR"):
+    return submission_create(learner=learner, lab=lab, dockerfile=dockerfile, uploads=uploads or {".dockerignore": DOCKERIGNORE}, lang=lang)
+
+
+def test_create_queues_once_committed(learner, lab, sent_tasks, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = create(learner, lab)
+    assert submission.status == Submission.Status.QUEUED and submission.queued_at
+    assert sent_tasks == [(submission.pk, 0)]
+    assert submission.dockerfile == REFERENCE and ".dockerignore" in submission.files
+    assert submission.spec_hash == lab.spec_hash
+
+
+def test_dockerfile_may_come_as_an_upload(learner, lab):
+    submission = create(learner, lab, dockerfile="   ", uploads={"Dockerfile": REFERENCE.encode()})
+    assert submission.dockerfile == REFERENCE
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "uploads", "message"),
+    [
+        ("", {}, "Dockerfile"),
+        ("", {"Dockerfile": b"\xff\xfe"}, "UTF-8"),
+        (REFERENCE, {"../fora": b"x"}, ".."),
+        (REFERENCE, {f"f{i}.txt": b"x" for i in range(60)}, "61"),
+        (REFERENCE, {"grande.bin": b"0" * (6 * 1024 * 1024)}, "KB"),
+    ],
+)
+def test_bad_input_is_refused_with_a_specific_message(learner, lab, dockerfile, uploads, message):
+    with pytest.raises(SubmissionRefused) as excinfo:
+        submission_create(learner=learner, lab=lab, dockerfile=dockerfile, uploads=uploads, lang="pt-BR")
+    assert message in str(excinfo.value)
+    assert not Submission.objects.exists()
+
+
+def test_one_active_submission_per_learner_and_lab(learner, lab):
+    create(learner, lab)
+    with pytest.raises(SubmissionRefused, match="já tem uma entrega em avaliação"):
+        create(learner, lab)
+    create(UserFactory(username="outra"), lab)  # someone else is not blocked
+
+
+def test_submissions_per_minute_are_limited(learner, lab, settings):
+    settings.SUBMISSIONS_PER_MINUTE = 2
+    for _ in range(2):
+        Submission.objects.filter(learner=learner).update(status=Submission.Status.FAILED)
+        create(learner, lab)
+    Submission.objects.filter(learner=learner).update(status=Submission.Status.FAILED)
+    with pytest.raises(SubmissionRefused, match="último minuto"):
+        create(learner, lab)
+
+
+def test_grade_claims_grades_and_stores_everything(learner, lab, fake_sandbox):
+    submission = create(learner, lab)
+    assert submission_grade(submission_id=submission.pk, worker_host="w1") == "passed"
+    submission.refresh_from_db()
+    assert submission.status == "passed" and submission.counted
+    assert submission.score == submission.max_score == 100
+    assert submission.worker_host == "w1"
+    assert submission.building_at and submission.running_at and submission.checking_at and submission.finished_at
+    assert submission.report["status"] == "passed" and len(submission.report["checks"]) == 9
+    assert "Step 1/1" in submission.log
+    # A second delivery of the same task does nothing.
+    assert submission_grade(submission_id=submission.pk, worker_host="w2") == "not-claimed"
+    submission.refresh_from_db()
+    assert submission.worker_host == "w1"
+
+
+def test_rejected_is_not_counted(learner, lab, fake_sandbox):
+    submission = create(learner, lab, dockerfile="FROM ubuntu:22.04\n")
+    assert submission_grade(submission_id=submission.pk, worker_host="w1") == "rejected"
+    submission.refresh_from_db()
+    assert submission.status == "rejected" and not submission.counted and submission.score is None
+
+
+def test_platform_fault_is_retried_then_error_never_counted(learner, lab, fake_sandbox, sent_tasks, settings, django_capture_on_commit_callbacks):
+    settings.GRADING_MAX_RETRIES = 2
+    fake_sandbox.fault_on_build = True
+    submission = create(learner, lab)
+    outcomes = []
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            outcomes.append(submission_grade(submission_id=submission.pk, worker_host="w1"))
+    assert outcomes == ["retrying", "retrying", "error"]
+    submission.refresh_from_db()
+    assert submission.status == "error" and not submission.counted and submission.retries == 2
+    assert "daemon unreachable" in submission.error_detail
+    assert [countdown for _, countdown in sent_tasks] == [10, 20]
+
+
+def test_crash_inside_grading_is_a_platform_fault(learner, lab, monkeypatch):
+    def explode(**kwargs):
+        raise SandboxFault("no space left on device")
+
+    monkeypatch.setattr(grading_service, "grade", explode)
+    submission = create(learner, lab)
+    assert submission_grade(submission_id=submission.pk, worker_host="w1") == "retrying"
+    submission.refresh_from_db()
+    assert submission.status == "queued" and submission.retries == 1
+
+
+def test_watchdog_requeues_stuck_work_and_resends_lost_messages(learner, lab, sent_tasks, django_capture_on_commit_callbacks):
+    stuck = create(learner, lab)
+    long_ago = timezone.now() - timedelta(hours=2)
+    Submission.objects.filter(pk=stuck.pk).update(status="building", building_at=long_ago)
+    lost = create(UserFactory(username="perdida"), lab)
+    Submission.objects.filter(pk=lost.pk).update(queued_at=long_ago)
+    fresh = create(UserFactory(username="recente"), lab)
+    Submission.objects.filter(pk=fresh.pk).update(status="building", building_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = watchdog_run()
+    assert counts == {"requeued": 1, "failed": 0, "resent": 1}
+    stuck.refresh_from_db()
+    assert stuck.status == "queued" and stuck.retries == 1 and "stuck" in stuck.error_detail
+    assert {pk for pk, _ in sent_tasks} == {stuck.pk, lost.pk}
+    assert Submission.objects.get(pk=fresh.pk).status == "building"
+
+
+def test_regrade_one_and_all(learner, lab, fake_sandbox, sent_tasks, django_capture_on_commit_callbacks):
+    first = create(learner, lab)
+    submission_grade(submission_id=first.pk, worker_host="w1")
+    other = create(UserFactory(username="b"), lab)
+    submission_grade(submission_id=other.pk, worker_host="w1")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submission_regrade(submission=Submission.objects.get(pk=first.pk))
+    assert Submission.objects.get(pk=first.pk).status == "queued"
+    assert not submission_regrade(submission=Submission.objects.get(pk=first.pk))  # still in flight
+    with django_capture_on_commit_callbacks(execute=True):
+        assert lab_regrade_all(lab=lab) == 1  # only the finished one of the other learner
+    assert {pk for pk, _ in sent_tasks} == {first.pk, other.pk}
