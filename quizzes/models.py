@@ -1,13 +1,34 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class Quiz(models.Model):
+    class GradingMethod(models.TextChoices):
+        HIGHEST = "highest", _("highest attempt")
+        LAST = "last", _("last attempt")
+        AVERAGE = "average", _("average of attempts")
+
+    class Reveal(models.TextChoices):
+        IMMEDIATELY = "immediately", _("right after each attempt")
+        AFTER_LAST_ATTEMPT = "after_last_attempt", _("after the last allowed attempt")
+        AFTER_CLOSE = "after_close", _("after the quiz closes")
+
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    attempts_allowed = models.PositiveSmallIntegerField(_("attempts allowed"), default=0, help_text=_("0 means unlimited."))
+    grading_method = models.CharField(_("grading method"), max_length=16, choices=GradingMethod.choices, default=GradingMethod.HIGHEST)
+    one_per_page = models.BooleanField(_("one question per page"), default=False)
+    shuffle_questions = models.BooleanField(_("shuffle questions"), default=False)
+    shuffle_choices = models.BooleanField(_("shuffle choices"), default=False)
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    time_limit_minutes = models.PositiveSmallIntegerField(_("time limit (minutes)"), null=True, blank=True)
+    reveal_answers = models.CharField(_("reveal answers"), max_length=24, choices=Reveal.choices, default=Reveal.IMMEDIATELY)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -15,6 +36,132 @@ class Quiz(models.Model):
         ordering = ["position", "title"]
         verbose_name = _("quiz")
         verbose_name_plural = _("quizzes")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes_at__isnull=True) | models.Q(opens_at__isnull=True) | models.Q(closes_at__gt=models.F("opens_at")), name="quiz_closes_after_opening"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (self.opens_at is None or now >= self.opens_at) and (self.closes_at is None or now < self.closes_at)
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.points for q in self.questions.all())
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("single choice")
+        MULTIPLE = "multiple", _("multiple choice (several correct)")
+        ESSAY = "essay", _("essay")
+        COMMAND = "command", _("docker command")
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=_("quiz"))
+    key = models.SlugField(_("key"), max_length=80, help_text=_("Stable identifier: re-imports update the question with the same key."))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SINGLE)
+    text = models.TextField(_("text"), help_text=_("Markdown."))
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown with the correct answer, when the review options allow."))
+    points = models.FloatField(_("points"), default=1)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    expected_command = models.CharField(_("expected command"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "key"], name="question_key_unique_in_quiz"),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="question_points_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz.slug} · {self.key}"
+
+    @property
+    def is_auto_scored(self) -> bool:
+        return self.kind != self.Kind.ESSAY
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question"))
+    key = models.CharField(_("key"), max_length=16)
+    text = models.TextField(_("text"))
+    is_correct = models.BooleanField(_("correct"), default=False)
+    # Multiple choice: share of the question's points this choice is worth (negative for a wrong one).
+    fraction = models.FloatField(_("credit fraction"), default=0)
+    feedback = models.TextField(_("feedback"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="choice_key_unique_in_question"),
+            models.CheckConstraint(condition=models.Q(fraction__gte=-1) & models.Q(fraction__lte=1), name="choice_fraction_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}) {self.text[:60]}"
+
+
+class Attempt(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("in progress")
+        SUBMITTED = "submitted", _("submitted")
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz"))
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("learner"))
+    number = models.PositiveSmallIntegerField(_("attempt number"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    auto_submitted = models.BooleanField(_("submitted when time ran out"), default=False)
+    # The order this learner sees, fixed at the start so shuffling is stable within the attempt.
+    question_order = models.JSONField(_("question order"), default=list)
+    choice_order = models.JSONField(_("choice order"), default=dict)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    max_score = models.FloatField(_("maximum score"), default=0)
+    pending_review = models.BooleanField(_("awaiting essay review"), default=False)
+
+    class Meta:
+        ordering = ["quiz", "learner", "number"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "learner", "number"], name="attempt_number_unique"),
+            models.UniqueConstraint(fields=["quiz", "learner"], condition=models.Q(status="in_progress"), name="one_attempt_in_progress"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz.slug} · {self.learner} · #{self.number}"
+
+    @property
+    def percent(self) -> float | None:
+        if self.score is None or not self.max_score:
+            return None
+        return 100 * self.score / self.max_score
+
+
+class Answer(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers", verbose_name=_("attempt"))
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question"))
+    selected = models.ManyToManyField(Choice, blank=True, related_name="answers", verbose_name=_("chosen choices"))
+    text = models.TextField(_("text"), blank=True)
+    auto_score = models.FloatField(_("automatic score"), null=True, blank=True)
+    # Command questions: what the comparison found, for the results page.
+    feedback = models.JSONField(_("feedback"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    class Meta:
+        ordering = ["question__position"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} · {self.question.key}"

@@ -35,3 +35,17 @@ def lab_from_content(slug: str):
 
     lab, _ = lab_sync_from_dir(lab_dir=settings.CONTENT_DIR / "labs" / slug)
     return lab
+
+
+def quiz_from_content(slug: str = "aula-45", **settings_):
+    """The shipped quiz, imported as load_content does, with optional quiz settings."""
+    from django.conf import settings
+
+    from quizzes.importers import parse_file
+    from quizzes.services import quiz_import
+
+    quiz = quiz_import(data=parse_file(settings.CONTENT_DIR / "quizzes" / f"{slug}.yaml")).quiz
+    for name, value in settings_.items():
+        setattr(quiz, name, value)
+    quiz.save()
+    return quiz

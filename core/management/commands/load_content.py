@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from labs.services import ContentError, lab_sync_from_dir
-from quizzes.services import quiz_sync_from_yaml
+from quizzes.importers import QuizImportError, parse_file
+from quizzes.services import quiz_import
 
 
 class Command(BaseCommand):
@@ -19,15 +20,15 @@ class Command(BaseCommand):
             return
         loaded = 0
         try:
-            for position, path in enumerate(sorted((content_dir / "quizzes").glob("*.yaml"))):
-                quiz, created = quiz_sync_from_yaml(path=path, position=position)
-                self.stdout.write(f"quiz {quiz.slug}: {'created' if created else 'updated'}")
+            for path in sorted((content_dir / "quizzes").glob("*.yaml")):
+                result = quiz_import(data=parse_file(path))
+                self.stdout.write(f"quiz {result.quiz.slug}: {'created' if result.created else 'updated'}")
                 loaded += 1
             lab_dirs = sorted(p.parent for p in (content_dir / "labs").glob("*/lab.yaml"))
             for lab_dir in lab_dirs:
                 lab, created = lab_sync_from_dir(lab_dir=lab_dir)
                 self.stdout.write(f"lab {lab.slug}: {'created' if created else 'updated'}")
                 loaded += 1
-        except ContentError as exc:
+        except (ContentError, QuizImportError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"{loaded} content item(s) loaded from {content_dir}"))

@@ -1,0 +1,202 @@
+"""The project's own quiz YAML (content/quizzes/*.yaml): read with pydantic, written by dump_yaml.
+
+Schema (fields not listed are rejected, so a typo never passes silently)::
+
+    title: "Aula 45 – Containerização com Docker"   # obrigatório, até 200 caracteres
+    slug: aula-45              # obrigatório: letras sem acento, números, "-" ou "_" (até 80)
+    description: "..."         # opcional
+    position: 0                # opcional, inteiro: ordem na lista de questionários (lida pelo Django)
+    questions:                 # obrigatório, pelo menos uma; a ordem da lista é a ordem das questões
+      - key: q1                # obrigatório e único: identifica a questão entre importações
+        kind: single           # single | multiple | essay | command (padrão: single)
+        text: "Enunciado em Markdown"      # obrigatório
+        points: 1              # > 0 (padrão: 1)
+        explanation: "..."     # opcional: mostrada depois da resposta
+        choices:               # single/multiple: pelo menos 2; essay/command: nenhuma
+          - key: a             # opcional (padrão: a, b, c... pela ordem)
+            text: "..."        # obrigatório
+            correct: true      # padrão: false (single: exatamente uma; multiple: pelo menos uma)
+            fraction: 0.5      # opcional, -1..1: parte do crédito; as corretas de multiple somam 1
+                               # (omitida: o crédito é dividido igualmente entre as corretas)
+            feedback: "..."    # opcional: mostrado a quem escolhe esta alternativa
+        expected_command: "docker run -d -p 8080:5000 minha-app-ml"   # só e obrigatório em kind: command
+
+Errors name the field path (`questions[2].choices[0].text`, indices from 0) and, found through
+`yaml.compose` node marks, the line.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .model import KINDS, ChoiceData, QuestionData, QuizData, QuizImportError
+from .validation import finalize
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)  # key: 1 is fine as "1"
+
+
+class _Choice(_Strict):
+    key: str | None = None
+    text: str = Field(min_length=1)
+    correct: bool = False
+    fraction: float = Field(0.0, ge=-1, le=1)
+    feedback: str = ""
+
+
+class _Question(_Strict):
+    key: str = Field(min_length=1)
+    kind: Literal["single", "multiple", "essay", "command"] = "single"
+    text: str = Field(min_length=1)
+    points: float = Field(1.0, gt=0)
+    explanation: str = ""
+    choices: list[_Choice] = []
+    expected_command: str = ""
+
+
+class _Quiz(_Strict):
+    title: str = Field(min_length=1, max_length=200)
+    slug: str = Field(min_length=1, max_length=80)
+    description: str = ""
+    position: int = 0
+    questions: list[_Question] = Field(min_length=1)
+
+
+_MESSAGES = {
+    "missing": "campo obrigatório ausente",
+    "string_type": "deveria ser um texto",
+    "float_type": "deveria ser um número", "float_parsing": "deveria ser um número",
+    "int_type": "deveria ser um número inteiro", "int_parsing": "deveria ser um número inteiro",
+    "int_from_float": "deveria ser um número inteiro",
+    "bool_type": "deveria ser true ou false", "bool_parsing": "deveria ser true ou false",
+    "list_type": "deveria ser uma lista (itens começando com '- ')",
+    "model_type": "deveria ser um mapeamento (campo: valor)", "dict_type": "deveria ser um mapeamento (campo: valor)",
+    "literal_error": f"valor inválido; esperado um de: {', '.join(KINDS)}",
+    "greater_than": "deveria ser maior que {gt}",
+    "greater_than_equal": "deveria ser maior ou igual a {ge}",
+    "less_than_equal": "deveria ser menor ou igual a {le}",
+    "too_short": "deveria ter pelo menos {min_length} item(ns)",
+    "string_too_short": "não pode ser vazio",
+    "string_too_long": "deveria ter no máximo {max_length} caracteres",
+}
+
+
+def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
+    """Read the project YAML; raise QuizImportError with the field path and line."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise QuizImportError(f"YAML inválido: {problem}.", line=mark.line + 1 if mark else None, source=source) from None
+    if not isinstance(data, dict):
+        raise QuizImportError("esperado um mapeamento com title, slug e questions no topo do arquivo.",
+                              line=1, source=source)
+    try:
+        parsed = _Quiz.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        message = f"{_path(first['loc'])}: {_message(first)}"
+        if len(errors) > 1:
+            message += f" (e mais {len(errors) - 1} problema(s) no arquivo)"
+        raise QuizImportError(message, line=_line(root, first["loc"]), source=source) from None
+    questions = [
+        QuestionData(key=q.key, kind=q.kind, text=q.text, points=q.points, explanation=q.explanation,
+                     expected_command=q.expected_command,
+                     choices=[ChoiceData(key=c.key or chr(ord("a") + i), text=c.text, is_correct=c.correct,
+                                         fraction=c.fraction, feedback=c.feedback) for i, c in enumerate(q.choices)])
+        for q in parsed.questions
+    ]
+    quiz = QuizData(title=parsed.title, slug=parsed.slug, description=parsed.description, questions=questions)
+    lines = [_line(root, ("questions", i)) for i in range(len(questions))]
+    return finalize(quiz, source=source, lines=lines)
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(raiz)"
+
+
+def _message(error: dict) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        model = _Choice if "choices" in error["loc"] else _Question if "questions" in error["loc"] else _Quiz
+        return f"campo desconhecido; campos válidos aqui: {', '.join(model.model_fields)}"
+    template = _MESSAGES.get(kind)
+    text = template.format(**ctx) if template else error["msg"]
+    if kind != "missing":
+        found = repr(error.get("input"))
+        text += f" (encontrado: {found[:60]})"
+    return text
+
+
+def _line(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Follow a pydantic location through the composed YAML; the deepest node reached gives the line."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None  # multi-line statements stay readable as blocks
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def dump_yaml(quiz: QuizData) -> str:
+    """The quiz in the schema above; parse_yaml(dump_yaml(q)) == q for a validated quiz."""
+    data: dict[str, Any] = {"title": quiz.title, "slug": quiz.slug}
+    if quiz.description:
+        data["description"] = quiz.description
+    data["questions"] = [_dump_question(q) for q in quiz.questions]
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096)  # no folding: one line per text, clean diffs
+
+
+def _dump_question(q: QuestionData) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": q.key, "kind": q.kind, "text": q.text, "points": _number(q.points)}
+    if q.explanation:
+        out["explanation"] = q.explanation
+    if q.choices:
+        out["choices"] = []
+        for c in q.choices:
+            choice: dict[str, Any] = {"key": c.key, "text": c.text, "correct": c.is_correct}
+            # single: the right one is worth 1 and the rest 0 unless the author gave partial credit
+            default = (1.0 if c.is_correct else 0.0) if q.kind == "single" else None
+            if c.fraction != default:
+                choice["fraction"] = _number(c.fraction)
+            if c.feedback:
+                choice["feedback"] = c.feedback
+            out["choices"].append(choice)
+    if q.expected_command:
+        out["expected_command"] = q.expected_command
+    return out

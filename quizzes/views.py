@@ -1,0 +1,164 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.decorators import instructor_required
+
+from . import selectors
+from .docker_command import describe
+from .models import Attempt, Question, Quiz
+from .services import QuizClosed, answer_save, attempt_expire_if_due, attempt_start, attempt_submit
+
+
+def _grading_lang(request) -> str:
+    return "en" if (request.LANGUAGE_CODE or "").startswith("en") else "pt-BR"
+
+
+@login_required
+@require_GET
+def quiz_detail(request, slug):
+    quiz = selectors.quiz_get(slug=slug, user=request.user)
+    attempts = selectors.learner_attempts(quiz=quiz, user=request.user)
+    in_progress = next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None)
+    remaining = None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - len(attempts))
+    return render(request, "quizzes/quiz_detail.html", {
+        "quiz": quiz, "attempts": attempts, "in_progress": in_progress, "remaining": remaining,
+        "final_percent": selectors.final_percent(quiz=quiz, attempts=attempts),
+        "question_count": quiz.questions.count(), "is_open": quiz.is_open(),
+    })
+
+
+@login_required
+@require_POST
+def attempt_begin(request, slug):
+    quiz = selectors.quiz_get(slug=slug, user=request.user)
+    try:
+        attempt = attempt_start(quiz=quiz, learner=request.user)
+    except QuizClosed as exc:
+        messages.error(request, str(exc))
+        return redirect("quizzes:detail", slug=quiz.slug)
+    return redirect("quizzes:attempt", pk=attempt.pk)
+
+
+def _own_attempt(request, pk) -> Attempt:
+    attempt = selectors.attempt_for_viewer(attempt_id=pk, user=request.user)
+    if attempt.learner_id != request.user.pk:
+        raise Http404  # instructors read attempts on the results page, never answer them
+    return attempt
+
+
+def _page_context(attempt: Attempt, page: int) -> dict:
+    questions = selectors.attempt_questions(attempt=attempt)
+    per_page = 1 if attempt.quiz.one_per_page else max(1, len(questions))
+    pages = max(1, -(-len(questions) // per_page))
+    page = min(max(1, page), pages)
+    shown = questions[(page - 1) * per_page: page * per_page]
+    return {
+        "attempt": attempt, "quiz": attempt.quiz, "questions": shown, "all_questions": questions,
+        "answered": sum(q.answered for q in questions), "total": len(questions),
+        "page": page, "pages": pages, "seconds_left": _seconds_left(attempt),
+    }
+
+
+def _seconds_left(attempt: Attempt) -> int | None:
+    if not attempt.deadline:
+        return None
+    return max(0, int((attempt.deadline - timezone.now()).total_seconds()))
+
+
+@login_required
+@require_GET
+def attempt_take(request, pk):
+    attempt = _own_attempt(request, pk)
+    if attempt.status == Attempt.Status.SUBMITTED or attempt_expire_if_due(attempt=attempt):
+        return redirect("quizzes:result", pk=attempt.pk)
+    return render(request, "quizzes/attempt.html", _page_context(attempt, int(request.GET.get("page", 1) or 1)))
+
+
+def _choice_ids(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+@login_required
+@require_POST
+def answer_autosave(request, pk, question_id):
+    """htmx: save one answer on every click or keystroke and say so."""
+    attempt = _own_attempt(request, pk)
+    question = get_object_or_404(Question, pk=question_id, quiz=attempt.quiz)
+    field = f"q{question.pk}"
+    try:
+        answer_save(attempt=attempt, question=question, choice_ids=_choice_ids(request.POST.getlist(field)),
+                    text=request.POST.get(field, ""))
+    except QuizClosed as exc:
+        response = render(request, "quizzes/partials/saved.html", {"question": question, "error": str(exc)})
+        response["HX-Redirect"] = reverse("quizzes:result", args=[attempt.pk])
+        return response
+    context = _page_context(attempt, 1)
+    return render(request, "quizzes/partials/saved.html", {"question": question, "saved_at": timezone.now(), **context})
+
+
+@login_required
+@require_POST
+def attempt_save_page(request, pk):
+    """Without JavaScript: save every answer on the page, then go where the button said."""
+    attempt = _own_attempt(request, pk)
+    page_context = _page_context(attempt, int(request.POST.get("page", 1) or 1))
+    try:
+        for view in page_context["questions"]:
+            field = f"q{view.question.pk}"
+            answer_save(attempt=attempt, question=view.question, choice_ids=_choice_ids(request.POST.getlist(field)),
+                        text=request.POST.get(field, ""))
+    except QuizClosed as exc:
+        messages.error(request, str(exc))
+        return redirect("quizzes:result", pk=attempt.pk)
+    target = request.POST.get("go", "")
+    if target.isdigit():
+        return redirect(f"{reverse('quizzes:attempt', args=[attempt.pk])}?page={target}")
+    return redirect("quizzes:submit", pk=attempt.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attempt_finish(request, pk):
+    attempt = _own_attempt(request, pk)
+    if attempt.status == Attempt.Status.SUBMITTED or attempt_expire_if_due(attempt=attempt):
+        return redirect("quizzes:result", pk=attempt.pk)
+    if request.method == "POST":
+        attempt_submit(attempt=attempt, auto=request.POST.get("auto") == "1" and _seconds_left(attempt) == 0)
+        return redirect("quizzes:result", pk=attempt.pk)
+    context = _page_context(attempt, 1)
+    context["unanswered"] = [q for q in context["all_questions"] if not q.answered]
+    return render(request, "quizzes/submit.html", context)
+
+
+@login_required
+@require_GET
+def attempt_result(request, pk):
+    attempt = selectors.attempt_for_viewer(attempt_id=pk, user=request.user)
+    if attempt.status != Attempt.Status.SUBMITTED:
+        if attempt.learner_id == request.user.pk:
+            return redirect("quizzes:attempt", pk=attempt.pk)
+        raise Http404
+    reveal = selectors.can_reveal(attempt=attempt)
+    lang = _grading_lang(request)
+    questions = selectors.attempt_questions(attempt=attempt)
+    for view in questions:
+        feedback = view.answer.feedback if view.answer else []
+        view.command_feedback = [describe(problem, lang=lang) for problem in feedback] if reveal else []
+    return render(request, "quizzes/result.html", {
+        "attempt": attempt, "quiz": attempt.quiz, "questions": questions, "reveal": reveal,
+    })
+
+
+@instructor_required
+@require_GET
+def quiz_stats(request, slug):
+    quiz = get_object_or_404(Quiz, slug=slug)
+    attempts = Attempt.objects.filter(quiz=quiz, status=Attempt.Status.SUBMITTED)
+    return render(request, "quizzes/stats.html", {
+        "quiz": quiz, "stats": selectors.quiz_question_stats(quiz=quiz), "attempt_count": attempts.count(),
+    })
