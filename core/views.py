@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from labs.selectors import labs_for_home
 from quizzes.selectors import quizzes_for_home
@@ -55,8 +56,8 @@ def operations_ping(request):
         answer, error = worker_ping(timeout=10), ""
     except CeleryTimeout:
         answer, error = None, _("No worker answered within 10 seconds.")
-    except OperationalError as exc:
-        answer, error = None, _("The queue (Redis) is unreachable: %(error)s") % {"error": exc}
+    except (OperationalError, RedisError, RuntimeError) as exc:  # broker or result store down
+        answer, error = None, _("The queue (Redis) is unreachable: %(error)s") % {"error": str(exc).strip()[:200]}
     context = {"answer": answer, "error": error}
     if request.htmx:
         return render(request, "core/operations.html#ping-result", context)

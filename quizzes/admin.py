@@ -3,7 +3,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Answer, Attempt, Choice, Question, Quiz
+from .models import Answer, Attempt, Choice, CommentSnippet, Criterion, Level, Question, Quiz, Review, Rubric
+from .reviews import level_set_points
 
 
 class QuestionInline(admin.TabularInline):
@@ -40,12 +41,17 @@ class ChoiceInline(admin.TabularInline):
     extra = 0
 
 
+class CommentSnippetInline(admin.TabularInline):
+    model = CommentSnippet
+    extra = 0
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ("__str__", "kind", "points", "position")
     list_filter = ("quiz", "kind")
     search_fields = ("text", "key")
-    inlines = [ChoiceInline]
+    inlines = [ChoiceInline, CommentSnippetInline]
 
 
 class AnswerInline(admin.TabularInline):
@@ -63,3 +69,54 @@ class AttemptAdmin(admin.ModelAdmin):
     search_fields = ("learner__username",)
     readonly_fields = ("question_order", "choice_order")
     inlines = [AnswerInline]
+
+
+class CriterionInline(admin.StackedInline):
+    model = Criterion
+    fields = ("position", "name", "description", "edit_link")
+    readonly_fields = ("edit_link",)
+    extra = 0
+
+    @admin.display(description=_("levels"))
+    def edit_link(self, criterion):
+        if not criterion.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:quizzes_criterion_change", args=[criterion.pk]), _("edit levels"))
+
+
+@admin.register(Rubric)
+class RubricAdmin(admin.ModelAdmin):
+    list_display = ("__str__",)
+    inlines = [CriterionInline]
+
+
+class LevelInline(admin.TabularInline):
+    model = Level
+    fields = ("position", "name", "description", "points")
+    extra = 0
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ("name", "rubric", "position")
+    inlines = [LevelInline]
+
+    def save_formset(self, request, form, formset, change):
+        # A level's points changing re-scores every review that chose it, and says how many.
+        changed_points = {}
+        if formset.model is Level:
+            for level_form in formset.forms:
+                level = level_form.instance
+                if level.pk and "points" in level_form.changed_data and not level_form.cleaned_data.get("DELETE"):
+                    changed_points[level.pk] = level_form.cleaned_data["points"]
+        super().save_formset(request, form, formset, change)
+        rescored = sum(level_set_points(level=Level.objects.get(pk=pk), points=points) for pk, points in changed_points.items())
+        if changed_points:
+            self.message_user(request, _("%(count)d review(s) re-scored after the level change.") % {"count": rescored})
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("answer", "reviewer", "score", "is_complete", "released_at")
+    list_filter = ("is_complete", "answer__attempt__quiz")
+    readonly_fields = ("answer", "version", "claimed_by", "claimed_at", "reviewed_at", "released_at", "score")

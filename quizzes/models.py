@@ -165,3 +165,98 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt} · {self.question.key}"
+
+
+class Rubric(models.Model):
+    """How an essay question is graded: criteria, each with levels worth points."""
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="rubric", verbose_name=_("question"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rubric")
+        verbose_name_plural = _("rubrics")
+
+    def __str__(self) -> str:
+        return f"{_('Rubric')} · {self.question}"
+
+    @property
+    def max_points(self) -> float:
+        return sum(max((level.points for level in c.levels.all()), default=0) for c in self.criteria.all())
+
+
+class Criterion(models.Model):
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("rubric"))
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Level(models.Model):
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="levels", verbose_name=_("criterion"))
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    points = models.FloatField(_("points"), default=0)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+        constraints = [models.CheckConstraint(condition=models.Q(points__gte=0), name="level_points_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.name}: {self.name} ({self.points:g})"
+
+
+class CommentSnippet(models.Model):
+    """A reusable comment for an essay question's reviews."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="snippets", verbose_name=_("question"))
+    text = models.TextField(_("text"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("comment snippet")
+        verbose_name_plural = _("comment snippets")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Review(models.Model):
+    """An instructor's grading of one essay answer, hidden from the learner until released."""
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="review", verbose_name=_("answer"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="reviews", verbose_name=_("reviewer"))
+    levels = models.ManyToManyField(Level, blank=True, related_name="reviews", verbose_name=_("chosen levels"))
+    adjustment = models.FloatField(_("manual adjustment"), default=0)
+    comment = models.TextField(_("comment"), blank=True)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    is_complete = models.BooleanField(_("review complete"), default=False)
+    # A save must name the version it edited: a stale one is refused, not silently applied.
+    version = models.PositiveIntegerField(_("version"), default=0)
+    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="claimed_reviews", verbose_name=_("claimed by"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["answer__attempt__quiz", "answer__question__position", "id"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"{_('Review')} · {self.answer}"

@@ -88,7 +88,7 @@ class QuestionView:
 def attempt_questions(*, attempt: Attempt) -> list[QuestionView]:
     """The attempt's questions and choices in the order fixed when it started, with answers."""
     questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_order).prefetch_related("choices")}
-    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt).prefetch_related("selected")}
+    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt).select_related("review").prefetch_related("selected", "review__levels__criterion")}
     views = []
     for number, question_id in enumerate((qid for qid in attempt.question_order if qid in questions), start=1):
         question = questions[question_id]

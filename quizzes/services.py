@@ -177,7 +177,7 @@ def attempt_submit(*, attempt: Attempt, auto: bool = False, now=None) -> Attempt
         answer = answers.get(question.pk)
         points, feedback = score_answer(question, answer)
         if points is None:
-            pending = True
+            pending = pending or bool(answer and answer.text.strip())  # a blank essay has nothing to review
         else:
             total += points
         if answer is not None:

@@ -149,8 +149,12 @@ def attempt_result(request, pk):
     for view in questions:
         feedback = view.answer.feedback if view.answer else []
         view.command_feedback = [describe(problem, lang=lang) for problem in feedback] if reveal else []
+        review = getattr(view.answer, "review", None) if view.answer else None
+        # A review reaches the learner only once an instructor releases it.
+        view.review = review if review is not None and review.released_at else None
     return render(request, "quizzes/result.html", {
         "attempt": attempt, "quiz": attempt.quiz, "questions": questions, "reveal": reveal,
+        "has_essay": any(v.question.kind == Question.Kind.ESSAY and v.answer and v.answer.text.strip() for v in questions),
     })
 
 

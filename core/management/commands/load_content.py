@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from labs.services import ContentError, lab_sync_from_dir
 from quizzes.importers import QuizImportError, parse_file
+from quizzes.reviews import rubrics_load
 from quizzes.services import quiz_import
 
 
@@ -20,15 +21,18 @@ class Command(BaseCommand):
             return
         loaded = 0
         try:
-            for path in sorted((content_dir / "quizzes").glob("*.yaml")):
+            for path in sorted(p for p in (content_dir / "quizzes").glob("*.yaml") if not p.name.endswith(".rubric.yaml")):
                 result = quiz_import(data=parse_file(path))
                 self.stdout.write(f"quiz {result.quiz.slug}: {'created' if result.created else 'updated'}")
+                rubrics = path.with_suffix(".rubric.yaml")
+                if rubrics.exists():
+                    rubrics_load(quiz=result.quiz, path=rubrics)
                 loaded += 1
             lab_dirs = sorted(p.parent for p in (content_dir / "labs").glob("*/lab.yaml"))
             for lab_dir in lab_dirs:
                 lab, created = lab_sync_from_dir(lab_dir=lab_dir)
                 self.stdout.write(f"lab {lab.slug}: {'created' if created else 'updated'}")
                 loaded += 1
-        except (ContentError, QuizImportError) as exc:
+        except (ContentError, QuizImportError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"{loaded} content item(s) loaded from {content_dir}"))

@@ -1,0 +1,89 @@
+"""Grade exports: per quiz (per-question scores and the final grade) and a combined gradebook
+with the labs' best scores."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Max
+
+from labs.models import Lab, Submission
+
+from .models import Attempt, Question, Quiz
+from .selectors import final_percent
+
+
+def csv_safe(value):
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise learner text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return f"'{value}"
+    return value
+
+
+def _question_score(question: Question, answer) -> float | None:
+    if answer is None:
+        return 0.0
+    if question.kind == Question.Kind.ESSAY:
+        review = getattr(answer, "review", None)
+        return review.score if review is not None and review.released_at else None
+    return answer.auto_score or 0.0
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def quiz_grades(*, quiz: Quiz) -> tuple[list[str], list[list]]:
+    questions = list(quiz.questions.all())
+    header = ["username", "name", "attempts", *[f"{q.key} ({q.points:g})" for q in questions], "final_grade_percent", "pending_review"]
+    rows = []
+    attempts_by_learner: dict[int, list[Attempt]] = {}
+    for attempt in Attempt.objects.filter(quiz=quiz).select_related("learner").prefetch_related("answers__review"):
+        attempts_by_learner.setdefault(attempt.learner_id, []).append(attempt)
+    for attempts in attempts_by_learner.values():
+        learner = attempts[0].learner
+        submitted = sorted((a for a in attempts if a.status == Attempt.Status.SUBMITTED), key=lambda a: a.number)
+        chosen = _grading_attempt(quiz, submitted)
+        per_question = []
+        for question in questions:
+            if quiz.grading_method == Quiz.GradingMethod.AVERAGE and submitted:
+                scores = [_question_score(question, _answer(a, question)) for a in submitted]
+                known = [s for s in scores if s is not None]
+                per_question.append(_fmt(round(sum(known) / len(known), 4)) if known else "")
+            else:
+                per_question.append(_fmt(_question_score(question, _answer(chosen, question))) if chosen else "")
+        percent = final_percent(quiz=quiz, attempts=submitted)
+        rows.append([learner.get_username(), learner.get_full_name(), len(attempts), *per_question,
+                     "" if percent is None else f"{percent:.1f}", "yes" if any(a.pending_review for a in submitted) else "no"])
+    rows.sort(key=lambda row: row[0])
+    return header, rows
+
+
+def _answer(attempt: Attempt, question: Question):
+    return next((a for a in attempt.answers.all() if a.question_id == question.pk), None)
+
+
+def _grading_attempt(quiz: Quiz, submitted: list[Attempt]) -> Attempt | None:
+    if not submitted:
+        return None
+    if quiz.grading_method == Quiz.GradingMethod.LAST:
+        return submitted[-1]
+    return max(submitted, key=lambda a: (a.percent or 0, -a.number))
+
+
+def combined() -> tuple[list[str], list[list]]:
+    quizzes = list(Quiz.objects.all())
+    labs = list(Lab.objects.all())
+    header = ["username", "name", *[f"quiz:{q.slug} (%)" for q in quizzes], *[f"lab:{lab.slug}" for lab in labs]]
+    best = {(row["learner_id"], row["lab_id"]): row["best"] for row in
+            Submission.objects.filter(counted=True).values("learner_id", "lab_id").annotate(best=Max("score"))}
+    attempts: dict[tuple[int, int], list[Attempt]] = {}
+    for attempt in Attempt.objects.filter(status=Attempt.Status.SUBMITTED):
+        attempts.setdefault((attempt.learner_id, attempt.quiz_id), []).append(attempt)
+    learner_ids = {k[0] for k in best} | {k[0] for k in attempts}
+    rows = []
+    for learner in get_user_model().objects.filter(pk__in=learner_ids).order_by("username"):
+        quiz_cells = []
+        for quiz in quizzes:
+            percent = final_percent(quiz=quiz, attempts=attempts.get((learner.pk, quiz.pk), []))
+            quiz_cells.append("" if percent is None else f"{percent:.1f}")
+        lab_cells = [_fmt(best.get((learner.pk, lab.pk))) for lab in labs]
+        rows.append([learner.get_username(), learner.get_full_name(), *quiz_cells, *lab_cells])
+    return header, rows

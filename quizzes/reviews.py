@@ -1,0 +1,208 @@
+"""Essay reviews: claim, grade with a rubric, autosave, refuse stale saves, release, re-score."""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Answer, Attempt, Criterion, Level, Question, Quiz, Review, Rubric
+
+CLAIM_MINUTES = 20
+
+
+class ReviewConflict(ValueError):
+    """Another instructor holds or changed this review; the message says who and what to do."""
+
+
+# -- reads --------------------------------------------------------------------------------------
+
+
+def essay_answers(*, quiz: Quiz | None = None, question: Question | None = None) -> QuerySet[Answer]:
+    """Essay answers of submitted attempts that have something to read."""
+    qs = Answer.objects.filter(question__kind=Question.Kind.ESSAY, attempt__status=Attempt.Status.SUBMITTED).exclude(text__regex=r"^\s*$")
+    if quiz is not None:
+        qs = qs.filter(attempt__quiz=quiz)
+    if question is not None:
+        qs = qs.filter(question=question)
+    return qs.select_related("attempt__quiz", "attempt__learner", "question")
+
+
+def stable_order_key(answer: Answer) -> str:
+    """A fixed pseudo-random order (not arrival order) so grading is not biased by who came first."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{answer.question_id}:{answer.pk}".encode()).hexdigest()
+
+
+def review_counts(*, quiz: Quiz | None = None, question: Question | None = None) -> dict:
+    answers = essay_answers(quiz=quiz, question=question)
+    reviewed = answers.filter(review__is_complete=True)
+    return {
+        "total": answers.count(),
+        "to_review": answers.exclude(review__is_complete=True).count(),
+        "reviewed": reviewed.filter(review__released_at__isnull=True).count(),
+        "released": reviewed.filter(review__released_at__isnull=False).count(),
+    }
+
+
+def _claim_fresh(review: Review, now) -> bool:
+    return bool(review.claimed_by_id and review.claimed_at and now - review.claimed_at < timedelta(minutes=CLAIM_MINUTES))
+
+
+def next_answer_to_review(*, reviewer, quiz: Quiz | None = None, question: Question | None = None, now=None) -> Answer | None:
+    """The next unreviewed answer in the stable order that nobody else is grading right now."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=CLAIM_MINUTES)
+    candidates = essay_answers(quiz=quiz, question=question).exclude(review__is_complete=True).exclude(
+        Q(review__claimed_at__gte=cutoff) & ~Q(review__claimed_by=reviewer)
+    )
+    ordered = sorted(candidates, key=lambda a: (a.question.quiz_id, a.question.position, stable_order_key(a)))
+    return ordered[0] if ordered else None
+
+
+def rubric_for(question: Question) -> Rubric | None:
+    return Rubric.objects.filter(question=question).prefetch_related("criteria__levels").first()
+
+
+# -- writes -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_open(*, answer: Answer, reviewer, now=None) -> tuple[Review, str]:
+    """Get the answer's review and claim it for the reviewer. Returns (review, holder name) where
+    holder is '' when the reviewer holds the claim, else the name of who does."""
+    now = now or timezone.now()
+    review, _created = Review.objects.select_for_update().get_or_create(answer=answer)
+    if _claim_fresh(review, now) and review.claimed_by_id != reviewer.pk:
+        return review, review.claimed_by.get_full_name() or review.claimed_by.get_username()
+    review.claimed_by, review.claimed_at = reviewer, now
+    review.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
+    return review, ""
+
+
+def _score(question: Question, levels: list[Level], adjustment: float) -> float:
+    total = sum(level.points for level in levels) + adjustment
+    return round(min(question.points, max(0.0, total)), 4)
+
+
+@transaction.atomic
+def review_save(*, review_id: int, reviewer, version: int, level_ids: list[int], adjustment: float, comment: str,
+                complete: bool, now=None) -> Review:
+    """Save the reviewer's grading; refuse a stale version or another instructor's claim."""
+    now = now or timezone.now()
+    review = Review.objects.select_for_update().select_related("answer__question", "claimed_by").get(pk=review_id)
+    if _claim_fresh(review, now) and review.claimed_by_id != reviewer.pk:
+        raise ReviewConflict(_("%(name)s is grading this answer now; your changes were not saved.")
+                             % {"name": review.claimed_by.get_full_name() or review.claimed_by.get_username()})
+    if review.version != version:
+        raise ReviewConflict(_("This review changed since you opened it (someone else saved it); reload to see the current version. Your changes were not saved."))
+    question = review.answer.question
+    levels = list(Level.objects.filter(pk__in=level_ids, criterion__rubric__question=question).select_related("criterion"))
+    per_criterion = {}
+    for level in levels:
+        per_criterion[level.criterion_id] = level  # at most one level per criterion
+    levels = list(per_criterion.values())
+    review.levels.set(levels)
+    review.adjustment = adjustment
+    review.comment = comment[:10_000]
+    review.score = _score(question, levels, adjustment)
+    review.version += 1
+    review.claimed_by, review.claimed_at = reviewer, now
+    fields = ["adjustment", "comment", "score", "version", "claimed_by", "claimed_at", "updated_at"]
+    if complete:
+        review.is_complete, review.reviewer, review.reviewed_at = True, reviewer, now
+        fields += ["is_complete", "reviewer", "reviewed_at"]
+    review.save(update_fields=fields)
+    if review.released_at:
+        attempt_rescore(attempt=review.answer.attempt)
+    return review
+
+
+@transaction.atomic
+def review_release(*, quiz: Quiz, question: Question | None = None, now=None) -> int:
+    """Show complete reviews to their learners; the attempts' grades become final."""
+    now = now or timezone.now()
+    reviews = Review.objects.filter(is_complete=True, released_at__isnull=True, answer__attempt__quiz=quiz)
+    if question is not None:
+        reviews = reviews.filter(answer__question=question)
+    attempt_ids = set(reviews.values_list("answer__attempt_id", flat=True))
+    count = reviews.update(released_at=now)
+    for attempt in Attempt.objects.filter(pk__in=attempt_ids):
+        attempt_rescore(attempt=attempt)
+    return count
+
+
+def attempt_rescore(*, attempt: Attempt) -> Attempt:
+    """Automatic points plus released essay reviews; pending while an essay awaits release."""
+    total, pending = 0.0, False
+    for answer in attempt.answers.select_related("question", "review"):
+        if answer.question.kind != Question.Kind.ESSAY:
+            total += answer.auto_score or 0
+            continue
+        review = getattr(answer, "review", None)
+        if review is not None and review.released_at and review.score is not None:
+            total += review.score
+        elif answer.text.strip():
+            pending = True
+    Attempt.objects.filter(pk=attempt.pk).update(score=round(total, 4), pending_review=pending)
+    attempt.score, attempt.pending_review = round(total, 4), pending
+    return attempt
+
+
+@transaction.atomic
+def level_set_points(*, level: Level, points: float) -> int:
+    """Change a level's points and re-score every review that used it; returns how many changed."""
+    Level.objects.filter(pk=level.pk).update(points=points)
+    changed = 0
+    for review in Review.objects.filter(levels=level).select_related("answer__question", "answer__attempt").prefetch_related("levels"):
+        score = _score(review.answer.question, list(review.levels.all()), review.adjustment)
+        if score != review.score:
+            Review.objects.filter(pk=review.pk).update(score=score, version=review.version + 1)
+            changed += 1
+            if review.released_at:
+                attempt_rescore(attempt=review.answer.attempt)
+    return changed
+
+
+@transaction.atomic
+def rubric_import(*, question: Question, criteria: list[dict], snippets: list[str]) -> Rubric:
+    """Create or replace a question's rubric from content (only while no review uses it)."""
+    rubric, _created = Rubric.objects.get_or_create(question=question)
+    if Review.objects.filter(levels__criterion__rubric=rubric).exists():
+        return rubric  # graded already: edit it in the admin, where level changes re-score
+    rubric.criteria.all().delete()
+    for position, item in enumerate(criteria):
+        criterion = Criterion.objects.create(rubric=rubric, name=item["name"], description=item.get("description", ""), position=position)
+        for level_position, level in enumerate(item["levels"]):
+            Level.objects.create(criterion=criterion, name=level["name"], description=level.get("description", ""),
+                                 points=float(level["points"]), position=level_position)
+    question.snippets.all().delete()
+    for position, text in enumerate(snippets):
+        question.snippets.create(text=text, position=position)
+    return rubric
+
+
+def rubrics_load(*, quiz: Quiz, path) -> int:
+    """Load `<quiz>.rubric.yaml`: {question key: {criteria: [...], snippets: [...]}}."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of question keys to rubrics")
+    loaded = 0
+    for key, spec in data.items():
+        question = quiz.questions.filter(key=key, kind=Question.Kind.ESSAY).first()
+        if question is None:
+            raise ValueError(f"{path}: {key!r} is not an essay question of {quiz.slug}")
+        criteria = (spec or {}).get("criteria") or []
+        for index, criterion in enumerate(criteria):
+            if not criterion.get("name") or not criterion.get("levels"):
+                raise ValueError(f"{path}: {key}.criteria[{index}] needs a name and levels")
+            for level_index, level in enumerate(criterion["levels"]):
+                if "name" not in level or not isinstance(level.get("points"), (int, float)):
+                    raise ValueError(f"{path}: {key}.criteria[{index}].levels[{level_index}] needs a name and numeric points")
+        rubric_import(question=question, criteria=criteria, snippets=[str(s) for s in (spec or {}).get("snippets", [])])
+        loaded += 1
+    return loaded
