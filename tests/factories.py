@@ -44,7 +44,12 @@ def quiz_from_content(slug: str = "aula-45", **settings_):
     from quizzes.importers import parse_file
     from quizzes.services import quiz_import
 
+    from quizzes.reviews import rubrics_load
+
     quiz = quiz_import(data=parse_file(settings.CONTENT_DIR / "quizzes" / f"{slug}.yaml")).quiz
+    rubrics = settings.CONTENT_DIR / "quizzes" / f"{slug}.rubric.yaml"
+    if rubrics.exists():
+        rubrics_load(quiz=quiz, path=rubrics)
     for name, value in settings_.items():
         setattr(quiz, name, value)
     quiz.save()
