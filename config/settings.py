@@ -187,6 +187,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_BYTES + 1024 * 1024
 GRADING_MAX_RETRIES = int(os.environ.get("GRADING_MAX_RETRIES", "3"))
 # The watchdog requeues work stuck in a phase this long past the lab's own limits.
 GRADING_STUCK_MARGIN_SECONDS = int(os.environ.get("GRADING_STUCK_MARGIN_SECONDS", "180"))
+# A submission whose worker stops answering pings for this long is requeued.
+GRADING_WORKER_LOST_SECONDS = int(os.environ.get("GRADING_WORKER_LOST_SECONDS", "45"))
 CELERY_BEAT_SCHEDULE = {
     "labs-watchdog": {"task": "labs.watchdog", "schedule": 60.0},
 }

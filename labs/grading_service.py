@@ -26,6 +26,9 @@ def grade_files(*, lab: LabContent, given: dict[str, bytes], lang: str = "pt-BR"
     starter = read_tree(lab.starter_dir) if needs_starter else None
     sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
     try:
+        # A previous try of this submission may have died mid-way (worker killed, daemon
+        # restarted): start from a clean slate so nothing of it is mistaken for this one.
+        sandbox.cleanup_submission(submission_id)
         return grade(spec=lab.spec, files=files, sandbox=sandbox, lang=lang, submission_id=submission_id,
                      on_log=on_log, on_phase=on_phase, starter_files=starter)
     finally:

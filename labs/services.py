@@ -207,17 +207,23 @@ def lab_regrade_all(*, lab: Lab) -> int:
     return sum(submission_regrade(submission=sub) for sub in latest_ids)
 
 
-def watchdog_run(*, now=None) -> dict:
-    """Requeue or fail submissions stuck past their limits (a worker died), resend queued
-    ones nobody took (a lost message), and let the janitor reclaim sandbox leftovers."""
+def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:
+    """Requeue or fail submissions whose worker died (it no longer answers pings, or the work
+    is stuck past the lab's limits), and resend queued ones nobody took (a lost message).
+
+    `alive_workers`: the Celery node names answering a ping; None when that is unknown."""
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0, "resent": 0}
     for submission in Submission.objects.filter(status__in=Submission.IN_PROGRESS).select_related("lab"):
         limits = LabSpec.model_validate(submission.lab.spec).limits if submission.lab.spec else None
         budget = (limits.build_seconds + limits.run_seconds if limits else 600) + settings.GRADING_STUCK_MARGIN_SECONDS
         started = submission.building_at or submission.queued_at or submission.created_at
-        if started and (now - started).total_seconds() > budget:
-            outcome = submission_platform_fault(submission_id=submission.pk, detail="stuck: the worker grading it stopped answering")
+        elapsed = (now - started).total_seconds() if started else 0
+        worker_gone = (alive_workers is not None and submission.worker_host not in alive_workers
+                       and elapsed > settings.GRADING_WORKER_LOST_SECONDS)
+        if worker_gone or elapsed > budget:
+            detail = "worker lost: it stopped answering while grading" if worker_gone else "stuck past the lab's time limits"
+            outcome = submission_platform_fault(submission_id=submission.pk, detail=detail)
             counts["requeued" if outcome == "retrying" else "failed"] += outcome in {"retrying", "error"}
     stale = now - timedelta(seconds=settings.GRADING_STUCK_MARGIN_SECONDS)
     for submission_id in Submission.objects.filter(status=Status.QUEUED, queued_at__lt=stale).values_list("pk", flat=True):

@@ -26,9 +26,19 @@ def grade_submission(self, submission_id: int) -> str:
 
 @shared_task(name="labs.watchdog", ignore_result=True)
 def watchdog() -> dict:
-    counts = watchdog_run()
+    counts = watchdog_run(alive_workers=alive_workers())
     counts["janitor"] = _janitor()
     return counts
+
+
+def alive_workers() -> set[str] | None:
+    """Celery nodes answering a ping now; None if the broker cannot be asked."""
+    from config.celery import app
+
+    try:
+        return {name for reply in (app.control.ping(timeout=2.0) or []) for name in reply}
+    except Exception:  # noqa: BLE001 — unknown is safer than "everyone is dead"
+        return None
 
 
 def _janitor() -> dict:

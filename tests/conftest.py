@@ -67,10 +67,11 @@ def sandbox_docker():
     client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker_process(django_db_setup):
     """A real `celery worker` process consuming from the real Redis broker, sharing the test
-    database (a file): tests that need it use `transactional_db` so it sees their rows."""
+    database (a file): tests that need it use `transactional_db` so it sees their rows.
+    Module-scoped, so tests that start and kill workers of their own meet no stranger."""
     from django.db import connection
 
     from config.celery import app

@@ -1,5 +1,6 @@
 """The Sandbox the grading engine uses, backed by the dedicated sandbox Docker daemon."""
 
+import dataclasses
 import logging
 import threading
 import time
@@ -55,7 +56,27 @@ class DockerSandbox:
 
     def build(self, *, files: dict[str, bytes], tag: str, limits: Limits, labels: dict[str, str],
               on_log: Callable[[str], None] | None = None) -> BuildOutcome:
-        return run_build(self.client, files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
+        outcome = run_build(self.client, files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
+        if not outcome.ok and not outcome.platform_fault and self._daemon_went_away(outcome):
+            # The daemon went away mid-build (stopped, crashed): its killing the step is not
+            # the learner's failure, whatever exit code the step reported.
+            return dataclasses.replace(outcome, platform_fault=True, error_id="sandbox.build_platform",
+                                       error_params={"detail": "the sandbox daemon stopped during the build"})
+        return outcome
+
+    def _daemon_went_away(self, outcome: BuildOutcome) -> bool:
+        """A stopping daemon kills the running step (exit 137/143) and answers pings for a
+        moment more; only a step killed that way earns the short wait to tell the two apart."""
+        killed = outcome.error_id == "sandbox.build_killed" or outcome.error_params.get("code") in (137, 143)
+        deadline = time.monotonic() + (3.0 if killed else 0.0)
+        while True:
+            try:
+                self.client.api.ping()
+            except Exception:  # noqa: BLE001 — any failure to answer means it is gone
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
 
     def image_facts(self, image: str, *, base: str | None = None) -> ImageFacts:
         api = self.client.api

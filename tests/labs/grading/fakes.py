@@ -48,6 +48,7 @@ class FakeSandbox:
     builds: list = field(default_factory=list)
     removed_images: list = field(default_factory=list)
     starter_size: int = 500_000_000
+    cleaned: list = field(default_factory=list)
 
     def build(self, *, files, tag, limits, labels, on_log=None):
         self.builds.append((tag, dict(files), labels))
@@ -68,6 +69,10 @@ class FakeSandbox:
 
     def remove_image(self, image):
         self.removed_images.append(image)
+
+    def cleanup_submission(self, submission):
+        self.cleaned.append(submission)
+        return {"containers": 0, "images": 0}
 
     def close(self):
         pass
