@@ -1,9 +1,11 @@
 """Connection to the dedicated sandbox Docker daemon (never the host's own engine)."""
 
+import os
 from dataclasses import dataclass
 
 import docker
 from docker.errors import DockerException
+from docker.tls import TLSConfig
 
 from labs.grading.ports import SandboxFault
 
@@ -12,10 +14,28 @@ class SandboxUnavailable(SandboxFault):
     """The sandbox daemon cannot be reached: a platform fault, never the learner's."""
 
 
+def _tls(base_url: str) -> TLSConfig | bool:
+    """TLS for a tcp:// sandbox (docker:dind in Compose) from DOCKER_TLS_VERIFY and
+    DOCKER_CERT_PATH, read as the docker CLI reads them. docker-py's kwargs_from_env would
+    take DOCKER_TLS_VERIFY=0 as "on", hence the explicit parsing."""
+    if not base_url.startswith(("tcp://", "https://")):
+        return False
+    cert_path = os.environ.get("DOCKER_CERT_PATH", "")
+    verify = os.environ.get("DOCKER_TLS_VERIFY", "") not in ("", "0")
+    if not verify and not cert_path:
+        return False
+    cert_path = cert_path or os.path.expanduser("~/.docker")
+    return TLSConfig(
+        client_cert=(os.path.join(cert_path, "cert.pem"), os.path.join(cert_path, "key.pem")),
+        ca_cert=os.path.join(cert_path, "ca.pem") if verify else None,
+        verify=verify,
+    )
+
+
 def connect(base_url: str, *, timeout: int = 60) -> docker.DockerClient:
     """A client for the daemon at base_url; raises SandboxUnavailable when it does not answer."""
     try:
-        client = docker.DockerClient(base_url=base_url, timeout=timeout, version="auto")
+        client = docker.DockerClient(base_url=base_url, timeout=timeout, version="auto", tls=_tls(base_url))
         client.ping()
     except (DockerException, OSError) as exc:
         raise SandboxUnavailable(f"sandbox daemon at {base_url} unreachable: {exc}") from exc
