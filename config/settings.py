@@ -160,6 +160,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Grading has a queue of its own, so the web's small tasks (the watchdog, the operations
+# page's test task) never wait behind builds: grading workers consume GRADING_QUEUE only,
+# a small worker (with beat) consumes the default queue.
+GRADING_QUEUE = "grading"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"labs.grade_submission": {"queue": GRADING_QUEUE}}
 
 # The dedicated sandbox Docker daemon (sandbox/start.sh); never the host's own engine.
 SANDBOX_DOCKER_HOST = os.environ.get("SANDBOX_DOCKER_HOST", "unix:///run/estaleiro/docker.sock")

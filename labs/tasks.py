@@ -1,9 +1,22 @@
+import logging
 import socket
+import threading
+import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
 
 from .services import submission_grade, submission_platform_fault, watchdog_run
+
+log = logging.getLogger(__name__)
+
+GRADING_SOFT_LIMIT_SECONDS = 1500
+GRADING_HARD_LIMIT_SECONDS = 1560
+# Nothing a grading in progress made can be older than the task's hard limit; anything
+# labelled for a submission and older than this was left by a worker that died.
+JANITOR_MIN_AGE_SECONDS = GRADING_HARD_LIMIT_SECONDS + 60
+JANITOR_EVERY_SECONDS = 300
 
 
 @shared_task(
@@ -13,11 +26,12 @@ from .services import submission_grade, submission_platform_fault, watchdog_run
     # The claim (queued -> building) makes a redelivered or duplicated message harmless.
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=1500,
-    time_limit=1560,
+    soft_time_limit=GRADING_SOFT_LIMIT_SECONDS,
+    time_limit=GRADING_HARD_LIMIT_SECONDS,
 )
 def grade_submission(self, submission_id: int) -> str:
     host = self.request.hostname or socket.gethostname()
+    sandbox_janitor()
     try:
         return submission_grade(submission_id=submission_id, worker_host=host)
     except SoftTimeLimitExceeded:
@@ -26,9 +40,7 @@ def grade_submission(self, submission_id: int) -> str:
 
 @shared_task(name="labs.watchdog", ignore_result=True)
 def watchdog() -> dict:
-    counts = watchdog_run(alive_workers=alive_workers())
-    counts["janitor"] = _janitor()
-    return counts
+    return watchdog_run(alive_workers=alive_workers())
 
 
 def alive_workers() -> set[str] | None:
@@ -41,17 +53,46 @@ def alive_workers() -> set[str] | None:
         return None
 
 
-def _janitor() -> dict:
+_janitor_lock = threading.Lock()
+_janitor_last = float("-inf")
+
+
+def sandbox_janitor(*, force: bool = False) -> dict | None:
+    """Reclaim what dead workers left in *this* worker's sandbox daemon.
+
+    Each grading host has a daemon of its own, so the janitor runs where the grading runs:
+    when a grading worker starts, and then at most every JANITOR_EVERY_SECONDS before a
+    grading. None when it was not its turn or the daemon did not answer."""
+    global _janitor_last
     from django.conf import settings
 
     from .sandbox.client import SandboxUnavailable
     from .sandbox.docker_sandbox import DockerSandbox
+    from .sandbox.faults import PlatformError
 
+    with _janitor_lock:
+        if not force and time.monotonic() - _janitor_last < JANITOR_EVERY_SECONDS:
+            return None
+        _janitor_last = time.monotonic()
     sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
     try:
-        # Older than any lab's limits allow: nothing alive is that old.
-        return sandbox.janitor(older_than_seconds=3600)
-    except SandboxUnavailable as exc:
-        return {"error": str(exc)}
+        return sandbox.janitor(older_than_seconds=JANITOR_MIN_AGE_SECONDS)
+    except (SandboxUnavailable, PlatformError) as exc:
+        log.warning("sandbox janitor skipped: %s", exc)
+        return None
     finally:
         sandbox.close()
+
+
+@worker_ready.connect
+def _janitor_when_a_grading_worker_starts(sender=None, **_kwargs) -> None:
+    from django.conf import settings
+
+    queues = {queue.name for queue in getattr(getattr(sender, "task_consumer", None), "queues", [])}
+    if settings.GRADING_QUEUE in queues:
+        # In a thread: a daemon slow to answer must not hold up the worker's start.
+        threading.Thread(target=_janitor_at_start, name="sandbox-janitor", daemon=True).start()
+
+
+def _janitor_at_start() -> None:
+    log.info("sandbox janitor at worker start: %s", sandbox_janitor(force=True))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: set up, then start Redis, the sandbox daemon, a Celery worker with beat and
+# `make run`: set up, then start Redis, the sandbox daemon, two Celery workers (beat in one) and
 # the web server (gunicorn on http://127.0.0.1:8000). Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,9 +40,14 @@ echo "==> Base images for the labs (the first time takes a few minutes)"
 echo "==> Demo accounts"
 .venv/bin/python manage.py demo_accounts
 
+# Two workers: the grading one (one process per core) consumes only the grading queue; a
+# small one with beat takes the web's tasks (watchdog, test task), which never wait behind builds.
 CONCURRENCY=${CELERY_CONCURRENCY:-$(nproc)}
-.venv/bin/celery -A config worker --beat --concurrency "$CONCURRENCY" --loglevel INFO \
-  --schedule "$VAR/celerybeat-schedule" >>"$VAR/log/worker.log" 2>&1 &
+.venv/bin/celery -A config worker -Q grading --hostname "grading@%h" --concurrency "$CONCURRENCY" \
+  --loglevel INFO >>"$VAR/log/worker.log" 2>&1 &
+pids+=($!)
+.venv/bin/celery -A config worker -Q celery --hostname "tasks@%h" --concurrency 1 --beat \
+  --schedule "$VAR/celerybeat-schedule" --loglevel INFO >>"$VAR/log/tasks.log" 2>&1 &
 pids+=($!)
 .venv/bin/gunicorn config.wsgi --bind "$BIND" --workers "${WEB_WORKERS:-2}" --threads 4 \
   --access-logfile "$VAR/log/access.log" --error-logfile "$VAR/log/web.log" &
@@ -51,7 +56,7 @@ pids+=($!)
 cat <<MSG
 
   Estaleiro is running on http://$BIND/
-  Logs: $VAR/log/ (web.log, worker.log, access.log); sandbox daemon: /var/log/$SANDBOX_NAME-dockerd.log
+  Logs: $VAR/log/ (web.log, worker.log, tasks.log, access.log); sandbox daemon: /var/log/$SANDBOX_NAME-dockerd.log
   Press Ctrl-C to stop.
 
 MSG

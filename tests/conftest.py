@@ -10,6 +10,7 @@ import redis
 from django.conf import settings
 
 from tests.factories import UserFactory
+from tests.workers import database_env
 
 # Playwright's sync API runs an event loop in the test thread; Django must still let the
 # test thread use the database (it is the live server's thread that serves requests).
@@ -72,8 +73,6 @@ def celery_worker_process(django_db_setup):
     """A real `celery worker` process consuming from the real Redis broker, sharing the test
     database (a file): tests that need it use `transactional_db` so it sees their rows.
     Module-scoped, so tests that start and kill workers of their own meet no stranger."""
-    from django.db import connection
-
     from config.celery import app
 
     try:
@@ -84,8 +83,8 @@ def celery_worker_process(django_db_setup):
     log = open(settings.VAR_DIR / "test-worker.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-         "--concurrency", "1", "--loglevel", "INFO", "-n", node, "--without-mingle", "--without-gossip"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **_database_env(connection)},
+         "--concurrency", "1", "--loglevel", "INFO", "-n", node, "-Q", f"{settings.GRADING_QUEUE},celery", "--without-mingle", "--without-gossip"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **database_env()},
     )
     deadline = time.monotonic() + 60
     try:
@@ -105,13 +104,6 @@ def celery_worker_process(django_db_setup):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-def _database_env(connection) -> dict:
-    settings_dict = connection.settings_dict
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return {"DATABASE_URL": f"sqlite:///{settings_dict['NAME']}"}
-    return {"DATABASE_URL": f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"}
 
 
 @pytest.fixture(scope="session")

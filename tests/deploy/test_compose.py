@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.conf import settings
 
 from .project import COMPOSE_FILE, ENV_EXAMPLE, GRADING_HOST_FILE, IN_CI, ROOT, SANDBOX_ENTRYPOINT, compose, grading_host, service
 
@@ -240,9 +241,11 @@ def test_migrations_run_once_before_the_application():
 
 def test_worker_and_beat_commands():
     worker = command_of("worker")
-    assert worker[:4] == ["celery", "-A", "config", "worker"] and worker[worker.index("-Q") + 1] == "celery"
+    assert worker[:4] == ["celery", "-A", "config", "worker"] and worker[worker.index("-Q") + 1] == settings.GRADING_QUEUE
     beat = command_of("beat")
-    assert beat[:4] == ["celery", "-A", "config", "beat"]
+    # Beat, with a worker of the default queue only: web-side tasks never wait behind builds.
+    assert beat[:4] == ["celery", "-A", "config", "worker"] and "--beat" in beat
+    assert beat[beat.index("-Q") + 1] == settings.CELERY_TASK_DEFAULT_QUEUE != settings.GRADING_QUEUE
     assert "gunicorn" in command_of("web")
 
 

@@ -1,10 +1,7 @@
 """Faults survived, against the real services: a worker killed mid-build, Redis restarted
 with work queued, the sandbox daemon stopped mid-build. The database stays the truth."""
 
-import os
-import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 import uuid
@@ -12,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
 
@@ -20,8 +16,8 @@ from labs.models import Submission
 from labs.sandbox.docker_sandbox import DockerSandbox
 from labs.services import submission_create, watchdog_run
 from labs.tasks import alive_workers
-from tests.conftest import _database_env
 from tests.factories import UserFactory, lab_from_content
+from tests.workers import Worker
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -33,39 +29,6 @@ DOCKERIGNORE = (ROOT / "content/labs/primeiro-conteiner/reference/.dockerignore"
 def slow_dockerfile(seconds: int) -> str:
     """The reference with a step that takes a while and is never cached (a fresh token)."""
     return REFERENCE.replace("EXPOSE 5000", f"RUN echo {uuid.uuid4().hex} && sleep {seconds}\nEXPOSE 5000")
-
-
-class Worker:
-    """A real `celery worker` in its own process group, so SIGKILL takes its pool too."""
-
-    def __init__(self, name: str):
-        self.name = f"{name}-{os.getpid()}@faults"
-        self.log_path = settings.VAR_DIR / f"test-{name}.log"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
-             "--loglevel", "INFO", "-n", self.name, "--without-mingle", "--without-gossip"],
-            cwd=ROOT, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, **_database_env(connection)},
-        )
-        deadline = time.monotonic() + 60
-        while self.name not in (alive_workers() or set()):
-            assert self.proc.poll() is None and time.monotonic() < deadline, f"worker {self.name} did not start"
-            time.sleep(0.5)
-
-    def kill(self):
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log(self) -> str:
-        return self.log_path.read_text()
 
 
 @pytest.fixture
