@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv"
-# Tests also drive a real browser and validate the Compose file with Debian's docker-compose.
-if [ "${1:-}" = "--with-browser" ]; then APT_PACKAGES="$APT_PACKAGES chromium docker-compose"; fi
+# Tests also drive a real browser, validate the Compose file with Debian's docker-compose and
+# run the scale-out test on PostgreSQL.
+if [ "${1:-}" = "--with-browser" ]; then APT_PACKAGES="$APT_PACKAGES chromium docker-compose postgresql"; fi
 
 missing=""
 for pkg in $APT_PACKAGES; do

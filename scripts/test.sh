@@ -1,30 +1,52 @@
 #!/usr/bin/env bash
-# `make test`: set up (with the browser), start a Redis of its own and the sandbox daemon,
-# run pytest, and stop what it started. Extra arguments go to pytest.
+# `make test`: set up (with the browser), start a Redis, a PostgreSQL and two sandbox daemons
+# of its own, run pytest, and stop what it started. Extra arguments go to pytest.
+#
+# Two passes: everything but the scale-out test on SQLite (make run's database), then the
+# tests marked `postgres` (two grading hosts on one queue) with DATABASE_URL on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --with-browser
 
 TEST_REDIS_PORT=${TEST_REDIS_PORT:-6390}
+TEST_POSTGRES_PORT=${TEST_POSTGRES_PORT:-5440}
 SANDBOX_NAME=${SANDBOX_NAME:-estaleiro}
+# A second daemon (own socket, data-root and cgroup) stands in for a second grading host.
+SECOND_SANDBOX_NAME=${SECOND_SANDBOX_NAME:-$SANDBOX_NAME-b}
 VAR=${ESTALEIRO_VAR_DIR:-var}
-started_redis="" started_sandbox=""
+started_redis="" started_postgres="" started_sandboxes=()
 cleanup() {
-  [ -n "$started_sandbox" ] && sandbox/stop.sh "$SANDBOX_NAME" >/dev/null || true
+  for name in "${started_sandboxes[@]}"; do sandbox/stop.sh "$name" >/dev/null || true; done
+  [ -n "$started_postgres" ] && scripts/postgres.sh stop "$TEST_POSTGRES_PORT" "$VAR/test-postgres" >/dev/null || true
   [ -n "$started_redis" ] && scripts/redis.sh stop "$TEST_REDIS_PORT" "$VAR/test-redis" >/dev/null || true
 }
 trap cleanup EXIT
 
 [ "$(scripts/redis.sh start "$TEST_REDIS_PORT" "$VAR/test-redis" | tail -n1)" = started ] && started_redis=1
+[ "$(scripts/postgres.sh start "$TEST_POSTGRES_PORT" "$VAR/test-postgres" | tail -n1)" = started ] && started_postgres=1
 if [ "$(id -u)" = 0 ]; then
-  [ "$(sandbox/start.sh "$SANDBOX_NAME" | tail -n1)" = started ] && started_sandbox=1
+  for name in "$SANDBOX_NAME" "$SECOND_SANDBOX_NAME"; do
+    [ "$(sandbox/start.sh "$name" | tail -n1)" = started ] && started_sandboxes+=("$name")
+  done
 fi
 
 export CELERY_BROKER_URL=redis://127.0.0.1:$TEST_REDIS_PORT/0
 export CELERY_RESULT_BACKEND=redis://127.0.0.1:$TEST_REDIS_PORT/1
 export SANDBOX_DOCKER_HOST=unix:///run/$SANDBOX_NAME/docker.sock
+export ESTALEIRO_SECOND_SANDBOX_HOST=unix:///run/$SECOND_SANDBOX_NAME/docker.sock
 export ESTALEIRO_CHROMIUM=${ESTALEIRO_CHROMIUM:-/usr/bin/chromium}
-# The labs' base images (Debian stand-ins when no registry answers); seconds when cached.
+# The labs' base images in both daemons (Debian stand-ins when no registry answers);
+# seconds when cached.
 .venv/bin/python manage.py prepare_sandbox
-.venv/bin/python -m pytest "$@"
+SANDBOX_DOCKER_HOST=$ESTALEIRO_SECOND_SANDBOX_HOST .venv/bin/python manage.py prepare_sandbox
+
+status=0
+.venv/bin/python -m pytest -m "not postgres" "$@" || status=$?
+# The second pass selects nothing when the arguments leave out its tests (pytest's exit 5).
+second=0
+DATABASE_URL=$(scripts/postgres.sh url "$TEST_POSTGRES_PORT" "$VAR/test-postgres") \
+  .venv/bin/python -m pytest -m postgres "$@" || second=$?
+[ "$second" = 5 ] && second=0
+[ "$status" = 0 ] && status=$second
+exit "$status"

@@ -17,7 +17,7 @@ from tests.workers import database_env
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-REAL_SERVICE_MARKERS = ("docker", "redis", "browser", "worker")
+REAL_SERVICE_MARKERS = ("docker", "redis", "browser", "worker", "postgres")
 ROOT = Path(__file__).resolve().parent.parent
 
 
