@@ -169,6 +169,9 @@ CELERY_TASK_ROUTES = {"labs.grade_submission": {"queue": GRADING_QUEUE}}
 
 # The dedicated sandbox Docker daemon (sandbox/start.sh); never the host's own engine.
 SANDBOX_DOCKER_HOST = os.environ.get("SANDBOX_DOCKER_HOST", "unix:///run/estaleiro/docker.sock")
+# Budget of the sandbox's build cache (the legacy builder's untagged step images), trimmed
+# least recently used first by the janitor; the daemon's data-root must hold it and the builds.
+SANDBOX_BUILD_CACHE_MB = int(os.environ.get("SANDBOX_BUILD_CACHE_MB", "4096"))
 
 # Optional: turns "lesson section" references into links.
 LESSON_URL = os.environ.get("LESSON_URL", "")

@@ -15,8 +15,11 @@ from .sandbox.docker_sandbox import DockerSandbox
 
 def grade_files(*, lab: LabContent, given: dict[str, bytes], lang: str = "pt-BR", submission_id: str = "adhoc",
                 on_log: Callable[[str], None] | None = None,
-                on_phase: Callable[[str], None] | None = None) -> GradeResult:
-    """Grade the learner's files (the starter fills in what they did not send)."""
+                on_phase: Callable[[str], None] | None = None, clean_first: bool = True) -> GradeResult:
+    """Grade the learner's files (the starter fills in what they did not send).
+
+    `clean_first`: remove what an earlier try of the same submission id may have left; a
+    submission's first try has no earlier one and skips those daemon calls."""
     limits = lab.spec.limits_value
     try:
         files = validate_files(submission_files(lab, given), limits=limits)
@@ -28,7 +31,8 @@ def grade_files(*, lab: LabContent, given: dict[str, bytes], lang: str = "pt-BR"
     try:
         # A previous try of this submission may have died mid-way (worker killed, daemon
         # restarted): start from a clean slate so nothing of it is mistaken for this one.
-        sandbox.cleanup_submission(submission_id)
+        if clean_first:
+            sandbox.cleanup_submission(submission_id)
         return grade(spec=lab.spec, files=files, sandbox=sandbox, lang=lang, submission_id=submission_id,
                      on_log=on_log, on_phase=on_phase, starter_files=starter)
     finally:

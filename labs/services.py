@@ -144,7 +144,8 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
     try:
         lab = find_lab(submission.lab.slug)
         result = grade_files(lab=lab, given=submission_files_decoded(submission), lang=submission.lang,
-                             submission_id=f"sub-{submission_id}", on_log=live.append, on_phase=on_phase)
+                             submission_id=f"sub-{submission_id}", on_log=live.append, on_phase=on_phase,
+                             clean_first=submission.retries > 0)
     except Exception as exc:  # noqa: BLE001 — any crash here is the platform's, never the learner's
         log.exception("grading submission %s crashed", submission_id)
         return submission_platform_fault(submission_id=submission_id, detail=f"{type(exc).__name__}: {exc}")

@@ -62,7 +62,8 @@ def sandbox_janitor(*, force: bool = False) -> dict | None:
 
     Each grading host has a daemon of its own, so the janitor runs where the grading runs:
     when a grading worker starts, and then at most every JANITOR_EVERY_SECONDS before a
-    grading. None when it was not its turn or the daemon did not answer."""
+    grading. After the leftovers it bounds the build cache (SANDBOX_BUILD_CACHE_MB), least
+    recently used first. None when it was not its turn or the daemon did not answer."""
     global _janitor_last
     from django.conf import settings
 
@@ -76,7 +77,10 @@ def sandbox_janitor(*, force: bool = False) -> dict | None:
         _janitor_last = time.monotonic()
     sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
     try:
-        return sandbox.janitor(older_than_seconds=JANITOR_MIN_AGE_SECONDS)
+        counts = sandbox.janitor(older_than_seconds=JANITOR_MIN_AGE_SECONDS)
+        # After the janitor: the submission images it removed leave their steps as cache.
+        counts["build_cache"] = sandbox.trim_build_cache(max_bytes=settings.SANDBOX_BUILD_CACHE_MB * 1024 * 1024)
+        return counts
     except (SandboxUnavailable, PlatformError) as exc:
         log.warning("sandbox janitor skipped: %s", exc)
         return None

@@ -24,7 +24,7 @@ from .spec import (
     BuildCheck, CommandCheck, ContextCheck, DockerfileCheck, FileCheck, HadolintCheck, HttpCheck,
     ImageSizeCheck, LabSpec, MetadataCheck, localize,
 )
-from .types import BuildOutcome, CheckStatus, Finding, HttpOutcome, ImageFacts
+from .types import BuildOutcome, CheckStatus, Finding, HttpOutcome, ImageFacts, submission_image
 
 log = logging.getLogger(__name__)
 MB = 1_000_000
@@ -60,7 +60,9 @@ class _Grader:
         self.report = Report(lab=spec.slug, lang=self.lang, max_score=spec.max_score)
         self.outcomes: dict[str, Outcome] = {}
         self.log = ""
-        self.tag = f"estaleiro-sub/{submission_id}:latest"
+        # The image is known by its tag; only the container carries labels. Build labels
+        # would cost a LABEL step per build that no other submission can take from the cache.
+        self.tag = submission_image(submission_id)
         self.labels = {"estaleiro.submission": submission_id, "estaleiro.lab": spec.slug}
 
     def msg(self, message_id: str, **params) -> str:
@@ -95,7 +97,7 @@ class _Grader:
             with self.phase("build"):
                 self.on_phase("building")
                 build = self.sandbox.build(files=self.files, tag=self.tag, limits=self.spec.limits_value,
-                                           labels=self.labels, on_log=self.on_log)
+                                           labels={}, on_log=self.on_log)
                 self.log = build.log
                 self.report.log_truncated = build.log_truncated
             if build.platform_fault:
@@ -211,11 +213,15 @@ class _Grader:
         """Poll until the app answers, the container dies or the readiness time runs out."""
         deadline = time.monotonic() + check.ready_seconds
         answer = HttpOutcome(status=None, body="", error="not tried")
+        # Most apps answer within half a second of starting: poll often at first (each
+        # probe is a cheap exec), then back off so a slow starter is not hammered.
+        pause = 0.05
         while time.monotonic() < deadline:
             answer = self.request(check, timeout=min(5, max(1, deadline - time.monotonic())))
             if answer.status is not None or not self.container.is_running():
                 break
-            time.sleep(0.25)
+            time.sleep(pause)
+            pause = min(0.25, pause * 1.5)
         return answer
 
     # -- checks on the image and the container ----------------------------------------------

@@ -4,6 +4,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+# Every image a submission's build makes is tagged in this repository, so the sandbox can
+# find it (cleanup, janitor) without a build label.
+SUBMISSION_IMAGE_REPO = "estaleiro-sub"
+
+
+def submission_image(submission_id: str) -> str:
+    return f"{SUBMISSION_IMAGE_REPO}/{submission_id}:latest"
+
+
 class CheckStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
@@ -48,6 +57,9 @@ class BuildOutcome:
     failing_step: str = ""  # e.g. "Step 4/9 : RUN pip install -r requirements.txt"
     platform_fault: bool = False  # the daemon or the disk failed, not the learner
     seconds: float = 0.0
+    # Short ids of the images the steps made or took from the cache, so the sandbox can
+    # tell which build-cache entries are still in use (least-recently-used trimming).
+    step_images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

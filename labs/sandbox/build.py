@@ -32,6 +32,14 @@ REMOVAL_WAIT_SECONDS = 15
 # we try to remove a container that does not exist.
 _STEP = re.compile(r"^Step \d+/\d+ : .*")
 _RUNNING_IN = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})\s*$")
+# A step's resulting image: " ---> <id>" right after the step line (FROM), after
+# " ---> Using cache" (a cache hit) or after the step container's removal (a new image).
+# A RUN can print look-alikes; at worst that marks some image as recently used, so the
+# least-recently-used trim keeps it a little longer, hence only the cap below.
+_STEP_IMAGE = re.compile(r"^ ---> ([0-9a-f]{12,64})\s*$")
+_BEFORE_STEP_IMAGE = re.compile(
+    r"^Step \d+/\d+ : |^ ---> Using cache\s*$|Removing intermediate container [0-9a-f]{12,64}\s*$")
+MAX_STEP_IMAGES = 512
 _NONZERO = re.compile(r"^The command .* returned a non-zero code: (\d+)$", re.DOTALL)
 _PULL_ATTEMPT = re.compile(r"pull access denied|registry-1\.docker\.io|manifest unknown|dial tcp|repository does not exist",
                            re.IGNORECASE)
@@ -135,6 +143,8 @@ class _Log:
         self.pending = ""  # the current, unfinished line (for step parsing)
         self.last_step = ""
         self.container_ids: list[str] = []
+        self.step_images: dict[str, None] = {}  # ordered, without repeats
+        self._previous = ""
 
     def add(self, text: str) -> bool:
         """Record text; False once the cap is passed (the caller then stops reading)."""
@@ -160,10 +170,14 @@ class _Log:
             self._parse(line)
 
     def _parse(self, line: str) -> None:
+        previous, self._previous = self._previous, line
         if _STEP.match(line):
             self.last_step = line.strip()
         elif match := _RUNNING_IN.match(line):
             self.container_ids.append(match.group(1))
+        elif (match := _STEP_IMAGE.match(line)) and _BEFORE_STEP_IMAGE.search(previous):
+            if len(self.step_images) < MAX_STEP_IMAGES:
+                self.step_images[match.group(1)[:12]] = None
 
     def finish(self) -> None:
         if self.pending:
@@ -254,7 +268,7 @@ def run_build(
         return _failed(log, started, "sandbox.build_platform",
                        {"detail": "the build stream ended without an image or an error"}, platform=True)
     return BuildOutcome(ok=True, image_id=image_id, log=log.text, log_truncated=log.truncated,
-                        seconds=time.monotonic() - started)
+                        seconds=time.monotonic() - started, step_images=tuple(log.step_images))
 
 
 class _StreamBroken(Exception):
@@ -302,6 +316,8 @@ def _failed(log: _Log, started: float, error_id: str, params: dict, *, platform:
     return BuildOutcome(
         ok=False, log=log.text, log_truncated=log.truncated, error_id=error_id, error_params=params,
         failing_step=log.last_step, platform_fault=platform, seconds=time.monotonic() - started,
+        # The steps before the failing one stay in the cache and were used all the same.
+        step_images=tuple(log.step_images),
     )
 
 

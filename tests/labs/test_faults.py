@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
 
+from labs.grading.types import submission_image
 from labs.models import Submission
 from labs.sandbox.docker_sandbox import DockerSandbox
 from labs.services import submission_create, watchdog_run
@@ -82,7 +83,8 @@ def leftovers(submission) -> list:
         sandbox.janitor(older_than_seconds=0)
         api = sandbox.client.api
         label = {"label": f"estaleiro.submission=sub-{submission.pk}"}
-        return api.containers(all=True, filters=label) + api.images(all=True, filters=label) + [
+        images = api.images(filters={"reference": submission_image(f"sub-{submission.pk}")})
+        return api.containers(all=True, filters=label) + images + [
             c for c in api.containers(all=True) if not c.get("Labels") and c["State"] in {"running", "created"}]
     finally:
         sandbox.close()

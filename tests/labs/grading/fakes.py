@@ -65,6 +65,7 @@ class FakeSandbox:
         return self.facts
 
     def start(self, *, image, limits, labels):
+        self.started_labels = dict(labels)
         return self.container
 
     def remove_image(self, image):

@@ -39,7 +39,9 @@ def test_reference_earns_full_marks_and_cleans_up(ml_lab):
     assert phases[:1] == ["gate"] and "building" in phases and "running" in phases and "checking" in phases
     assert sandbox.container.removed
     assert sandbox.removed_images == ["estaleiro-sub/s1:latest"]
-    assert sandbox.builds[0][2]["estaleiro.submission"] == "s1"
+    # The image is known by its tag (no LABEL step to build); the container by its labels.
+    assert sandbox.builds[0][0] == "estaleiro-sub/s1:latest" and sandbox.builds[0][2] == {}
+    assert sandbox.started_labels["estaleiro.submission"] == "s1"
     data = report.to_dict()
     assert data["schema"] == 1 and data["gradable"] is True and data["status"] == "passed"
     assert all(set(check) >= {"id", "status", "points", "max_points", "message", "hint", "lesson_section", "line", "output"} for check in data["checks"])

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from labs.grading.types import Limits
+from labs.grading.types import Limits, submission_image
 
 from .conftest import PREFIX, SUBMISSION, context
 
@@ -205,12 +205,12 @@ def test_image_that_cannot_start_explains_why(sandbox, labels):
 
 def test_cleanup_submission_and_janitor(sandbox, server_image, labels, sandbox_docker):
     value = labels[SUBMISSION]
-    tag = f"estaleiro-test/cleanup-{value}"
-    assert sandbox.build(files=context(PREFIX + 'CMD ["sleep", "60"]\n'), tag=tag, limits=LIMITS, labels=labels).ok
+    tag = submission_image(value)
+    assert sandbox.build(files=context(PREFIX + 'CMD ["sleep", "60"]\n'), tag=tag, limits=LIMITS, labels={}).ok
     sandbox.start(image=tag, limits=LIMITS, labels=labels)
     counts = sandbox.cleanup_submission(value)
-    assert counts["containers"] == 1 and counts["images"] >= 1
-    assert not sandbox_docker.api.images(all=True, filters={"label": f"{SUBMISSION}={value}"})
+    assert counts == {"containers": 1, "images": 1}
+    assert not sandbox_docker.api.images(filters={"reference": tag})
 
     # A crashed worker's container (under its own label key here, so the test touches
     # nothing else) and a stopped build-step container, both older than the cut-off.
@@ -228,3 +228,23 @@ def test_cleanup_submission_and_janitor(sandbox, server_image, labels, sandbox_d
     for cid in (left.id, step):
         assert not sandbox_docker.api.containers(all=True, filters={"id": cid})
     left.remove()
+
+
+def test_janitor_goes_by_when_a_submission_image_was_tagged(sandbox, labels, sandbox_docker):
+    """A fully cached build tags an old step image: its age is the tag's, not the image's."""
+    value = labels[SUBMISSION]
+    files = context(PREFIX + 'CMD ["sleep", "60"]\n')
+    assert sandbox.build(files=files, tag=f"estaleiro-test/old-{value}", limits=LIMITS, labels={}).ok
+    time.sleep(2.1)
+    tag = submission_image(value)
+    again = sandbox.build(files=files, tag=tag, limits=LIMITS, labels={})
+    try:
+        assert again.ok and "Using cache" in again.log
+        assert sandbox.janitor(older_than_seconds=2)["images"] == 0, "an image tagged just now was reclaimed"
+        assert sandbox_docker.api.images(filters={"reference": tag})
+        time.sleep(2.1)
+        assert sandbox.janitor(older_than_seconds=2)["images"] == 1
+        assert not sandbox_docker.api.images(filters={"reference": tag})
+    finally:
+        sandbox.remove_image(tag)
+        sandbox.remove_image(f"estaleiro-test/old-{value}")
