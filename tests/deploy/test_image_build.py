@@ -1,0 +1,390 @@
+"""The project's own Dockerfile, really built in the sandbox daemon, then graded and run.
+
+test_dockerfile.py grades the files statically. Here the image is built from exactly what
+`docker build .` would send (the `.dockerignore` applied), its metadata is read by the
+grading engine (`DockerSandbox.image_facts`), its files are listed, and it is run hardened
+as docker-compose.yml's web service runs it, until its own HEALTHCHECK passes and the login
+page and a whitenoise static file answer.
+
+No registry and no network. The sandbox daemon runs with `--userns-remap`, and such a
+daemon refuses `network_mode="host"` ("cannot share the host's network namespace when user
+namespaces are enabled"); with `--bridge none` it has no other network, so the build
+cannot reach Debian's mirror or PyPI. The build runs with `network_mode="none"` instead, on
+an *offline* base made the way `prepare_sandbox` makes the labs' bases: the root Debian
+stand-in for python:3.11-slim (`estaleiro/root:<key>`, under the wheelhouse layer tagged
+python:3.11-slim), plus the project's wheels in `/opt/wheelhouse` (PIP_NO_INDEX,
+PIP_FIND_LINKS, as that tag sets) and a local apt repository holding the Debian packages
+the Dockerfile's `apt-get install` lines name. Those packages are fetched on this host once;
+the base is kept in the daemon, keyed by its inputs, so later runs only build.
+"""
+
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from docker.errors import APIError, ImageNotFound, NotFound
+
+from labs.sandbox.base_images import STANDIN_LABEL
+from labs.sandbox.context import make_tar
+from labs.sandbox.docker_sandbox import DockerSandbox
+
+from .project import DOCKERFILE, ROOT, sent_files
+
+pytestmark = pytest.mark.docker
+
+BASE = "python:3.11-slim"
+ROOT_REPO = "estaleiro/root"  # labs/sandbox/base_images.py: the image under the wheelhouse layer
+OFFLINE_REPO = "estaleiro-selftest/base"
+OFFLINE_LABEL = "estaleiro.selftest.base.key"
+OFFLINE_RECIPE = 2  # bump when offline_base_context() changes
+SELFTEST_LABEL = "estaleiro.selftest"
+# What the Dockerfile's RUN lines apt-get install (build stage, final stage).
+APT_PACKAGES = ["gettext", "busybox-static"]
+# The platforms base_images.py downloads the labs' wheels for.
+PLATFORMS = ["manylinux2014_{m}", "manylinux_2_28_{m}", "manylinux_2_17_{m}", "linux_{m}"]
+
+BUILD_LIMITS = {"memory": 2 * 1024**3, "memswap": 2 * 1024**3}
+READ_TIMEOUT = 900  # seconds without a byte of build log before the stream is given up
+HEALTHY_WITHIN = 60.0
+
+TIMINGS: dict[str, float] = {}
+
+# Run inside the container: GET a path on the server, print status, type and body as JSON.
+FETCH = r"""
+import json, sys, urllib.error, urllib.request
+request = urllib.request.Request("http://127.0.0.1:8000" + sys.argv[1], headers={"Host": "localhost"})
+try:
+    answer = urllib.request.urlopen(request, timeout=10)
+except urllib.error.HTTPError as error:
+    answer = error
+body = answer.read()
+print(json.dumps({"status": answer.status, "type": answer.headers.get("Content-Type", ""),
+                  "length": len(body), "text": body.decode("utf-8", "replace")}))
+"""
+
+
+# -------------------------------------------------------------------------------- building
+
+def stream_build(api, *, context: bytes, tag: str, network_mode: str = "none") -> dict:
+    """Build with the low-level API, reading the log as it streams (never buffered whole)."""
+    steps = cached = 0
+    tail: list[str] = []
+    errors: list[str] = []
+    started = time.monotonic()
+    for chunk in api.build(fileobj=io.BytesIO(context), custom_context=True, tag=tag, decode=True,
+                           rm=True, forcerm=True, pull=False, network_mode=network_mode,
+                           use_config_proxy=False, container_limits=BUILD_LIMITS, timeout=READ_TIMEOUT):
+        if "error" in chunk:
+            errors.append(chunk["error"])
+        text = chunk.get("stream") or ""
+        if text.startswith("Step "):
+            steps += 1
+        if "Using cache" in text:
+            cached += 1
+        if text.strip():
+            tail = (tail + [text.rstrip()])[-60:]
+    seconds = time.monotonic() - started
+    if errors:
+        pytest.fail(f"building {tag} failed: {' '.join(errors)[:2000]}\n--- log tail ---\n" + "\n".join(tail))
+    return {"seconds": seconds, "steps": steps, "cached": cached}
+
+
+def root_standin(api) -> dict | None:
+    """The root stand-in under the python:3.11-slim tag's wheelhouse layer: the first
+    ancestor tagged estaleiro/root:<key> (base_images._root_image), found by walking parents."""
+    try:
+        image = api.inspect_image(BASE)
+    except ImageNotFound:
+        return None
+    for _ in range(64):
+        if any(tag.startswith(f"{ROOT_REPO}:") for tag in image.get("RepoTags") or []):
+            return image
+        if not image.get("Parent"):
+            return None
+        image = api.inspect_image(image["Parent"])
+    return None
+
+
+def run_in(api, image: str, command: list[str]) -> str:
+    """stdout of a command in a throwaway container of `image`, with no network."""
+    container = api.create_container(image, command, network_disabled=True, labels={SELFTEST_LABEL: "probe"})
+    try:
+        api.start(container)
+        assert api.wait(container, timeout=60)["StatusCode"] == 0, api.logs(container).decode()[-1000:]
+        return api.logs(container, stderr=False).decode()
+    finally:
+        api.remove_container(container, force=True)
+
+
+def pip_like(python_version: str, workdir: Path) -> list[str]:
+    """A pip run by an interpreter of the stand-in's exact version. `pip download
+    --python-version` only picks wheel tags: environment markers are still evaluated by the
+    running interpreter, and redis needs async-timeout only below Python 3.11.3 (Debian 12
+    ships 3.11.2). Debian's own python3 is the stand-in's; a throwaway venv gives it pip."""
+    for python in dict.fromkeys([sys.executable, "/usr/bin/python3", shutil.which("python3.11") or "", shutil.which("python3") or ""]):
+        if not python or not os.path.exists(python):
+            continue
+        version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                                 capture_output=True, text=True).stdout.strip()
+        if version != python_version:
+            continue
+        if subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0:
+            return [python, "-m", "pip"]
+        venv = workdir / "pip-venv"
+        if subprocess.run([python, "-m", "venv", str(venv)], capture_output=True).returncode == 0:
+            return [str(venv / "bin" / "python"), "-m", "pip"]
+    pytest.skip(f"no Python {python_version} with pip or venv on this host to resolve the stand-in's wheels")
+
+
+def download_wheels(requirements: Path, dest: Path, *, python_version: str) -> None:
+    """The wheels of requirements.txt for the stand-in's Python: from `make run`'s own
+    wheelhouse when it holds them all, else from PyPI."""
+    machine = os.uname().machine
+    command = [*pip_like(python_version, dest.parent), "download", "-q", "--disable-pip-version-check",
+               "--only-binary=:all:", "--python-version", python_version, "--implementation", "cp",
+               "-d", str(dest), "-r", str(requirements)]
+    for platform in PLATFORMS:
+        command += ["--platform", platform.format(m=machine)]
+    cache = Path(os.environ.get("ESTALEIRO_CACHE_DIR", "/var/cache/estaleiro")) / "wheelhouse"
+    for local in sorted(cache.glob("*/.complete")):
+        if subprocess.run(command + ["--no-index", "--find-links", str(local.parent)], capture_output=True).returncode == 0:
+            return
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, f"pip download -r requirements.txt: {done.stderr[-3000:]}"
+
+
+def download_debs(api, root_id: str, dest: Path) -> None:
+    """The APT_PACKAGES and whatever they depend on that the stand-in lacks, as a flat apt
+    repository (Packages index from dpkg-scanpackages)."""
+    for tool in ("apt-cache", "apt-get", "dpkg-scanpackages"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is needed to make the offline base (Debian: apt, dpkg-dev)")
+    installed = set(run_in(api, root_id, ["dpkg-query", "-W", "-f=${Package}\\n"]).split())
+    closure = subprocess.run(["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
+                              "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", *APT_PACKAGES],
+                             capture_output=True, text=True, check=True).stdout
+    # Top-level lines are packages; "<name>" ones are virtual (a real provider is listed too).
+    needed = sorted({line.strip() for line in closure.splitlines()
+                     if line and not line[0].isspace() and not line.startswith("<")} - installed)
+    done = subprocess.run(["apt-get", "download", "-q", *needed], cwd=dest, capture_output=True, text=True)
+    assert done.returncode == 0, f"apt-get download {needed}: {done.stderr[-2000:]}"
+    index = subprocess.run(["dpkg-scanpackages", "--multiversion", "."], cwd=dest, capture_output=True, check=True)
+    (dest / "Packages").write_bytes(index.stdout)
+
+
+def offline_base_context(root_ref: str, key: str, wheels: Path, debs: Path) -> bytes:
+    dockerfile = (
+        f"FROM {root_ref}\n"
+        "COPY wheelhouse/ /opt/wheelhouse/\n"
+        "COPY debs/ /opt/debs/\n"
+        # apt's only source is the local repository, so `apt-get update` works with no network.
+        "RUN echo 'deb [trusted=yes] file:/opt/debs ./' > /etc/apt/sources.list \\\n"
+        "    && rm -f /etc/apt/sources.list.d/*\n"
+        "ENV PIP_NO_INDEX=1 PIP_FIND_LINKS=/opt/wheelhouse PIP_DISABLE_PIP_VERSION_CHECK=1\n"
+        f'LABEL {OFFLINE_LABEL}="{key}" {STANDIN_LABEL}="true" estaleiro.standin.for="{BASE}"\n'
+    )
+    files = {"Dockerfile": dockerfile.encode()}
+    files |= {f"wheelhouse/{p.name}": p.read_bytes() for p in sorted(wheels.glob("*.whl"))}
+    files |= {f"debs/{p.name}": p.read_bytes() for p in sorted(debs.iterdir()) if p.is_file()}
+    return make_tar(files)
+
+
+def forget_other_bases(api, *, keep: str) -> int:
+    """Remove older offline bases (other requirements, another root) with the build cache
+    that hangs from them: every image built on a base inherits its key label. Children
+    first, retrying what still had children until nothing more goes."""
+    pending = [i["Id"] for i in api.images(all=True, filters={"label": OFFLINE_LABEL})
+               if (i.get("Labels") or {}).get(OFFLINE_LABEL) != keep]
+    removed = 0
+    while pending:
+        kept = []
+        for image in pending:
+            try:
+                # Pruning here: the untagged steps under an old base are nobody's cache.
+                api.remove_image(image, force=True, noprune=False)
+            except NotFound:
+                pass
+            except APIError:
+                kept.append(image)
+        removed += len(pending) - len(kept)
+        if len(kept) == len(pending):
+            break
+        pending = kept
+    return removed
+
+
+@pytest.fixture(scope="module")
+def offline_base(sandbox_docker) -> str:
+    api = sandbox_docker.api
+    root = root_standin(api)
+    if root is None:
+        pytest.skip(f"no {ROOT_REPO}:<key> stand-in under {BASE} in the sandbox daemon: run manage.py prepare_sandbox")
+    root_ref = next(t for t in root["RepoTags"] if t.startswith(f"{ROOT_REPO}:"))
+    requirements = ROOT / "requirements.txt"
+    key = hashlib.sha256(json.dumps([OFFLINE_RECIPE, root["Id"], APT_PACKAGES, requirements.read_text()]).encode()).hexdigest()[:16]
+    ref = f"{OFFLINE_REPO}:{key}"
+    try:
+        if (api.inspect_image(ref)["Config"].get("Labels") or {}).get(OFFLINE_LABEL) == key:
+            TIMINGS["offline base (cached)"] = 0.0
+            return ref
+    except ImageNotFound:
+        pass
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="estaleiro-selftest-") as tmp:
+        wheels, debs = Path(tmp) / "wheels", Path(tmp) / "debs"
+        wheels.mkdir()
+        debs.mkdir()
+        python_version = run_in(api, root["Id"], ["python3", "-c", "import platform; print(platform.python_version())"]).strip()
+        download_wheels(requirements, wheels, python_version=python_version)
+        download_debs(api, root["Id"], debs)
+        TIMINGS["offline base: downloads"] = time.monotonic() - started
+        context = offline_base_context(root_ref, key, wheels, debs)
+    TIMINGS["offline base: build"] = stream_build(api, context=context, tag=ref)["seconds"]
+    # Resolved offline, as the Dockerfile's pip will: a base that cannot is not kept.
+    pins = [line.strip() for line in requirements.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    try:
+        run_in(api, ref, ["python3", "-m", "pip", "install", "--dry-run", "--ignore-installed", "-q", *pins])
+    except AssertionError as exc:
+        api.remove_image(ref, force=True)
+        pytest.fail(f"the offline base cannot install requirements.txt: {exc}")
+    forget_other_bases(api, keep=key)
+    return ref
+
+
+def on_base(dockerfile: str, base: str) -> str:
+    """The Dockerfile with both FROM lines on `base`: a copy for this test only, the file
+    in the repository is untouched. Every other line stays as it is."""
+    rewritten, count = re.subn(rf"^FROM {re.escape(BASE)}(?=\s)", f"FROM {base}", dockerfile, flags=re.M)
+    assert count == 2, f"expected two `FROM {BASE}` lines (build and final stage), found {count}"
+    return rewritten
+
+
+@pytest.fixture(scope="module")
+def built(sandbox_docker, offline_base):
+    """The image, built from what `docker build .` sends (the Dockerfile's FROM rewritten)."""
+    files = sent_files()
+    files["Dockerfile"] = on_base(DOCKERFILE.read_text(), offline_base).encode()
+    tag = f"estaleiro-selftest:{secrets.token_hex(6)}"
+    outcome = stream_build(sandbox_docker.api, context=make_tar(files), tag=tag)
+    TIMINGS["image build"] = outcome["seconds"]
+    TIMINGS["image build: steps"], TIMINGS["image build: cached steps"] = outcome["steps"], outcome["cached"]
+    try:
+        yield {"tag": tag, "files": files}
+    finally:
+        try:
+            # noprune: the untagged parents are the legacy builder's cache for the next run.
+            sandbox_docker.api.remove_image(tag, force=True, noprune=True)
+        except NotFound:
+            pass
+        print("\nimage build timings:", json.dumps({k: round(v, 1) for k, v in TIMINGS.items()}))
+
+
+@pytest.fixture(scope="module")
+def engine():
+    sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
+    yield sandbox
+    sandbox.close()
+
+
+# -------------------------------------------------------------------------------- checks
+
+def test_the_grading_engine_reads_a_non_root_gunicorn_image_with_a_healthcheck(built, engine):
+    facts = engine.image_facts(built["tag"])
+    assert facts.user == "10001:10001"
+    assert "8000/tcp" in facts.exposed_ports
+    # JSON form: gunicorn is the process itself, not an argument of /bin/sh -c.
+    assert not facts.entrypoint and isinstance(facts.cmd, list) and facts.cmd[0] == "gunicorn", facts.cmd
+    assert facts.healthcheck and facts.healthcheck[0] in ("CMD", "CMD-SHELL"), facts.healthcheck
+    assert facts.workdir == "/app" and facts.env.get("DJANGO_SETTINGS_MODULE") == "config.settings"
+    assert not any("SECRET" in name for name in facts.env), "a secret in the image's ENV"
+
+
+def test_the_image_holds_the_context_and_nothing_private(built, sandbox_docker):
+    """/app as the image has it (read from a created, never started container)."""
+    container = sandbox_docker.api.create_container(built["tag"], network_disabled=True,
+                                                    labels={SELFTEST_LABEL: "files"})
+    try:
+        stream, _ = sandbox_docker.api.get_archive(container, "/app")
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            paths = {m.name.removeprefix("app/") for m in tar.getmembers() if m.isfile()}
+    finally:
+        sandbox_docker.api.remove_container(container, force=True)
+    for path in paths:
+        parts = path.split("/")
+        assert parts[0] not in {"tests", ".git", ".venv", "docs", "scripts", "sandbox"}, path
+        assert "__pycache__" not in parts and not path.endswith(".pyc"), path
+        assert not parts[-1].startswith(".env"), path
+    assert "var/secret_key" not in paths
+    assert "var/static/staticfiles.json" in paths, "no collected static files for whitenoise"
+    assert "locale/pt_BR/LC_MESSAGES/django.mo" in paths, "compilemessages made no .mo"
+    # Beyond what the build makes, the code is exactly the context (Docker drops the
+    # Dockerfile and .dockerignore, which the .dockerignore lists).
+    made = {p for p in paths if p.startswith("var/") or p.endswith(".mo")}
+    sent = set(built["files"]) - {"Dockerfile", ".dockerignore"}
+    assert paths - made == sent, f"missing: {sorted(sent - paths)[:10]}, extra: {sorted(paths - made - sent)[:10]}"
+
+
+def test_it_runs_hardened_passes_its_healthcheck_and_serves_pages(built, engine, sandbox_docker):
+    client = sandbox_docker
+    started = time.monotonic()
+    # docker-compose.yml's web service: read-only root, tmpfs /tmp, no capabilities, no
+    # privilege escalation; secrets from the environment; here no network at all.
+    container = client.containers.create(
+        built["tag"], name=f"estaleiro-selftest-{secrets.token_hex(6)}",
+        read_only=True, tmpfs={"/tmp": ""}, cap_drop=["ALL"], security_opt=["no-new-privileges:true"],
+        network_mode="none", mem_limit="1g", memswap_limit="1g", pids_limit=256,
+        environment={"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "localhost",
+                     "DATABASE_URL": "sqlite:////tmp/db.sqlite3", "XDG_RUNTIME_DIR": "/tmp"},
+        labels={SELFTEST_LABEL: "web"},
+    )
+    try:
+        container.start()
+        test = engine.image_facts(built["tag"]).healthcheck
+        check = test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", test[1]]
+        deadline = time.monotonic() + HEALTHY_WITHIN
+        while True:
+            container.reload()
+            if container.status != "running":
+                pytest.fail(f"the container stopped ({container.status}):\n{container.logs(tail=80).decode()}")
+            result = container.exec_run(check)
+            if result.exit_code == 0:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"the image's HEALTHCHECK did not pass within {HEALTHY_WITHIN:.0f} s: "
+                            f"{result.output.decode()[-500:]}\n{container.logs(tail=80).decode()}")
+            time.sleep(0.5)
+        TIMINGS["start to healthy"] = time.monotonic() - started
+
+        def get(path: str) -> dict:
+            result = container.exec_run(["python", "-c", FETCH, path], demux=True)
+            out, err = result.output
+            assert result.exit_code == 0, (err or b"").decode()[-2000:]
+            return json.loads(out)
+
+        login = get("/contas/login/")
+        assert login["status"] == 200, login["text"][-2000:]
+        page = login["text"]
+        assert '<html lang="pt-br">' in page
+        assert "<h1>Entrar</h1>" in page and "Containerização com Docker" in page, "no pt-BR text: .mo missing?"
+        stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page)[1]
+        # Hashed by the manifest storage that collectstatic ran at build time.
+        assert re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", stylesheet), stylesheet
+        css = get(stylesheet)
+        assert css["status"] == 200 and css["type"].startswith("text/css") and css["length"] > 0, css["status"]
+        assert get("/static/css/missing.css")["status"] == 404
+        # Nothing was written outside the tmpfs: the root is read-only to the server.
+        assert container.exec_run(["python", "-c", "open('/app/var/x', 'w')"]).exit_code != 0
+    finally:
+        container.remove(force=True, v=True)
