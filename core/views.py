@@ -1,6 +1,7 @@
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.contrib import messages
 from django.contrib.auth import login
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,13 @@ from .decorators import instructor_required
 from .forms import SignupForm
 from .selectors import services_status
 from .services import user_signup, worker_ping
+
+
+@require_GET
+def healthz(request):
+    """Liveness for load balancers and health checks: the process answers, nothing more
+    (no database, no session), so it stays cheap under load."""
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 @require_GET

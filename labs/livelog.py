@@ -29,7 +29,9 @@ class LiveLog:
             return
         try:
             pipe = self.conn.pipeline()
-            pipe.rpush(self.key, chunk)
+            # One string per submission: a reader takes its tail with GETRANGE, without
+            # fetching the whole log on every poll.
+            pipe.append(self.key, chunk.encode("utf-8"))
             pipe.expire(self.key, TTL_SECONDS)
             pipe.execute()
         except redis.RedisError:
@@ -45,8 +47,8 @@ class LiveLog:
 def live_log_read(submission_id: int, *, max_chars: int) -> str:
     """What the worker has streamed so far (its tail), or '' when Redis has nothing."""
     try:
-        chunks = _conn().lrange(_key(submission_id), 0, -1)
-    except redis.RedisError:
+        # Up to 4 bytes a character: enough bytes for max_chars, cut to size once decoded.
+        data = _conn().getrange(_key(submission_id), -4 * max_chars, -1)
+    except redis.RedisError:  # unreachable, or a key of another shape: no live view
         return ""
-    text = b"".join(chunks).decode("utf-8", "replace")
-    return text[-max_chars:]
+    return data.decode("utf-8", "replace")[-max_chars:]

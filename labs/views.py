@@ -1,4 +1,5 @@
 import csv
+import html
 import io
 import re
 import zipfile
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -127,14 +129,22 @@ def starter_file(request, slug, path):
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def _log_lines(text: str, failing_step: str) -> list[dict]:
-    """The log as lines, the failing step and error lines marked, for highlighting."""
-    lines = []
+def _log_html(text: str, failing_step: str) -> SafeString:
+    """The log as escaped lines, the failing step and error lines marked for highlighting.
+
+    Built here rather than in a template loop: a log has thousands of lines and the page
+    is polled every second while it grows; the template engine took ~20 ms for 2,600."""
+    failing_prefix = failing_step.strip()[:60] if failing_step else ""
+    out = []
     for line in ANSI_ESCAPES.sub("", text).splitlines():
-        failing = bool(failing_step) and line.strip().startswith(failing_step.strip()[:60])
-        error = line.startswith(("ERROR", "error:", "E: ")) or "returned a non-zero code" in line
-        lines.append({"text": line, "failing": failing, "error": error})
-    return lines
+        if failing_prefix and line.strip().startswith(failing_prefix):
+            css = "log-failing"
+        elif line.startswith(("ERROR", "error:", "E: ")) or "returned a non-zero code" in line:
+            css = "log-error"
+        else:
+            css = ""
+        out.append(f'<span class="{css}">{html.escape(line)}</span>\n')
+    return mark_safe("".join(out))  # noqa: S308 — every line escaped just above
 
 
 def _submission_context(submission: Submission) -> dict:
@@ -143,7 +153,7 @@ def _submission_context(submission: Submission) -> dict:
     context = {
         "submission": submission,
         "report": report,
-        "log_lines": _log_lines(log, report.get("failing_step", "")),
+        "log_html": _log_html(log, report.get("failing_step", "")),
         "log_cut": len(submission.log) > LOG_VIEW_CHARS,
         "position": selectors.queue_position(submission=submission),
     }

@@ -101,6 +101,16 @@ def attempt_questions(*, attempt: Attempt) -> list[QuestionView]:
     return views
 
 
+def attempt_progress(*, attempt: Attempt) -> tuple[int, int]:
+    """(answered, total) as attempt_questions would count them, in two small queries: the
+    autosave answers with this on every click and needs nothing else of the page."""
+    total = Question.objects.filter(pk__in=attempt.question_order).count()
+    rows = (Answer.objects.filter(attempt=attempt, question_id__in=attempt.question_order)
+            .annotate(picked=Count("selected")).values_list("question__kind", "text", "picked"))
+    answered = sum(bool(picked) if kind in ("single", "multiple") else bool(text.strip()) for kind, text, picked in rows)
+    return answered, total
+
+
 def can_reveal(*, attempt: Attempt, now=None) -> bool:
     """May this learner see the correct answers and explanations of this attempt now?"""
     if attempt.status != Attempt.Status.SUBMITTED:

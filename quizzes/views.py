@@ -97,8 +97,9 @@ def answer_autosave(request, pk, question_id):
         response = render(request, "quizzes/partials/saved.html", {"question": question, "error": str(exc)})
         response["HX-Redirect"] = reverse("quizzes:result", args=[attempt.pk])
         return response
-    context = _page_context(attempt, 1)
-    return render(request, "quizzes/partials/saved.html", {"question": question, "saved_at": timezone.now(), **context})
+    answered, total = selectors.attempt_progress(attempt=attempt)
+    return render(request, "quizzes/partials/saved.html", {"question": question, "saved_at": timezone.now(),
+                                                           "answered": answered, "total": total})
 
 
 @login_required

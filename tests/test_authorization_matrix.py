@@ -19,6 +19,7 @@ PUBLIC, LOGIN, OWNER, INSTRUCTOR = "public", "login", "owner", "instructor"
 # url name -> (access, method): who may use it, and how it is called.
 MATRIX = {
     "home": (PUBLIC, "get"),
+    "healthz": (PUBLIC, "get"),
     "signup": (PUBLIC, "get"),
     "operations": (INSTRUCTOR, "get"),
     "operations-ping": (INSTRUCTOR, "post"),

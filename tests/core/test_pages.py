@@ -85,3 +85,10 @@ def test_operations_page_reports_services(client, instructor):
     body = response.content.decode()
     assert "Daemon do sandbox" in body
     assert "Workers ativos" in body
+
+
+def test_healthz_answers_without_a_database_or_a_session(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok\n"
+    assert "sessionid" not in response.cookies

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from quizzes.models import Attempt, Question
-from quizzes.selectors import attempt_questions, can_reveal, final_percent, quiz_question_stats
+from quizzes.selectors import attempt_progress, attempt_questions, can_reveal, final_percent, quiz_question_stats
 from quizzes.services import QuizClosed, answer_save, attempt_start, attempt_submit, quiz_import
 from tests.factories import UserFactory, quiz_from_content
 
@@ -154,3 +154,16 @@ def test_single_choice_keeps_one_answer_and_foreign_choices_are_ignored(learner)
     answer = answer_save(attempt=attempt, question=q1, choice_ids=[c.pk for c in q1.choices.all()] + [q2.choices.first().pk], text="")
     assert answer.selected.count() == 1 and answer.selected.get().question == q1
     assert Question.objects.get(pk=q1.pk).answers.count() == 1
+
+
+def test_the_autosave_progress_counts_as_the_page_does(learner):
+    quiz = quiz_from_content()
+    attempt = attempt_start(quiz=quiz, learner=learner)
+    single, command, essay = (quiz.questions.filter(kind=kind).first() for kind in ("single", "command", "essay"))
+    answer_save(attempt=attempt, question=single, choice_ids=[correct_choice(single).pk], text="")
+    answer_save(attempt=attempt, question=command, choice_ids=[], text="   ")  # blank: not answered
+    answer_save(attempt=attempt, question=essay, choice_ids=[], text="Reprodutibilidade.")
+    other = quiz.questions.filter(kind="single").exclude(pk=single.pk).first()
+    answer_save(attempt=attempt, question=other, choice_ids=[], text="")  # a cleared choice
+    views = attempt_questions(attempt=attempt)
+    assert attempt_progress(attempt=attempt) == (sum(v.answered for v in views), len(views)) == (2, 11)
