@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv"
 # Tests also drive a real browser, validate the Compose file with Debian's docker-compose and
-# run the scale-out test on PostgreSQL.
-if [ "${1:-}" = "--with-browser" ]; then APT_PACKAGES="$APT_PACKAGES chromium docker-compose postgresql"; fi
+# run the scale-out test on PostgreSQL; dpkg-dev indexes the offline apt repository of the
+# test that builds the project's own image.
+if [ "${1:-}" = "--with-browser" ]; then APT_PACKAGES="$APT_PACKAGES chromium docker-compose postgresql dpkg-dev"; fi
 
 missing=""
 for pkg in $APT_PACKAGES; do

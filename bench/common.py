@@ -1,0 +1,369 @@
+"""What the benchmarks share: a scratch database, the product's own processes started as
+`make run` starts them (gunicorn, a grading worker), a logged-in HTTP session, a memory
+sampler, the raw-Docker floor, and the writer of docs/BENCHMARKS.md.
+
+Benchmarks print ratios against a baseline measured in the same run: the machines are
+shared and noisy, so only a ratio is comparable from one run to the next."""
+
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_VAR = ROOT / "var" / "bench"
+RESULTS = ROOT / "docs" / "BENCHMARKS.md"
+PASSWORD = "senha-do-benchmark-123"
+
+
+def _exit_on_sigterm(*_):
+    raise SystemExit(143)
+
+
+# A benchmark stopped with SIGTERM still stops the processes it started (the finally blocks).
+signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def setup_django() -> None:
+    """A fresh SQLite database of the benchmarks' own (the product's embedded default),
+    migrated and loaded with the shipped content. Nothing of `make run`'s data is touched."""
+    BENCH_VAR.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (BENCH_VAR / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{BENCH_VAR / 'bench.sqlite3'}"
+    # A class submits together: the per-learner rate limit is not what is measured here.
+    os.environ["SUBMISSIONS_PER_MINUTE"] = "100000"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("load_content", verbosity=0)
+
+
+def make_learner(username: str):
+    from django.contrib.auth.models import User
+
+    user, _ = User.objects.get_or_create(username=username)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, seconds: float, what: str, every: float = 0.2):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise RuntimeError(f"timed out after {seconds} s waiting for {what}")
+
+
+class Process:
+    """A child process of the product, its output in var/bench/<name>.log."""
+
+    def __init__(self, name: str, argv: list[str], env: dict | None = None):
+        self.name = name
+        self.log_path = BENCH_VAR / f"{name}.log"
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
+                                     stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_grading_worker(concurrency: int | None = None) -> Process:
+    """The grading worker exactly as `make run` starts it (one process per core by default)."""
+    from django.conf import settings
+
+    from labs.tasks import alive_workers
+
+    name = f"bench-{os.getpid()}@%h"
+    worker = Process("worker", [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "-Q", settings.GRADING_QUEUE,
+                                "--hostname", name, "--concurrency", str(concurrency or os.cpu_count()),
+                                "--loglevel", "INFO"])
+    expected = name.replace("%h", socket.gethostname())
+    wait_until(lambda: worker.proc.poll() is not None or expected in (alive_workers() or set()), 90, "the worker")
+    if worker.proc.poll() is not None:
+        raise RuntimeError(f"the worker exited: {worker.log()[-2000:]}")
+    return worker
+
+
+def start_web() -> tuple[Process, str]:
+    """gunicorn as `make run` serves it: 2 workers × 4 threads, static files by whitenoise."""
+    import requests
+
+    port = free_port()
+    web = Process("web", [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+                          "--workers", os.environ.get("WEB_WORKERS", "2"), "--threads", "4"])
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return requests.get(f"{base}/contas/login/", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_until(up, 60, "gunicorn")
+    return web, base
+
+
+def login(base: str, username: str):
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{base}/contas/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+    done = session.post(f"{base}/contas/login/", data={"username": username, "password": PASSWORD,
+                                                       "csrfmiddlewaretoken": token},
+                        headers={"Referer": f"{base}/contas/login/"}, allow_redirects=False)
+    if done.status_code != 302:
+        raise RuntimeError(f"login of {username} failed: {done.status_code}")
+    return session
+
+
+def web_submit(session, base: str, slug: str, files: dict[str, bytes]) -> tuple[int, float]:
+    """Submit through the lab page's form, as a learner's browser does: the submission id,
+    and the wall-clock time the submit was sent (the page itself was loaded before)."""
+    page = session.get(f"{base}/laboratorios/{slug}/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
+    extra = [("files", (path, data)) for path, data in files.items() if path != "Dockerfile"]
+    sent_at = time.time()
+    done = session.post(f"{base}/laboratorios/{slug}/enviar/",
+                        data={"csrfmiddlewaretoken": token, "dockerfile": files["Dockerfile"].decode()},
+                        files=extra or None, headers={"Referer": f"{base}/laboratorios/{slug}/"}, allow_redirects=False)
+    location = done.headers.get("Location", "")
+    match = re.search(r"/entregas/(\d+)/", location)
+    if done.status_code != 302 or not match:
+        raise RuntimeError(f"submit to {slug} refused: {done.status_code} {location} {done.text[:300]}")
+    return int(match[1]), sent_at
+
+
+def wait_final(submission_ids, seconds: float = 900):
+    from labs.models import Submission
+
+    ids = list(submission_ids)
+    wait_until(lambda: Submission.objects.filter(pk__in=ids, status__in=Submission.FINAL).count() == len(ids),
+               seconds, f"{len(ids)} verdict(s)", every=0.02)
+    return list(Submission.objects.filter(pk__in=ids).order_by("pk"))
+
+
+# -- memory ------------------------------------------------------------------------------------
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants (the worker and its pool)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+class PeakMemory:
+    """Samples a process tree's resident memory in a thread; .peak in bytes."""
+
+    def __init__(self, pid: int, every: float = 0.05):
+        self.pid, self.every, self.peak, self._stop = pid, every, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self.peak = tree_rss_bytes(self.pid)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+# -- the raw Docker floor -----------------------------------------------------------------------
+
+
+def docker_cli() -> list[str]:
+    from django.conf import settings
+
+    if not shutil.which("docker"):
+        raise RuntimeError("the docker CLI is missing (Debian: docker.io)")
+    return ["docker", "--host", settings.SANDBOX_DOCKER_HOST]
+
+
+def _docker(*args: str, timeout: float | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([*docker_cli(), *args], capture_output=True, text=True, timeout=timeout, check=check)
+
+
+def http_probes(spec) -> list[tuple[list[str], float]]:
+    """The lab's HTTP checks as busybox wget command lines to run inside the container,
+    each with its readiness wait."""
+    import json
+
+    from labs.grading.spec import HttpCheck
+
+    probes = []
+    for check in spec.checks:
+        if isinstance(check, HttpCheck):
+            # As the platform probes: Debian's busybox wget segfaults with -T, `timeout` bounds it.
+            argv = ["/.probe/busybox", "timeout", "-s", "KILL", "5", "/.probe/busybox", "wget", "-q", "-O", "-"]
+            if check.body is not None:
+                data = check.body if isinstance(check.body, str) else json.dumps(check.body)
+                argv += ["--header", "Content-Type: application/json", "--post-data", data]
+            probes.append((argv + [f"http://127.0.0.1:{check.port}{check.path}"], check.ready_seconds))
+    return probes
+
+
+def floor_grade(lab, files: dict[str, bytes], tag: str) -> float:
+    """The same build, run, HTTP probes and removal done directly with the docker CLI
+    against the same sandbox daemon, with the lab's limits: the least any grader must do.
+    Returns the wall time in seconds."""
+    limits = lab.spec.limits_value
+    memory = f"{limits.memory_mb}m"
+    with tempfile.TemporaryDirectory(prefix="estaleiro-floor-") as context:
+        for path, data in files.items():
+            target = Path(context) / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        started = time.monotonic()
+        if _floor_build(context, tag, limits, memory):
+            container = _docker("run", "-d", "--network", "none", "--memory", memory, "--memory-swap", memory,
+                                "--pids-limit", str(limits.pids), "--cap-drop", "ALL", "--read-only",
+                                "--tmpfs", "/tmp", "--init", "-v", "/bin/busybox:/.probe/busybox:ro", tag).stdout.strip()
+            try:
+                # As the platform does: the first check waits for the app to be ready, the
+                # others are asked once.
+                for index, (probe, ready_seconds) in enumerate(http_probes(lab.spec)):
+                    deadline = time.monotonic() + (ready_seconds if index == 0 else 0)
+                    while _docker("exec", container, *probe, check=False).returncode != 0:
+                        if time.monotonic() > deadline:
+                            break
+                        time.sleep(0.1)
+            finally:
+                _docker("rm", "-f", container, check=False)
+            _docker("rmi", "--no-prune", tag, check=False)
+        return time.monotonic() - started
+
+
+def _floor_build(context: str, tag: str, limits, memory: str) -> bool:
+    """`docker build`, stopped where the platform stops one: past the lab's wall clock or
+    its log cap (the CLI is killed, which closes the stream and makes the daemon cancel)."""
+    build = subprocess.Popen([*docker_cli(), "build", "--network", "none", "--memory", memory, "--memory-swap", memory,
+                              "-t", tag, context], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    timer = threading.Timer(limits.build_seconds, build.kill)
+    timer.start()
+    seen = 0
+    try:
+        for chunk in iter(lambda: build.stdout.read1(65536), b""):
+            seen += len(chunk)
+            if seen > limits.log_bytes:
+                build.kill()
+                break
+    finally:
+        timer.cancel()
+        build.stdout.close()
+    return build.wait() == 0
+
+
+# -- numbers and the results page ----------------------------------------------------------------
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def percentile(values, pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+def machine() -> str:
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    engine = ""
+    try:
+        engine = _docker("version", "--format", "{{.Server.Version}}", timeout=20).stdout.strip()
+    except Exception:  # noqa: BLE001 — the page says what it could find
+        engine = "?"
+    return (f"{os.cpu_count()} cores ({model or platform.processor() or '?'}), {memory} GiB, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, Docker engine {engine}")
+
+
+def write_results(name: str, title: str, body: str) -> None:
+    """Put this benchmark's section into docs/BENCHMARKS.md, replacing its previous figures."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    section = (f"<!-- bench:{name} -->\n## {title}\n\n_Measured {stamp} on {machine()}._  \n"
+               f"_Command: `make bench-{name}`._\n\n{body.strip()}\n<!-- /bench:{name} -->")
+    text = RESULTS.read_text() if RESULTS.exists() else (
+        "# Benchmarks\n\nEach section is rewritten by its benchmark (`make bench-<name>`, or `make bench` for "
+        "all). Figures are ratios against a baseline measured in the same run, because the machines are "
+        "shared and noisy; absolute times are given for context only.\n")
+    pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else f"{text.rstrip()}\n\n{section}\n"
+    RESULTS.write_text(text)
+    print(f"\n{section}\n\n(written to {RESULTS.relative_to(ROOT)})")
+
+
+@contextmanager
+def stopping(*processes: Process):
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.stop()
