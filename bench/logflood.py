@@ -11,18 +11,21 @@ away) for scale: how long the daemon takes to produce the 200 MB.
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import common
 
 GOAL_MIB = 300
 FLOOD_BYTES = 200_000_000
-# 200 MB of 100-character lines, then a step that would pass: only the cap may stop it.
-DOCKERFILE = (
-    "FROM python:3.11-slim\n"
-    f"RUN head -c {FLOOD_BYTES} /dev/zero | tr '\\0' 'x' | fold -w 99\n"
-    "WORKDIR /app\nCOPY . .\n"
-)
+
+
+def dockerfile() -> str:
+    """200 MB of 100-character lines, then a step that would pass: only the cap may stop
+    it. A fresh token each time, so the flood step never comes from the build cache."""
+    return ("FROM python:3.11-slim\n"
+            f"RUN echo {uuid.uuid4().hex} && head -c {FLOOD_BYTES} /dev/zero | tr '\\0' 'x' | fold -w 99\n"
+            "WORKDIR /app\nCOPY . .\n")
 
 
 def main() -> None:
@@ -38,14 +41,16 @@ def main() -> None:
         idle = common.tree_rss_bytes(worker.pid)
         with common.PeakMemory(worker.pid, every=0.02) as memory:
             submission_id, sent_at = common.web_submit(session, base, "primeiro-conteiner",
-                                                       {"Dockerfile": DOCKERFILE.encode()})
+                                                       {"Dockerfile": dockerfile().encode()})
             [submission] = common.wait_final([submission_id], seconds=600)
         seconds = submission.finished_at.timestamp() - sent_at
     build = next(c for c in submission.report["checks"] if c["id"] == "build")
+    if build["status"] != "failed" or "KB" not in build["message"]:
+        raise SystemExit(f"the flood was not stopped by the log cap: {build['status']} {build['message']}")
     print(submission.status, build["message"], f"peak {memory.peak / 2**20:.0f} MiB idle {idle / 2**20:.0f} MiB")
 
     with tempfile.TemporaryDirectory() as context:
-        (Path(context) / "Dockerfile").write_text(DOCKERFILE)
+        (Path(context) / "Dockerfile").write_text(dockerfile())
         started = time.monotonic()
         cli = subprocess.run([*common.docker_cli(), "build", "--network", "none", "-t", "estaleiro-floor:flood", context],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
