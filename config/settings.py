@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -92,12 +93,20 @@ TEMPLATES = [
 ]
 
 # SQLite file by default; PostgreSQL (psycopg) when DATABASE_URL says so.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-    )
-}
+def _database(url: str) -> dict:
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    try:
+        config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")))
+    except (ValueError, KeyError) as exc:  # dj-database-url's UnknownSchemeError is a ValueError
+        config = {"ENGINE": ""} if isinstance(exc, ValueError) else {}
+    if config.get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be sqlite:///PATH or postgres://USER:PASSWORD@HOST:5432/NAME, "
+            f"not a {scheme + '://' if scheme else 'value without a scheme'} URL.")
+    return config
+
+
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the workers write the same file: WAL lets readers go on while
     # one writes, IMMEDIATE takes the write lock up front instead of failing mid-transaction.

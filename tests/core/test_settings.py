@@ -54,3 +54,24 @@ def test_environment_overrides(tmp_path):
 def test_grading_engine_does_not_import_django():
     code = "import sys, labs.grading; assert not any(m == 'django' or m.startswith('django.') for m in sys.modules), 'django imported'"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def manage(args: list[str], env: dict, tmp_path: Path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    clean.update({"ESTALEIRO_VAR_DIR": str(tmp_path)}, **env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+
+
+def test_a_database_url_of_another_kind_is_one_clear_sentence(tmp_path):
+    done = manage(["check"], {"DATABASE_URL": "mysqlx://estaleiro@db/estaleiro"}, tmp_path)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("Estaleiro is not configured correctly: DATABASE_URL must be sqlite:///PATH or "
+                                   "postgres://USER:PASSWORD@HOST:5432/NAME, not a mysqlx:// URL.")
+
+
+def test_a_database_that_does_not_answer_is_one_clear_sentence(tmp_path):
+    done = manage(["migrate"], {"DATABASE_URL": "postgres://estaleiro:segredo@127.0.0.1:1/estaleiro"}, tmp_path)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("The database cannot be reached (") and "Check DATABASE_URL" in line
+    assert "segredo" not in line

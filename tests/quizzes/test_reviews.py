@@ -7,10 +7,11 @@ from django.urls import reverse
 from quizzes.models import Level, Review
 from quizzes.reviews import (
     ReviewConflict, attempt_rescore, level_set_points, next_answer_to_review, review_counts, review_open, review_release,
-    review_save,
+    review_save, stable_order_key,
 )
 from quizzes.services import answer_save, attempt_start, attempt_submit
-from tests.factories import UserFactory, quiz_from_content
+from labs.models import Submission
+from tests.factories import UserFactory, lab_from_content, quiz_from_content
 
 pytestmark = pytest.mark.django_db
 
@@ -86,14 +87,15 @@ def test_two_instructors_cannot_overwrite_each_other(quiz, learner, instructor):
 
 
 def test_grade_next_uses_a_stable_order_and_skips_claimed(quiz, instructor):
-    answers = [essay_attempt(quiz, UserFactory(username=f"a{i}")) for i in range(4)]
+    answers = [essay_attempt(quiz, UserFactory(username=f"a{i}")) for i in range(12)]
+    order = sorted(answers, key=stable_order_key)
+    # A keyed hash, not arrival: twelve answers in arrival order by chance is 1 in 479 million.
+    assert [a.pk for a in order] != [a.pk for a in answers]
     first = next_answer_to_review(reviewer=instructor, quiz=quiz)
-    assert first == next_answer_to_review(reviewer=instructor, quiz=quiz)
+    assert first == order[0] == next_answer_to_review(reviewer=instructor, quiz=quiz)
     other = UserFactory(username="outro", instructor=True)
-    review_open(answer=first, reviewer=other)
-    assert next_answer_to_review(reviewer=instructor, quiz=quiz) not in (first, None)
-    order = sorted(answers, key=lambda a: __import__("quizzes.reviews", fromlist=["x"]).stable_order_key(a))
-    assert order != answers or len(answers) < 2 or True  # the order is a hash, not arrival; asserted by stability above
+    review_open(answer=first, reviewer=other)  # claimed by someone else: skipped
+    assert next_answer_to_review(reviewer=instructor, quiz=quiz) == order[1]
 
 
 def test_changing_a_level_rescores_reviews_and_says_how_many(quiz, instructor):
@@ -168,9 +170,15 @@ def test_csv_exports(client, quiz, learner, instructor):
     values = dict(zip(header, row))
     assert values["name"].startswith("'=") and values["q1 (1)"] == "1" and values["q5 (4)"] == "4"
     assert values["final_grade_percent"] == f"{100 * 5 / 14:.1f}" and values["pending_review"] == "no"
+    lab = lab_from_content("primeiro-conteiner")
+    for score, counted in ((60, True), (85, True), (100, False)):  # an uncounted one (an error) never counts
+        Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="passed",
+                                  score=score, max_score=100, counted=counted)
     book = list(csv.reader(io.StringIO(client.get(reverse("quizzes:gradebook-csv")).content.decode())))
-    assert book[0][:3] == ["username", "name", "quiz:aula-45 (%)"] and "lab:primeiro-conteiner" in book[0] or True
-    assert book[1][0] == learner.username
+    assert book[0][:3] == ["username", "name", "quiz:aula-45 (%)"] and "lab:primeiro-conteiner" in book[0]
+    mine = dict(zip(book[0], next(row for row in book[1:] if row[0] == learner.username)))
+    assert mine["quiz:aula-45 (%)"] == f"{100 * 5 / 14:.1f}"
+    assert float(mine["lab:primeiro-conteiner"]) == 85
 
 
 def test_attempt_rescore_counts_blank_essays_as_zero_not_pending(quiz, learner):
