@@ -80,6 +80,10 @@ def test_answer_key_is_never_sent_before_review_allows(client, learner, quiz):
         for page in pages:
             assert secret not in page, secret
     assert "correct" not in pages[1] and "is_correct" not in pages[1]
+    # Nor whether each answer was right: the per-question marks wait for the reveal too.
+    result = pages[-1]
+    assert "result-right" not in result and "result-wrong" not in result
+    assert f'question-number">Questão 1\n      <span class="muted small">· <span title=' in result
 
 
 def test_other_learners_cannot_reach_an_attempt(client, learner, other_learner, instructor, quiz):
