@@ -88,7 +88,7 @@ def build_cache_trim(client, *, max_bytes: int, used_at: Mapping[str, float] | N
         if now - last_used < min_idle_seconds:
             break  # every other leaf is as recent or more
         entry = cache[image_id]
-        if not _remove(api, image_id):
+        if not delete_image(api, image_id, force=False):
             counts["skipped"] += 1
             continue
         present.discard(short_id(image_id))
@@ -141,18 +141,20 @@ def _cache_entries(images: list[dict], used_at: Mapping[str, float]) -> dict[str
     return cache
 
 
-def _remove(api, image_id: str) -> bool:
-    """True when the image is gone; False when the daemon keeps it (in use, has children)."""
+def delete_image(api, image: str, *, force: bool) -> bool:
+    """Remove an image (by id or tag) but never its parents, which are the build cache.
+    True when it is gone; False when the daemon keeps it (in use, has children)."""
+    name = short_id(image) if image.startswith("sha256:") else image
     try:
         with daemon_errors("remove image"):
-            api.remove_image(image_id, force=False, noprune=True)
+            api.remove_image(image, force=force, noprune=True)
     except NotFound:
         return True
     except APIError as exc:
         if exc.status_code == 409:
-            log.info("build cache: image %s kept: %s", short_id(image_id), api_error_text(exc))
+            log.info("image %s kept: %s", name, api_error_text(exc))
             return False
-        raise PlatformError(f"remove image {short_id(image_id)}: {api_error_text(exc)}") from exc
+        raise PlatformError(f"remove image {name}: {api_error_text(exc)}") from exc
     return True
 
 

@@ -15,7 +15,7 @@ from labs.grading.types import SUBMISSION_IMAGE_REPO, BuildOutcome, ImageFacts, 
 
 from .build import run_build
 from .build_cache import (IN_FLIGHT_GRACE_SECONDS, BuildCacheUsage, build_cache_trim, daemon_usage_key,
-                          default_usage_url)
+                          default_usage_url, delete_image)
 from .client import connect
 from .faults import PlatformError, api_error_text, daemon_errors
 from .run import DockerContainer, start_container
@@ -193,31 +193,9 @@ class DockerSandbox:
             parent = info.get("Parent")
         return found
 
-    def _delete_images(self, image_ids: list[str]) -> int:
-        """Delete images that may be parents of one another: children first, by retrying
-        what still had children until nothing more goes."""
-        pending, removed = list(dict.fromkeys(image_ids)), 0
-        while pending:
-            kept = [image for image in pending if not self._delete_image(image, force=True)]
-            removed += len(pending) - len(kept)
-            if len(kept) == len(pending):
-                break
-            pending = kept
-        return removed
-
     def _delete_image(self, image: str, *, force: bool) -> bool:
         """True when the image is gone; False when it is still needed (children, a container)."""
-        try:
-            with daemon_errors("remove image"):
-                self.client.api.remove_image(image, force=force, noprune=True)
-        except NotFound:
-            return True
-        except APIError as exc:
-            if exc.status_code == 409:
-                log.info("image %s kept: %s", image, api_error_text(exc))
-                return False
-            raise PlatformError(f"remove image {image}: {api_error_text(exc)}") from exc
-        return True
+        return delete_image(self.client.api, image, force=force)
 
     # -- housekeeping -----------------------------------------------------------------------
 
