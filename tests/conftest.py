@@ -18,6 +18,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 REAL_SERVICE_MARKERS = ("docker", "redis", "browser", "worker", "postgres")
+# The fixtures that reach those services: a test using one counts as marked even if its
+# module forgot the marker.
+REAL_SERVICE_FIXTURES = {"redis_url", "sandbox_docker", "sandbox", "celery_worker_process", "chromium_path", "browser", "page"}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,7 +29,9 @@ def pytest_runtest_makereport(item, call):
     """In CI, a skipped Docker, Redis, worker or browser test is a failure: CI must run it."""
     outcome = yield
     report = outcome.get_result()
-    if IN_CI and report.skipped and any(item.get_closest_marker(m) for m in REAL_SERVICE_MARKERS):
+    needs_services = (any(item.get_closest_marker(m) for m in REAL_SERVICE_MARKERS)
+                      or REAL_SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    if IN_CI and report.skipped and needs_services:
         report.outcome = "failed"
         report.longrepr = f"CI=true: a test needing real services may not skip ({report.longrepr})"
 
