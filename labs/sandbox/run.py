@@ -174,11 +174,16 @@ class DockerContainer:
         api = self._api
         deadline = time.monotonic() + limit_seconds
         try:
-            with daemon_errors("exec"):
+            with daemon_errors("exec", server_errors_are_platform=False):
                 exec_id = api.exec_create(self.id, argv, stdout=True, stderr=True)["Id"]
                 stream = api.exec_start(exec_id, stream=True, demux=demux)
-        except APIError as exc:  # 404 removed, 409 not running
-            raise _NotRunning() from exc
+        except APIError as exc:
+            # 404 removed, 409 not running. A container that exits between exec_create and
+            # exec_start makes the daemon answer 500 "Container ... is not running": that is
+            # the learner's app ending, not a platform fault, so ask the daemon which it is.
+            if exc.status_code in (404, 409) or not self.is_running():
+                raise _NotRunning() from exc
+            raise PlatformError(f"exec: {api_error_text(exc)}") from exc
         timed_out = threading.Event()
 
         def cut():

@@ -1,0 +1,63 @@
+"""The daemon's answers when a container ends while we exec into it, faked at the docker-py
+boundary: the race is a matter of microseconds on the real daemon and cannot be provoked
+reliably (the real-daemon side of exec is in test_run.py and the hostile corpus)."""
+
+import pytest
+import requests
+from docker.errors import APIError
+
+from labs.grading.types import Limits
+from labs.sandbox.faults import PlatformError
+from labs.sandbox.run import NOT_RUNNING, DockerContainer
+
+
+def api_error(status: int, message: str) -> APIError:
+    response = requests.Response()
+    response.status_code = status
+    return APIError(message, response=response, explanation=message)
+
+
+class FakeApi:
+    def __init__(self, *, start_error: APIError, running: bool):
+        self.start_error = start_error
+        self.running = running
+
+    def exec_create(self, container_id, argv, **kwargs):
+        return {"Id": "exec-1"}
+
+    def exec_start(self, exec_id, **kwargs):
+        raise self.start_error
+
+    def inspect_container(self, container_id):
+        return {"State": {"Running": self.running}}
+
+
+class FakeClient:
+    def __init__(self, api):
+        self.api = api
+
+
+def container(api) -> DockerContainer:
+    return DockerContainer(FakeClient(api), "c" * 64, limits=Limits())
+
+
+EXITED = "Container cccc is not running: Exited (0) Less than a second ago"
+
+
+def test_container_that_exits_between_create_and_start_is_not_a_platform_fault():
+    box = container(FakeApi(start_error=api_error(500, EXITED), running=False))
+    answer = box.http(method="GET", port=5000, path="/", body=None, headers={}, timeout=2)
+    assert answer.status is None and answer.error == NOT_RUNNING
+    assert box.exec(["true"], timeout=2).output == NOT_RUNNING
+
+
+@pytest.mark.parametrize("status", [404, 409])
+def test_removed_or_stopped_container_is_not_running(status):
+    box = container(FakeApi(start_error=api_error(status, "gone"), running=True))
+    assert box.exec(["true"], timeout=2).output == NOT_RUNNING
+
+
+def test_server_error_on_a_running_container_is_a_platform_fault():
+    box = container(FakeApi(start_error=api_error(500, "containerd: transport is closing"), running=True))
+    with pytest.raises(PlatformError, match="transport is closing"):
+        box.exec(["true"], timeout=2)
