@@ -113,13 +113,24 @@ setsid dockerd \
   --cgroup-parent "/$NAME" \
   --config-file "$HERE/daemon.json" \
   </dev/null >>"$LOG" 2>&1 &
+DOCKERD_PID=$!
 
+why=""
 for _ in $(seq 1 120); do
   if [ -S "$SOCK" ] && ping_daemon; then
     echo "started"
     exit 0
   fi
+  if ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+    why="dockerd exited while starting"
+    break
+  fi
   sleep 0.5
 done
-tail -n 30 "$LOG" >&2 || true
-die "the sandbox daemon did not answer on $SOCK within 60 s (log: $LOG)"
+why=${why:-"the sandbox daemon did not answer on $SOCK within 60 s"}
+# The sentence first, then the daemon's own words for whoever has to fix it.
+{
+  echo "sandbox/start.sh: $why. Its log is $LOG; the last lines:"
+  tail -n 30 "$LOG" | sed 's/^/    /' || true
+} >&2
+exit 1

@@ -76,3 +76,36 @@ def test_daemon_has_no_bridge_and_remaps_users(sandbox_docker):
 def test_start_script_is_idempotent(sandbox_docker):
     result = subprocess.run(["bash", str(ROOT / "sandbox/start.sh")], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "already-running"
+
+
+def test_a_daemon_that_cannot_start_is_reported_in_one_sentence_first(tmp_path):
+    """start.sh with a dockerd that dies at once: it says so straight away (not after the
+    60 s wait), in a sentence naming the log, then quotes the daemon's own last words."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        pytest.skip("sandbox/start.sh runs as root")
+    name = f"estaleiro-t{os.getpid()}"
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dockerd").write_text('#!/bin/sh\necho "failed to start daemon: pretend the disk is gone" >&2\nexit 1\n')
+    (fake / "dockerd").chmod(0o755)
+    state = tmp_path / "state"
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "SANDBOX_STATE_DIR": str(state),
+           "SANDBOX_DISK_SIZE": "64M"}
+    try:
+        result = subprocess.run(["bash", str(ROOT / "sandbox/start.sh"), name], capture_output=True, text=True,
+                                env=env, timeout=50)
+    finally:
+        subprocess.run(["umount", str(state / f"{name}-docker")], capture_output=True)
+        for cgroup in Path("/sys/fs/cgroup").glob(f"**/{name}"):
+            cgroup.rmdir()
+        shutil.rmtree(f"/run/{name}", ignore_errors=True)
+        Path(f"/var/log/{name}-dockerd.log").unlink(missing_ok=True)
+    assert result.returncode == 1
+    first, *rest = result.stderr.strip().splitlines()
+    assert first == (f"sandbox/start.sh: dockerd exited while starting. Its log is /var/log/{name}-dockerd.log; "
+                     "the last lines:")
+    assert "    failed to start daemon: pretend the disk is gone" in rest
+    assert "started" not in result.stdout
