@@ -6,6 +6,7 @@ import time
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
+from celery.worker.control import inspect_command
 
 from .services import submission_grade, submission_platform_fault, watchdog_run
 
@@ -17,6 +18,10 @@ GRADING_HARD_LIMIT_SECONDS = 1560
 # labelled for a submission and older than this was left by a worker that died.
 JANITOR_MIN_AGE_SECONDS = GRADING_HARD_LIMIT_SECONDS + 60
 JANITOR_EVERY_SECONDS = 300
+# The remote-control command a worker answers with the state of its own sandbox daemon.
+SANDBOX_REPORT = "estaleiro_sandbox"
+# Short: the operations page waits for the slowest grading host's answer.
+SANDBOX_REPORT_TIMEOUT_SECONDS = 2
 
 
 @shared_task(
@@ -100,3 +105,23 @@ def _janitor_when_a_grading_worker_starts(sender=None, **_kwargs) -> None:
 
 def _janitor_at_start() -> None:
     log.info("sandbox janitor at worker start: %s", sandbox_janitor(force=True))
+
+
+@inspect_command(name=SANDBOX_REPORT)
+def sandbox_report(state, **_kwargs) -> dict:
+    """The queues this worker consumes and, for a grading worker, its sandbox daemon's state.
+
+    Each grading host has its own daemon, reachable from that host only (in Compose the web
+    container has no route to it by design), so the operations page asks the workers through
+    the broker instead of asking the daemons itself."""
+    from dataclasses import asdict
+
+    from django.conf import settings
+
+    from .sandbox.client import daemon_status
+
+    queues = sorted(queue.name for queue in state.consumer.task_consumer.queues)
+    report: dict = {"queues": queues, "grading": settings.GRADING_QUEUE in queues}
+    if report["grading"]:
+        report["sandbox"] = asdict(daemon_status(settings.SANDBOX_DOCKER_HOST, timeout=SANDBOX_REPORT_TIMEOUT_SECONDS))
+    return report

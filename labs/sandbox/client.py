@@ -50,12 +50,13 @@ class DaemonStatus:
     images: int = 0
     containers: int = 0
     disk_bytes: int = 0  # image layers and containers on the sandbox's own filesystem
+    data_root: str = ""
     error: str = ""
 
 
-def daemon_status(base_url: str) -> DaemonStatus:
+def daemon_status(base_url: str, *, timeout: int = 5) -> DaemonStatus:
     try:
-        client = connect(base_url, timeout=5)
+        client = connect(base_url, timeout=timeout)
     except SandboxUnavailable as exc:
         return DaemonStatus(reachable=False, error=str(exc))
     try:
@@ -72,4 +73,5 @@ def daemon_status(base_url: str) -> DaemonStatus:
         images=info.get("Images", 0),
         containers=info.get("Containers", 0),
         disk_bytes=(usage.get("LayersSize") or 0) + sum(c.get("SizeRw") or 0 for c in usage.get("Containers") or []),
+        data_root=info.get("DockerRootDir", ""),
     )

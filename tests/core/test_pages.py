@@ -78,13 +78,94 @@ def test_operations_is_for_instructors_only(client, learner, name):
     assert response.status_code == 403
 
 
-def test_operations_page_reports_services(client, instructor):
+class FakeControl:
+    """Celery's remote control as the broker would relay it: who answers the ping, and what
+    each worker replies to the sandbox report."""
+
+    def __init__(self, reports: dict[str, dict | None]):
+        self.reports = reports
+        self.asked: list[dict] = []
+
+    def ping(self, timeout):
+        return [{name: {"ok": "pong"}} for name in self.reports]
+
+    def broadcast(self, command, **kwargs):
+        self.asked.append({"command": command, **kwargs})
+        return [{name: report} for name, report in self.reports.items() if report is not None]
+
+
+class FakeRedis:
+    def ping(self):
+        return True
+
+    def llen(self, name):
+        return {"grading": 3}.get(name, 0)
+
+
+@pytest.fixture
+def fake_broker(monkeypatch):
+    """The operations page's broker side, without a Redis server."""
+    from core import selectors
+
+    monkeypatch.setattr(selectors.redis.Redis, "from_url", lambda *args, **kwargs: FakeRedis())
+
+    def install(reports):
+        control = FakeControl(reports)
+        monkeypatch.setattr(selectors.celery_app, "control", control)
+        return control
+
+    return install
+
+
+def test_operations_page_shows_each_grading_host_as_its_worker_reports_it(client, instructor, fake_broker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from labs.models import Submission
+    from tests.factories import lab_from_content
+
+    lab = lab_from_content("primeiro-conteiner")
+    now = timezone.now()
+    for finished in (now, now - timedelta(hours=2), now - timedelta(days=3)):
+        Submission.objects.create(learner=instructor, lab=lab, dockerfile="FROM python:3.11-slim\n", status="passed",
+                                  worker_host="grading@a", finished_at=finished)
+    control = fake_broker({
+        "grading@a": {"queues": ["grading"], "grading": True, "sandbox": {
+            "reachable": True, "version": "26.1.5", "userns": True, "images": 7, "containers": 1,
+            "disk_bytes": 3 * 1024 ** 3, "data_root": "/var/lib/estaleiro/docker/100000.100000", "error": "",
+            "field_a_newer_worker_sends": 1}},
+        "grading@b": {"queues": ["grading"], "grading": True, "sandbox": {
+            "reachable": False, "error": "sandbox daemon at tcp://sandbox:2376 unreachable: <b>refused</b>"}},
+        "tasks@web": {"queues": ["celery"], "grading": False},
+        "grading@slow": None,
+    })
     client.force_login(instructor)
     response = client.get(reverse("operations"))
     assert response.status_code == 200
+    hosts = {host.name: host for host in response.context["status"].grading_hosts}
+    assert sorted(hosts) == ["grading@a", "grading@b"]  # the tasks worker does not grade
+    assert hosts["grading@a"].sandbox.version == "26.1.5" and hosts["grading@a"].graded_last_day == 2
+    assert not hosts["grading@b"].sandbox.reachable and hosts["grading@b"].graded_last_day == 0
+    assert response.context["status"].silent_workers == ["grading@slow"]
+    assert response.context["status"].grading_queue_length == 3
+    # Only the workers that answered the ping are asked, and the answer does not wait for
+    # the timeout once each has replied.
+    [asked] = control.asked
+    assert asked["command"] == "estaleiro_sandbox" and asked["limit"] == 4 and sorted(asked["destination"]) == sorted(control.reports)
     body = response.content.decode()
-    assert "Daemon do sandbox" in body
-    assert "Workers ativos" in body
+    assert "Hosts de correção" in body
+    assert "/var/lib/estaleiro/docker/100000.100000" in body and "3,0\xa0GB" in body
+    assert "&lt;b&gt;refused&lt;/b&gt;" in body and "<b>refused</b>" not in body
+    assert "Não responderam a tempo:" in body and "grading@slow" in body
+
+
+def test_operations_page_says_when_no_grading_worker_answers(client, instructor, fake_broker):
+    fake_broker({"tasks@web": {"queues": ["celery"], "grading": False}})
+    client.force_login(instructor)
+    body = client.get(reverse("operations")).content.decode()
+    assert "Nenhum worker de correção respondeu" in body
+    assert "tasks@web" in body  # still listed among the workers alive
 
 
 def test_healthz_answers_without_a_database_or_a_session(client, django_assert_num_queries):

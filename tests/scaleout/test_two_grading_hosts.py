@@ -72,6 +72,10 @@ def test_two_grading_hosts_share_one_queue_and_each_grades_with_its_own_daemon(
             assert time.monotonic() < deadline, "gradings still running after 15 minutes"
             time.sleep(1)
         logs = {url: worker.log() for url, worker in workers.items()}
+        # The operations page shows each host with the daemon it reported itself.
+        client.force_login(UserFactory(username="professora", instructor=True))
+        status = client.get(reverse("operations")).context["status"]
+        reported = {host.name: host for host in status.grading_hosts}
     finally:
         for worker in workers.values():
             worker.stop()
@@ -95,3 +99,9 @@ def test_two_grading_hosts_share_one_queue_and_each_grades_with_its_own_daemon(
         assert collections.Counter(verdicts) == {"passed": len(mine)}, logs[url][-3000:]
         # The host that recorded a grading is the one whose daemon ran it.
         assert submission_containers(two_daemons[url], since) == mine, url
+
+    for url, worker in workers.items():
+        host = reported[worker.name]
+        assert host.sandbox.reachable, host.sandbox.error
+        assert host.sandbox.data_root == two_daemons[url].info()["DockerRootDir"]
+        assert host.graded_last_day == len(by_host[worker.name])
