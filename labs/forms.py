@@ -52,3 +52,15 @@ class SubmissionFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("any"))] + list(Submission.Status.choices))
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict:
+        """The filters that are valid: a mistyped date does not drop the learner filter."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}

@@ -184,13 +184,20 @@ def submission_detail(request, pk):
 def lab_submissions(request, slug):
     lab = get_object_or_404(Lab, slug=slug)
     form = SubmissionFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    submissions = selectors.lab_submissions_for_instructor(lab=lab, **{k: v for k, v in filters.items() if v})
+    filters = form.filters() if form.is_bound else {}
+    submissions = selectors.lab_submissions_for_instructor(lab=lab, **filters)
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
     return render(request, "labs/lab_submissions.html", {
         "lab": lab, "form": form, "page": page, "stats": selectors.lab_check_stats(lab=lab),
-        "query": request.GET.urlencode(),
+        "query": _without_page(request.GET),
     })
+
+
+def _without_page(query) -> str:
+    """The filters of this listing, for its page links (which add their own page=)."""
+    query = query.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @instructor_required

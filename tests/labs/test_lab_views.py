@@ -179,3 +179,65 @@ def test_home_shows_lab_progress(client, learner, lab, no_tasks, fake_sandbox): 
     submission_grade(submission_id=Submission.objects.get().pk, worker_host="w1")
     body = client.get(reverse("home")).content.decode()
     assert "melhor nota 100 em 1 tentativa" in body and "aprovado" in body
+
+
+def test_instructor_filters_by_learner_and_local_dates(client, instructor, lab):
+    """Learner matches username or first name, any case; dates are the school's local days
+    (America/Sao_Paulo), both ends included; a bad date is reported and the other filters
+    still apply."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import UserFactory
+
+    utc = ZoneInfo("UTC")
+    ana = UserFactory(username="ana.souza", first_name="Ana")
+    bruno = UserFactory(username="b.lima", first_name="Bruno")
+    made = {}
+    for key, learner, when in [
+        ("ana-nov30", ana, datetime(2026, 11, 30, 12, 0, tzinfo=utc)),
+        # 01:30 UTC on 2 Dec is still 1 Dec in São Paulo (UTC-3).
+        ("ana-dec1-late", ana, datetime(2026, 12, 2, 1, 30, tzinfo=utc)),
+        ("bruno-dec2", bruno, datetime(2026, 12, 2, 15, 0, tzinfo=utc)),
+    ]:
+        submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
+                                               status="failed", counted=True)
+        Submission.objects.filter(pk=submission.pk).update(created_at=when)
+        made[key] = submission.pk
+    client.force_login(instructor)
+
+    def listed(**params):
+        response = client.get(reverse("labs:submissions", args=[lab.slug]), params)
+        assert response.status_code == 200
+        return {key for key, pk in made.items() if pk in {item.pk for item in response.context["page"]}}, response
+
+    assert listed()[0] == set(made)
+    assert listed(learner="ANA")[0] == {"ana-nov30", "ana-dec1-late"}
+    assert listed(learner="lima")[0] == {"bruno-dec2"}  # part of the username
+    assert listed(learner="brun")[0] == {"bruno-dec2"}  # part of the first name
+    assert listed(learner="ninguém")[0] == set()
+    assert listed(since="2026-12-01")[0] == {"ana-dec1-late", "bruno-dec2"}
+    assert listed(until="2026-12-01")[0] == {"ana-nov30", "ana-dec1-late"}
+    assert listed(since="2026-12-01", until="2026-12-01")[0] == {"ana-dec1-late"}
+    assert listed(since="2026-12-02", learner="ana")[0] == set()
+
+    shown, response = listed(learner="ana", since="31/31/2026")
+    assert shown == {"ana-nov30", "ana-dec1-late"}  # the learner filter still applies
+    assert "Informe uma data válida." in response.content.decode()
+    shown, response = listed(since="2026-12-02", until="2026-12-01")
+    assert shown == {"bruno-dec2"}
+    assert "A data final é anterior à data inicial." in response.content.decode()
+
+
+def test_instructor_list_pages_keep_the_filters(client, instructor, lab):
+    from tests.factories import UserFactory
+
+    learner = UserFactory(username="carla")
+    Submission.objects.bulk_create(
+        Submission(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed") for _ in range(120))
+    client.force_login(instructor)
+    url = reverse("labs:submissions", args=[lab.slug])
+    body = client.get(url, {"learner": "carla", "page": "2"}).content.decode()
+    assert 'href="?learner=carla&amp;page=3"' in body
+    assert 'href="?learner=carla&amp;page=1"' in body
+    assert "page=2&amp;page" not in body
