@@ -55,3 +55,60 @@ def test_learner_answers_reloads_submits_and_reads_explanations(page, live_serve
     page.get_by_role("heading", name="Score: 4 / 14").wait_for()
     assert page.get_by_text("Explanation").first.is_visible()
     assert page.get_by_text("awaiting review").first.is_visible()
+
+
+def test_learner_takes_a_paged_timed_quiz_in_english_with_the_keyboard(browser, live_server):
+    """A browser that asks for English gets the whole flow in English (the lesson's own text
+    stays Portuguese), one question per page, a timer, answers chosen and pages turned with
+    the keyboard only, and the command's feedback naming the missing flag in English."""
+    quiz = quiz_from_content(one_per_page=True, time_limit_minutes=30)
+    UserFactory(username="sam", first_name="Sam")
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{live_server.url}/contas/login/?next=/questionarios/{quiz.slug}/")
+        assert page.locator("html").get_attribute("lang") == "en"
+        page.get_by_label("Username").fill("sam")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("Password").press("Enter")
+        page.get_by_role("button", name="Start the quiz").press("Enter")
+
+        total = quiz.questions.count()
+        page.get_by_text("Question 1", exact=True).wait_for()
+        assert page.locator("fieldset.question").count() == 1
+        assert page.get_by_role("timer").inner_text().startswith("Time left: ")
+        # The keyboard picks the right choice: Space on the first, arrows to the correct one.
+        q1 = quiz.questions.get(key="q1")
+        radios = page.locator(f"#question-{q1.pk} input[type=radio]")
+        order = [radios.nth(i).get_attribute("value") for i in range(radios.count())]
+        radios.first.focus()
+        page.keyboard.press("Space")
+        for _ in range(order.index(str(q1.choices.get(is_correct=True).pk))):
+            page.keyboard.press("ArrowDown")
+        page.locator(f"#question-{q1.pk} .saved-ok").wait_for()
+        page.locator("#progress-label").filter(has_text=f"1 of {total} answered").wait_for()
+        page.get_by_role("button", name="Next ›").press("Enter")
+        page.get_by_text("Question 2", exact=True).wait_for()
+
+        # The submit step lists what is missing and links to each question's page.
+        page.get_by_role("button", name="Review and submit").press("Enter")
+        page.get_by_text(f"{total - 1} questions are not answered:").wait_for()
+        run = quiz.questions.get(key="cmd-run")
+        number = list(quiz.questions.order_by("position").values_list("pk", flat=True)).index(run.pk) + 1
+        page.get_by_role("link", name=f"Question {number}", exact=True).press("Enter")
+        field = page.locator(f"#question-{run.pk} input")
+        field.focus()
+        page.keyboard.type("docker run -d --name api-modelo-ml meu-modelo-ml:v1.0")
+        page.locator(f"#question-{run.pk} .saved-ok").wait_for()
+        page.get_by_role("button", name="Review and submit").press("Enter")
+        page.get_by_text(f"{total - 2} questions are not answered:").wait_for()
+        page.get_by_role("button", name="Submit my answers").press("Enter")
+
+        page.get_by_role("heading", name="Score: 1 / 14").wait_for()
+        feedback = page.locator(f"article[aria-labelledby=\"rq-{run.pk}\"] .command-feedback")
+        assert "Option -p (--publish) with the value 5000:5000 is missing" in feedback.inner_text()
+        assert page.get_by_text("Not answered.").first.is_visible()
+        assert "Nota:" not in page.content() and "Explicação" not in page.content()
+    finally:
+        context.close()
