@@ -98,7 +98,8 @@ def main() -> None:
         assert poll.status_code == 200 and "linha de log de build" in poll.text, "the status poll did not render"
         endpoints = {
             "trivial view (`/healthz`)": (f"{base}/healthz", {}, None),
-            "quiz page (GET, 10 questions on one page)": (f"{base}/questionarios/tentativas/{attempt.pk}/", logged_in, None),
+            f"quiz page (GET, {len(attempt.question_order)} questions on one page)": (
+                f"{base}/questionarios/tentativas/{attempt.pk}/", logged_in, None),
             "answer autosave (htmx POST)": (f"{base}/questionarios/tentativas/{attempt.pk}/respostas/{question.pk}/", htmx, autosave),
             "submission status poll (htmx GET, 64 KB live log)": (f"{base}/laboratorios/entregas/{submission.pk}/", htmx, None),
         }

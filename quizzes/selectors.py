@@ -1,5 +1,7 @@
 """Reads for quizzes: progress, attempts in display order, what may be revealed, statistics."""
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.db.models import Count
@@ -64,8 +66,16 @@ def learner_attempts(*, quiz: Quiz, user) -> list[Attempt]:
 
 def attempt_for_viewer(*, attempt_id: int, user) -> Attempt:
     """The learner's own attempt, or any attempt for an instructor; 404 for everyone else."""
-    attempt = Attempt.objects.select_related("quiz", "learner").filter(pk=attempt_id).first()
-    if attempt is None or (attempt.learner_id != user.pk and not is_instructor(user)):
+    try:
+        # get() and not filter().first(): first() adds an ORDER BY that costs a third of the query.
+        attempt = Attempt.objects.select_related("quiz").get(pk=attempt_id)
+    except Attempt.DoesNotExist:
+        raise Http404 from None
+    if attempt.learner_id == user.pk:
+        attempt.learner = user  # already loaded by the session: no join, no query
+    elif is_instructor(user):
+        attempt.learner  # noqa: B018 - instructors' pages name the learner; one query, as the join was
+    else:
         raise Http404
     return attempt
 
@@ -85,14 +95,44 @@ class QuestionView:
         return bool(self.selected_ids) if self.question.kind in ("single", "multiple") else bool(self.answer.text.strip())
 
 
-def attempt_questions(*, attempt: Attempt) -> list[QuestionView]:
-    """The attempt's questions and choices in the order fixed when it started, with answers."""
-    questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_order).prefetch_related("choices")}
-    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt).select_related("review").prefetch_related("selected", "review__levels__criterion")}
+# The questions and choices of a quiz, per process, keyed by the quiz's updated_at: any save or
+# delete of a question or choice touches it (quizzes.signals), and so does any save of the quiz
+# itself, so a changed quiz is never served from here. The attempt page reads this on every
+# load by every learner of a class; without it the two queries and ~50 model instances were
+# about a third of the page's time.
+_STRUCTURE_CACHE_SIZE = 16
+_structure_cache: "OrderedDict[tuple, dict[int, tuple[Question, dict[int, Choice]]]]" = OrderedDict()
+_structure_lock = threading.Lock()
+
+
+def quiz_structure(*, quiz: Quiz) -> dict[int, tuple[Question, dict[int, Choice]]]:
+    """{question id: (question, {choice id: choice})}, shared read-only between requests."""
+    key = (quiz.pk, quiz.updated_at)
+    with _structure_lock:
+        found = _structure_cache.get(key)
+        if found is not None:
+            _structure_cache.move_to_end(key)
+            return found
+    structure = {q.pk: (q, {c.pk: c for c in q.choices.all()})
+                 for q in Question.objects.filter(quiz_id=quiz.pk).prefetch_related("choices")}
+    with _structure_lock:
+        _structure_cache[key] = structure
+        while len(_structure_cache) > _STRUCTURE_CACHE_SIZE:
+            _structure_cache.popitem(last=False)
+    return structure
+
+
+def attempt_questions(*, attempt: Attempt, with_reviews: bool = True) -> list[QuestionView]:
+    """The attempt's questions and choices in the order fixed when it started, with answers
+    (and their reviews unless the page has no use for them)."""
+    structure = quiz_structure(quiz=attempt.quiz)
+    answers_qs = Answer.objects.filter(attempt=attempt).prefetch_related("selected")
+    if with_reviews:
+        answers_qs = answers_qs.select_related("review").prefetch_related("review__levels__criterion")
+    answers = {a.question_id: a for a in answers_qs}
     views = []
-    for number, question_id in enumerate((qid for qid in attempt.question_order if qid in questions), start=1):
-        question = questions[question_id]
-        by_id = {c.pk: c for c in question.choices.all()}
+    for number, question_id in enumerate((qid for qid in attempt.question_order if qid in structure), start=1):
+        question, by_id = structure[question_id]
         order = attempt.choice_order.get(str(question_id), list(by_id))
         choices = [by_id[cid] for cid in order if cid in by_id] + [c for cid, c in by_id.items() if cid not in order]
         answer = answers.get(question_id)

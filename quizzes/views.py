@@ -52,7 +52,7 @@ def _own_attempt(request, pk) -> Attempt:
 
 
 def _page_context(attempt: Attempt, page: int) -> dict:
-    questions = selectors.attempt_questions(attempt=attempt)
+    questions = selectors.attempt_questions(attempt=attempt, with_reviews=False)
     per_page = 1 if attempt.quiz.one_per_page else max(1, len(questions))
     pages = max(1, -(-len(questions) // per_page))
     page = min(max(1, page), pages)

@@ -130,3 +130,82 @@ def test_markdown_in_questions_is_sanitised(client, learner, quiz):
     attempt = start(client, quiz)
     page = client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode()
     assert "<script>alert(1)</script>" not in page and "onerror" not in page
+
+
+def test_learner_text_and_instructor_keys_are_escaped_on_the_attempt_page(client, learner, quiz):
+    """The question fields are built in Python (quizzes.rendering): every value is escaped
+    there, the learner's own answers included, and the page still parses as intended."""
+    from html.parser import HTMLParser
+
+    q1 = quiz.questions.get(key="q1")
+    choice = q1.choices.order_by("position").first()
+    choice.key = '"><script>alert("k")</script>'
+    choice.save()
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    essay, run = quiz.questions.get(key="q5"), quiz.questions.get(key="cmd-run")
+    hostile = '</textarea><script>alert("e")</script>'
+    client.post(reverse("quizzes:autosave", args=[attempt.pk, essay.pk]), {f"q{essay.pk}": hostile}, headers=HTMX)
+    client.post(reverse("quizzes:autosave", args=[attempt.pk, run.pk]), {f"q{run.pk}": 'docker run "x"><script>1</script>'},
+                headers=HTMX)
+    page = client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode()
+    assert "<script>" not in page.split("</head>", 1)[1]
+
+    class Fields(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inputs, self.textareas, self.in_textarea = {}, {}, None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and attrs.get("type") == "text":
+                self.inputs[attrs["name"]] = attrs["value"]
+            if tag == "textarea":
+                self.in_textarea = attrs["name"]
+                self.textareas[self.in_textarea] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "textarea":
+                self.in_textarea = None
+
+        def handle_data(self, data):
+            if self.in_textarea:
+                self.textareas[self.in_textarea] += data
+
+    fields = Fields()
+    fields.feed(page)
+    # What the browser shows in the fields is exactly what the learner typed.
+    assert fields.textareas[f"q{essay.pk}"].removeprefix("\n") == hostile
+    assert fields.inputs[f"q{run.pk}"] == 'docker run "x"><script>1</script>'
+    assert '&quot;&gt;&lt;script&gt;alert(&quot;k&quot;)&lt;/script&gt;)' in page
+
+
+def test_edits_to_questions_and_choices_reach_an_open_attempt_at_once(client, learner, quiz, django_assert_max_num_queries):
+    """The quiz's structure is cached per process; saving or deleting a question or a choice
+    invalidates it, and a page load from the cache reads only the session, the user, the
+    attempt and its answers."""
+    client.force_login(learner)
+    attempt = start(client, quiz)
+    url = reverse("quizzes:attempt", args=[attempt.pk])
+    client.get(url)
+    with django_assert_max_num_queries(5):
+        assert client.get(url).status_code == 200
+    q2 = quiz.questions.get(key="q2")
+    q2.text = "Texto revisto pela professora"
+    q2.save()
+    assert "Texto revisto pela professora" in client.get(url).content.decode()
+    choice = q2.choices.order_by("position").last()
+    choice.text = "Alternativa reescrita"
+    choice.save()
+    assert "Alternativa reescrita" in client.get(url).content.decode()
+    choice.delete()
+    assert "Alternativa reescrita" not in client.get(url).content.decode()
+    # A re-import that changes a question is seen too.
+    from django.conf import settings
+
+    from quizzes.importers import parse_file
+    from quizzes.services import quiz_import
+
+    data = parse_file(settings.CONTENT_DIR / "quizzes" / "aula-45.yaml")
+    quiz_import(data=data)
+    assert "Texto revisto pela professora" not in client.get(url).content.decode()
