@@ -2,6 +2,8 @@
 show it while a worker writes it. The database keeps the final copy; losing Redis only
 loses the live view of work in progress."""
 
+from dataclasses import dataclass
+
 import redis
 from django.conf import settings
 
@@ -44,11 +46,38 @@ class LiveLog:
             pass
 
 
-def live_log_read(submission_id: int, *, max_chars: int) -> str:
-    """What the worker has streamed so far (its tail), or '' when Redis has nothing."""
+@dataclass(frozen=True)
+class LogSlice:
+    """Whole lines of a live log, and where the next read starts."""
+
+    text: str
+    end: int  # byte offset just past the last line in `text`
+    restart: bool  # the lines replace what the reader has (first view, or the log began anew)
+    skipped: bool  # lines before `text` were left out (a long log, or a reader that fell behind)
+
+
+def live_log_since(submission_id: int, *, offset: int | None, max_bytes: int) -> LogSlice | None:
+    """The whole lines streamed since byte `offset`, for a page that appends them to what it
+    shows; `offset=None` is a first view (the tail, at most max_bytes). A log shorter than
+    the offset began anew (cleared for a retry, or Redis restarted): the reader gets the
+    tail again, flagged `restart`. A line still being written waits for the next read, so
+    every slice ends at a line's end (and a UTF-8 character's). None when Redis cannot be
+    asked."""
+    key = _key(submission_id)
     try:
-        # Up to 4 bytes a character: enough bytes for max_chars, cut to size once decoded.
-        data = _conn().getrange(_key(submission_id), -4 * max_chars, -1)
-    except redis.RedisError:  # unreachable, or a key of another shape: no live view
-        return ""
-    return data.decode("utf-8", "replace")[-max_chars:]
+        conn = _conn()
+        length = conn.strlen(key)
+        restart = offset is None or offset > length
+        start = offset if not restart else max(0, length - max_bytes)
+        skipped = start > 0 and restart
+        if length - start > max_bytes:  # behind by more than one slice: jump to the tail
+            start, skipped = length - max_bytes, True
+        data = conn.getrange(key, start, length - 1) if length > start else b""
+    except redis.RedisError:
+        return None
+    if skipped:  # the slice starts inside a line: drop its first, partial one
+        newline = data.find(b"\n")
+        start, data = (start + newline + 1, data[newline + 1:]) if newline >= 0 else (start + len(data), b"")
+    last = data.rfind(b"\n")
+    data = data[: last + 1] if last >= 0 else b""
+    return LogSlice(text=data.decode("utf-8", "replace"), end=start + len(data), restart=restart, skipped=skipped)

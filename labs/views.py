@@ -23,13 +23,16 @@ from .content import find_lab, read_tree
 from .forms import SubmissionFilterForm, SubmissionForm
 from .grading.i18n import t
 from .grading.spec import LabSpec, localize
-from .livelog import live_log_read
+from .livelog import live_log_since
 from .models import Lab, Submission
 from .rendering import render_markdown
 from .sandbox.context import ContextError, extract_zip
 from .services import SubmissionRefused, lab_regrade_all, submission_create, submission_regrade
 
 LOG_VIEW_CHARS = 64_000
+# The most of a live log one poll sends: the tail on a first view, or what was added since the
+# previous poll (a reader further behind than this jumps to the tail).
+LOG_VIEW_BYTES = 64_000
 
 
 def _grading_lang() -> str:
@@ -147,33 +150,73 @@ def _log_html(text: str, failing_step: str) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 — every line escaped just above
 
 
-def _submission_context(submission: Submission) -> dict:
+def _log_epoch(submission: Submission) -> str:
+    """Which build the live log belongs to: a retry or a regrade claims the submission again
+    (a new building_at) and starts the log anew."""
+    return str(int(submission.building_at.timestamp() * 1000)) if submission.building_at else "0"
+
+
+def _submission_context(submission: Submission, *, log_from: int | None = None, log_epoch: str = "") -> dict:
+    """Everything the submission page shows. While the work runs, the page polls with the
+    byte offset its log has reached (`log_from`) and the build it belongs to (`log_epoch`),
+    and gets only the lines added since, to append: its scroll position and any selection in
+    the log survive, and a poll sends kilobytes, not the whole log. Anything else (a first
+    view, another build, the verdict) replaces the log as a whole."""
     report = submission.report or {}
-    log = live_log_read(submission.pk, max_chars=LOG_VIEW_CHARS) if submission.is_active else submission.log[-LOG_VIEW_CHARS:]
+    epoch = _log_epoch(submission)
+    append = log_from is not None and log_epoch == epoch
+    log_end, log_skipped = 0, False
+    if submission.is_active:
+        piece = live_log_since(submission.pk, offset=log_from if append else None, max_bytes=LOG_VIEW_BYTES)
+        if piece is None:  # Redis did not answer: keep what the page shows and ask again
+            text, log_end = "", log_from or 0
+        else:
+            text, log_end, log_skipped = piece.text, piece.end, piece.skipped
+            append = append and not piece.restart
+        log_html = _log_html(text, "")
+    else:
+        append = False
+        log_html = _log_html(submission.log[-LOG_VIEW_CHARS:], report.get("failing_step", ""))
+        log_skipped = len(submission.log) > LOG_VIEW_CHARS
     context = {
         "submission": submission,
         "report": report,
-        "log_html": _log_html(log, report.get("failing_step", "")),
-        "log_cut": len(submission.log) > LOG_VIEW_CHARS,
+        "log_html": log_html,
+        "log_append": append,
+        "log_cut": log_skipped,
+        "log_end": log_end,
+        "log_epoch": epoch,
         "position": selectors.queue_position(submission=submission),
     }
     if context["position"]:
         context["estimate_seconds"] = int(context["position"] * selectors.typical_grading_seconds(lab=submission.lab))
     if submission.is_active and submission.building_at:
         context["elapsed"] = int((timezone.now() - submission.building_at).total_seconds())
-    context["history"] = selectors.learner_submissions(user=submission.learner, lab=submission.lab)[:20]
-    context["best"] = selectors.best_score(user=submission.learner, lab=submission.lab)
     return context
+
+
+def _history_context(submission: Submission) -> dict:
+    return {
+        "history": selectors.learner_submissions(user=submission.learner, lab=submission.lab)[:20],
+        "best": selectors.best_score(user=submission.learner, lab=submission.lab),
+    }
+
+
+def _offset(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 16 else None
 
 
 @login_required
 @require_GET
 def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(submission_id=pk, user=request.user)
-    context = _submission_context(submission)
     if request.htmx:
-        return render(request, "labs/submission_detail.html#status", context)
-    return render(request, "labs/submission_detail.html", context)
+        context = _submission_context(submission, log_from=_offset(request.GET.get("log_from")),
+                                      log_epoch=request.GET.get("log_epoch", ""))
+        if not submission.is_active:
+            context |= _history_context(submission)  # the verdict changes the history and the best score
+        return render(request, "labs/partials/submission_poll.html", context)
+    return render(request, "labs/submission_detail.html", _submission_context(submission) | _history_context(submission))
 
 
 # -- instructors ---------------------------------------------------------------------------

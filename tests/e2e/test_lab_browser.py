@@ -58,20 +58,38 @@ def test_reference_solution_passes_live(page, live_server, redis_url, sandbox_do
     assert Submission.objects.get().status == "passed"
 
 
+FOLLOWING = "(() => { const pre = document.getElementById('build-log'); " \
+            "return pre.scrollHeight - pre.scrollTop - pre.clientHeight < 30; })()"
+FAILING_IN_VIEW = "(() => { const pre = document.getElementById('build-log'); " \
+                  "const line = pre.querySelector('.log-failing'); " \
+                  "return pre.scrollHeight > pre.clientHeight && line.offsetTop >= pre.scrollTop " \
+                  "&& line.offsetTop < pre.scrollTop + pre.clientHeight; })()"
+
+
 def test_broken_dockerfile_shows_growing_log_failing_step_and_hint(page, live_server, redis_url, sandbox_docker, celery_worker_process):
     log_in_and_open_lab(page, live_server)
     broken = REFERENCE.replace(
         "RUN pip install --no-cache-dir -r requirements.txt",
-        "RUN for passo in 1 2 3 4 5 6; do echo \"passo $passo\"; sleep 1; done && exit 3",
+        "RUN for passo in $(seq 1 40); do echo \"passo $passo\"; sleep 0.15; done && exit 3",
     )
     page.get_by_label("Dockerfile", exact=True).fill(broken)
     page.get_by_role("button", name="Construir e verificar").click()
-    seen = watch_until_done(page)
-    partial_logs = [log for phase, log in seen if "passo 1" in log and "passo 6" not in log]
-    assert partial_logs, "the build log was shown growing while the build ran"
+    page.get_by_role("heading", name="Entrega #").wait_for()
+    # While it builds: new lines are appended to the same element (a mark set on it stays),
+    # and the view follows the end of a log longer than the box.
+    page.get_by_text("passo 1", exact=True).wait_for()
+    page.evaluate("document.getElementById('build-log').dataset.mark = 'first-seen'")
+    page.get_by_text("passo 30", exact=True).wait_for()
+    assert page.evaluate("document.getElementById('build-log').dataset.mark") == "first-seen"
+    assert page.evaluate("(() => { const pre = document.getElementById('build-log'); "
+                         "return pre.scrollHeight > pre.clientHeight; })()"), "the log overflows its box by now"
+    assert page.evaluate(FOLLOWING), "the log view follows the newest lines"
+    watch_until_done(page)
     assert "Ainda não" in page.locator(".verdict").inner_text()
     failing = page.locator(".log-failing")
     assert failing.count() >= 1 and "RUN for passo" in failing.first.inner_text()
+    # The verdict brings the whole log with the failing step marked, scrolled into view.
+    page.wait_for_function(FAILING_IN_VIEW)
     build_row = page.locator('tr[data-check="build"]')
     assert "Leia o passo que falhou no log de construção." in build_row.inner_text()
     assert "Linha 9 do Dockerfile" in build_row.inner_text()

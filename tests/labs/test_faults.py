@@ -110,9 +110,10 @@ def test_worker_killed_mid_build_is_graded_once_by_another(lab, workers, redis_u
 
 
 def _live_log(submission) -> str:
-    from labs.livelog import live_log_read
+    from labs.livelog import live_log_since
 
-    return live_log_read(submission.pk, max_chars=100_000)
+    piece = live_log_since(submission.pk, offset=None, max_bytes=100_000)
+    return piece.text if piece else ""
 
 
 def test_redis_restart_with_queued_submissions_loses_none(lab, workers, redis_url, sandbox_docker, settings):

@@ -13,6 +13,8 @@ from .test_submission_services import DOCKERIGNORE, REFERENCE, fake_sandbox  # n
 
 pytestmark = pytest.mark.django_db
 
+HTMX = {"HX-Request": "true"}
+
 
 @pytest.fixture
 def lab():
@@ -241,3 +243,57 @@ def test_instructor_list_pages_keep_the_filters(client, instructor, lab):
     assert 'href="?learner=carla&amp;page=3"' in body
     assert 'href="?learner=carla&amp;page=1"' in body
     assert "page=2&amp;page" not in body
+
+
+@pytest.mark.redis
+def test_the_status_poll_appends_only_the_new_log_lines(client, learner, lab, redis_url):
+    """While a build runs each poll carries the log's offset and build, and gets back only the
+    lines added since, to append; another build, or the verdict, replaces the log whole."""
+    import html as html_lib
+    import re
+
+    from django.utils import timezone
+
+    from labs.livelog import LiveLog
+
+    submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
+                                           status=Submission.Status.BUILDING, building_at=timezone.now())
+    live = LiveLog(submission.pk)
+    live.clear()
+    url = reverse("labs:submission", args=[submission.pk])
+
+    def next_poll(body: str) -> str:
+        return html_lib.unescape(re.search(r'hx-get="([^"]+)"', body)[1])
+
+    try:
+        client.force_login(learner)
+        live.append("Step 1/2 : FROM python:3.11-slim\nStep 2/2 : RUN echo a")  # the 2nd line is unfinished
+        page = client.get(url).content.decode()
+        assert '<pre id="build-log"' in page and "Step 1/2" in page and "Step 2/2" not in page
+        poll = next_poll(page)
+        first_line = "Step 1/2 : FROM python:3.11-slim\n"
+        assert f"log_from={len(first_line.encode())}&" in poll
+
+        live.append("ção\n<script>alert(1)</script>\n")
+        answer = client.get(poll, headers=HTMX).content.decode()
+        assert 'hx-swap-oob="beforeend:#build-log"' in answer and 'id="log-section"' not in answer
+        assert "Step 2/2 : RUN echo ação" in answer and "Step 1/2" not in answer
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer and "<script>alert" not in answer
+        assert "history-section" not in answer  # the history waits for the verdict
+        quiet = client.get(next_poll(answer), headers=HTMX).content.decode()
+        assert "hx-swap-oob" not in quiet  # nothing new: nothing to append
+
+        # A poll from another build (the page was open across a retry) gets the log whole.
+        stale = client.get(f"{url}?log_from=5&log_epoch=12345", headers=HTMX).content.decode()
+        assert 'id="log-section"' in stale and 'hx-swap-oob="outerHTML"' in stale and "Step 1/2" in stale
+
+        # The verdict: the stored log with the failing step marked, and the history.
+        Submission.objects.filter(pk=submission.pk).update(
+            status=Submission.Status.FAILED, finished_at=timezone.now(), score=0, max_score=100, counted=True,
+            log="Step 1/2 : FROM python:3.11-slim\nStep 2/2 : RUN exit 3\nThe command returned a non-zero code: 3\n",
+            report={"status": "failed", "summary": "Ainda não", "failing_step": "Step 2/2 : RUN exit 3", "checks": []})
+        final = client.get(next_poll(answer), headers=HTMX).content.decode()
+        assert 'id="log-section"' in final and '<span class="log-failing">Step 2/2 : RUN exit 3</span>' in final
+        assert 'id="history-section"' in final and 'hx-get=' not in final  # polling stops
+    finally:
+        live.clear()
