@@ -61,6 +61,9 @@ class Submission(models.Model):
     counted = models.BooleanField(_("counted as an attempt"), default=False)
     worker_host = models.CharField(_("graded by"), max_length=200, blank=True)
     retries = models.PositiveSmallIntegerField(_("platform retries"), default=0)
+    # An instructor's regrade in flight: it does not hold the learner's one slot, so the
+    # learner can still submit while their old work is graded again.
+    regrading = models.BooleanField(_("being regraded"), default=False)
     error_detail = models.TextField(_("platform error detail"), blank=True)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
@@ -76,9 +79,10 @@ class Submission(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=SubmissionStatus.values), name="submission_status_valid"),
             # One submission in flight per learner and lab: a second click cannot queue a twin.
+            # Regrades are the instructor's and do not take that slot.
             models.UniqueConstraint(
                 fields=["learner", "lab"],
-                condition=models.Q(status__in=["queued", "building", "running", "checking"]),
+                condition=models.Q(status__in=["queued", "building", "running", "checking"], regrading=False),
                 name="one_active_submission_per_learner_and_lab",
             ),
         ]

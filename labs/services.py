@@ -90,7 +90,7 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
     since = timezone.now() - timedelta(minutes=1)
     if Submission.objects.filter(learner=learner, created_at__gte=since).count() >= settings.SUBMISSIONS_PER_MINUTE:
         raise SubmissionRefused(_("You have submitted a lot in the last minute; wait a little and try again."))
-    if Submission.objects.filter(learner=learner, lab=lab, status__in=Submission.ACTIVE).exists():
+    if Submission.objects.filter(learner=learner, lab=lab, status__in=Submission.ACTIVE, regrading=False).exists():
         raise SubmissionRefused(_("You already have a submission being graded for this lab; wait for its verdict."))
     try:
         with transaction.atomic():
@@ -157,6 +157,7 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
             status=str(report.status), report=report.to_dict(), log=result.log[-LOG_CAP_CHARS:],
             score=report.score if report.gradable else None, max_score=report.max_score,
             counted=report.gradable, finished_at=timezone.now(), error_detail="", spec_hash=lab.hash,
+            regrading=False,
         )
     live.clear()
     return str(report.status) if updated else "superseded"
@@ -180,32 +181,43 @@ def submission_platform_fault(*, submission_id: int, detail: str) -> str:
         submission.counted = False
         submission.finished_at = timezone.now()
         submission.report = None
-        submission.save(update_fields=["status", "error_detail", "counted", "finished_at", "report"])
+        submission.regrading = False
+        submission.save(update_fields=["status", "error_detail", "counted", "finished_at", "report", "regrading"])
         return "error"
 
 
 def submission_regrade(*, submission: Submission) -> bool:
-    """Grade a finished submission again (after a spec change); False if it is still in flight."""
+    """Grade a finished submission again (after a spec change); False if it is still in flight.
+    A regrade does not take the learner's one active slot: they may submit meanwhile."""
     with transaction.atomic():
         updated = Submission.objects.filter(pk=submission.pk, status__in=Submission.FINAL).update(
             status=Status.QUEUED, queued_at=timezone.now(), retries=0, report=None, score=None,
             finished_at=None, building_at=None, running_at=None, checking_at=None, error_detail="",
+            regrading=True,
         )
         if updated:
             _enqueue(submission.pk)
     return bool(updated)
 
 
-def lab_regrade_all(*, lab: Lab) -> int:
-    """Regrade every learner's latest finished submission of the lab, in parallel through the queue."""
-    latest_ids = []
-    seen = set()
-    for sub in Submission.objects.filter(lab=lab).order_by("learner_id", "-created_at").only("id", "learner_id", "status"):
-        if sub.learner_id not in seen:
-            seen.add(sub.learner_id)
-            if sub.status in Submission.FINAL:
-                latest_ids.append(sub)
-    return sum(submission_regrade(submission=sub) for sub in latest_ids)
+REGRADE_LATEST, REGRADE_EVERY = "latest", "every"
+
+
+def lab_regrade_all(*, lab: Lab, scope: str = REGRADE_LATEST) -> int:
+    """Regrade the lab's finished submissions, in parallel through the queue: each learner's
+    latest (what a class needs after a spec change), or every one (so best scores from older
+    submissions follow the new spec too; a long queue for a big class)."""
+    finished = Submission.objects.filter(lab=lab, status__in=Submission.FINAL)
+    if scope == REGRADE_EVERY:
+        chosen = list(finished.only("id"))
+    else:
+        chosen, seen = [], set()
+        for sub in Submission.objects.filter(lab=lab).order_by("learner_id", "-created_at").only("id", "learner_id", "status"):
+            if sub.learner_id not in seen:
+                seen.add(sub.learner_id)
+                if sub.status in Submission.FINAL:
+                    chosen.append(sub)
+    return sum(submission_regrade(submission=sub) for sub in chosen)
 
 
 def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:

@@ -27,7 +27,9 @@ from .livelog import live_log_since
 from .models import Lab, Submission
 from .rendering import render_markdown
 from .sandbox.context import ContextError, extract_zip
-from .services import SubmissionRefused, lab_regrade_all, submission_create, submission_regrade
+from .services import (
+    REGRADE_EVERY, REGRADE_LATEST, SubmissionRefused, lab_regrade_all, submission_create, submission_regrade,
+)
 
 LOG_VIEW_CHARS = 64_000
 # The most of a live log one poll sends: the tail on a first view, or what was added since the
@@ -232,6 +234,7 @@ def lab_submissions(request, slug):
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
     return render(request, "labs/lab_submissions.html", {
         "lab": lab, "form": form, "page": page, "stats": selectors.lab_check_stats(lab=lab),
+        "finished_count": Submission.objects.filter(lab=lab, status__in=Submission.FINAL).count(),
         "query": _without_page(request.GET),
     })
 
@@ -258,7 +261,8 @@ def submission_regrade_view(request, pk):
 @require_POST
 def lab_regrade_all_view(request, slug):
     lab = get_object_or_404(Lab, slug=slug)
-    count = lab_regrade_all(lab=lab)
+    scope = REGRADE_EVERY if request.POST.get("scope") == REGRADE_EVERY else REGRADE_LATEST
+    count = lab_regrade_all(lab=lab, scope=scope)
     messages.success(request, _("%(count)d submission(s) queued for regrading.") % {"count": count})
     return redirect("labs:submissions", slug=lab.slug)
 

@@ -297,3 +297,22 @@ def test_the_status_poll_appends_only_the_new_log_lines(client, learner, lab, re
         assert 'id="history-section"' in final and 'hx-get=' not in final  # polling stops
     finally:
         live.clear()
+
+
+def test_instructor_regrades_the_latest_or_every_submission(client, learner, instructor, lab, no_tasks):
+    finished = [Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
+                                          status="failed", counted=True) for _ in range(3)]
+    client.force_login(instructor)
+    page = client.get(reverse("labs:submissions", args=[lab.slug])).content.decode()
+    assert "Reavaliar todas as entregas (3)" in page
+    response = client.post(reverse("labs:regrade-all", args=[lab.slug]), {"scope": "latest"}, follow=True)
+    assert "1 entrega(s) na fila para reavaliação." in response.content.decode()
+    assert Submission.objects.filter(status="queued", regrading=True).count() == 1
+    Submission.objects.update(status="failed", regrading=False)
+    response = client.post(reverse("labs:regrade-all", args=[lab.slug]), {"scope": "every"}, follow=True)
+    assert "3 entrega(s) na fila para reavaliação." in response.content.decode()
+    assert Submission.objects.filter(pk__in=[s.pk for s in finished], status="queued", regrading=True).count() == 3
+    # The learner sees why their old submission is being graded again.
+    client.force_login(learner)
+    body = client.get(reverse("labs:submission", args=[finished[0].pk])).content.decode()
+    assert "Um instrutor está avaliando esta entrega de novo" in body

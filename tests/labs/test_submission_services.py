@@ -4,6 +4,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from labs import grading_service
@@ -11,7 +13,8 @@ from labs.grading.ports import SandboxFault
 from labs.grading.types import HttpOutcome
 from labs.models import Submission
 from labs.services import (
-    SubmissionRefused, lab_regrade_all, submission_create, submission_grade, submission_regrade, watchdog_run,
+    SubmissionRefused, lab_regrade_all, submission_create, submission_grade, submission_platform_fault, submission_regrade,
+    watchdog_run,
 )
 from tests.factories import UserFactory, lab_from_content
 
@@ -176,3 +179,42 @@ def test_regrade_one_and_all(learner, lab, fake_sandbox, sent_tasks, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         assert lab_regrade_all(lab=lab) == 1  # only the finished one of the other learner
     assert {pk for pk, _ in sent_tasks} == {first.pk, other.pk}
+
+
+def test_regrade_every_submission_runs_beside_the_learners_new_work(learner, lab, fake_sandbox, sent_tasks,
+                                                                     django_capture_on_commit_callbacks):
+    """Every finished submission is queued again at once (not only each learner's latest),
+    and a regrade never holds the learner's one active slot."""
+    from django.db import IntegrityError
+
+    mine = []
+    for _ in range(3):
+        submission = create(learner, lab)
+        submission_grade(submission_id=submission.pk, worker_host="w1")
+        mine.append(submission.pk)
+    theirs = create(UserFactory(username="b"), lab)
+    submission_grade(submission_id=theirs.pk, worker_host="w1")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert lab_regrade_all(lab=lab, scope="every") == 4
+    assert {pk for pk, _ in sent_tasks} == {*mine, theirs.pk}
+    assert set(Submission.objects.values_list("status", "regrading")) == {("queued", True)}
+
+    # Three of the learner's submissions are in flight as regrades; they may still submit,
+    # and the one-active rule still holds for their own work.
+    new = create(learner, lab)
+    assert new.status == "queued" and not new.regrading
+    with pytest.raises(SubmissionRefused):
+        create(learner, lab)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n")
+
+    for pk in [*mine, theirs.pk, new.pk]:
+        assert submission_grade(submission_id=pk, worker_host="w2") == "passed"
+    done = Submission.objects.filter(pk__in=[*mine, theirs.pk])
+    assert all(s.status == "passed" and not s.regrading and s.worker_host == "w2" for s in done)
+    # A regrade that cannot be graded ends in error and frees the flag as well.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submission_regrade(submission=Submission.objects.get(pk=theirs.pk))
+    Submission.objects.filter(pk=theirs.pk).update(status="building", retries=settings.GRADING_MAX_RETRIES)
+    assert submission_platform_fault(submission_id=theirs.pk, detail="daemon gone") == "error"
+    assert not Submission.objects.get(pk=theirs.pk).regrading
