@@ -64,6 +64,9 @@ class Submission(models.Model):
     # An instructor's regrade in flight: it does not hold the learner's one slot, so the
     # learner can still submit while their old work is graded again.
     regrading = models.BooleanField(_("being regraded"), default=False)
+    # The verdict a regrade replaces, put back if the regrade itself ends in a platform error:
+    # a failure of ours must not take away a result the learner had.
+    regrade_backup = models.JSONField(_("verdict before the regrade"), null=True, blank=True, editable=False)
     error_detail = models.TextField(_("platform error detail"), blank=True)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from .content import find_lab, load_lab
@@ -157,7 +158,7 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
             status=str(report.status), report=report.to_dict(), log=result.log[-LOG_CAP_CHARS:],
             score=report.score if report.gradable else None, max_score=report.max_score,
             counted=report.gradable, finished_at=timezone.now(), error_detail="", spec_hash=lab.hash,
-            regrading=False,
+            regrading=False, regrade_backup=None,
         )
     live.clear()
     return str(report.status) if updated else "superseded"
@@ -177,12 +178,23 @@ def submission_platform_fault(*, submission_id: int, detail: str) -> str:
             submission.save(update_fields=["status", "retries", "error_detail", "queued_at"])
             _enqueue(submission_id, countdown=min(120, 5 * 2 ** submission.retries))
             return "retrying"
-        submission.status = Status.ERROR
-        submission.counted = False
-        submission.finished_at = timezone.now()
-        submission.report = None
+        if submission.regrading and submission.regrade_backup:
+            # The regrade could not be done: the verdict it was to replace stands, and the
+            # instructor reads why in the error detail.
+            backup = submission.regrade_backup
+            submission.status = backup["status"]
+            submission.report = backup["report"]
+            submission.finished_at = parse_datetime(backup["finished_at"]) if backup["finished_at"] else timezone.now()
+            submission.error_detail = f"regrade failed, earlier verdict kept: {detail}"[:4000]
+        else:
+            submission.status = Status.ERROR
+            submission.counted = False
+            submission.finished_at = timezone.now()
+            submission.report = None
         submission.regrading = False
-        submission.save(update_fields=["status", "error_detail", "counted", "finished_at", "report", "regrading"])
+        submission.regrade_backup = None
+        submission.save(update_fields=["status", "error_detail", "counted", "finished_at", "report", "regrading",
+                                       "regrade_backup"])
         return "error"
 
 
@@ -190,14 +202,20 @@ def submission_regrade(*, submission: Submission) -> bool:
     """Grade a finished submission again (after a spec change); False if it is still in flight.
     A regrade does not take the learner's one active slot: they may submit meanwhile."""
     with transaction.atomic():
-        updated = Submission.objects.filter(pk=submission.pk, status__in=Submission.FINAL).update(
-            status=Status.QUEUED, queued_at=timezone.now(), retries=0, report=None, score=None,
+        current = Submission.objects.select_for_update().filter(pk=submission.pk, status__in=Submission.FINAL).first()
+        if current is None:
+            return False
+        # The score and whether it counted stay as they are until the new verdict replaces
+        # them, so the learner's best score does not dip while the regrade runs.
+        backup = {"status": current.status, "report": current.report,
+                  "finished_at": current.finished_at.isoformat() if current.finished_at else None}
+        Submission.objects.filter(pk=current.pk).update(
+            status=Status.QUEUED, queued_at=timezone.now(), retries=0, report=None,
             finished_at=None, building_at=None, running_at=None, checking_at=None, error_detail="",
-            regrading=True,
+            regrading=True, regrade_backup=backup,
         )
-        if updated:
-            _enqueue(submission.pk)
-    return bool(updated)
+        _enqueue(current.pk)
+    return True
 
 
 REGRADE_LATEST, REGRADE_EVERY = "latest", "every"

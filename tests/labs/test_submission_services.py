@@ -212,9 +212,30 @@ def test_regrade_every_submission_runs_beside_the_learners_new_work(learner, lab
         assert submission_grade(submission_id=pk, worker_host="w2") == "passed"
     done = Submission.objects.filter(pk__in=[*mine, theirs.pk])
     assert all(s.status == "passed" and not s.regrading and s.worker_host == "w2" for s in done)
-    # A regrade that cannot be graded ends in error and frees the flag as well.
+
+
+def test_a_regrade_keeps_the_learners_result_until_it_has_a_new_one(learner, lab, fake_sandbox, sent_tasks,
+                                                                     django_capture_on_commit_callbacks):
+    """While it runs the score still counts; a regrade that ends in a platform error puts the
+    earlier verdict back instead of taking the learner's result away."""
+    from labs.selectors import best_score
+
+    submission = create(learner, lab)
+    submission_grade(submission_id=submission.pk, worker_host="w1")
+    before = Submission.objects.get(pk=submission.pk)
+    assert before.status == "passed" and before.score == 100 and before.counted
     with django_capture_on_commit_callbacks(execute=True):
-        assert submission_regrade(submission=Submission.objects.get(pk=theirs.pk))
-    Submission.objects.filter(pk=theirs.pk).update(status="building", retries=settings.GRADING_MAX_RETRIES)
-    assert submission_platform_fault(submission_id=theirs.pk, detail="daemon gone") == "error"
-    assert not Submission.objects.get(pk=theirs.pk).regrading
+        assert submission_regrade(submission=before)
+    assert best_score(user=learner, lab=lab) == 100  # no dip while the regrade runs
+    Submission.objects.filter(pk=submission.pk).update(status="building", retries=settings.GRADING_MAX_RETRIES)
+    assert submission_platform_fault(submission_id=submission.pk, detail="daemon gone") == "error"
+    after = Submission.objects.get(pk=submission.pk)
+    assert (after.status, after.score, after.counted, after.report) == ("passed", 100, True, before.report)
+    assert after.finished_at == before.finished_at and not after.regrading and after.regrade_backup is None
+    assert after.error_detail == "regrade failed, earlier verdict kept: daemon gone"
+    # A learner's own submission that fails the same way still ends in error, not counted.
+    own = create(learner, lab)
+    Submission.objects.filter(pk=own.pk).update(status="building", retries=settings.GRADING_MAX_RETRIES)
+    assert submission_platform_fault(submission_id=own.pk, detail="daemon gone") == "error"
+    own.refresh_from_db()
+    assert own.status == "error" and not own.counted
