@@ -209,13 +209,14 @@ def submission_regrade(*, submission: Submission) -> bool:
         # them, so the learner's best score does not dip while the regrade runs.
         backup = {"status": current.status, "report": current.report,
                   "finished_at": current.finished_at.isoformat() if current.finished_at else None}
-        Submission.objects.filter(pk=current.pk).update(
+        updated = Submission.objects.filter(pk=current.pk, status__in=Submission.FINAL).update(
             status=Status.QUEUED, queued_at=timezone.now(), retries=0, report=None,
             finished_at=None, building_at=None, running_at=None, checking_at=None, error_detail="",
             regrading=True, regrade_backup=backup,
         )
-        _enqueue(current.pk)
-    return True
+        if updated:
+            _enqueue(current.pk)
+    return bool(updated)
 
 
 REGRADE_LATEST, REGRADE_EVERY = "latest", "every"
