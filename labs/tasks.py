@@ -93,12 +93,17 @@ def sandbox_janitor(*, force: bool = False) -> dict | None:
         sandbox.close()
 
 
-@worker_ready.connect
-def _janitor_when_a_grading_worker_starts(sender=None, **_kwargs) -> None:
+def _grades(consumer) -> tuple[bool, list[str]]:
+    """Whether a worker's consumer takes from the grading queue, and the queues it takes from."""
     from django.conf import settings
 
-    queues = {queue.name for queue in getattr(getattr(sender, "task_consumer", None), "queues", [])}
-    if settings.GRADING_QUEUE in queues:
+    queues = sorted(queue.name for queue in getattr(getattr(consumer, "task_consumer", None), "queues", []))
+    return settings.GRADING_QUEUE in queues, queues
+
+
+@worker_ready.connect
+def _janitor_when_a_grading_worker_starts(sender=None, **_kwargs) -> None:
+    if _grades(sender)[0]:
         # In a thread: a daemon slow to answer must not hold up the worker's start.
         threading.Thread(target=_janitor_at_start, name="sandbox-janitor", daemon=True).start()
 
@@ -120,8 +125,8 @@ def sandbox_report(state, **_kwargs) -> dict:
 
     from .sandbox.client import daemon_status
 
-    queues = sorted(queue.name for queue in state.consumer.task_consumer.queues)
-    report: dict = {"queues": queues, "grading": settings.GRADING_QUEUE in queues}
-    if report["grading"]:
+    grading, queues = _grades(state.consumer)
+    report: dict = {"queues": queues, "grading": grading}
+    if grading:
         report["sandbox"] = asdict(daemon_status(settings.SANDBOX_DOCKER_HOST, timeout=SANDBOX_REPORT_TIMEOUT_SECONDS))
     return report
