@@ -6,7 +6,9 @@ at the host, zip bombs whose headers lie. Every rejection is a `ContextError` ca
 registered bilingual message, because the learner must be told what to change.
 """
 
+import bz2
 import io
+import lzma
 import stat
 import struct
 import tarfile
@@ -21,8 +23,9 @@ MAX_PATH_BYTES = 255
 # Small files may legitimately compress extremely well (a file of spaces); only large
 # ones with an absurd ratio are bombs.
 MAX_RATIO = 100
+# xz's strongest preset uses 64 MiB; zip tools use 8 MiB or less.
+LZMA_MAX_DICTIONARY = 64 * 1024 * 1024
 RATIO_MIN_BYTES = 1_000_000
-READ_CHUNK = 64 * 1024
 # Finder and Windows add these to zips; they are never part of a learner's project.
 SKIPPED_PREFIXES = ("__MACOSX/",)
 SKIPPED_NAMES = (".DS_Store", "Thumbs.db")
@@ -91,6 +94,12 @@ register({
     "context.zip_encrypted": {
         "pt-BR": "O arquivo '{path}' no zip está protegido por senha. Envie um zip sem senha.",
         "en": "The file '{path}' in the zip is password-protected. Send a zip without a password.",
+    },
+    "context.zip_method": {
+        "pt-BR": "O arquivo '{path}' no zip usa o método de compressão {method}, que não é aceito. "
+                 "Crie o zip com o método padrão (deflate) ou sem compressão.",
+        "en": "The file '{path}' in the zip uses the {method} compression method, which is not accepted. "
+              "Create the zip with the standard method (deflate) or without compression.",
     },
     "context.zip_bomb": {
         "pt-BR": "O zip foi recusado: o arquivo '{path}' se expande muito além do tamanho declarado ou permitido.",
@@ -183,20 +192,75 @@ def _skipped(name: str) -> bool:
     return name.startswith(SKIPPED_PREFIXES) or name.rsplit("/", 1)[-1] in SKIPPED_NAMES
 
 
-def _read_entry(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
-    """The entry's content, never inflating more than cap + 1 bytes.
+def _read_entry(data: bytes, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
+    """The entry's content, never decompressing more than cap + 1 bytes, whatever the
+    headers say.
 
-    Stored and deflated entries (what every common zip tool writes) are inflated here from
-    the raw bytes, so a header that lies about the size is caught: zipfile would silently
-    stop at the declared size and hand back a truncated file."""
-    if info.compress_type == zipfile.ZIP_STORED:
-        raw = _raw_entry(data, info)
-        if len(raw) != info.file_size or zlib.crc32(raw) != info.CRC:
-            raise ContextError("context.zip_invalid")
-        return bytes(raw)
-    if info.compress_type == zipfile.ZIP_DEFLATED:
-        return _inflate(_raw_entry(data, info), info, path, cap)
-    return _read_with_zipfile(zf, info, path, cap)
+    Every accepted method is decompressed here from the raw bytes with an output bound per
+    call (zipfile's own readers trust the declared size: a bzip2 member whose header claims a
+    few bytes expands to gigabytes in 64 KB reads). A header that lies about the size or the
+    CRC is caught, since the result is checked against both."""
+    raw = _raw_entry(data, info)
+    method = info.compress_type
+    if method == zipfile.ZIP_STORED:
+        out = bytes(raw)
+        if len(out) > cap:
+            raise ContextError("context.zip_bomb", path=path)
+    elif method == zipfile.ZIP_DEFLATED:
+        out = _decompress_bounded(zlib.decompressobj(-15), bytes(raw), path, cap)
+    elif method == zipfile.ZIP_BZIP2:
+        out = _decompress_bounded(bz2.BZ2Decompressor(), bytes(raw), path, cap)
+    elif method == zipfile.ZIP_LZMA:
+        out = _decompress_bounded(_zip_lzma_decompressor(raw), bytes(raw[4 + _lzma_props_size(raw):]), path, cap)
+    else:
+        name = zipfile.compressor_names.get(method, f"#{method}")
+        raise ContextError("context.zip_method", path=path, method=name)
+    if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+        raise ContextError("context.zip_invalid")
+    return out
+
+
+def _lzma_props_size(raw: memoryview) -> int:
+    # A zip's LZMA member starts with a 2-byte version and a 2-byte size of the properties.
+    if len(raw) < 4:
+        raise ContextError("context.zip_invalid")
+    return struct.unpack("<H", bytes(raw[2:4]))[0]
+
+
+def _zip_lzma_decompressor(raw: memoryview):
+    size = _lzma_props_size(raw)
+    props = bytes(raw[4:4 + size])
+    # The properties name the dictionary size, which the decoder allocates up front: a
+    # crafted header asking for gigabytes is a memory bomb of its own.
+    if len(props) != 5 or struct.unpack("<I", props[1:5])[0] > LZMA_MAX_DICTIONARY:
+        raise ContextError("context.zip_invalid")
+    try:
+        # The same raw LZMA1 set-up as zipfile's own reader.
+        filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # noqa: SLF001
+        return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters)
+    except (lzma.LZMAError, ValueError) as exc:
+        raise ContextError("context.zip_invalid") from exc
+
+
+def _decompress_bounded(decompressor, raw: bytes, path: str, cap: int) -> bytes:
+    """Feed `raw` to a zlib, bz2 or lzma decompressor, asking at most cap + 1 - len(out)
+    bytes of each call (their `max_length`), so a bomb is refused after cap + 1 bytes."""
+    out = bytearray()
+    pending = raw
+    is_zlib = hasattr(decompressor, "unconsumed_tail")
+    try:
+        while True:
+            chunk = decompressor.decompress(pending, cap + 1 - len(out))
+            pending = decompressor.unconsumed_tail if is_zlib else b""
+            out += chunk
+            if len(out) > cap:
+                raise ContextError("context.zip_bomb", path=path)
+            if decompressor.eof:
+                return bytes(out)
+            if not chunk and not pending and (is_zlib or decompressor.needs_input):
+                raise ContextError("context.zip_invalid")  # the stream is cut short
+    except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+        raise ContextError("context.zip_invalid") from exc
 
 
 def _raw_entry(data: bytes, info: zipfile.ZipInfo) -> memoryview:
@@ -210,42 +274,6 @@ def _raw_entry(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     if len(raw) != info.compress_size:
         raise ContextError("context.zip_invalid")
     return raw
-
-
-def _inflate(raw: memoryview, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
-    inflater = zlib.decompressobj(-15)
-    out = bytearray()
-    try:
-        for at in range(0, len(raw), READ_CHUNK):
-            pending = bytes(raw[at:at + READ_CHUNK])
-            while pending and not inflater.eof:
-                # max_length bounds what one call may produce, whatever the input says.
-                out += inflater.decompress(pending, cap + 1 - len(out))
-                if len(out) > cap:
-                    raise ContextError("context.zip_bomb", path=path)
-                pending = inflater.unconsumed_tail
-    except zlib.error as exc:
-        raise ContextError("context.zip_invalid") from exc
-    if not inflater.eof or len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-        raise ContextError("context.zip_invalid")
-    return bytes(out)
-
-
-def _read_with_zipfile(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, cap: int) -> bytes:
-    """Other methods (bzip2, lzma): decompress in chunks and stop one byte past cap."""
-    out = bytearray()
-    try:
-        with zf.open(info) as member:
-            while chunk := member.read(READ_CHUNK):
-                out += chunk
-                if len(out) > cap:
-                    raise ContextError("context.zip_bomb", path=path)
-    except ContextError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-        # Bad CRC, truncated stream, unsupported method: not a usable zip.
-        raise ContextError("context.zip_invalid") from exc
-    return bytes(out)
 
 
 def extract_zip(data: bytes, *, limits: Limits) -> dict[str, bytes]:
@@ -295,7 +323,7 @@ def extract_zip(data: bytes, *, limits: Limits) -> dict[str, bytes]:
         if path in files:
             raise ContextError("context.duplicate", path=path)
         # Never trust the declared size beyond what the limits allow anyway.
-        content = _read_entry(data, zf, info, path, min(info.file_size, limits.file_bytes))
+        content = _read_entry(data, info, path, min(info.file_size, limits.file_bytes))
         total += len(content)
         if total > limits.context_bytes:
             raise ContextError("context.too_big", max_mb=_mb(limits.context_bytes))

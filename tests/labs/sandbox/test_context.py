@@ -208,3 +208,63 @@ def test_context_module_does_not_import_docker():
 
     code = "import sys, labs.sandbox.context; sys.exit('docker' in sys.modules or 'django' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def lying_zip(method: int, content: bytes, *, claimed: int) -> bytes:
+    """A zip whose headers claim `claimed` bytes for a member that expands to all of `content`."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("bomba.bin", content, compress_type=method)
+    data = bytearray(buf.getvalue())
+    struct.pack_into("<L", data, 22, claimed)  # local header: uncompressed size
+    struct.pack_into("<L", data, data.index(b"PK\x01\x02") + 24, claimed)  # central directory
+    return bytes(data)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_member_that_lies_about_its_size_is_decompressed_with_a_bound(method):
+    """Every compression method is decompressed with an output bound, whatever the header
+    says: 50 MB of zeros in a few hundred bytes, claimed as 10 bytes, costs kilobytes."""
+    import tracemalloc
+
+    data = lying_zip(method, b"\0" * 50_000_000, claimed=10)
+    assert len(data) < 100_000
+    tracemalloc.start()
+    try:
+        exc = error_of(extract_zip, data, limits=Limits())
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert exc.message_id == "context.zip_bomb"
+    # LZMA's decoder holds its dictionary (8 MiB for zip tools' default); nothing grows with the content.
+    assert peak < 12_000_000, peak
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_every_accepted_method_reads_back_and_a_short_claim_is_invalid(method):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", b"print('ola')\n" * 20, compress_type=method)
+    assert extract_zip(buf.getvalue(), limits=LIMITS) == {"app.py": b"print('ola')\n" * 20}
+    # Within the caps but not what the header says: refused, never silently truncated.
+    data = lying_zip(method, b"x" * 300, claimed=200)
+    assert error_of(extract_zip, data, limits=LIMITS).message_id in {"context.zip_invalid", "context.zip_bomb"}
+
+
+def test_an_lzma_header_asking_for_a_huge_dictionary_is_refused():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", b"print(1)\n", compress_type=zipfile.ZIP_LZMA)
+    data = bytearray(buf.getvalue())
+    start = 30 + len("app.py")  # the member's data: version (2), props size (2), props (5)
+    struct.pack_into("<I", data, start + 4 + 1, 0xFFFFFFFF)
+    assert error_of(extract_zip, bytes(data), limits=LIMITS).message_id == "context.zip_invalid"
+
+
+def test_an_unsupported_method_is_named():
+    data = bytearray(make_zip([("app.py", b"print(1)\n")]))
+    struct.pack_into("<H", data, 8, 93)  # local header: method 93 (zstandard)
+    struct.pack_into("<H", data, data.index(b"PK\x01\x02") + 10, 93)
+    exc = error_of(extract_zip, bytes(data), limits=LIMITS)
+    assert exc.message_id == "context.zip_method"
+    assert "93" in exc.params["method"] or "zst" in exc.params["method"].lower()
