@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from .files import private_file_create
 from .roles import instructors_group
 
 
@@ -15,40 +16,58 @@ from .roles import instructors_group
 class DemoAccount:
     role: str
     username: str
-    password: str
+    password: str  # empty once it no longer opens the account
+    note: str = ""
 
 
 DEMO_USERNAMES = {"instructor": "instrutora", "learner": "aprendiz"}
+DEMO_NAMES = {"instructor": "Instrutora Demo", "learner": "Aprendiz Demo"}
 
 
-def _demo_passwords(path: Path) -> dict[str, str]:
-    """Random passwords made once per installation and kept in var/ (mode 600)."""
-    if path.exists():
+def _stored_demo_passwords(path: Path) -> dict[str, str] | None:
+    try:
         stored = json.loads(path.read_text())
-        if set(stored) == set(DEMO_USERNAMES):
-            return stored
-    passwords = {role: secrets.token_urlsafe(9) for role in DEMO_USERNAMES}
-    path.write_text(json.dumps(passwords))
-    path.chmod(0o600)
-    return passwords
+    except (FileNotFoundError, ValueError):
+        return None
+    return stored if isinstance(stored, dict) and set(stored) == set(DEMO_USERNAMES) else None
 
 
 @transaction.atomic
 def demo_accounts_ensure() -> list[DemoAccount]:
-    """Create (or reset) the demo instructor and learner; safe to run on every start."""
-    passwords = _demo_passwords(settings.VAR_DIR / "demo_accounts.json")
-    accounts = []
-    for role, username in DEMO_USERNAMES.items():
-        user, _ = User.objects.get_or_create(username=username)
-        user.set_password(passwords[role])
-        user.first_name = "Instrutora Demo" if role == "instructor" else "Aprendiz Demo"
-        user.is_staff = role == "instructor"
-        user.is_active = True
-        user.save()
-        if role == "instructor":
-            user.groups.add(instructors_group())
-        accounts.append(DemoAccount(role=role, username=username, password=passwords[role]))
-    return accounts
+    """Create the demo instructor and learner once per installation; report them on every start.
+
+    The passwords file (var/, 0600) records that they were made: once it exists, an account
+    is never created, re-enabled, promoted or given its password back, whatever an admin did
+    to it since (changed, disabled, deleted). A user who already had a demo name is left alone."""
+    path = settings.VAR_DIR / "demo_accounts.json"
+    if not path.exists():
+        passwords = {role: secrets.token_urlsafe(9) for role in DEMO_USERNAMES}
+        for role, username in DEMO_USERNAMES.items():
+            if User.objects.filter(username=username).exists():
+                continue
+            user = User.objects.create_user(username=username, password=passwords[role], first_name=DEMO_NAMES[role],
+                                            is_staff=role == "instructor")
+            if role == "instructor":
+                user.groups.add(instructors_group())
+        # Written last, inside the transaction: should another start have written it first,
+        # this one's accounts are rolled back rather than left with passwords nobody knows.
+        if not private_file_create(path, json.dumps(passwords).encode()):
+            raise RuntimeError(f"{path} appeared while the demo accounts were being created; run again.")
+    stored = _stored_demo_passwords(path) or {}
+    return [_demo_account_state(role, username, stored.get(role, "")) for role, username in DEMO_USERNAMES.items()]
+
+
+def _demo_account_state(role: str, username: str, password: str) -> DemoAccount:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return DemoAccount(role, username, "", "deleted by an administrator; not created again")
+    if not user.is_active:
+        return DemoAccount(role, username, "", "disabled by an administrator")
+    if not password:
+        return DemoAccount(role, username, "", f"password unknown: {settings.VAR_DIR / 'demo_accounts.json'} is unreadable")
+    if not user.check_password(password):
+        return DemoAccount(role, username, "", "password changed since it was created")
+    return DemoAccount(role, username, password)
 
 
 @transaction.atomic

@@ -32,3 +32,55 @@ def test_demo_accounts_command_prints_credentials(settings, tmp_path, capsys):
     call_command("demo_accounts")
     out = capsys.readouterr().out
     assert "instrutora" in out and "aprendiz" in out and "password:" in out
+
+
+def test_a_later_start_leaves_what_an_admin_changed(client, settings, tmp_path, django_user_model):
+    """Created once: a later start never re-enables, re-activates or resets a demo account."""
+    settings.VAR_DIR = tmp_path
+    accounts = {account.role: account for account in demo_accounts_ensure()}
+    instructor = django_user_model.objects.get(username="instrutora")
+    instructor.set_password("the-admins-choice-42")
+    instructor.is_staff = False
+    instructor.save()
+    learner = django_user_model.objects.get(username="aprendiz")
+    learner.is_active = False
+    learner.save()
+
+    again = {account.role: account for account in demo_accounts_ensure()}
+
+    instructor.refresh_from_db()
+    learner.refresh_from_db()
+    assert instructor.check_password("the-admins-choice-42")
+    assert not instructor.is_staff and not is_instructor(instructor)
+    assert not learner.is_active
+    assert not client.login(username="instrutora", password=accounts["instructor"].password)
+    # What is printed says so rather than showing a password that no longer works.
+    assert again["instructor"].password == "" and "changed" in again["instructor"].note
+    assert again["learner"].password == "" and "disabled" in again["learner"].note
+
+
+def test_a_deleted_demo_account_is_not_created_again(settings, tmp_path, django_user_model):
+    settings.VAR_DIR = tmp_path
+    demo_accounts_ensure()
+    django_user_model.objects.filter(username="aprendiz").delete()
+    again = {account.role: account for account in demo_accounts_ensure()}
+    assert not django_user_model.objects.filter(username="aprendiz").exists()
+    assert again["learner"].password == "" and "deleted" in again["learner"].note
+
+
+def test_an_existing_user_with_a_demo_name_is_not_taken_over(settings, tmp_path, django_user_model):
+    settings.VAR_DIR = tmp_path
+    someone = django_user_model.objects.create_user(username="instrutora", password="her-own-password-1")
+    demo_accounts_ensure()
+    someone.refresh_from_db()
+    assert someone.check_password("her-own-password-1") and not someone.is_staff
+
+
+def test_the_passwords_file_is_not_replaced(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    first = demo_accounts_ensure()
+    before = (tmp_path / "demo_accounts.json").stat()
+    demo_accounts_ensure()
+    after = (tmp_path / "demo_accounts.json").stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+    assert demo_accounts_ensure() == first

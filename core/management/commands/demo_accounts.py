@@ -4,8 +4,9 @@ from core.services import demo_accounts_ensure
 
 
 class Command(BaseCommand):
-    help = "Create or reset the demo instructor and learner and print their credentials."
+    help = "Create the demo instructor and learner once, then print their credentials (or what became of them)."
 
     def handle(self, *args, **options):
         for account in demo_accounts_ensure():
-            self.stdout.write(f"  {account.role:<10} user: {account.username:<12} password: {account.password}")
+            secret = f"password: {account.password}" if account.password else f"({account.note})"
+            self.stdout.write(f"  {account.role:<10} user: {account.username:<12} {secret}")
