@@ -47,8 +47,13 @@ def lab_get(*, slug: str, user) -> Lab:
     return lab
 
 
+# What a listing or the status poll never shows: the upload (up to SUBMISSION_MAX_BYTES), the
+# Dockerfile, the report and the stored log, and the verdict a regrade keeps aside.
+HEAVY_FIELDS = ("files", "dockerfile", "report", "log", "regrade_backup", "error_detail")
+
+
 def learner_submissions(*, user, lab: Lab) -> QuerySet[Submission]:
-    return Submission.objects.filter(learner=user, lab=lab).defer("log", "files", "report")
+    return Submission.objects.filter(learner=user, lab=lab).defer(*HEAVY_FIELDS)
 
 
 def best_score(*, user, lab: Lab) -> float | None:
@@ -60,6 +65,21 @@ def submission_for_viewer(*, submission_id: int, user) -> Submission:
     submission = Submission.objects.select_related("lab", "learner").filter(pk=submission_id).first()
     if submission is None or (submission.learner_id != user.pk and not is_instructor(user)):
         raise Http404
+    return submission
+
+
+def submission_status_for_viewer(*, submission_id: int, user) -> Submission:
+    """The status poll's read, once a second per waiting learner: the state columns only.
+
+    While the work runs the page shows the phase, the queue position and the live log (from
+    Redis), so the heavy columns stay in the database; the verdict adds the report and the
+    stored log, read then in one more query. Same 404 as submission_for_viewer for anyone else."""
+    submission = (Submission.objects.select_related("lab").defer(*HEAVY_FIELDS, "lab__spec")
+                  .filter(pk=submission_id).first())
+    if submission is None or (submission.learner_id != user.pk and not is_instructor(user)):
+        raise Http404
+    if not submission.is_active:
+        submission.refresh_from_db(fields=["report", "log"])
     return submission
 
 

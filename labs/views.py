@@ -164,7 +164,8 @@ def _submission_context(submission: Submission, *, log_from: int | None = None, 
     and gets only the lines added since, to append: its scroll position and any selection in
     the log survive, and a poll sends kilobytes, not the whole log. Anything else (a first
     view, another build, the verdict) replaces the log as a whole."""
-    report = submission.report or {}
+    # A report belongs to a verdict: while the work runs (a retry, a regrade) there is none to show.
+    report = {} if submission.is_active else submission.report or {}
     epoch = _log_epoch(submission)
     append = log_from is not None and log_epoch == epoch
     log_end, log_skipped = 0, False
@@ -199,8 +200,8 @@ def _submission_context(submission: Submission, *, log_from: int | None = None, 
 
 def _history_context(submission: Submission) -> dict:
     return {
-        "history": selectors.learner_submissions(user=submission.learner, lab=submission.lab)[:20],
-        "best": selectors.best_score(user=submission.learner, lab=submission.lab),
+        "history": selectors.learner_submissions(user=submission.learner_id, lab=submission.lab_id)[:20],
+        "best": selectors.best_score(user=submission.learner_id, lab=submission.lab_id),
     }
 
 
@@ -211,13 +212,14 @@ def _offset(value: str | None) -> int | None:
 @login_required
 @require_GET
 def submission_detail(request, pk):
-    submission = selectors.submission_for_viewer(submission_id=pk, user=request.user)
     if request.htmx:
+        submission = selectors.submission_status_for_viewer(submission_id=pk, user=request.user)
         context = _submission_context(submission, log_from=_offset(request.GET.get("log_from")),
                                       log_epoch=request.GET.get("log_epoch", ""))
         if not submission.is_active:
             context |= _history_context(submission)  # the verdict changes the history and the best score
         return render(request, "labs/partials/submission_poll.html", context)
+    submission = selectors.submission_for_viewer(submission_id=pk, user=request.user)
     return render(request, "labs/submission_detail.html", _submission_context(submission) | _history_context(submission))
 
 

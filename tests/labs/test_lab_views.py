@@ -316,3 +316,46 @@ def test_instructor_regrades_the_latest_or_every_submission(client, learner, ins
     client.force_login(learner)
     body = client.get(reverse("labs:submission", args=[finished[0].pk])).content.decode()
     assert "Um instrutor está avaliando esta entrega de novo" in body
+
+
+HEAVY_COLUMNS = ("files", "dockerfile", "report", "log")
+
+
+def submission_selects(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT") and '"labs_submission"' in q["sql"]]
+
+
+def selected_columns(sql: str) -> set[str]:
+    head = sql.split(" FROM ", 1)[0]
+    return {column for column in HEAVY_COLUMNS if f'"labs_submission"."{column}"' in head}
+
+
+def test_the_status_poll_reads_only_the_columns_it_shows(client, learner, lab):
+    """Polled every second by every learner waiting: it must not load the uploaded files
+    (up to 5 MB), the Dockerfile, the report or the stored log while the work runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    heavy = {"app.py": "x" * 1_000_000}
+    submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n" * 100,
+                                           files=heavy, status=Submission.Status.BUILDING, building_at=timezone.now())
+    client.force_login(learner)
+    url = reverse("labs:submission", args=[submission.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{url}?log_from=0&log_epoch=0", headers=HTMX)
+    assert response.status_code == 200 and "every 1s" in response.content.decode()
+    selects = submission_selects(queries.captured_queries)
+    assert selects, "the poll read no submission at all?"
+    for sql in selects:
+        assert not selected_columns(sql), f"the poll loads {selected_columns(sql)}: {sql[:300]}"
+
+    # The verdict brings the report and the log, still never the files or the Dockerfile.
+    Submission.objects.filter(pk=submission.pk).update(
+        status=Submission.Status.FAILED, finished_at=timezone.now(), score=0, max_score=100, counted=True,
+        log="Step 1/1 : FROM python:3.11-slim\n", report={"status": "failed", "summary": "Ainda não", "checks": []})
+    with CaptureQueriesContext(connection) as queries:
+        final = client.get(f"{url}?log_from=0&log_epoch=0", headers=HTMX).content.decode()
+    assert "Ainda não" in final and "Step 1/1" in final and 'id="history-section"' in final
+    for sql in submission_selects(queries.captured_queries):
+        assert not selected_columns(sql) & {"files", "dockerfile"}, sql[:300]
