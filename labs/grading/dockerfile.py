@@ -1,31 +1,45 @@
 """Reading a learner's Dockerfile: `parse()` for the rules, `gate()` before any build.
 
-The gate exists because the sandbox daemon would pull any unknown base image over the host
-network, and because it builds with the legacy builder of Docker 20.10 (DOCKER_BUILDKIT=0):
-a learner who used a BuildKit feature must learn that from a plain sentence, not from a
-cryptic build error. About a fifth of the module is its bilingual (pt-BR, en) catalogue.
+The gate exists because the sandbox daemon would pull any unknown base image, and because it
+builds with the classic builder of Docker 20.10 (DOCKER_BUILDKIT=0): a learner who used a
+BuildKit feature must learn that from a plain sentence, not from a cryptic build error.
+
+The gate must read the file exactly as that builder does, or a line the two read differently
+hides an instruction from it. So the lines are split by Docker's own parser (the `dockerfile`
+package wraps BuildKit's Go parser), and the words the builder expands are expanded by
+`shell_words`, a copy of its lexer. The wrapped parser is newer than 20.10's (BuildKit 0.12
+against 0.8); the two differ only in heredocs and in lines that end in more than one carriage
+return, and the gate refuses both. `tests/labs/grading/test_gate_differential.py` holds the proof
+against the real daemon.
 """
 
-import io
+import dataclasses
 import json
 import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
 
-from dockerfile_parse import DockerfileParser
+import dockerfile as docker_parser
 
-from .i18n import register
+from . import gate_messages  # noqa: F401  (registers the gate's catalogue)
+from .shell_words import GO_SPACES, Binding, Expansion, Scope, ShellWordError, go_lower, go_trim_space, process_word
 from .types import Finding
 
-_DIRECTIVE = re.compile(r"^\s*#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
-_KNOWN_DIRECTIVES = {"syntax", "escape", "check"}
+# BuildKit's reWhitespace: what separates an instruction from its arguments, and the
+# arguments of FROM, ADD and COPY in shell form (not NBSP nor other Unicode spaces).
+_GO_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
+_GO_REGEX_SPACE = "[\t\n\f\r ]"  # Go's regexp \s
+_DIRECTIVE = re.compile(rf"#{_GO_REGEX_SPACE}*([a-zA-Z][a-zA-Z0-9]*){_GO_REGEX_SPACE}*={_GO_REGEX_SPACE}*(.+?){_GO_REGEX_SPACE}*\Z")
+_DIRECTIVES = {"syntax", "escape"}
+_STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]*\Z")
+_GO_INT = re.compile(r"[+-]?[0-9]+\Z")
 # $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alternative}; a backslash-escaped \$ is literal.
 _VARIABLE = re.compile(r"(?<!\\)\$(?:\{(\w+)(?:(:?[-+])([^}]*))?\}|(\w+))")
 # `<<EOF`, `<<-EOF`, `<<"EOF"`; not `<<<` (a here-string) nor `1<<3` (a shift).
 _HEREDOC = re.compile(r"(?<![<\w])<<-?\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\1")
-_FLAG = re.compile(r"--(\S*)\s*")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Docker fetches http:// and https:// (case-sensitive); git and ftp forms are refused as well.
 _URL_SOURCE = re.compile(r"^(https?://|ftp://|git://|git@|ssh://)", re.I)
 
 # Flags only BuildKit understands; the legacy builder fails on them with terse errors.
@@ -34,6 +48,7 @@ _BUILDKIT_FLAGS = {
     "COPY": {"link", "chmod", "parents", "exclude"},
     "ADD": {"link", "chmod", "checksum", "keep-git-dir"},
 }
+_INSTRUCTIONS = set(docker_parser.all_cmds())  # Docker 20.10 knows the same eighteen
 
 _REF_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9-]+)*(?::\d+)?)"
 _REF_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -42,6 +57,14 @@ _IMAGE_REF = re.compile(
     r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}))?$"
 )
 _DOCKER_HUB = {"docker.io", "index.docker.io", "registry-1.docker.io"}
+
+
+class DockerfileSyntaxError(ValueError):
+    """Docker's parser refuses the file; `message` is its own, `line` where it stopped."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.message, self.line = message, line
 
 
 @dataclass(frozen=True)
@@ -88,11 +111,16 @@ class Instruction:
     end_line: int
     name: str  # upper-case: FROM, RUN, ...
     value: str  # as written after the keyword, continuation lines joined
-    flags: dict = field(default_factory=dict)  # leading --name=value options
+    flags: dict = field(default_factory=dict)  # leading --name=value options, names lower-cased
     rest: str = ""  # the value without its flags
     is_json: bool = False  # exec form: ["gunicorn", "app:app"]
-    args: tuple = ()  # the exec-form list, or the whitespace-separated words
+    args: tuple = ()  # the exec-form list, the builder's words of FROM/ADD/COPY, else split on blanks
     stage: int = -1  # index of the stage it belongs to; -1 before the first FROM
+    original: str = ""  # the logical line as Docker prints it in "Step i/N : ..."
+    raw_flags: tuple = ()  # the flags as the parser read them: ("--from=build",)
+    heredocs: tuple = ()  # names of heredocs BuildKit would read after this line
+    expanded: tuple = ()  # ADD/COPY: each word as the builder expands it (Expansion)
+    error: str | None = None  # the builder would stop here expanding a variable
 
 
 @dataclass(frozen=True)
@@ -100,11 +128,13 @@ class Stage:
     index: int
     line: int
     raw_image: str  # as written: python:${PY}
-    image: str  # with the ARGs of the global scope substituted
+    image: str  # as the builder expands it with the ARGs of the global scope
     alias: str | None  # lower-case, as Docker compares stage names
     unresolved: tuple = ()  # variables in FROM with no value
     parent: int | None = None  # index of the earlier stage it builds on (FROM builder)
     instructions: tuple = ()  # the stage's instructions after its FROM
+    certain: bool = True  # False when FROM's expansion may differ from the builder's
+    error: str | None = None  # the builder would stop expanding FROM
 
 
 @dataclass(frozen=True)
@@ -115,6 +145,7 @@ class ParsedDockerfile:
     directives: dict  # name -> (value, line), e.g. {"syntax": ("docker/dockerfile:1", 1)}
     meta_args: dict  # ARGs before the first FROM: name -> default (None without one)
     line_count: int
+    escape: str = "\\"
 
     @property
     def final_stage(self) -> Stage | None:
@@ -133,7 +164,7 @@ class ParsedDockerfile:
 
 
 def expand_variables(word: str, variables: dict) -> tuple[str, list[str]]:
-    """Substitute ARG values as Docker does; returns the text and the names left without a value."""
+    """The rules' rough substitution of ARG/ENV values (the gate uses `shell_words`): text and names left without a value."""
     unresolved = []
 
     def substitute(match: re.Match) -> str:
@@ -152,30 +183,8 @@ def expand_variables(word: str, variables: dict) -> tuple[str, list[str]]:
     return _VARIABLE.sub(substitute, word), unresolved
 
 
-def _split_flags(value: str) -> tuple[dict, str]:
-    flags = {}
-    rest = value.lstrip()
-    while match := _FLAG.match(rest):
-        name, has_value, flag_value = match[1].partition("=")
-        flags[name.lower()] = flag_value if has_value else "true"
-        rest = rest[match.end():]
-    return flags, rest
-
-
-def _exec_form(rest: str) -> tuple | None:
-    if not rest.startswith("["):
-        return None
-    try:
-        data = json.loads(rest)
-    except ValueError:
-        return None
-    if isinstance(data, list) and all(isinstance(item, str) for item in data):
-        return tuple(data)
-    return None
-
-
 def split_key_values(text: str) -> list[tuple[str, str | None]]:
-    """ARG/ENV pairs: `A=1 B="two words"`, or the legacy `ENV KEY value with spaces`."""
+    """ARG/ENV pairs for the rules: `A=1 B="two words"`, or the legacy `ENV KEY value with spaces`."""
     try:
         words = shlex.split(text, comments=False, posix=True)
     except ValueError:  # unbalanced quotes: keep going with a rough split
@@ -187,73 +196,259 @@ def split_key_values(text: str) -> list[tuple[str, str | None]]:
     return [(k, v) for k, _, v in (w.partition("=") for w in words)]
 
 
-def _leading_directives(lines: list[str]) -> dict:
-    directives = {}
-    for number, line in enumerate(lines, start=1):
-        match = _DIRECTIVE.match(line)
-        if not match or match[1].lower() not in _KNOWN_DIRECTIVES:
-            break  # Docker stops looking for directives at the first other line
-        directives[match[1].lower()] = (match[2], number)
-    return directives
+def _lstrip_go(text: str) -> str:
+    """bytes.TrimLeftFunc(line, unicode.IsSpace)."""
+    index = 0
+    while index < len(text) and text[index] in GO_SPACES:
+        index += 1
+    return text[index:]
 
 
-def parse(text: str) -> ParsedDockerfile:
-    text = text.removeprefix("\ufeff")
-    # Split on "\n" only, as dockerfile-parse and Docker do (str.splitlines knows more breaks).
+def _physical_lines(text: str) -> list[str]:
+    # Split on "\n" only, as Docker does (str.splitlines knows more breaks).
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8", "replace")))
-    directives = _leading_directives(lines)
-    directive_lines = {line for _, line in directives.values()}
+    return lines
 
-    instructions, stages, meta_args, comments = [], [], {}, 0
-    for item in parser.structure:
-        line = item["startline"] + 1
-        if item["instruction"] == "COMMENT":
-            comments += line not in directive_lines and bool(item["value"].strip())
-            continue
-        flags, rest = _split_flags(item["value"])
-        exec_args = _exec_form(rest)
-        instruction = Instruction(
-            line=line,
-            end_line=item["endline"] + 1,
-            name=item["instruction"],
-            value=item["value"],
-            flags=flags,
-            rest=rest,
-            is_json=exec_args is not None,
-            args=exec_args if exec_args is not None else tuple(rest.split()),
-            stage=len(stages) - (item["instruction"] != "FROM"),
-        )
-        instructions.append(instruction)
+
+def _directives(lines: list[str]) -> dict:
+    found = {}
+    for number, line in enumerate(lines, start=1):
+        if number == 1:
+            line = line.removeprefix("\ufeff")
+        match = _DIRECTIVE.match(_lstrip_go(line.rstrip("\r")))
+        if not match or match[1].lower() not in _DIRECTIVES:
+            break  # Docker stops looking for directives at the first other line
+        found.setdefault(match[1].lower(), (match[2], number))
+    return found
+
+
+def _count_comments(lines: list[str], directive_lines: set) -> int:
+    count = 0
+    for number, line in enumerate(lines, start=1):
+        text = _lstrip_go(line.removeprefix("\ufeff") if number == 1 else line)
+        count += text.startswith("#") and number not in directive_lines and bool(text[1:].strip())
+    return count
+
+
+_FLAG_SPACE_BYTES = frozenset(b"\t\n\v\f\r \x85\xa0")  # Go's unicode.IsSpace(rune(byte))
+
+
+def _without_flags(text: str) -> str:
+    """BuildKit's extractBuilderFlags, byte by byte as in Go: the text after the --flags."""
+    data = text.encode("utf-8")
+    size, pos, phase, word, quote = len(data), 0, "spaces", b"", 0
+    while pos < size:
+        ch = data[pos]
+        if phase == "spaces":
+            if ch in _FLAG_SPACE_BYTES:
+                pos += 1
+                continue
+            if ch != 0x2D or pos + 1 == size or data[pos + 1] != 0x2D:
+                return data[pos:].decode("utf-8", "replace")
+            phase = "word"
+        if phase == "word":
+            if ch in _FLAG_SPACE_BYTES:
+                if word == b"--":
+                    return data[pos:].decode("utf-8", "replace")
+                phase, word = "spaces", b""
+            elif ch in (0x22, 0x27):
+                phase, quote = "quote", ch
+            elif ch == 0x5C and pos + 1 < size:
+                pos += 1
+                word += data[pos:pos + 1]
+            elif ch != 0x5C:
+                word += bytes([ch])
+        elif ch == quote:
+            phase = "word"
+        elif ch == 0x5C and pos + 1 == size:
+            phase = "word"
+        elif ch == 0x5C:
+            pos += 1
+            word += data[pos:pos + 1]
+        else:
+            word += bytes([ch])
+        pos += 1
+    return ""
+
+
+def _error_line(text: str, message: str) -> int:
+    """Docker's parser names no line: the shortest prefix of the file that fails the same way."""
+    lines = text.split("\n")
+
+    def fails(count: int) -> bool:
+        try:
+            docker_parser.parse_string("\n".join(lines[:count]) + "\n")
+        except docker_parser.GoParseError as exc:
+            return str(exc) == message
+        return False
+
+    low, high = 1, len(lines)
+    if not fails(high):
+        return 1
+    while low < high:
+        middle = (low + high) // 2
+        if fails(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+# A variable's name that depends on what the gate cannot know would make every later value unknown.
+_UNCERTAIN_NAME = "the variable's name depends on a value only known at build time"
+
+
+def _pairs(instruction: Instruction) -> list[tuple[str, str | None]]:
+    """ARG's and ENV's (name, value) as the parser split them; ARG's value is None without '='."""
+    if instruction.name == "ENV":
+        words = instruction.args
+        return list(zip(words[0::2], words[1::2]))
+    return [(key, value if has_value else None) for key, has_value, value in (w.partition("=") for w in instruction.args)]
+
+
+def _assignments(instruction: Instruction, scope: Scope, escape: str) -> list[tuple[Expansion, Expansion | None]]:
+    """ARG/ENV pairs expanded as the builder does: all of them with the scope before the line."""
+    return [
+        (process_word(key, scope, escape), None if value is None else process_word(value, scope, escape))
+        for key, value in _pairs(instruction)
+    ]
+
+
+def _instruction(command, stage: int) -> Instruction:
+    name = command.cmd.upper()
+    logical = go_trim_space(command.original.split("\n", 1)[0])
+    parts = _GO_WHITESPACE.split(logical, maxsplit=1)
+    value = parts[1] if len(parts) == 2 else ""
+    rest = go_trim_space(_without_flags(value))
+    flags = {}
+    for raw in command.flags:
+        flag_name, has_value, flag_value = raw.removeprefix("--").partition("=")
+        flags[flag_name.lower()] = flag_value if has_value else "true"
+    # FROM, ADD and COPY: the words exactly as the builder gets them, never re-split here.
+    exact = command.json or name in ("FROM", "ADD", "COPY", "ARG", "ENV")
+    return Instruction(
+        line=command.start_line,
+        end_line=command.end_line,
+        name=name,
+        value=value,
+        flags=flags,
+        rest=rest,
+        is_json=command.json,
+        args=tuple(command.value) if exact else tuple(rest.split()),
+        stage=stage,
+        original=logical,
+        raw_flags=tuple(command.flags),
+        heredocs=tuple(h.name for h in command.heredocs),
+    )
+
+
+def _stage(instruction: Instruction, index: int, earlier: list, meta: dict, escape: str) -> Stage:
+    words = instruction.args
+    raw_image = words[0] if words else ""
+    # FROM x AS name: Go's EqualFold for "as", ToLower for the name.
+    alias = go_lower(words[2]) if len(words) == 3 and words[1].casefold() == "as" else None
+    try:
+        expansion = process_word(raw_image, Scope(meta, closed=True), escape)
+        image, unresolved, certain, error = expansion.text, expansion.unresolved, expansion.certain, None
+    except ShellWordError as exc:
+        image, unresolved, certain, error = raw_image, (), False, str(exc)
+    # Only stages already built can be named, compared as Docker does (lower-cased).
+    parent = next((s.index for s in earlier if image and s.alias and s.alias == go_lower(image)), None)
+    return Stage(index, instruction.line, raw_image, image, alias, tuple(unresolved), parent, (), certain, error)
+
+
+def parse(text: str) -> ParsedDockerfile:
+    """The Dockerfile as Docker's parser reads it; raises DockerfileSyntaxError where Docker would."""
+    try:
+        commands = docker_parser.parse_string(text)
+    except docker_parser.GoParseError as exc:
+        if str(exc) != "file with no instructions":  # an empty file is the gate's own case
+            raise DockerfileSyntaxError(str(exc), _error_line(text, str(exc))) from None
+        commands = ()
+    lines = _physical_lines(text)
+    directives = _directives(lines)
+    escape = directives.get("escape", ("\\",))[0]
+
+    instructions, stages, meta = [], [], {}
+    for command in commands:
+        instruction = _instruction(command, len(stages) - (command.cmd.upper() != "FROM"))
         if instruction.name == "ARG" and not stages:
-            for name, default in split_key_values(rest):
-                if default is not None:
-                    default = expand_variables(default, meta_args)[0]
-                meta_args[name] = default
+            instruction = _with_meta_arg(instruction, meta, escape)
         elif instruction.name == "FROM":
-            stages.append(_stage(instruction, len(stages), stages, meta_args))
+            stages.append(_stage(instruction, len(stages), stages, meta, escape))
+        instructions.append(instruction)
 
+    instructions = _expand_stages(instructions, stages, meta, escape)
     by_stage = {}
     for instruction in instructions:
         if instruction.name != "FROM" and instruction.stage >= 0:
             by_stage.setdefault(instruction.stage, []).append(instruction)
-    stages = [_with_body(s, tuple(by_stage.get(s.index, ()))) for s in stages]
-    return ParsedDockerfile(tuple(instructions), tuple(stages), comments, directives, meta_args, len(lines))
+    stages = [dataclasses.replace(s, instructions=tuple(by_stage.get(s.index, ()))) for s in stages]
+    meta_args = {name: binding.value for name, binding in meta.items()}
+    comments = _count_comments(lines, {line for _, line in directives.values()})
+    return ParsedDockerfile(tuple(instructions), tuple(stages), comments, directives, meta_args, len(lines), escape)
 
 
-def _stage(instruction: Instruction, index: int, earlier: list, meta_args: dict) -> Stage:
-    words = instruction.rest.split()
-    raw_image = words[0] if words else ""
-    alias = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
-    image, unresolved = expand_variables(raw_image, meta_args)
-    parent = next((s.index for s in earlier if s.alias and s.alias == image.lower()), None)
-    return Stage(index, instruction.line, raw_image, image, alias, tuple(unresolved), parent)
+def _with_meta_arg(instruction: Instruction, meta: dict, escape: str) -> Instruction:
+    """An ARG before the first FROM: expanded with the ARGs above it, then added to them."""
+    scope = Scope({k: b for k, b in meta.items() if b.value is not None}, closed=True)
+    try:
+        pairs = _assignments(instruction, scope, escape)
+    except ShellWordError as exc:
+        return dataclasses.replace(instruction, error=str(exc))
+    if not all(key.certain for key, _ in pairs):
+        return dataclasses.replace(instruction, error=_UNCERTAIN_NAME)
+    for key, value in pairs:
+        meta[key.text] = Binding(None if value is None else value.text, value is None or value.certain)
+    return instruction
 
 
-def _with_body(stage: Stage, body: tuple) -> Stage:
-    return Stage(stage.index, stage.line, stage.raw_image, stage.image, stage.alias, stage.unresolved, stage.parent, body)
+def _expand_stages(instructions: list, stages: list, meta: dict, escape: str) -> list:
+    """ADD/COPY words expanded with each stage's ARG and ENV, as the builder does at that step.
+
+    The builder's scope is the base image's ENV, then the stage's ENV, then the stage's ARGs
+    (an ARG without a value takes the global default). The base image's ENV is unknown here,
+    so unless the lineage starts FROM scratch, a name only an ARG sets is not certain: the
+    image could set it too, and its ENV would win.
+    """
+    env_at_end: dict[int, dict] = {}
+    result = list(instructions)
+    positions = {id(i): n for n, i in enumerate(instructions)}
+    for stage in stages:
+        root = stage
+        while root.parent is not None:
+            root = stages[root.parent]
+        closed = root.image == "scratch" and root.certain
+        env = dict(env_at_end.get(stage.parent, {})) if stage.parent is not None else {}
+        args: dict = {}
+        for instruction in (i for i in instructions if i.stage == stage.index and i.name != "FROM"):
+            scope = Scope({**{k: Binding(b.value, b.certain and closed) for k, b in args.items()}, **env}, closed)
+            try:
+                if instruction.name in ("ARG", "ENV"):
+                    pairs = _assignments(instruction, scope, escape)
+                elif instruction.name in ("ADD", "COPY"):
+                    expanded = tuple(process_word(word, scope, escape) for word in instruction.args)
+                    result[positions[id(instruction)]] = dataclasses.replace(instruction, expanded=expanded)
+                    continue
+                else:
+                    continue
+            except ShellWordError as exc:
+                result[positions[id(instruction)]] = dataclasses.replace(instruction, error=str(exc))
+                continue
+            if not all(key.certain for key, _ in pairs):
+                result[positions[id(instruction)]] = dataclasses.replace(instruction, error=_UNCERTAIN_NAME)
+                continue
+            for key, value in pairs:
+                if instruction.name == "ENV":
+                    env[key.text] = Binding(value.text, key.certain and value.certain)
+                elif value is not None:
+                    args[key.text] = Binding(value.text, key.certain and value.certain)
+                else:
+                    args[key.text] = meta.get(key.text, Binding(None))
+        env_at_end[stage.index] = env
+    return result
 
 
 # ---------------------------------------------------------------------------------- gate
@@ -288,18 +483,30 @@ def _gate(raw: bytes, allowed_bases: list[str], max_bytes: int, max_lines: int) 
     control = _CONTROL_CHARS.search(text)
     if control:
         return [_reject("gate.binary", text[: control.start()].count("\n") + 1)]
+    # Docker 20.10 drops one CR before a line's end, the parser read here drops them all.
+    stray = _STRAY_CR.search(text)
+    if stray:
+        return [_reject("gate.stray_carriage_return", text[: stray.start()].count("\n") + 1)]
 
-    parsed = parse(text)
+    try:
+        parsed = parse(text)
+    except DockerfileSyntaxError as exc:
+        if "heredoc" in exc.message:
+            return [_reject("gate.heredoc", exc.line, instruction="RUN/COPY/ADD", marker="<<")]
+        return [_reject("gate.parse_error", exc.line, error=exc.message)]
     if not parsed.instructions:
         return [_reject("gate.empty")]
     findings = []
     if "syntax" in parsed.directives:
         findings.append(_reject("gate.buildkit_directive", parsed.directives["syntax"][1]))
+    unknown = [i for i in parsed.instructions if i.name.lower() not in _INSTRUCTIONS]
+    findings += [_reject("gate.unknown_instruction", i.line, instruction=i.original.split()[0]) for i in unknown]
     if not parsed.stages:
         return findings + [_reject("gate.no_from")]
     first_other = next((i for i in parsed.instructions if i.stage < 0 and i.name != "ARG"), None)
     if first_other:
         findings.append(_reject("gate.before_from", first_other.line, instruction=first_other.name))
+    findings += [_substitution_error(i) for i in parsed.instructions if i.stage < 0 and i.error]
 
     allowed = {}
     for base in allowed_bases:
@@ -314,6 +521,13 @@ def _gate(raw: bytes, allowed_bases: list[str], max_bytes: int, max_lines: int) 
     return findings
 
 
+_STRAY_CR = re.compile(r"\r(?!\n)")
+
+
+def _substitution_error(instruction: Instruction) -> Finding:
+    return _reject("gate.bad_substitution", instruction.line, instruction=instruction.original, error=instruction.error)
+
+
 def _allowed_image(image: str, allowed: dict) -> bool:
     if image == "scratch":
         return "scratch" in allowed
@@ -326,10 +540,18 @@ def _check_from(parsed: ParsedDockerfile, stage: Stage, allowed: dict, allowed_t
     findings = []
     if "platform" in from_instruction.flags:
         findings.append(_reject("gate.from_platform", stage.line))
+    words = from_instruction.args
+    if len(words) not in (1, 3) or (len(words) == 3 and (stage.alias is None or not _STAGE_NAME.match(stage.alias))):
+        return findings + [_reject("gate.from_syntax", stage.line, value=from_instruction.original)]
+    if stage.alias and any(s.alias == stage.alias for s in parsed.stages[: stage.index]):
+        findings.append(_reject("gate.stage_name_used", stage.line, name=stage.alias))
+    if stage.error:
+        return findings + [_reject("gate.bad_substitution", stage.line, instruction=from_instruction.original, error=stage.error)]
     if not stage.raw_image:
         return findings + [_reject("gate.from_invalid", stage.line, image="")]
-    if stage.unresolved:
-        return findings + [_reject("gate.from_unresolved", stage.line, image=stage.raw_image, variables=", ".join(stage.unresolved))]
+    if stage.unresolved or not stage.certain:
+        variables = ", ".join(stage.unresolved) or stage.raw_image
+        return findings + [_reject("gate.from_unresolved", stage.line, image=stage.raw_image, variables=variables)]
     if stage.parent is not None:
         return findings
     ref = parse_image_ref(stage.image)
@@ -342,123 +564,50 @@ def _check_from(parsed: ParsedDockerfile, stage: Stage, allowed: dict, allowed_t
     return findings
 
 
+def _is_earlier_stage(reference: str, stage: Stage, parsed: ParsedDockerfile) -> bool:
+    """Docker's lookup of COPY --from: a built stage's name (lower-cased), else its index."""
+    earlier = parsed.stages[: stage.index]
+    if any(s.alias == go_lower(reference) for s in earlier):
+        return True
+    # strconv.ParseInt(reference, 10, 0): ASCII digits with an optional sign, 64 bits.
+    return bool(_GO_INT.match(reference)) and abs(int(reference)) < 2**63 and 0 <= int(reference) < stage.index
+
+
 def _check_instruction(instruction: Instruction, stage: Stage, parsed: ParsedDockerfile, allowed: dict, allowed_text: str) -> list[Finding]:
     findings = []
     name, line = instruction.name, instruction.line
     for flag in sorted(_BUILDKIT_FLAGS.get(name, set()) & instruction.flags.keys()):
         message_id = "gate.buildkit_chmod" if flag == "chmod" else "gate.buildkit_flag"
         findings.append(_reject(message_id, line, instruction=name, flag=f"--{flag}"))
+    if instruction.heredocs:
+        return findings + [_reject("gate.heredoc", line, instruction=name, marker=f"<<{instruction.heredocs[0]}")]
     if name in ("RUN", "COPY", "ADD"):
         heredoc = None if "$((" in instruction.rest else _HEREDOC.search(instruction.rest)
         if heredoc:
             return findings + [_reject("gate.heredoc", line, instruction=name, marker=heredoc[0])]
+    if instruction.error:
+        findings.append(_substitution_error(instruction))
     if name not in ("COPY", "ADD"):
         return findings
 
-    copy_from = instruction.flags.get("from")
-    if copy_from is not None:
-        earlier = parsed.stages[: stage.index]
-        is_stage = any(s.alias == copy_from.lower() for s in earlier) or (copy_from.isdigit() and int(copy_from) < stage.index)
-        if not is_stage and not _allowed_image(copy_from, allowed):
-            findings.append(_reject("gate.copy_from_not_allowed", line, source=copy_from, allowed=allowed_text))
+    # Every --from the parser saw (Docker refuses repeated or upper-case ones, but may read them).
+    sources_of_copy = [raw.partition("=")[2] for raw in instruction.raw_flags if raw[2:].partition("=")[0].lower() == "from"]
+    if sources_of_copy:
+        for source in sources_of_copy:
+            if not _is_earlier_stage(source, stage, parsed) and not _allowed_image(source, allowed):
+                findings.append(_reject("gate.copy_from_not_allowed", line, source=source, allowed=allowed_text))
         return findings  # the sources are paths inside that stage or image, not in the context
 
     if len(instruction.args) < 2:
         return findings + [_reject("gate.copy_needs_destination", line, instruction=name, value=instruction.rest)]
-    for source in instruction.args[:-1]:
+    if instruction.error:
+        return findings
+    for word, expansion in zip(instruction.args[:-1], instruction.expanded):
+        source = expansion.text
         if name == "ADD" and _URL_SOURCE.match(source):
             findings.append(_reject("gate.add_url", line, source=source))
-        elif source.startswith("/") or posixpath.normpath(source).split("/")[0] == "..":
+        elif name == "ADD" and not expansion.certain:
+            findings.append(_reject("gate.add_unresolved", line, source=word))
+        elif expansion.certain and (source.startswith("/") or posixpath.normpath(source).split("/")[0] == ".."):
             findings.append(_reject("gate.source_outside_context", line, instruction=name, source=source))
     return findings
-
-
-_BUILDKIT_NOTE_PT = "este laboratório constrói com o construtor clássico do Docker 20.10 (sem BuildKit)"
-_BUILDKIT_NOTE_EN = "this lab builds with the classic builder of Docker 20.10 (no BuildKit)"
-
-register({
-    "gate.empty": {
-        "pt-BR": "O Dockerfile está vazio: comece com uma instrução FROM (ex.: FROM python:3.11-slim).",
-        "en": "The Dockerfile is empty: start with a FROM instruction (e.g. FROM python:3.11-slim).",
-    },
-    "gate.too_many_bytes": {
-        "pt-BR": "O Dockerfile tem {size} bytes; o limite é {max} bytes. Envie só o Dockerfile, sem colar outros arquivos nele.",
-        "en": "The Dockerfile has {size} bytes; the limit is {max} bytes. Send only the Dockerfile, without pasting other files into it.",
-    },
-    "gate.too_many_lines": {
-        "pt-BR": "O Dockerfile tem {lines} linhas; o limite é {max} linhas.",
-        "en": "The Dockerfile has {lines} lines; the limit is {max} lines.",
-    },
-    "gate.binary": {
-        "pt-BR": "Linha {line}: o arquivo contém bytes de controle (como NUL), não parece um Dockerfile de texto. Envie o Dockerfile como texto puro.",
-        "en": "Line {line}: the file contains control bytes (such as NUL) and does not look like a text Dockerfile. Send the Dockerfile as plain text.",
-    },
-    "gate.not_utf8": {
-        "pt-BR": "Linha {line}: o Dockerfile não está em UTF-8. Salve o arquivo com a codificação UTF-8 e envie de novo.",
-        "en": "Line {line}: the Dockerfile is not UTF-8. Save the file with UTF-8 encoding and send it again.",
-    },
-    "gate.unreadable": {
-        "pt-BR": "Não foi possível ler este Dockerfile ({error}). Confira se é um Dockerfile de texto válido.",
-        "en": "This Dockerfile could not be read ({error}). Check that it is a valid text Dockerfile.",
-    },
-    "gate.no_from": {
-        "pt-BR": "Nenhuma instrução FROM encontrada: todo Dockerfile começa definindo a imagem base (ex.: FROM python:3.11-slim).",
-        "en": "No FROM instruction found: every Dockerfile starts by choosing the base image (e.g. FROM python:3.11-slim).",
-    },
-    "gate.before_from": {
-        "pt-BR": "Linha {line}: a instrução {instruction} aparece antes do primeiro FROM; antes de FROM só é permitido ARG.",
-        "en": "Line {line}: the {instruction} instruction comes before the first FROM; only ARG may come before FROM.",
-    },
-    "gate.from_not_allowed": {
-        "pt-BR": "Linha {line}: a imagem base {image} não está disponível neste laboratório (o build não baixa imagens). Use uma destas: {allowed}.",
-        "en": "Line {line}: the base image {image} is not available in this lab (the build downloads no images). Use one of: {allowed}.",
-    },
-    "gate.from_unresolved": {
-        "pt-BR": "Linha {line}: em FROM {image}, a variável {variables} não tem valor. Declare-a com um valor padrão antes do primeiro FROM (ex.: ARG PY=3.11-slim).",
-        "en": "Line {line}: in FROM {image}, the variable {variables} has no value. Declare it with a default before the first FROM (e.g. ARG PY=3.11-slim).",
-    },
-    "gate.from_invalid": {
-        "pt-BR": "Linha {line}: '{image}' não é uma referência de imagem válida (ex.: FROM python:3.11-slim).",
-        "en": "Line {line}: '{image}' is not a valid image reference (e.g. FROM python:3.11-slim).",
-    },
-    "gate.from_digest_only": {
-        "pt-BR": "Linha {line}: FROM {image} identifica a imagem só pelo digest; use uma das tags permitidas: {allowed}.",
-        "en": "Line {line}: FROM {image} names the image by digest only; use one of the allowed tags: {allowed}.",
-    },
-    "gate.from_platform": {
-        "pt-BR": "Linha {line}: FROM --platform não é aceito aqui: o sandbox só tem as imagens preparadas para esta máquina. Remova a opção --platform.",
-        "en": "Line {line}: FROM --platform is not accepted here: the sandbox only has the images prepared for this machine. Remove the --platform option.",
-    },
-    "gate.add_url": {
-        "pt-BR": "Linha {line}: ADD com URL ({source}) não é permitido: o build roda sem rede. Coloque o arquivo no contexto de build e use COPY.",
-        "en": "Line {line}: ADD with a URL ({source}) is not allowed: the build runs without network. Put the file in the build context and use COPY.",
-    },
-    "gate.source_outside_context": {
-        "pt-BR": "Linha {line}: {instruction} {source} aponta para fora do contexto de build. Use caminhos relativos dentro do projeto, sem '/' no início e sem '..'.",
-        "en": "Line {line}: {instruction} {source} points outside the build context. Use paths relative to the project, with no leading '/' and no '..'.",
-    },
-    "gate.copy_needs_destination": {
-        "pt-BR": "Linha {line}: '{instruction} {value}' precisa de uma origem e de um destino, ex.: {instruction} . /app (ou {instruction} . . depois de WORKDIR /app).",
-        "en": "Line {line}: '{instruction} {value}' needs a source and a destination, e.g. {instruction} . /app (or {instruction} . . after WORKDIR /app).",
-    },
-    "gate.copy_from_not_allowed": {
-        "pt-BR": "Linha {line}: COPY --from={source} não é um estágio anterior deste Dockerfile nem uma imagem permitida ({allowed}). Dê um nome ao estágio (FROM ... AS builder) e use COPY --from=builder.",
-        "en": "Line {line}: COPY --from={source} is neither an earlier stage of this Dockerfile nor an allowed image ({allowed}). Name the stage (FROM ... AS builder) and use COPY --from=builder.",
-    },
-    "gate.buildkit_directive": {
-        "pt-BR": f"Linha {{line}}: a diretiva '# syntax=' pede um frontend do BuildKit, mas {_BUILDKIT_NOTE_PT}. Remova essa linha.",
-        "en": f"Line {{line}}: the '# syntax=' directive asks for a BuildKit frontend, but {_BUILDKIT_NOTE_EN}. Remove that line.",
-    },
-    "gate.buildkit_flag": {
-        "pt-BR": f"Linha {{line}}: '{{instruction}} {{flag}}' só funciona com BuildKit, e {_BUILDKIT_NOTE_PT}. Remova a opção {{flag}}.",
-        "en": f"Line {{line}}: '{{instruction}} {{flag}}' only works with BuildKit, and {_BUILDKIT_NOTE_EN}. Remove the {{flag}} option.",
-    },
-    "gate.buildkit_chmod": {
-        "pt-BR": f"Linha {{line}}: '{{instruction}} --chmod' só funciona com BuildKit, e {_BUILDKIT_NOTE_PT}. Remova --chmod e ajuste as permissões com RUN chmod depois do {{instruction}}.",
-        "en": f"Line {{line}}: '{{instruction}} --chmod' only works with BuildKit, and {_BUILDKIT_NOTE_EN}. Remove --chmod and set permissions with RUN chmod after the {{instruction}}.",
-    },
-    "gate.heredoc": {
-        "pt-BR": f"Linha {{line}}: heredoc ({{marker}}) em {{instruction}} só funciona com BuildKit, e {_BUILDKIT_NOTE_PT}. Escreva os comandos com && (quebrando linhas com \\) ou copie um arquivo do contexto.",
-        "en": f"Line {{line}}: a heredoc ({{marker}}) in {{instruction}} only works with BuildKit, and {_BUILDKIT_NOTE_EN}. Chain the commands with && (breaking lines with \\) or copy a file from the context.",
-    },
-})

@@ -280,3 +280,164 @@ def test_gate_messages_name_the_line_in_both_languages():
     finding = rejected("FROM python:3.11-slim\nADD https://example.com/modelo.pkl /app/\n")[0]
     assert t(finding.message_id, "pt-BR", **finding.params).startswith("Linha 2: ADD com URL (https://example.com/modelo.pkl)")
     assert t(finding.message_id, "en", **finding.params).startswith("Line 2: ADD with a URL (https://example.com/modelo.pkl)")
+
+
+# -- reading the file as Docker 20.10 does ------------------------------------------------
+
+UNICODE_SPACES = ["\u00a0", "\u2000", "\u2005", "\u200a", "\u3000", "\u202f", "\u205f", "\u1680", "\x85"]
+
+
+@pytest.mark.parametrize("space", UNICODE_SPACES + ["\v", "\f"])
+def test_a_unicode_space_after_the_escape_ends_the_line_as_in_docker(space):
+    # dockerfile-parse read `\<NBSP>` as a continuation and hid the next FROM from the gate.
+    text = f"FROM python:3.11-slim\nRUN echo x \\{space}\nFROM python:3.11\n"
+    parsed = parse(text)
+    assert [s.image for s in parsed.stages] == ["python:3.11-slim", "python:3.11"]
+    assert ids(rejected(text)) == ["gate.from_not_allowed"]
+
+
+@pytest.mark.parametrize("space", [" ", "\t", " \t "])
+def test_blanks_after_the_escape_still_continue_the_line(space):
+    parsed = parse(f"FROM python:3.11-slim\nRUN echo x \\{space}\nFROM python:3.11\n")
+    assert len(parsed.stages) == 1 and parsed.instructions[1].original == "RUN echo x FROM python:3.11"
+
+
+def test_the_escape_directive_moves_the_continuation_to_the_backtick():
+    text = "# escape=`\nFROM python:3.11-slim\nRUN echo x \\\nFROM python:3.11\nRUN echo y `\n  && echo z\n"
+    parsed = parse(text)
+    assert parsed.escape == "`" and [s.image for s in parsed.stages] == ["python:3.11-slim", "python:3.11"]
+    assert parsed.instructions[-1].original == "RUN echo y   && echo z"
+    assert ids(rejected(text)) == ["gate.from_not_allowed"]
+
+
+def test_comments_and_empty_lines_inside_a_continuation_are_skipped():
+    parsed = parse("FROM python:3.11-slim\nRUN echo a \\\n# comentário\n\n  && echo b\nCMD x\n")
+    assert [i.name for i in parsed.instructions] == ["FROM", "RUN", "CMD"]
+    assert parsed.instructions[1].original == "RUN echo a   && echo b"
+
+
+def test_crlf_and_a_bom_read_as_docker_reads_them():
+    parsed = parse("\ufeffFROM python:3.11-slim\r\nRUN echo a \\\r\n  && echo b\r\nCMD x\r\n")
+    assert [i.name for i in parsed.instructions] == ["FROM", "RUN", "CMD"]
+    assert rejected("\ufeffFROM python:3.11-slim\r\nCMD x\r\n") == []
+
+
+@pytest.mark.parametrize("text", ["FROM python:3.11-slim\nRUN echo x \\\r\r\nFROM python:3.11\n", "FROM python:3.11-slim\rFROM python:3.11\n"])
+def test_a_lone_carriage_return_is_refused(text):
+    # Docker 20.10 keeps a second CR before the line end; the newer parser drops it, so
+    # `\<CR><CR>` continues the line for one and ends it for the other.
+    findings = rejected(text)
+    assert ids(findings) == ["gate.stray_carriage_return"]
+    assert t("gate.stray_carriage_return", "en", **findings[0].params).startswith("Line 1" if "\rF" in text else "Line 2")
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("# escape=x\nFROM python:3.11-slim\n", 1),
+        ("# escape=\\\n# escape=`\nFROM python:3.11-slim\n", 2),
+        ('FROM python:3.11-slim\nRUN true\nCMD ["echo", 1]\n', 3),
+        ("FROM python:3.11-slim\nENV SOZINHA\n", 2),
+    ],
+)
+def test_docker_parse_errors_become_readable_rejections(text, line):
+    findings = rejected(text)
+    assert ids(findings) == ["gate.parse_error"] and findings[0].line == line
+    assert t("gate.parse_error", "pt-BR", **findings[0].params).startswith(f"Linha {line}: o Docker não consegue ler")
+
+
+def test_an_unterminated_heredoc_is_a_heredoc_rejection():
+    findings = rejected("FROM python:3.11-slim\nRUN true\nRUN <<EOF\necho x\n")
+    assert ids(findings) == ["gate.heredoc"] and findings[0].line == 3
+
+
+def test_a_heredoc_hides_nothing():
+    # BuildKit would read the FROM below as heredoc text; Docker 20.10 builds it.
+    findings = rejected("FROM python:3.11-slim\nRUN cat <<EOT\nFROM python:3.11\nEOT\n")
+    assert ids(findings) == ["gate.heredoc"] and findings[0].line == 2
+
+
+def test_unknown_instructions_and_bad_from_lines_are_refused():
+    assert ids(rejected("FROM python:3.11-slim\nRUNN echo\n")) == ["gate.unknown_instruction"]
+    assert ids(rejected("FROM python:3.11-slim AS\n")) == ["gate.from_syntax"]
+    assert ids(rejected("FROM python:3.11-slim x y\n")) == ["gate.from_syntax"]
+    assert ids(rejected("FROM python:3.11-slim AS 1st\n")) == ["gate.from_syntax"]
+    assert ids(rejected("FROM python:3.11-slim AS a\nFROM python:3.11-slim AS A\n")) == ["gate.stage_name_used"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ARG U=http://127.0.0.1:8765/x\nFROM python:3.11-slim\nARG U\nADD $U /m\n",
+        "FROM python:3.11-slim\nARG U=http://127.0.0.1:8765/x\nADD $U /m\n",
+        "FROM python:3.11-slim\nARG U=http://127.0.0.1:8765/x\nADD ${U} /m\n",
+        "FROM python:3.11-slim\nENV U=http://127.0.0.1:8765/x\nADD ${U} /m\n",
+        "FROM python:3.11-slim\nENV U http://127.0.0.1:8765/x\nADD $U /m\n",
+        'FROM python:3.11-slim\nADD "http://127.0.0.1:8765/x" /m\n',
+        "FROM python:3.11-slim\nADD 'http://127.0.0.1:8765/x' /m\n",
+        'FROM python:3.11-slim\nADD h"ttp"://127.0.0.1:8765/x /m\n',
+        'FROM python:3.11-slim\nADD ["http://127.0.0.1:8765/x", "/m"]\n',
+        'FROM python:3.11-slim\nADD ["\\"http://127.0.0.1:8765/x\\"", "/m"]\n',
+        'FROM python:3.11-slim\nARG U=http://127.0.0.1:8765/x\nADD ["$U", "/m"]\n',
+        "FROM python:3.11-slim\nARG H=http ARG P=://127.0.0.1:8765/x\nADD $H$P /m\n",
+        "FROM python:3.11-slim\nARG H=http\nARG P=://127.0.0.1:8765/x\nADD ${H}${P} /m\n",
+        "FROM python:3.11-slim\nARG U\nADD ${U:-http://127.0.0.1:8765/x} /m\n",
+        "FROM python:3.11-slim\nARG U=1\nADD ${U:+http://127.0.0.1:8765/x} /m\n",
+        "FROM python:3.11-slim\nADD \ufeffhttp://127.0.0.1:8765/x /m\n",
+        "FROM python:3.11-slim\nADD HTTP://127.0.0.1:8765/x /m\n",
+        "# escape=`\nFROM python:3.11-slim\nARG U=http://127.0.0.1:8765/x\nADD `\n  $U /m\n",
+        "FROM python:3.11-slim\nADD --chown=1 http://127.0.0.1:8765/x /m\n",
+        "FROM python:3.11-slim\nADD local.txt http://127.0.0.1:8765/x /m/\n",
+    ],
+)
+def test_gate_rejects_every_spelling_of_an_add_url(text):
+    findings = rejected(text)
+    assert ids(findings) == ["gate.add_url"], findings
+    assert findings[0].params["source"].lower().startswith("http://127.0.0.1:8765/x")
+
+
+def test_the_add_url_message_names_the_url_the_builder_would_fetch():
+    finding = rejected("FROM python:3.11-slim\nARG U=http://127.0.0.1:8765/x\nADD $U /m\n")[0]
+    assert "http://127.0.0.1:8765/x" in t(finding.message_id, "pt-BR", **finding.params)
+
+
+@pytest.mark.parametrize("source", ["$PATH", "${PYTHON_VERSION}", "${X:-app.tgz}", "$ARG_ONLY"])
+def test_an_add_source_the_base_image_could_change_is_refused(source):
+    findings = rejected(f"FROM python:3.11-slim\nARG ARG_ONLY=app.tgz\nADD {source} /m\n")
+    assert ids(findings) == ["gate.add_unresolved"] and findings[0].params["source"] == source
+    assert "literal" in t("gate.add_unresolved", "en", **findings[0].params)
+
+
+def test_an_add_source_from_known_values_passes():
+    assert rejected("FROM python:3.11-slim\nENV F=app.tgz\nADD $F /m\n") == []
+    assert rejected('FROM python:3.11-slim\nADD "app.tgz" /m\n') == []
+    assert rejected("FROM scratch\nARG F=app.tgz\nADD $F /m\n", allowed=["scratch"]) == []
+
+
+@pytest.mark.parametrize("text", ["FROM python:3.11-slim\nADD ${U-x} /m\n", 'FROM python:3.11-slim\nCOPY "a /b\n', "FROM python:3.11-slim\nENV A=${B:=c}\n"])
+def test_words_the_builder_cannot_expand_are_refused(text):
+    findings = rejected(text)
+    assert ids(findings) == ["gate.bad_substitution"]
+    assert t("gate.bad_substitution", "en", **findings[0].params).startswith("Line 2: Docker cannot expand")
+
+
+def test_from_is_expanded_with_quotes_and_defaults_as_docker_does():
+    assert rejected('FROM "python:3.11-slim"\n') == []
+    assert rejected("ARG V\nFROM python:${V:-3.11-slim}\n") == []
+    assert ids(rejected("ARG V=3.11\nFROM 'python:'$V\n")) == ["gate.from_not_allowed"]
+    assert ids(rejected("FROM python:${V-3.11-slim}\n")) == ["gate.bad_substitution"]
+
+
+def test_copy_from_matches_stages_as_docker_does():
+    base = "FROM python:3.11-slim AS Build\nFROM python:3.11-slim\n"
+    assert rejected(base + "COPY --from=BUILD /a /a\n") == []
+    assert rejected(base + "COPY --from=+0 /a /a\n") == []
+    assert rejected(base + "COPY --from=00 /a /a\n") == []
+    for source in ["1", "-1", "\u0661", "$S", "${S}", "estaleiro-sub/sub-12:latest", "estaleiro-lab/otimizar-imagem-starter:latest", "4a21d8278e40"]:
+        assert ids(rejected(base + "ARG S=build\n" + f"COPY --from={source} /a /a\n")) == ["gate.copy_from_not_allowed"], source
+
+
+def test_every_from_flag_is_checked():
+    text = "FROM python:3.11-slim AS b\nFROM python:3.11-slim\nCOPY --from=b --from=nginx:1 /a /a\n"
+    assert ids(rejected(text)) == ["gate.copy_from_not_allowed"]
+    assert ids(rejected("FROM python:3.11-slim\nCOPY --FROM=nginx:1 /a /a\n")) == ["gate.copy_from_not_allowed"]
