@@ -405,6 +405,9 @@ def _with_meta_arg(instruction: Instruction, meta: dict, escape: str) -> Instruc
     return instruction
 
 
+_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
 def _expand_stages(instructions: list, stages: list, meta: dict, escape: str) -> list:
     """ADD/COPY words expanded with each stage's ARG and ENV, as the builder does at that step.
 
@@ -421,7 +424,10 @@ def _expand_stages(instructions: list, stages: list, meta: dict, escape: str) ->
         while root.parent is not None:
             root = stages[root.parent]
         closed = root.image == "scratch" and root.certain
-        env = dict(env_at_end.get(stage.parent, {})) if stage.parent is not None else {}
+        if stage.parent is not None:
+            env = dict(env_at_end.get(stage.parent, {}))
+        else:  # the builder gives every stage a PATH, FROM scratch too
+            env = {"PATH": Binding(_DEFAULT_PATH)} if closed else {}
         args: dict = {}
         for instruction in (i for i in instructions if i.stage == stage.index and i.name != "FROM"):
             scope = Scope({**{k: Binding(b.value, b.certain and closed) for k, b in args.items()}, **env}, closed)

@@ -441,3 +441,9 @@ def test_every_from_flag_is_checked():
     text = "FROM python:3.11-slim AS b\nFROM python:3.11-slim\nCOPY --from=b --from=nginx:1 /a /a\n"
     assert ids(rejected(text)) == ["gate.copy_from_not_allowed"]
     assert ids(rejected("FROM python:3.11-slim\nCOPY --FROM=nginx:1 /a /a\n")) == ["gate.copy_from_not_allowed"]
+
+
+def test_a_stage_from_scratch_has_the_builders_default_path_and_nothing_else():
+    parsed = parse("FROM scratch\nADD $PATH$HOME x\n")
+    assert parsed.instructions[1].expanded[0].text == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    assert parsed.instructions[1].expanded[0].certain
