@@ -118,7 +118,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file, not memory, so a real worker process can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ESTALEIRO_TEST_DB", str(VAR_DIR / "test-db.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -206,8 +206,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_BYTES + 1024 * 1024
 GRADING_MAX_RETRIES = int(os.environ.get("GRADING_MAX_RETRIES", "3"))
 # The watchdog requeues work stuck in a phase this long past the lab's own limits.
 GRADING_STUCK_MARGIN_SECONDS = int(os.environ.get("GRADING_STUCK_MARGIN_SECONDS", "180"))
-# A submission whose worker stops answering pings for this long is requeued.
-GRADING_WORKER_LOST_SECONDS = int(os.environ.get("GRADING_WORKER_LOST_SECONDS", "45"))
+# A grading run writes a heartbeat this often; the watchdog requeues a run whose heartbeat
+# is older than GRADING_WORKER_LOST_SECONDS (several missed) and whose worker does not
+# answer a ping.
+GRADING_HEARTBEAT_SECONDS = float(os.environ.get("GRADING_HEARTBEAT_SECONDS", "15"))
+GRADING_WORKER_LOST_SECONDS = int(os.environ.get("GRADING_WORKER_LOST_SECONDS", "90"))
 CELERY_BEAT_SCHEDULE = {
     "labs-watchdog": {"task": "labs.watchdog", "schedule": 60.0},
+    # Quiz attempts past their time limit or the quiz's close date are submitted (quizzes/tasks.py).
+    "quizzes-finish-overdue-attempts": {"task": "quizzes.finish_overdue_attempts", "schedule": 60.0},
 }
