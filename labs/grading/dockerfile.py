@@ -14,7 +14,7 @@ against the real daemon.
 """
 
 import dataclasses
-import json
+import functools
 import posixpath
 import re
 import shlex
@@ -359,6 +359,7 @@ def _stage(instruction: Instruction, index: int, earlier: list, meta: dict, esca
     return Stage(index, instruction.line, raw_image, image, alias, tuple(unresolved), parent, (), certain, error)
 
 
+@functools.lru_cache(maxsize=32)  # the gate and then the rules read the same text: parse it once
 def parse(text: str) -> ParsedDockerfile:
     """The Dockerfile as Docker's parser reads it; raises DockerfileSyntaxError where Docker would."""
     try:

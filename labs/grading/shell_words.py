@@ -21,6 +21,7 @@ GO_SPACES = frozenset(
     "\u2028\u2029\u202f\u205f\u3000"
 )
 _SPECIAL_PARAMETERS = frozenset("@*#?-$!0")
+_SPECIAL = frozenset("$'\"\ufeff")
 
 
 class ShellWordError(ValueError):
@@ -237,6 +238,8 @@ class _Lexer:
 
 def process_word(word: str, scope: Scope, escape: str = "\\") -> Expansion:
     """The one word the builder makes of `word` (ProcessWord); raises ShellWordError as it would."""
+    if not _SPECIAL.intersection(word) and escape not in word:
+        return Expansion(word)  # nothing to expand: most words, and the gate runs on each request
     lexer = _Lexer(word, scope, escape)
     try:
         text = lexer.process_stop_on(_EOF)
