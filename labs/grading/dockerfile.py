@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 import dockerfile as docker_parser
 
 from . import gate_messages  # noqa: F401  (registers the gate's catalogue)
-from .shell_words import GO_SPACES, Binding, Expansion, Scope, ShellWordError, go_lower, go_trim_space, process_word
+from .dockerfile_lines import count_comments, error_line, parser_directives, physical_lines, without_flags
+from .image_ref import ImageRef, parse_image_ref  # noqa: F401  (the rules import them from here)
+from .shell_words import Binding, Expansion, Scope, ShellWordError, go_lower, go_trim_space, process_word
 from .types import Finding
 
 # BuildKit's reWhitespace: what separates an instruction from its arguments, and the
 # arguments of FROM, ADD and COPY in shell form (not NBSP nor other Unicode spaces).
 _GO_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
-_GO_REGEX_SPACE = "[\t\n\f\r ]"  # Go's regexp \s
-_DIRECTIVE = re.compile(rf"#{_GO_REGEX_SPACE}*([a-zA-Z][a-zA-Z0-9]*){_GO_REGEX_SPACE}*={_GO_REGEX_SPACE}*(.+?){_GO_REGEX_SPACE}*\Z")
-_DIRECTIVES = {"syntax", "escape"}
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]*\Z")
 _GO_INT = re.compile(r"[+-]?[0-9]+\Z")
 # $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alternative}; a backslash-escaped \$ is literal.
@@ -50,13 +49,6 @@ _BUILDKIT_FLAGS = {
 }
 _INSTRUCTIONS = set(docker_parser.all_cmds())  # Docker 20.10 knows the same eighteen
 
-_REF_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9-]+)*(?::\d+)?)"
-_REF_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_IMAGE_REF = re.compile(
-    rf"^(?:(?P<domain>{_REF_DOMAIN})/)?(?P<path>{_REF_COMPONENT}(?:/{_REF_COMPONENT})*)"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}))?$"
-)
-_DOCKER_HUB = {"docker.io", "index.docker.io", "registry-1.docker.io"}
 
 
 class DockerfileSyntaxError(ValueError):
@@ -65,44 +57,6 @@ class DockerfileSyntaxError(ValueError):
     def __init__(self, message: str, line: int):
         super().__init__(message)
         self.message, self.line = message, line
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    registry: str  # "docker.io" for Docker Hub
-    repository: str  # "library/python"
-    tag: str | None
-    digest: str | None
-
-    @property
-    def canonical(self) -> str:
-        """The form two spellings of one image share: docker.io/library/python:3.11-slim."""
-        return f"{self.registry}/{self.repository}:{self.tag or 'latest'}"
-
-    @property
-    def short(self) -> str:
-        """How a learner would write it: python:3.11-slim."""
-        repo = self.repository.removeprefix("library/") if self.registry == "docker.io" else f"{self.registry}/{self.repository}"
-        return f"{repo}:{self.tag}" if self.tag else repo
-
-    @property
-    def name(self) -> str:
-        return self.repository.rsplit("/", 1)[-1]
-
-
-def parse_image_ref(text: str) -> ImageRef | None:
-    """Docker's normalisation of an image reference, or None when it is not one."""
-    match = _IMAGE_REF.match(text.strip())
-    if not match:
-        return None
-    domain, path = match["domain"], match["path"]
-    # Like Docker: a first component is a registry only if it looks like a host name.
-    if domain and not ("." in domain or ":" in domain or domain == "localhost"):
-        path, domain = f"{domain}/{path}", None
-    registry = "docker.io" if domain is None or domain in _DOCKER_HUB else domain
-    if registry == "docker.io" and "/" not in path:
-        path = f"library/{path}"
-    return ImageRef(registry, path, match["tag"], match["digest"])
 
 
 @dataclass(frozen=True)
@@ -196,105 +150,6 @@ def split_key_values(text: str) -> list[tuple[str, str | None]]:
     return [(k, v) for k, _, v in (w.partition("=") for w in words)]
 
 
-def _lstrip_go(text: str) -> str:
-    """bytes.TrimLeftFunc(line, unicode.IsSpace)."""
-    index = 0
-    while index < len(text) and text[index] in GO_SPACES:
-        index += 1
-    return text[index:]
-
-
-def _physical_lines(text: str) -> list[str]:
-    # Split on "\n" only, as Docker does (str.splitlines knows more breaks).
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-def _directives(lines: list[str]) -> dict:
-    found = {}
-    for number, line in enumerate(lines, start=1):
-        if number == 1:
-            line = line.removeprefix("\ufeff")
-        match = _DIRECTIVE.match(_lstrip_go(line.rstrip("\r")))
-        if not match or match[1].lower() not in _DIRECTIVES:
-            break  # Docker stops looking for directives at the first other line
-        found.setdefault(match[1].lower(), (match[2], number))
-    return found
-
-
-def _count_comments(lines: list[str], directive_lines: set) -> int:
-    count = 0
-    for number, line in enumerate(lines, start=1):
-        text = _lstrip_go(line.removeprefix("\ufeff") if number == 1 else line)
-        count += text.startswith("#") and number not in directive_lines and bool(text[1:].strip())
-    return count
-
-
-_FLAG_SPACE_BYTES = frozenset(b"\t\n\v\f\r \x85\xa0")  # Go's unicode.IsSpace(rune(byte))
-
-
-def _without_flags(text: str) -> str:
-    """BuildKit's extractBuilderFlags, byte by byte as in Go: the text after the --flags."""
-    data = text.encode("utf-8")
-    size, pos, phase, word, quote = len(data), 0, "spaces", b"", 0
-    while pos < size:
-        ch = data[pos]
-        if phase == "spaces":
-            if ch in _FLAG_SPACE_BYTES:
-                pos += 1
-                continue
-            if ch != 0x2D or pos + 1 == size or data[pos + 1] != 0x2D:
-                return data[pos:].decode("utf-8", "replace")
-            phase = "word"
-        if phase == "word":
-            if ch in _FLAG_SPACE_BYTES:
-                if word == b"--":
-                    return data[pos:].decode("utf-8", "replace")
-                phase, word = "spaces", b""
-            elif ch in (0x22, 0x27):
-                phase, quote = "quote", ch
-            elif ch == 0x5C and pos + 1 < size:
-                pos += 1
-                word += data[pos:pos + 1]
-            elif ch != 0x5C:
-                word += bytes([ch])
-        elif ch == quote:
-            phase = "word"
-        elif ch == 0x5C and pos + 1 == size:
-            phase = "word"
-        elif ch == 0x5C:
-            pos += 1
-            word += data[pos:pos + 1]
-        else:
-            word += bytes([ch])
-        pos += 1
-    return ""
-
-
-def _error_line(text: str, message: str) -> int:
-    """Docker's parser names no line: the shortest prefix of the file that fails the same way."""
-    lines = text.split("\n")
-
-    def fails(count: int) -> bool:
-        try:
-            docker_parser.parse_string("\n".join(lines[:count]) + "\n")
-        except docker_parser.GoParseError as exc:
-            return str(exc) == message
-        return False
-
-    low, high = 1, len(lines)
-    if not fails(high):
-        return 1
-    while low < high:
-        middle = (low + high) // 2
-        if fails(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low
-
 
 # A variable's name that depends on what the gate cannot know would make every later value unknown.
 _UNCERTAIN_NAME = "the variable's name depends on a value only known at build time"
@@ -321,7 +176,7 @@ def _instruction(command, stage: int) -> Instruction:
     logical = go_trim_space(command.original.split("\n", 1)[0])
     parts = _GO_WHITESPACE.split(logical, maxsplit=1)
     value = parts[1] if len(parts) == 2 else ""
-    rest = go_trim_space(_without_flags(value))
+    rest = go_trim_space(without_flags(value))
     flags = {}
     for raw in command.flags:
         flag_name, has_value, flag_value = raw.removeprefix("--").partition("=")
@@ -366,10 +221,10 @@ def parse(text: str) -> ParsedDockerfile:
         commands = docker_parser.parse_string(text)
     except docker_parser.GoParseError as exc:
         if str(exc) != "file with no instructions":  # an empty file is the gate's own case
-            raise DockerfileSyntaxError(str(exc), _error_line(text, str(exc))) from None
+            raise DockerfileSyntaxError(str(exc), error_line(text, str(exc))) from None
         commands = ()
-    lines = _physical_lines(text)
-    directives = _directives(lines)
+    lines = physical_lines(text)
+    directives = parser_directives(lines)
     escape = directives.get("escape", ("\\",))[0]
 
     instructions, stages, meta = [], [], {}
@@ -388,7 +243,7 @@ def parse(text: str) -> ParsedDockerfile:
             by_stage.setdefault(instruction.stage, []).append(instruction)
     stages = [dataclasses.replace(s, instructions=tuple(by_stage.get(s.index, ()))) for s in stages]
     meta_args = {name: binding.value for name, binding in meta.items()}
-    comments = _count_comments(lines, {line for _, line in directives.values()})
+    comments = count_comments(lines, {line for _, line in directives.values()})
     return ParsedDockerfile(tuple(instructions), tuple(stages), comments, directives, meta_args, len(lines), escape)
 
 
