@@ -28,10 +28,9 @@ from labs.grading.dockerfile import DockerfileSyntaxError, gate, parse
 pytestmark = pytest.mark.docker
 
 SEED = 20_10_24
-CASES = 48
+CASES = 56
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static, installed by scripts/setup.sh
 URL = "http://127.0.0.1:9/p"  # nothing listens, and the daemon's namespace has only loopback
-ADD_URL_KINDS = {"url", "url_quoted", "url_json", "url_json_quoted", "url_arg", "url_meta_arg", "url_env", "url_default", "url_two_vars", "url_bom"}
 
 
 # -- the daemon side -------------------------------------------------------------------------
@@ -139,7 +138,7 @@ class Case:
 
 def generate(rng: random.Random, markers: dict, number: int) -> Case:
     esc = rng.choice(["\\", "\\", "`"])
-    eol = rng.choice(["\n", "\n", "\r\n"])
+    eol = rng.choice(["\n"] * 5 + ["\r\n"] * 4 + ["\r\r\n"] * (number % 4 != 0))
     lines, meta, stage_names = [], [], []
     if esc == "`" or rng.random() < 0.2:
         lines.append(f"# escape={esc}")
@@ -150,14 +149,21 @@ def generate(rng: random.Random, markers: dict, number: int) -> Case:
         meta.append(f"ARG U={URL}{number}m")
     lines += meta
 
+    # Every fourth case is written to pass the gate, so that the daemon builds what it accepted.
+    clean = number % 4 == 0
+
     def image_expression() -> str:
         if rng.random() < 0.1:
             return rng.choice(["scratch", '"scratch"'])
-        name = rng.choice("aabbc")
+        name = rng.choice("ab" if clean else "aaabbbbc")
         forms = [image[name], f'"{image[name]}"', f"${{NOPE:-{image[name]}}}"]
         if meta and meta[0].startswith("ARG IMG="):
             forms += ["$IMG", "${IMG}", '"${IMG}"']
         return rng.choice(forms)
+
+    def separator() -> str:
+        """Mostly a plain blank; a Unicode space is part of the word for Docker, not a separator."""
+        return rng.choice([" "] * 30 + ["\t", " \t "] + ([] if clean else ["\v", "\u00a0", "\u3000"]))
 
     def continuation_trick() -> list:
         """An instruction ending in the escape character and some blank, then the next line."""
@@ -176,19 +182,23 @@ def generate(rng: random.Random, markers: dict, number: int) -> Case:
             base = image_expression()
         name = f"s{index}"
         stage_names.append(name)
-        lines.append(f"FROM {base} AS {rng.choice([name, name.upper()])}")
+        lines.append(f"FROM{separator()}{base}{separator()}AS {rng.choice([name, name.upper()])}")
         lines.append(f"COPY s{index} /which")
         if rng.random() < 0.6:
             lines += continuation_trick()
             if rng.random() < 0.5 and index + 1 < stages:
                 continue  # the next FROM follows the trick directly
-        if index and rng.random() < 0.6:
-            source = rng.choice([f"s{rng.randrange(index)}", f"S{rng.randrange(index)}", str(rng.randrange(index)),
-                                 f"+{rng.randrange(index)}", image[rng.choice("abc")], f'"{image["a"]}"', "$IMG", str(index)])
-            lines.append(f"COPY --from={source} /which /got{index}")
+        if index and rng.random() < 0.8:
+            valid = [f"s{rng.randrange(index)}", f"S{rng.randrange(index)}", str(rng.randrange(index)), f"+{rng.randrange(index)}",
+                     image[rng.choice("ab")], f'"{image["a"]}"']
+            source = rng.choice(valid if clean else valid + [image["c"], "$IMG", str(index)])
+            lines.append(f"COPY{separator()}--from={source}{separator()}/which /got{index}")
         if rng.random() < 0.5:
             lines.append(f"ENV{rng.choice(BLANKS)}E{index}=local.txt")
-    lines += add_probe(rng, number, esc)
+    if clean:
+        lines.append(rng.choice(["ADD local.txt /added", 'ADD "local.txt" /added', 'ADD ["local.txt", "/added"]', "COPY local.txt /added"]))
+    else:
+        lines += add_probe(rng, number, esc)
     text = rng.choice(["", "", "\ufeff"]) + eol.join(lines) + eol
     allowed = [image["a"], image["b"], "scratch"]
     context = {"local.txt": b"local\n", **{f"s{i}": f"stage {i}".encode() for i in range(3)}}
@@ -198,8 +208,9 @@ def generate(rng: random.Random, markers: dict, number: int) -> Case:
 def add_probe(rng: random.Random, number: int, esc: str) -> list:
     """The last instruction: an ADD whose source is a URL for the builder or not."""
     url = f"{URL}{number}"
-    kind = rng.choice(["local", "local_quoted", "local_env", "local_path", "url", "url_quoted", "url_json", "url_json_quoted", "url_arg",
-                       "url_meta_arg", "url_env", "url_default", "url_two_vars", "url_bom", "upper", "bad_modifier", "split"])
+    kinds = ["local", "local_quoted", "local_env", "local_path", "url", "url_quoted", "url_json", "url_json_quoted", "url_arg",
+             "url_meta_arg", "url_env", "url_default", "url_two_vars", "url_bom", "upper", "bad_modifier", "split"]
+    kind = kinds[number % len(kinds)]  # each kind in turn, so that every one is tried
     before, source = [], {
         "local": "local.txt",
         "local_quoted": '"local.txt"',
