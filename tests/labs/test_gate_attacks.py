@@ -140,3 +140,14 @@ def test_neighbours_the_builder_does_not_fetch_are_still_refused(daemon, source,
     assert 'Get "' not in result.error, result
     findings, _ = refusal(text)
     assert [f.message_id for f in findings] == [message_id]
+
+
+def test_what_the_classic_builder_expands_and_what_it_does_not(daemon):
+    """Settled on the daemon: JSON-form ADD/COPY words are expanded and unquoted, --from is not."""
+    json_form = build_on_daemon(daemon, f'FROM {BASE}\nARG F=app.py\nCOPY ["$F", "/\\"x\\""]\nARG U={URL}\nADD ["\\"$U\\"", "/m"]\n')
+    assert json_form.steps[2][3] and f'Get "{URL}"' in json_form.error  # $F found; "$U" fetched without its quotes
+
+    copy_from = build_on_daemon(daemon, f"FROM {BASE} AS build\nFROM {BASE}\nARG S=build\nCOPY --from=$S /etc/hostname /h\n")
+    assert "invalid from flag value $S" in copy_from.error  # taken literally, never as the stage
+    assert [f.message_id for f in gate(f"FROM {BASE} AS build\nFROM {BASE}\nARG S=build\nCOPY --from=$S /a /a\n".encode(),
+                                       allowed_bases=[BASE])] == ["gate.copy_from_not_allowed"]
