@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import instructor_required
+from core.query import int_param
 from core.roles import is_instructor
 
 from . import selectors
@@ -206,7 +207,7 @@ def _history_context(submission: Submission) -> dict:
 
 
 def _offset(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 16 else None
+    return int_param(value, minimum=0, maximum=2**53)
 
 
 @login_required

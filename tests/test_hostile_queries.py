@@ -1,0 +1,266 @@
+"""Every URL of the project with hostile query and form values: never a 5xx.
+
+The URLs come from the URLconf itself (a new one is walked without being listed here), their
+path converters filled with objects the factories made. Each is called as anonymous, as the
+learner who owns the objects, and as an instructor (a superuser for Django's admin), with GET
+and with POST. The keys sent are every key the view reads — found by recording which keys
+a first, empty request looks up in request.GET and request.POST — plus the usual suspects;
+the values are what a fuzzer or a curious learner types: non-numbers, superscript and
+non-ASCII digits, negatives, huge numbers, NUL, line breaks, very long text, repeated keys."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.tokens import default_token_generator
+from django.http import QueryDict
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from labs.models import Submission
+from quizzes.reviews import review_open, review_save
+from quizzes.services import answer_save, attempt_start, attempt_submit
+from tests.factories import UserFactory, lab_from_content, quiz_from_content
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE_VALUES = [
+    "x", "²", "٣", "７", "-1", "0", "9" * 40, "1e309", "NaN", "", " ", "\x00", "a\x00b", "2026-02-30",
+    "\r\nSet-Cookie: x=1", "ação 🐳", "'\"<script>alert(1)</script>", "../../etc/passwd", "%", "x" * 5_000,
+]
+# The values that break number and date parsers, also sent one key at a time (so that a
+# key read only after another key parsed well is reached too).
+NUMBER_BREAKERS = ["x", "²", "٣", "-1", "9" * 40, "\x00", "1e309"]
+ALWAYS_SENT = ["page", "q", "next", "o", "p", "e", "all", "log_from", "log_epoch", "since", "until"]
+
+# Django's admin has one set of views for every model: its URLs are walked as the superuser,
+# with every value at once (the one-key-at-a-time pass is for the project's own views).
+ADMIN = "admin"
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """(key, name or None, route, path parameters) of every URL, admin's included."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_patterns(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else None
+            params = re.findall(r"<(?:\w+:)?(\w+)>", route)
+            yield name or f"{namespace}{route}", name, route, params
+
+
+ALL_URLS = {key: (name, route, params) for key, name, route, params in url_patterns()}
+
+
+def build_url(name: str | None, route: str, kwargs: dict) -> str:
+    if name:
+        return reverse(name, kwargs=kwargs)
+    # An unnamed pattern (the admin's object shortcut, its catch-all): fill the route itself.
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(kwargs[m[1]]), route)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m[1]]), path)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
+def _admin_objects() -> dict[str, object]:
+    """admin url name prefix (app_model) -> one existing object of that model."""
+    return {f"{model._meta.app_label}_{model._meta.model_name}": model._default_manager.order_by("pk").first()
+            for model in admin.site._registry}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, fast_passwords):
+    """Made once for the module inside a transaction that is rolled back at its end; each test
+    runs in a savepoint of it, so what one test's hostile posts change is undone after it."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        instructor = UserFactory(username="instrutora-h", instructor=True)
+        learner = UserFactory(username="aprendiz-h", email="aprendiz@example.org")
+        superuser = User.objects.create_superuser("raiz-h", "raiz@example.org", "senha-raiz-123")
+        lab = lab_from_content("primeiro-conteiner")
+        quiz = quiz_from_content()
+        submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
+                                               status="failed", report={"status": "failed", "checks": [], "rejections": []})
+        attempt = attempt_start(quiz=quiz, learner=learner)
+        essay = quiz.questions.get(key="q5")
+        answer = answer_save(attempt=attempt, question=essay, choice_ids=[], text="uma resposta")
+        attempt_submit(attempt=attempt)
+        review, _ = review_open(answer=answer, reviewer=instructor)
+        review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[], adjustment=1,
+                    comment="um comentário", complete=True)
+        open_attempt = attempt_start(quiz=quiz, learner=learner)
+        by_name = {
+            "labs:submission": {"pk": submission.pk}, "labs:regrade": {"pk": submission.pk},
+            "labs:starter-file": {"slug": lab.slug, "path": "app.py"},
+            "quizzes:attempt": {"pk": open_attempt.pk}, "quizzes:save-page": {"pk": open_attempt.pk},
+            "quizzes:autosave": {"pk": open_attempt.pk, "question_id": essay.pk},
+            "quizzes:submit": {"pk": open_attempt.pk}, "quizzes:result": {"pk": attempt.pk},
+            "quizzes:review-answer": {"pk": answer.pk},
+            "password_reset_confirm": {"uidb64": urlsafe_base64_encode(force_bytes(learner.pk)),
+                                       "token": default_token_generator.make_token(learner)},
+        }
+        yield {"learner": learner, "instructor": instructor, "superuser": superuser, "lab": lab, "quiz": quiz,
+               "by_name": by_name, "admin_objects": _admin_objects()}
+        transaction.set_rollback(True)
+
+
+def fill(key: str, route: str, params: list[str], world) -> dict | None:
+    """Path arguments for a URL, from the world's objects; None if this test does not know them."""
+    if not params:
+        return {}
+    if key in world["by_name"]:
+        return world["by_name"][key]
+    if set(params) == {"slug"}:
+        return {"slug": (world["lab"] if key.startswith("labs:") else world["quiz"]).slug}
+    if key.startswith(f"{ADMIN}:"):
+        if params == ["app_label"]:
+            return {"app_label": "labs"}
+        if params == ["url"]:
+            return {"url": "nada/aqui/"}
+        if set(params) == {"content_type_id", "object_id"}:
+            from django.contrib.contenttypes.models import ContentType
+
+            lab = world["lab"]
+            return {"content_type_id": ContentType.objects.get_for_model(lab).pk, "object_id": lab.pk}
+        app_label, model_name = route.split("/")[1:3]
+        obj = world["admin_objects"].get(f"{app_label}_{model_name}")
+        if obj is not None and len(params) == 1:
+            return {params[0]: obj.pk}
+    return None
+
+
+class KeyRecorder:
+    """Records every key looked up in a QueryDict while it is installed."""
+
+    def __init__(self, monkeypatch):
+        self.keys: set[str] = set()
+        for method in ("get", "getlist", "__getitem__", "__contains__", "pop"):
+            original = getattr(QueryDict, method)
+            monkeypatch.setattr(QueryDict, method, self._recording(original))
+
+    def _recording(self, original):
+        def recorded(query, key, *args, **kwargs):
+            if isinstance(key, str):
+                self.keys.add(key)
+            return original(query, key, *args, **kwargs)
+        return recorded
+
+
+def keys_read(client, url: str, monkeypatch) -> dict[str, list[str]]:
+    """The keys the view looks up on an empty GET and on an empty POST."""
+    read = {}
+    for method in ("get", "post"):
+        with monkeypatch.context() as patch:
+            recorder = KeyRecorder(patch)
+            getattr(client, method)(url, **({} if method == "get" else {"data": {}}))
+        read[method] = sorted(recorder.keys - {"csrfmiddlewaretoken"})
+    return read
+
+
+def call(client, method: str, url: str, data, htmx: bool = False):
+    headers = {"HX-Request": "true"} if htmx else {}
+    if method == "get":
+        query = urlencode(data, doseq=True)
+        return client.get(f"{url}?{query}" if query else url, headers=headers)
+    return client.post(url, data, headers=headers)
+
+
+def as_user(client, who: str, world):
+    client.logout()
+    if who != "anonymous":
+        client.force_login(world[who])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fast_passwords():
+    """Every hostile login or password change checks a password: a cheap hasher keeps the walk short."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture
+def quiet_outside_world(monkeypatch):
+    """Nothing leaves the process: no grading task, no wait for a worker."""
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    from core import views as core_views
+    from labs import tasks
+
+    monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda *a, **k: None)
+
+    def no_worker(**kwargs):
+        raise CeleryTimeout
+
+    monkeypatch.setattr(core_views, "worker_ping", no_worker)
+    # The operations page asks the broker and each worker (seconds when none answers): asked
+    # once, its answer is shown again for every hostile request.
+    real = core_views.services_status
+    monkeypatch.setattr(core_views, "services_status", lambda: _STATUS.get("status") or _STATUS.setdefault("status", real()))
+
+
+_STATUS: dict = {}
+
+
+def test_every_url_is_walked(world):
+    unknown = [key for key, (name, route, params) in ALL_URLS.items() if fill(key, route, params, world) is None]
+    assert not unknown, f"teach fill() the path arguments of: {unknown}"
+
+
+@pytest.fixture
+def server_errors():
+    """The exceptions behind 5xx answers, short, for the failure message (the log stays quiet)."""
+    import logging
+
+    from django.core.signals import got_request_exception
+
+    seen = []
+
+    def record(sender, request, **kwargs):
+        import sys
+
+        exc = sys.exc_info()[1]
+        seen.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+
+    got_request_exception.connect(record)
+    logger = logging.getLogger("django.request")
+    level, logger.level = logger.level, logging.CRITICAL
+    yield seen
+    logger.level = level
+    got_request_exception.disconnect(record)
+
+
+@pytest.mark.parametrize("key", sorted(ALL_URLS))
+def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, server_errors, monkeypatch, key):
+    name, route, params = ALL_URLS[key]
+    url = build_url(name, route, fill(key, route, params, world))
+    client.raise_request_exception = False
+    is_admin = key.startswith(f"{ADMIN}:")
+    # The admin sends anyone else to its login page: it is walked as the superuser.
+    users = ("superuser",) if is_admin else ("anonymous", "learner", "instructor")
+    failures = []
+    for who in users:
+        as_user(client, who, world)
+        read = keys_read(client, url, monkeypatch)
+        for method in ("get", "post"):
+            every_key = sorted(set(read[method]) | set(ALWAYS_SENT))
+            cases = [({k: value for k in every_key}, False) for value in HOSTILE_VALUES]
+            cases.append(({k: HOSTILE_VALUES for k in every_key}, False))  # every key repeated, every value
+            if not is_admin:
+                # htmx requests take other branches (partials, the live log's offset).
+                cases += [({k: value for k in every_key}, True) for value in NUMBER_BREAKERS]
+                cases += [({k: value}, method == "get") for k in read[method] for value in NUMBER_BREAKERS]
+            for data, htmx in cases:
+                as_user(client, who, world)  # a hostile logout or lockout must not leak into the next case
+                response = call(client, method, url, data, htmx)
+                if response.status_code >= 500:
+                    shown = {k: (v if len(str(v)) < 40 else f"{str(v)[:20]}…") for k, v in data.items()}
+                    failures.append((who, method.upper(), "htmx" if htmx else "", shown, response.status_code,
+                                     server_errors[-1] if server_errors else ""))
+    assert not failures, f"{url}: {len(failures)} answer(s) 5xx, the first: {failures[:3]}"
