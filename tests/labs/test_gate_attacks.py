@@ -28,13 +28,14 @@ def daemon():
         client.ping()
     except docker.errors.DockerException as exc:
         pytest.skip(f"sandbox daemon not reachable: {exc}")
+    before = {image.id.split(":")[1][:12] for image in client.images.list(all=True)}  # never removed: others use them
     # Stands for another learner's graded image (production tags are guessable: sub-<id>).
     other = f"estaleiro-sub/ataque-{uuid.uuid4().hex[:8]}:latest"
     made = build(client, b"FROM scratch\nCOPY codigo /codigo-de-outro-aluno\n", {"codigo": b"segredo\n"}, tag=other)
     assert not made.error and not made.parse_error, made
     state = {"client": client, "other": other, "other_id": client.images.get(other).id.split(":")[1][:12], "made": set()}
     yield state
-    for image_id in state["made"] - {client.images.get(BASE).id.split(":")[1][:12], state["other_id"]}:
+    for image_id in state["made"] - before - {state["other_id"]}:
         try:
             client.api.remove_image(image_id, force=True)
         except docker.errors.APIError:
