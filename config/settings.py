@@ -6,7 +6,9 @@ the environment (see `.env.example`).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "core",
     "quizzes",
     "labs",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.AdminEmptyToFieldGuard",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,6 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out (user, address) before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -178,6 +185,49 @@ GRADING_QUEUE = "grading"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"labs.grade_submission": {"queue": GRADING_QUEUE}}
 
+# Django's cache holds the sign-up and password-reset throttles (core/throttle.py): Redis, so
+# that every gunicorn worker counts together; its own database number beside the broker's.
+def _cache_url(broker: str) -> str:
+    parts = urlsplit(broker)
+    return urlunsplit(parts._replace(path="/2")) if parts.scheme in ("redis", "rediss") else ""
+
+
+CACHE_URL = os.environ.get("CACHE_URL") or _cache_url(CELERY_BROKER_URL)
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "estaleiro",
+    # A Redis that does not answer costs a request one second, not a hang (the throttles let it through).
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+} if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Throttles. Logins: django-axes counts failures per (user name, client address), so one
+# learner's typos never lock out the classroom behind the same school address; an
+# administrator unlocks in the admin (Axes > Access attempts: delete) or with
+# `manage.py axes_reset_username NAME`. Sign-ups and reset requests: per client address
+# per hour (a class signs up together from one address: keep room for it), resets also per
+# e-mail address so nobody's inbox is flooded.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.net.client_address"
+AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
+AXES_VERBOSE = False
+SIGNUPS_PER_HOUR = int(os.environ.get("SIGNUPS_PER_HOUR", "30"))
+PASSWORD_RESETS_PER_HOUR = int(os.environ.get("PASSWORD_RESETS_PER_HOUR", "5"))
+
+# E-mail (password reset). With no EMAIL_HOST the reset page says that reset by e-mail is not
+# set up and to ask an instructor, rather than promising a message that cannot leave.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # port 465
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)  # STARTTLS, port 587
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "estaleiro@localhost")
+
 # The dedicated sandbox Docker daemon (sandbox/start.sh); never the host's own engine.
 SANDBOX_DOCKER_HOST = os.environ.get("SANDBOX_DOCKER_HOST", "unix:///run/estaleiro/docker.sock")
 # Budget of the sandbox's build cache (the legacy builder's untagged step images), trimmed
@@ -194,7 +244,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes: lockouts are warnings; every successful login's "deleted 0 attempts" is not news.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Submissions (labs): limits a learner meets before anything is queued.

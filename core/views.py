@@ -1,6 +1,10 @@
+import logging
+
 from celery.exceptions import TimeoutError as CeleryTimeout
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.mail import get_connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,9 +16,13 @@ from labs.selectors import labs_for_home
 from quizzes.selectors import quizzes_for_home
 
 from .decorators import instructor_required
-from .forms import SignupForm
+from .forms import MailedPasswordResetForm, SignupForm
+from .net import client_address
 from .selectors import services_status
 from .services import user_signup, worker_ping
+from .throttle import throttle_allow
+
+log = logging.getLogger(__name__)
 
 
 @require_GET
@@ -38,6 +46,11 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
+    if request.method == "POST" and not throttle_allow(scope="signup", key=client_address(request),
+                                                       limit=settings.SIGNUPS_PER_HOUR, window=3600):
+        error = _("Too many sign-ups from this address in the last hour. Try again later, "
+                  "or ask your instructor to create your account.")
+        return render(request, "registration/signup.html", {"form": form, "error": error}, status=429)
     if request.method == "POST" and form.is_valid():
         user = user_signup(
             username=form.cleaned_data["username"],
@@ -45,7 +58,7 @@ def signup(request):
             first_name=form.cleaned_data["first_name"],
             email=form.cleaned_data.get("email", ""),
         )
-        login(request, user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
@@ -70,3 +83,54 @@ def operations_ping(request):
     if request.htmx:
         return render(request, "core/operations.html#ping-result", context)
     return render(request, "core/operations.html", {**context, "status": services_status()})
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer: the login page's look, a translated reason, HTTP 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+def _mail_configured() -> bool:
+    return settings.EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend" or bool(settings.EMAIL_HOST)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """Django's reset, throttled, and honest about mail: without a mail server, or with one
+    that does not answer, the learner reads so (and whom to ask) instead of a promise or a 500.
+
+    The mail server is reached before the address is looked up, so its state tells nothing
+    about which addresses have an account."""
+    context = {"mail_configured": _mail_configured(), "form": MailedPasswordResetForm()}
+    if request.method == "GET":
+        return render(request, "registration/password_reset_form.html", context)
+    if not context["mail_configured"]:
+        return render(request, "registration/password_reset_form.html", context, status=503)
+    form = context["form"] = MailedPasswordResetForm(request.POST)
+    email = request.POST.get("email", "")[:254].strip().lower()
+    limit = settings.PASSWORD_RESETS_PER_HOUR
+    if not throttle_allow(scope="reset-address", key=client_address(request), limit=limit, window=3600) or (
+            form.is_valid() and not throttle_allow(scope="reset-email", key=email, limit=limit, window=3600)):
+        context["error"] = _("Too many password reset requests in the last hour. Try again later, "
+                             "or ask your instructor to set a new password for you.")
+        return render(request, "registration/password_reset_form.html", context, status=429)
+    if not form.is_valid():
+        return render(request, "registration/password_reset_form.html", context, status=400)
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception:  # noqa: BLE001 — smtplib and socket errors alike
+        log.exception("password reset: the mail server %s:%s did not answer", settings.EMAIL_HOST, settings.EMAIL_PORT)
+        form.send_failed = True
+    else:
+        try:
+            form.connection = connection
+            form.save(request=request, use_https=request.is_secure())
+        finally:
+            connection.close()
+    if form.send_failed:
+        context["error"] = _("The e-mail could not be sent right now. Try again in a few minutes, "
+                             "or ask your instructor to set a new password for you.")
+        return render(request, "registration/password_reset_form.html", context, status=503)
+    return redirect("password_reset_done")

@@ -36,6 +36,16 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"CI=true: a test needing real services may not skip ({report.longrepr})"
 
 
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Each test counts its throttles in a cache of its own (the site's is Redis, shared by
+    every test run on the machine); tests/core/test_throttling.py checks the Redis one."""
+    import uuid
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"test-{uuid.uuid4().hex}"}}
+
+
 @pytest.fixture
 def learner(db):
     return UserFactory(username="learner-a")

@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from core.roles import is_instructor
 from core.services import demo_accounts_ensure
@@ -15,7 +16,7 @@ def test_demo_accounts_are_stable_across_runs_and_can_log_in(client, settings, t
     by_role = {account.role: account for account in second}
     assert set(by_role) == {"instructor", "learner"}
     for account in second:
-        assert client.login(username=account.username, password=account.password)
+        assert client.login(request=HttpRequest(), username=account.username, password=account.password)
         client.logout()
     assert (tmp_path / "demo_accounts.json").stat().st_mode & 0o077 == 0
 
@@ -53,7 +54,7 @@ def test_a_later_start_leaves_what_an_admin_changed(client, settings, tmp_path, 
     assert instructor.check_password("the-admins-choice-42")
     assert not instructor.is_staff and not is_instructor(instructor)
     assert not learner.is_active
-    assert not client.login(username="instrutora", password=accounts["instructor"].password)
+    assert not client.login(request=HttpRequest(), username="instrutora", password=accounts["instructor"].password)
     # What is printed says so rather than showing a password that no longer works.
     assert again["instructor"].password == "" and "changed" in again["instructor"].note
     assert again["learner"].password == "" and "disabled" in again["learner"].note

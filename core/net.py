@@ -1,0 +1,23 @@
+"""Who is asking: the client's address, as the deployment delivers it."""
+
+import ipaddress
+
+from django.conf import settings
+
+
+def client_address(request) -> str:
+    """REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the address the farthest
+    trusted one saw. Each proxy appends what it saw to X-Forwarded-For, so only the last
+    TRUSTED_PROXY_COUNT entries are facts; anything left of them the client may have forged."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < proxies:
+        return remote
+    candidate = hops[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
