@@ -27,4 +27,8 @@ fi
 if mountpoint -q "$DATA_ROOT" 2>/dev/null; then
   umount "$DATA_ROOT" 2>/dev/null || umount -l "$DATA_ROOT" || true
 fi
+# The daemon's network namespace (see start.sh) goes with it.
+if [ -e "/run/netns/$NAME" ]; then
+  ip netns delete "$NAME" 2>/dev/null || true
+fi
 echo "stopped"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv"
+APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv iproute2 runsc"
 # Tests also drive a real browser, validate the Compose file with Debian's docker-compose and
 # run the scale-out test on PostgreSQL; dpkg-dev indexes the offline apt repository of the
 # test that builds the project's own image.
@@ -26,11 +26,32 @@ if [ -n "$missing" ]; then
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# The sandbox daemon's seccomp profile is derived from Docker's default profile for the
+# installed dockerd (sandbox/seccomp.py). Debian ships that JSON file in the docker.io
+# source package's -dev package; only the file is taken (no install, no Go toolchain).
+CACHE_DIR=${ESTALEIRO_CACHE_DIR:-/var/cache/estaleiro}
+if command -v dockerd >/dev/null; then
+  docker_version=$(dockerd --version | sed -n 's/^Docker version \([^, ]*\).*/\1/p')
+  seccomp_default=$CACHE_DIR/seccomp/docker-$docker_version.json
+  if [ ! -f "$seccomp_default" ] && [ "$(id -u)" = 0 ]; then
+    echo "==> Docker's default seccomp profile for dockerd $docker_version"
+    deb_version=$(dpkg-query -W -f='${Version}' docker.io 2>/dev/null || true)
+    tmp=$(mktemp -d)
+    if (cd "$tmp" && apt-get download -qq "golang-github-docker-docker-dev=$deb_version" >/dev/null 2>&1) \
+        && dpkg-deb -x "$tmp"/golang-github-docker-docker-dev_*.deb "$tmp/x"; then
+      mkdir -p "$CACHE_DIR/seccomp"
+      cp "$tmp/x/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json" "$seccomp_default"
+    else
+      echo "    not found for docker.io $deb_version: the sandbox daemon keeps its built-in profile" >&2
+    fi
+    rm -rf "$tmp"
+  fi
+fi
+
 # Python packages in a venv, from a wheelhouse cached on disk by the requirements' hash,
 # so a second set-up (or a CI run on the same machine) installs offline in seconds.
 PYTHON=${PYTHON:-python3}
 REQ_HASH=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
-CACHE_DIR=${ESTALEIRO_CACHE_DIR:-/var/cache/estaleiro}
 WHEELHOUSE=$CACHE_DIR/wheelhouse/$REQ_HASH
 if [ ! -x .venv/bin/python ]; then
   echo "==> Creating the virtual environment (.venv)"

@@ -99,6 +99,7 @@ def test_a_daemon_that_cannot_start_is_reported_in_one_sentence_first(tmp_path):
                                 env=env, timeout=50)
     finally:
         subprocess.run(["umount", str(state / f"{name}-docker")], capture_output=True)
+        subprocess.run(["ip", "netns", "delete", name], capture_output=True)
         for cgroup in Path("/sys/fs/cgroup").glob(f"**/{name}"):
             cgroup.rmdir()
         shutil.rmtree(f"/run/{name}", ignore_errors=True)
