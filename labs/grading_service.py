@@ -15,11 +15,16 @@ from .sandbox.docker_sandbox import DockerSandbox
 
 def grade_files(*, lab: LabContent, given: dict[str, bytes], lang: str = "pt-BR", submission_id: str = "adhoc",
                 on_log: Callable[[str], None] | None = None,
-                on_phase: Callable[[str], None] | None = None, clean_first: bool = True) -> GradeResult:
+                on_phase: Callable[[str], None] | None = None, run_token: str | None = None,
+                slot_pool: bool = False) -> GradeResult:
     """Grade the learner's files (the starter fills in what they did not send).
 
-    `clean_first`: remove what an earlier try of the same submission id may have left; a
-    submission's first try has no earlier one and skips those daemon calls."""
+    `run_token` names this grading run; everything it makes in the sandbox is its own, so
+    a retry never touches the work of an earlier run of the same submission (which may
+    still be alive): a dead run's leftovers expire and the janitor takes them.
+
+    `slot_pool`: start the next grading's slot ahead of time (for long-lived processes, the
+    grading workers; a command that exits after grading would leave it to the janitor)."""
     limits = lab.spec.limits_value
     try:
         files = validate_files(submission_files(lab, given), limits=limits)
@@ -27,13 +32,9 @@ def grade_files(*, lab: LabContent, given: dict[str, bytes], lang: str = "pt-BR"
         return reject(spec=lab.spec, lang=lang, findings=[Finding(False, exc.message_id, exc.params)])
     needs_starter = any(isinstance(c, ImageSizeCheck) and c.max_fraction_of_starter for c in lab.spec.checks)
     starter = read_tree(lab.starter_dir) if needs_starter else None
-    sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
+    sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST, slot_pool=slot_pool)
     try:
-        # A previous try of this submission may have died mid-way (worker killed, daemon
-        # restarted): start from a clean slate so nothing of it is mistaken for this one.
-        if clean_first:
-            sandbox.cleanup_submission(submission_id)
         return grade(spec=lab.spec, files=files, sandbox=sandbox, lang=lang, submission_id=submission_id,
-                     on_log=on_log, on_phase=on_phase, starter_files=starter)
+                     on_log=on_log, on_phase=on_phase, starter_files=starter, run_token=run_token)
     finally:
         sandbox.close()

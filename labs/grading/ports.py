@@ -12,6 +12,16 @@ class SandboxFault(RuntimeError):
     learner's. Sandbox implementations raise it, or a subclass, for such failures."""
 
 
+class ContainerRefused(Exception):
+    """The learner's image cannot be run as it is (e.g. it declares more volumes than the
+    sandbox mounts): the learner's failure, told with a message of the engine's catalogue."""
+
+    def __init__(self, message_id: str, **params):
+        super().__init__(message_id, params)
+        self.message_id = message_id
+        self.params = params
+
+
 class Container(Protocol):
     """A running, hardened container of the learner's image."""
 
@@ -32,6 +42,12 @@ class Container(Protocol):
 
 
 class Sandbox(Protocol):
+    def begin(self, *, limits: Limits, labels: dict[str, str], bases: list[str]) -> None:
+        """Open one grading's budget (every build and container until end() shares its
+        caps) with the lab's allowed bases, which builds are held to by image ID."""
+
+    def end(self) -> None: ...
+
     def build(
         self,
         *,
@@ -49,3 +65,6 @@ class Sandbox(Protocol):
 
     def remove_image(self, image: str) -> None:
         """Remove the submission's image but keep its parents: they are the build cache."""
+
+    def discard_build(self, outcome: BuildOutcome) -> int:
+        """Remove the layers a failed or rejected build made; returns how many went."""

@@ -7,6 +7,7 @@ Report (plus the build log). Every Docker call happens behind the Sandbox protoc
 import json
 import logging
 import re
+import secrets
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from .context_rules import CONTEXT_RULES
 from .dockerfile import gate, parse
 from .hadolint import HadolintUnavailable, run_hadolint
 from .i18n import normalize_lang, t
-from .ports import Container, Sandbox, SandboxFault
+from .ports import Container, ContainerRefused, Sandbox, SandboxFault
 from .report import CheckResult, Report, Verdict
 from .rules import RULES
 from .spec import (
@@ -51,7 +52,8 @@ class Outcome:
 
 class _Grader:
     def __init__(self, *, spec: LabSpec, files: dict[str, bytes], sandbox: Sandbox, lang: str,
-                 submission_id: str, on_log, on_phase, starter_files: dict[str, bytes] | None):
+                 submission_id: str, on_log, on_phase, starter_files: dict[str, bytes] | None,
+                 run_token: str | None = None):
         self.spec, self.files, self.sandbox = spec, files, sandbox
         self.lang = normalize_lang(lang)
         self.submission_id = submission_id
@@ -60,10 +62,17 @@ class _Grader:
         self.report = Report(lab=spec.slug, lang=self.lang, max_score=spec.max_score)
         self.outcomes: dict[str, Outcome] = {}
         self.log = ""
-        # The image is known by its tag; only the container carries labels. Build labels
+        self.container: Container | None = None
+        self.build: BuildOutcome | None = None
+        self.begun = False
+        # One grading run: its image's tag is unguessable and its own, so no other build can
+        # name it and a retry of the same submission never touches this run's work.
+        self.run_token = run_token or secrets.token_hex(16)
+        # The image is known by its tag; only the containers carry labels. Build labels
         # would cost a LABEL step per build that no other submission can take from the cache.
-        self.tag = submission_image(submission_id)
-        self.labels = {"estaleiro.submission": submission_id, "estaleiro.lab": spec.slug}
+        self.tag = submission_image(submission_id, self.run_token)
+        self.labels = {"estaleiro.submission": submission_id, "estaleiro.lab": spec.slug,
+                       "estaleiro.run": self.run_token}
 
     def msg(self, message_id: str, **params) -> str:
         return t(message_id, self.lang, **params)
@@ -96,12 +105,19 @@ class _Grader:
                 self.lint()
             with self.phase("build"):
                 self.on_phase("building")
-                build = self.sandbox.build(files=self.files, tag=self.tag, limits=self.spec.limits_value,
-                                           labels={}, on_log=self.on_log)
+                self.sandbox.begin(limits=self.spec.limits_value, labels=self.labels, bases=self.spec.bases)
+                self.begun = True
+                build = self.build = self.sandbox.build(files=self.files, tag=self.tag, limits=self.spec.limits_value,
+                                                        labels={}, on_log=self.on_log)
                 self.log = build.log
                 self.report.log_truncated = build.log_truncated
             if build.platform_fault:
                 raise PlatformFault(t(build.error_id, "en", **build.error_params) if build.error_id else "build platform fault")
+            if build.rejected:
+                # The daemon-side guard caught what the gate should have: refused like the
+                # gate's rejections (not an attempt), the log kept up to the refused step.
+                result = self.rejected([Finding(False, build.error_id, build.error_params)])
+                return GradeResult(report=result.report, log=self.log)
             self.record_build(build)
             if build.ok:
                 self.after_build()
@@ -187,7 +203,14 @@ class _Grader:
     def run_container(self) -> None:
         self.on_phase("running")
         with self.phase("run"):
-            self.container = self.sandbox.start(image=self.tag, limits=self.spec.limits_value, labels=self.labels)
+            try:
+                self.container = self.sandbox.start(image=self.tag, limits=self.spec.limits_value, labels=self.labels)
+            except ContainerRefused as refused:
+                outcome = Outcome(CheckStatus.FAILED, self.msg(refused.message_id, **refused.params))
+                for check in self.spec.checks:
+                    if check.needs_container:
+                        self.outcomes[check.id] = outcome
+                return
             http_checks = [c for c in self.spec.checks if isinstance(c, HttpCheck)]
             first_answer = self.wait_ready(http_checks[0]) if http_checks else None
         self.on_phase("checking")
@@ -271,6 +294,7 @@ class _Grader:
         if not self.starter_files:
             raise PlatformFault(f"lab {self.spec.slug} compares with its starter, but no starter files were given")
         tag = f"estaleiro-lab/{self.spec.slug}-starter:latest"
+        # Built within this grading's budget and policy, like the learner's image.
         build = self.sandbox.build(files=self.starter_files, tag=tag, limits=self.spec.limits_value,
                                    labels={"estaleiro.lab": self.spec.slug, "estaleiro.starter": "true"})
         if not build.ok:
@@ -370,13 +394,19 @@ class _Grader:
     def cleanup(self) -> None:
         # A failed cleanup must not hide the verdict: the janitor reclaims what is left.
         try:
-            container = getattr(self, "container", None)
-            if container is not None:
-                container.remove()
-            if self.report.status != Verdict.REJECTED:
-                self.sandbox.remove_image(self.tag)
+            if self.container is not None:
+                self.container.remove()
+            if self.build is not None:
+                if self.build.ok:
+                    self.sandbox.remove_image(self.tag)
+                else:
+                    # No layer of a failed or refused build stays behind as cache.
+                    self.sandbox.discard_build(self.build)
         except SandboxFault as exc:
             log.warning("cleanup of submission %s left work for the janitor: %s", self.submission_id, exc)
+        finally:
+            if self.begun:
+                self.sandbox.end()
 
 
 def _final_base(parsed) -> str | None:
@@ -388,10 +418,13 @@ def _final_base(parsed) -> str | None:
 def grade(*, spec: LabSpec, files: dict[str, bytes], sandbox: Sandbox, lang: str = "pt-BR",
           submission_id: str = "adhoc", on_log: Callable[[str], None] | None = None,
           on_phase: Callable[[str], None] | None = None,
-          starter_files: dict[str, bytes] | None = None) -> GradeResult:
-    """Grade `files` (validated context, 'Dockerfile' included) against `spec`."""
+          starter_files: dict[str, bytes] | None = None, run_token: str | None = None) -> GradeResult:
+    """Grade `files` (validated context, 'Dockerfile' included) against `spec`.
+
+    `run_token` names this grading run (its image tag, its containers' labels); a random
+    one is made when none is given."""
     return _Grader(spec=spec, files=files, sandbox=sandbox, lang=lang, submission_id=submission_id,
-                   on_log=on_log, on_phase=on_phase, starter_files=starter_files).run()
+                   on_log=on_log, on_phase=on_phase, starter_files=starter_files, run_token=run_token).run()
 
 
 def reject(*, spec: LabSpec, lang: str, findings: list[Finding]) -> GradeResult:

@@ -182,6 +182,8 @@ class LimitsSpec(_Model):
     context_bytes: Annotated[int, Field(ge=1_000, le=200_000_000)] = 20_000_000
     context_files: Annotated[int, Field(ge=1, le=5000)] = 500
     file_bytes: Annotated[int, Field(ge=1_000, le=100_000_000)] = 10_000_000
+    disk_mb: Annotated[int, Field(ge=16, le=16_384)] = 1024
+    disk_files: Annotated[int, Field(ge=1_000, le=2_000_000)] = 200_000
 
     def to_limits(self) -> Limits:
         return Limits(**self.model_dump())

@@ -9,8 +9,11 @@ from enum import StrEnum
 SUBMISSION_IMAGE_REPO = "estaleiro-sub"
 
 
-def submission_image(submission_id: str) -> str:
-    return f"{SUBMISSION_IMAGE_REPO}/{submission_id}:latest"
+def submission_image(submission_id: str, run_token: str) -> str:
+    """The tag of one grading run's image. The run token (random, 128 bits) makes it
+    unguessable, so no other build can name it (`FROM`, `COPY --from`) while it exists,
+    and it tells one run's image from another's of the same submission."""
+    return f"{SUBMISSION_IMAGE_REPO}/{submission_id}-{run_token}:latest"
 
 
 class CheckStatus(StrEnum):
@@ -43,6 +46,10 @@ class Limits:
     context_files: int = 500
     file_bytes: int = 10_000_000
     tmpfs_mb: int = 64
+    # What one grading may write to the sandbox's disk (its build's new layers and the step
+    # running), and how many files; the run writes only to memory (tmpfs).
+    disk_mb: int = 1024
+    disk_files: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -56,10 +63,17 @@ class BuildOutcome:
     error_params: dict = field(default_factory=dict)
     failing_step: str = ""  # e.g. "Step 4/9 : RUN pip install -r requirements.txt"
     platform_fault: bool = False  # the daemon or the disk failed, not the learner
+    # The daemon-side guard stopped it: it used an image outside the lab's bases (refused
+    # like the gate's rejections: not an attempt).
+    rejected: bool = False
     seconds: float = 0.0
     # Short ids of the images the steps made or took from the cache, so the sandbox can
     # tell which build-cache entries are still in use (least-recently-used trimming).
     step_images: tuple[str, ...] = ()
+    # Short ids of the images this build made itself (not cache hits): removed when the
+    # build fails or is rejected, so no layer of it lingers.
+    created_images: tuple[str, ...] = ()
+    disk_used_bytes: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,34 @@
-"""Building a learner's context with the legacy builder, within wall-clock and log limits.
+"""Building a learner's context with the legacy builder, within the grading's budget.
 
 Why the low-level API: `images.build()` buffers the whole log in memory before returning,
 so a `RUN yes` would exhaust the worker. Here the stream is read chunk by chunk, its bytes
 are counted, and a watchdog thread cuts the connection when the wall clock runs out.
 Cutting the connection makes the daemon cancel the build (it kills and removes the step's
 container itself); we then force-remove the step containers we saw, in case it did not.
+
+The request is made by hand (docker-py's `build()` knows neither `cgroupparent` nor
+`cpuquota`): every step container is created inside the grading's slot cgroup (see
+slot.py), with a CPU quota and a memory cap of its own.
+
+Two guards run while the build streams, both deciding from what the daemon itself reports:
+- `StepGuard`, the second line behind the static gate: each FROM must land on an allowed
+  base image *by ID* (or on an earlier stage of the same build), and each `--from` must name
+  an earlier stage or an allowed base. A build that names anything else (another learner's
+  image, an image by ID prefix) is stopped before another byte of its log is read.
+- `DiskWatch`: what the build wrote (its new layers plus the running step's writable layer)
+  stays within the lab's disk budget; past it the step is killed and the learner told why.
+
+A platform fault is decided from what the platform observed (the daemon's answer and its
+health, the filesystem's free space), never from text the learner controls: a RUN that
+prints "no space left on device" and fails is the learner's failure.
 """
 
+import json
 import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import docker
 import requests
@@ -22,23 +40,20 @@ from labs.grading.i18n import register
 from labs.grading.types import BuildOutcome, Limits
 
 from .context import make_tar
-from .faults import api_error_text, is_platform_message
+from .faults import api_error_text
 
 MIB = 1024 * 1024
 # After the wall clock, how long we wait for the daemon to finish removing step containers.
 REMOVAL_WAIT_SECONDS = 15
-# The legacy builder prints these itself. A RUN step could print look-alikes, but a fake
-# "Running in <id>" can only name ids the learner cannot know (256-bit random), so at worst
-# we try to remove a container that does not exist.
-_STEP = re.compile(r"^Step \d+/\d+ : .*")
+CPU_PERIOD_US = 100_000
+# Whole daemon messages, each its own chunk of the stream (learners' output comes in other
+# chunks, so it can add look-alike records but never hide a real one).
+_STEP_CHUNK = re.compile(r"^Step (\d+)/(\d+) : ([^\n]*)$")
+_IMAGE_CHUNK = re.compile(r"^ ---> ([0-9a-f]{12,64})?\s*$")
 _RUNNING_IN = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})\s*$")
-# A step's resulting image: " ---> <id>" right after the step line (FROM), after
-# " ---> Using cache" (a cache hit) or after the step container's removal (a new image).
-# A RUN can print look-alikes; at worst that marks some image as recently used, so the
-# least-recently-used trim keeps it a little longer, hence only the cap below.
-_STEP_IMAGE = re.compile(r"^ ---> ([0-9a-f]{12,64})\s*$")
-_BEFORE_STEP_IMAGE = re.compile(
-    r"^Step \d+/\d+ : |^ ---> Using cache\s*$|Removing intermediate container [0-9a-f]{12,64}\s*$")
+_USING_CACHE = re.compile(r"^ ---> Using cache\s*$")
+_REMOVING = re.compile(r"^Removing intermediate container [0-9a-f]{12,64}\s*$")
+_FLAG = re.compile(r"--([A-Za-z-]+)=(\S*)")
 MAX_STEP_IMAGES = 512
 _NONZERO = re.compile(r"^The command .* returned a non-zero code: (\d+)$", re.DOTALL)
 _PULL_ATTEMPT = re.compile(r"pull access denied|registry-1\.docker\.io|manifest unknown|dial tcp|repository does not exist",
@@ -78,32 +93,62 @@ register({
         "en": "The build wrote more than {max_kb} KB of log and was stopped (log truncated). "
               "Make the commands quieter (for example, pip install -q).",
     },
+    "sandbox.build_disk_limit": {
+        "pt-BR": "O build gravou {used_mb} MB em disco, mais que os {limit_mb} MB que este laboratório permite, e foi "
+                 "interrompido neste passo. Confira se algum comando gera arquivos enormes ou desnecessários "
+                 "(caches, downloads, dados de teste) e apague-os no mesmo RUN que os cria.",
+        "en": "The build wrote {used_mb} MB to disk, more than the {limit_mb} MB this lab allows, and was stopped at "
+              "this step. Check whether a command makes huge or needless files (caches, downloads, test data) and "
+              "delete them in the same RUN that makes them.",
+    },
+    "sandbox.build_files_limit": {
+        "pt-BR": "O build criou mais de {limit} arquivos, o máximo que este laboratório permite, e foi interrompido "
+                 "neste passo.",
+        "en": "The build created more than {limit} files, the most this lab allows, and was stopped at this step.",
+    },
     "sandbox.build_platform": {
         "pt-BR": "Falha da plataforma durante o build (não é culpa sua): {detail}",
         "en": "The platform failed during the build (not your fault): {detail}",
     },
+    "sandbox.build_image_not_allowed": {
+        "pt-BR": "O build foi interrompido: o passo '{step}' usaria uma imagem que não é uma das bases permitidas "
+                 "neste laboratório ({allowed}) nem um estágio anterior deste Dockerfile. A imagem e o log a partir "
+                 "desse passo foram descartados.",
+        "en": "The build was stopped: the step '{step}' would use an image that is neither one of the bases this "
+              "lab allows ({allowed}) nor an earlier stage of this Dockerfile. The image and the log from that step "
+              "on were discarded.",
+    },
 })
 
 
-class _Watchdog:
-    """Closes the build's HTTP response when the wall clock runs out (or when asked).
+@dataclass
+class BuildPolicy:
+    """What the daemon-side guards of one build need to know."""
 
-    The response is captured by a requests hook: docker-py's build generator does not
-    expose it, and only closing the socket unblocks a read that waits for a silent RUN."""
+    # Full IDs (sha256:...) of the images the lab allows as bases, as present in the daemon.
+    allowed_ids: frozenset = frozenset()
+    allowed_names: tuple = ()
+    allow_scratch: bool = False
+    # The grading slot's cgroup: every step container is created inside it.
+    cgroup_parent: str | None = None
+    # How to resolve an image reference to its full ID (None: not present).
+    resolve: Callable[[str], str | None] | None = None
+    # The filesystem's room, as the slot sees it: (free bytes, free files) or None, and
+    # the free files when the grading began (the flood-of-empty-files watch compares).
+    room: Callable[[], tuple[int, int] | None] | None = None
+    start_files: int | None = None
+
+
+class _Watchdog:
+    """Closes the build's HTTP response when the wall clock runs out (or when asked)."""
 
     def __init__(self, seconds: float):
-        self.fired = threading.Event()
+        self.fired = threading.Event()  # the wall clock ran out
+        self.cut_short = threading.Event()  # another guard stopped the build
         self.done = threading.Event()
         self.response = None
-        self._thread_id = threading.get_ident()
         self._timer = threading.Timer(seconds, self.cancel)
         self._timer.daemon = True
-
-    def hook(self, response, *args, **kwargs):
-        # The session is shared by every thread of this client: only keep our own request.
-        if threading.get_ident() == self._thread_id and response.request.path_url.split("?")[0].endswith("/build"):
-            self.response = response
-        return response
 
     def start(self) -> None:
         self._timer.start()
@@ -114,6 +159,14 @@ class _Watchdog:
         while self.response is None and not self.done.is_set():
             time.sleep(0.1)
         self.close()
+
+    def cut(self) -> None:
+        self.cut_short.set()
+        self.close()
+
+    @property
+    def stopped(self) -> bool:
+        return self.fired.is_set() or self.cut_short.is_set()
 
     def close(self) -> None:
         if self.response is None:
@@ -140,11 +193,6 @@ class _Log:
         self.parts: list[str] = []
         self.size = 0
         self.truncated = False
-        self.pending = ""  # the current, unfinished line (for step parsing)
-        self.last_step = ""
-        self.container_ids: list[str] = []
-        self.step_images: dict[str, None] = {}  # ordered, without repeats
-        self._previous = ""
 
     def add(self, text: str) -> bool:
         """Record text; False once the cap is passed (the caller then stops reading)."""
@@ -164,29 +212,246 @@ class _Log:
         self.parts.append(text)
         if self.on_log is not None:
             self.on_log(text)
-        lines = (self.pending + text).split("\n")
-        self.pending = lines.pop()[-4096:]
-        for line in lines:
-            self._parse(line)
-
-    def _parse(self, line: str) -> None:
-        previous, self._previous = self._previous, line
-        if _STEP.match(line):
-            self.last_step = line.strip()
-        elif match := _RUNNING_IN.match(line):
-            self.container_ids.append(match.group(1))
-        elif (match := _STEP_IMAGE.match(line)) and _BEFORE_STEP_IMAGE.search(previous):
-            if len(self.step_images) < MAX_STEP_IMAGES:
-                self.step_images[match.group(1)[:12]] = None
-
-    def finish(self) -> None:
-        if self.pending:
-            self._parse(self.pending)
-            self.pending = ""
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
+
+
+@dataclass
+class _Steps:
+    """What the daemon's own messages say about the build's steps and images."""
+
+    last_step: str = ""
+    container_ids: list = field(default_factory=list)
+    # Ordered, without repeats: every image the steps made or took from the cache (for the
+    # least-recently-used trim) and those this build made itself (removed if it fails).
+    step_images: dict = field(default_factory=dict)
+    created_images: dict = field(default_factory=dict)
+    _previous: str = ""
+
+    def see(self, chunk: str) -> tuple[str, str]:
+        """("running", container id), ("created", image id), or ("", "") for anything else."""
+        previous = self._previous
+        if chunk.strip():  # the daemon ends each step line with a chunk of its own: "\n"
+            self._previous = chunk
+        if _STEP_CHUNK.match(chunk):
+            self.last_step = chunk.strip()
+        elif match := _RUNNING_IN.match(chunk):
+            self.container_ids.append(match[1])
+            return "running", match[1]
+        elif (match := _IMAGE_CHUNK.match(chunk)) and match[1] and len(self.step_images) < MAX_STEP_IMAGES:
+            # A step's image follows its step line (FROM, and COPY/ADD which run no
+            # container), "Using cache" (a cache hit) or the removal of its step container
+            # (a new image). A RUN can print look-alikes, but not right after those lines.
+            step = _STEP_CHUNK.match(previous)
+            made = bool(_REMOVING.match(previous) or (step and _instruction(step[3]) != "FROM"))
+            if not (made or step or _USING_CACHE.match(previous)):
+                return "", ""
+            short = match[1][:12]
+            self.step_images[short] = None
+            if made:
+                self.created_images[short] = None
+                return "created", short
+        return "", ""
+
+
+def _instruction(text: str) -> str:
+    words = text.split(maxsplit=1)
+    return words[0].upper() if words else ""
+
+
+class StepGuard:
+    """The second line behind the gate: checks each FROM and --from as the daemon reports it.
+
+    The daemon prints every instruction as it parsed it ("Step 3/7 : COPY --from=x /a /b")
+    and, after a FROM, the ID of the image it resolved (" ---> 9ca49ce9ae7a"); each stage's
+    result comes as an `aux` message learners cannot print. Learners' RUN output can only add
+    look-alike records (which at worst stop their own build), never hide a real one."""
+
+    def __init__(self, policy: BuildPolicy):
+        self.policy = policy
+        self.allowed_short = {image_id.removeprefix("sha256:")[:12] for image_id in policy.allowed_ids}
+        self.stage_results: set[str] = set()
+        self.stage_names: list[str] = []
+        self.stages = 0
+        self.pending_from = ""  # the FROM step whose image line comes next
+        self.violation = ""  # the step that broke the rules
+
+    def see(self, chunk: str) -> bool:
+        """False when the build must stop here."""
+        if self.pending_from and (match := _IMAGE_CHUNK.match(chunk)):
+            step, self.pending_from = self.pending_from, ""
+            image = (match[1] or "")[:12]
+            allowed = image in self.allowed_short or image in self.stage_results or (not image and self.policy.allow_scratch)
+            if not allowed:
+                self.violation = step
+                return False
+            return True
+        match = _STEP_CHUNK.match(chunk)
+        if not match:
+            return True
+        words = match[3].split()
+        name = _instruction(match[3])
+        if name == "FROM":
+            self.pending_from = chunk.strip()
+            rest = [w for w in words[1:] if not w.startswith("--")]
+            if len(rest) >= 3 and rest[1].lower() == "as":
+                self.stage_names.append(rest[2].lower())
+            self.stages += 1
+        elif name in ("COPY", "ADD"):
+            for flag, value in _FLAG.findall(" ".join(w for w in words[1:] if w.startswith("--"))):
+                if flag == "from" and not self._from_allowed(value):
+                    self.violation = chunk.strip()
+                    return False
+        return True
+
+    def see_stage_result(self, image_id: str) -> None:
+        self.stage_results.add(image_id.removeprefix("sha256:")[:12])
+
+    def _from_allowed(self, value: str) -> bool:
+        if value.lower() in self.stage_names or (value.isdigit() and int(value) < self.stages - 1):
+            return True
+        if self.policy.resolve is None:
+            return False
+        full = self.policy.resolve(value)
+        # Not present at all: the daemon will fail to find it (it cannot pull: no network).
+        return full is None or full in self.policy.allowed_ids
+
+
+class DiskWatch:
+    """Keeps one build within its disk budget while it runs.
+
+    Usage = the layers this build made so far + the writable layer of the step running now
+    (the daemon's SizeRw). Polled every quarter second or less often when measuring is slow
+    (walking a large writable layer), so the measuring never costs more than a fifth of the
+    daemon's time. Files are counted (a flood of empty files exhausts inodes, not bytes) only
+    when the filesystem's free files drop, as the grading slot reports them."""
+
+    def __init__(self, api, *, limit_bytes: int, limit_files: int, room: Callable[[], tuple[int, int] | None] | None,
+                 start_files: int | None, on_exceeded: Callable[[], None]):
+        self._api = api
+        self.limit_bytes, self.limit_files = limit_bytes, limit_files
+        self._room = room
+        self._on_exceeded = on_exceeded
+        self._lock = threading.Lock()
+        self._container = ""
+        self._new_images: list[str] = []
+        self._sizes: dict[str, int] = {}
+        self.committed = 0
+        self.used = 0
+        self.exceeded = ""  # "bytes" or "files"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="build-disk-watch", daemon=True)
+        self._start_files = start_files
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def step_container(self, container_id: str) -> None:
+        with self._lock:
+            self._container = container_id
+
+    def new_image(self, short_id: str) -> None:
+        with self._lock:
+            self._container = ""
+            self._new_images.append(short_id)
+
+    def _safe_room(self):
+        try:
+            return self._room() if self._room else None
+        except Exception:  # noqa: BLE001 - an unanswered probe is no measurement, not a fault
+            return None
+
+    def _loop(self) -> None:
+        pause = 0.25
+        while not self._stop.wait(pause):
+            started = time.monotonic()
+            try:
+                self._measure()
+            except Exception:  # noqa: BLE001 - the step ended between two calls: measure again
+                pass
+            if self.exceeded:
+                self._on_exceeded()
+                return
+            pause = max(0.25, 4 * (time.monotonic() - started))
+
+    def _measure(self) -> None:
+        with self._lock:
+            images, self._new_images = self._new_images, []
+            container = self._container
+        for short in images:
+            self.committed += self._layer_size(short)
+        running = 0
+        if container:
+            listed = self._api.containers(all=True, filters={"id": container}, size=True)
+            running = int((listed[0].get("SizeRw") or 0) if listed else 0)
+        self.used = self.committed + running
+        if self.used > self.limit_bytes:
+            self._kill(container, "bytes")
+            return
+        if container and self._start_files is not None:
+            room = self._safe_room()
+            if room and self._start_files - room[1] > self.limit_files // 2 and self._count_files(container) > self.limit_files:
+                self._kill(container, "files")
+
+    def _layer_size(self, short_id: str) -> int:
+        info = self._api.inspect_image(short_id)
+        size = int(info.get("Size") or 0)
+        self._sizes[info["Id"]] = size
+        parent = info.get("Parent") or ""
+        if parent and parent not in self._sizes:
+            self._sizes[parent] = int(self._api.inspect_image(parent).get("Size") or 0)
+        return max(0, size - self._sizes.get(parent, 0))
+
+    def _count_files(self, container: str) -> int:
+        """Changed paths of the step's writable layer, counted as the daemon streams them,
+        stopping one past the limit (the full list could be huge)."""
+        response = self._api._get(self._api._url("/containers/{0}/changes", container), stream=True, timeout=30)  # noqa: SLF001
+        try:
+            if response.status_code != 200:
+                return 0
+            count = 0
+            for piece in response.iter_content(chunk_size=65536):
+                count += piece.count(b'"Path"')
+                if count > self.limit_files:
+                    break
+            return count
+        finally:
+            response.close()
+
+    def _kill(self, container: str, what: str) -> None:
+        # The stream is cut by the caller (on_exceeded); the step is killed here at once, so
+        # it writes nothing more while the daemon notices the cancelled build.
+        self.exceeded = what
+        if container:
+            try:
+                self._api.kill(container)
+            except (APIError, requests.exceptions.RequestException):
+                pass  # already gone: the build stops anyway
+
+
+def _start_build(api, *, context: bytes, tag: str, labels: dict[str, str], limits: Limits,
+                 cgroup_parent: str | None, timeout: int):
+    """POST /build, as docker-py's build() does, with the limits it cannot pass."""
+    memory = limits.memory_mb * MIB
+    params = {
+        "t": tag, "q": "0", "nocache": "0", "rm": "1", "forcerm": "1", "pull": "0",
+        "networkmode": "none", "memory": memory, "memswap": memory,
+        "cpushares": max(2, int(1024 * limits.cpus)),
+        "cpuperiod": CPU_PERIOD_US, "cpuquota": max(1000, int(CPU_PERIOD_US * limits.cpus)),
+    }
+    if labels:
+        params["labels"] = json.dumps(labels)
+    if cgroup_parent:
+        params["cgroupparent"] = cgroup_parent
+    response = api._post(api._url("/build"), data=context, params=params,  # noqa: SLF001 - see the module's docstring
+                         headers={"Content-Type": "application/tar"}, stream=True, timeout=timeout)
+    return response, api._stream_helper(response, decode=True)  # noqa: SLF001
 
 
 def run_build(
@@ -197,27 +462,29 @@ def run_build(
     limits: Limits,
     labels: dict[str, str],
     on_log: Callable[[str], None] | None = None,
+    policy: BuildPolicy | None = None,
 ) -> BuildOutcome:
     started = time.monotonic()
+    policy = policy or BuildPolicy()
     context = make_tar(files)
     log = _Log(limits.log_bytes, on_log)
-    memory = limits.memory_mb * MIB
+    steps = _Steps()
+    guard = StepGuard(policy) if policy.resolve is not None else None
     image_id, error, early, output_tail = "", None, None, ""
     stopped_for_log = ended = False
     api = client.api
     watchdog = _Watchdog(limits.build_seconds)
-    api.hooks["response"].append(watchdog.hook)
+    disk = DiskWatch(api, limit_bytes=limits.disk_mb * MIB, limit_files=limits.disk_files, room=policy.room,
+                     start_files=policy.start_files, on_exceeded=watchdog.cut)
     # Started before the request: uploading the context and waiting for the daemon count too.
     watchdog.start()
+    disk.start()
     try:
         try:
-            stream = api.build(
-                fileobj=context, custom_context=True, encoding=None, decode=True, tag=tag, labels=labels,
-                network_mode="none", rm=True, forcerm=True, pull=False, use_config_proxy=False,
-                container_limits={"memory": memory, "memswap": memory, "cpushares": max(2, int(1024 * limits.cpus))},
-                # Backstop only: the watchdog ends the build first.
-                timeout=limits.build_seconds + 30,
-            )
+            # Backstop only: the watchdog ends the build first.
+            response, stream = _start_build(api, context=context, tag=tag, labels=labels, limits=limits,
+                                            cgroup_parent=policy.cgroup_parent, timeout=limits.build_seconds + 30)
+            watchdog.response = response
             for chunk in _chunks(stream, watchdog):
                 if "errorDetail" in chunk or "error" in chunk:
                     detail = chunk.get("errorDetail") or {}
@@ -228,47 +495,75 @@ def run_build(
                 aux = chunk.get("aux")
                 if isinstance(aux, dict) and aux.get("ID"):
                     image_id = aux["ID"]
+                    if guard is not None:
+                        guard.see_stage_result(image_id)
                 text = chunk.get("stream")
-                if isinstance(text, str) and not log.add(text):
+                if not isinstance(text, str):
+                    continue
+                if guard is not None and not guard.see(text):
+                    break  # nothing of this step on is read, nor shown
+                event, ident = steps.see(text)
+                if event == "running":
+                    disk.step_container(ident)
+                elif event == "created":
+                    disk.new_image(ident)
+                if not log.add(text):
                     stopped_for_log = True
                     break
             else:
                 ended = True
         except APIError as exc:
-            # Refused before any step ran: 4xx is the Dockerfile (parse error, empty file).
+            # Refused before any step ran. The status says whose: 4xx is the Dockerfile (parse
+            # error, empty file), 5xx the daemon.
             detail = api_error_text(exc)
-            if (exc.status_code or 500) < 500 and not is_platform_message(detail):
+            if (exc.status_code or 500) < 500:
                 early = ("sandbox.build_rejected", {"detail": detail[:500]}, False)
             else:
                 early = ("sandbox.build_platform", {"detail": detail[:500]}, True)
         except (_StreamBroken, requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            if not watchdog.fired.is_set():
+            if not watchdog.stopped:
                 early = ("sandbox.build_platform", {"detail": f"sandbox daemon unreachable or gone: {exc}"}, True)
     finally:
-        # Whatever happened (even on_log raising), stop the timer, let go of the connection
-        # (the daemon cancels an unfinished build when it closes) and remove step containers.
+        # Whatever happened (even on_log raising), stop the timer and the disk watch, let go
+        # of the connection (the daemon cancels an unfinished build when it closes) and
+        # remove the step containers.
         watchdog.stop()
+        disk.stop()
         watchdog.close()
-        _remove_hook(api, watchdog.hook)
-        log.finish()
-        if not (ended and image_id) and log.container_ids:
-            _remove_step_containers(api, log.container_ids)
+        if not (ended and image_id) and steps.container_ids:
+            _remove_step_containers(api, steps.container_ids)
 
+    def failed(error_id: str, params: dict, *, platform: bool = False, rejected: bool = False) -> BuildOutcome:
+        return BuildOutcome(
+            ok=False, log=log.text, log_truncated=log.truncated, error_id=error_id, error_params=params,
+            failing_step=steps.last_step, platform_fault=platform, rejected=rejected,
+            seconds=time.monotonic() - started, step_images=tuple(steps.step_images),
+            created_images=tuple(steps.created_images), disk_used_bytes=disk.used,
+        )
+
+    if guard is not None and guard.violation:
+        return failed("sandbox.build_image_not_allowed",
+                      {"step": guard.violation[:300], "allowed": ", ".join(policy.allowed_names) or "-"}, rejected=True)
+    if disk.exceeded:
+        if disk.exceeded == "files":
+            return failed("sandbox.build_files_limit", {"limit": limits.disk_files})
+        return failed("sandbox.build_disk_limit", {"used_mb": disk.used // MIB, "limit_mb": limits.disk_mb})
     if watchdog.fired.is_set() and not (ended and image_id):
-        return _failed(log, started, "sandbox.build_timeout", {"seconds": limits.build_seconds})
+        return failed("sandbox.build_timeout", {"seconds": limits.build_seconds})
     if early is not None:
-        return _failed(log, started, early[0], early[1], platform=early[2])
+        return failed(early[0], early[1], platform=early[2])
     if stopped_for_log:
-        return _failed(log, started, "sandbox.build_log_limit", {"max_kb": limits.log_bytes // 1000})
+        return failed("sandbox.build_log_limit", {"max_kb": limits.log_bytes // 1000})
     if error is not None:
-        return _classify_error(log, started, error, output_tail, limits)
+        return failed(*_classify_error(error, limits))
     if not image_id:
         image_id = _image_id_from_log(log.text)
     if not image_id:
-        return _failed(log, started, "sandbox.build_platform",
-                       {"detail": "the build stream ended without an image or an error"}, platform=True)
+        return failed("sandbox.build_platform", {"detail": "the build stream ended without an image or an error"},
+                      platform=True)
     return BuildOutcome(ok=True, image_id=image_id, log=log.text, log_truncated=log.truncated,
-                        seconds=time.monotonic() - started, step_images=tuple(log.step_images))
+                        seconds=time.monotonic() - started, step_images=tuple(steps.step_images),
+                        created_images=tuple(steps.created_images), disk_used_bytes=disk.used)
 
 
 class _StreamBroken(Exception):
@@ -288,37 +583,25 @@ def _chunks(stream, watchdog: _Watchdog):
         except Exception as exc:  # noqa: BLE001
             # Closing the socket under a reading thread surfaces as anything from
             # ProtocolError to ValueError or AttributeError deep in http.client.
-            if watchdog.fired.is_set():
+            if watchdog.stopped:
                 return
             raise _StreamBroken(f"{type(exc).__name__}: {exc}") from exc
         if isinstance(chunk, dict):
             yield chunk
 
 
-def _classify_error(log: _Log, started: float, error: str, output_tail: str, limits: Limits) -> BuildOutcome:
+def _classify_error(error: str, limits: Limits) -> tuple[str, dict]:
+    """The learner's failure, worded by what the daemon said. Whether the platform is to
+    blame instead (daemon gone, filesystem full) is decided by the sandbox from what it
+    observes after the build, never from this text, which may quote the learner's."""
     if match := _NONZERO.match(error.strip()):
         code = int(match.group(1))
-        # A RUN that died of a full disk may have been filled by someone else's build
-        # (the data-root is shared): retry rather than blame the learner.
-        if "no space left on device" in output_tail.lower():
-            return _failed(log, started, "sandbox.build_platform", {"detail": "no space left on device"}, platform=True)
         if code == 137:
-            return _failed(log, started, "sandbox.build_killed", {"code": code, "memory_mb": limits.memory_mb})
-        return _failed(log, started, "sandbox.build_command_failed", {"code": code})
-    if is_platform_message(error):
-        return _failed(log, started, "sandbox.build_platform", {"detail": error[:500]}, platform=True)
+            return "sandbox.build_killed", {"code": code, "memory_mb": limits.memory_mb}
+        return "sandbox.build_command_failed", {"code": code}
     if _PULL_ATTEMPT.search(error):
-        return _failed(log, started, "sandbox.build_image_missing", {})
-    return _failed(log, started, "sandbox.build_error", {"detail": error[:500]})
-
-
-def _failed(log: _Log, started: float, error_id: str, params: dict, *, platform: bool = False) -> BuildOutcome:
-    return BuildOutcome(
-        ok=False, log=log.text, log_truncated=log.truncated, error_id=error_id, error_params=params,
-        failing_step=log.last_step, platform_fault=platform, seconds=time.monotonic() - started,
-        # The steps before the failing one stay in the cache and were used all the same.
-        step_images=tuple(log.step_images),
-    )
+        return "sandbox.build_image_missing", {}
+    return "sandbox.build_error", {"detail": error[:500]}
 
 
 def _image_id_from_log(text: str) -> str:
@@ -327,13 +610,6 @@ def _image_id_from_log(text: str) -> str:
         if line.startswith("Successfully built "):
             return line.split()[-1]
     return ""
-
-
-def _remove_hook(api, hook) -> None:
-    try:
-        api.hooks["response"].remove(hook)
-    except ValueError:
-        pass
 
 
 def _remove_step_containers(api, container_ids: list[str]) -> None:

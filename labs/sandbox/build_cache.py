@@ -62,8 +62,9 @@ class _Entry:
 
 
 def build_cache_trim(client, *, max_bytes: int, used_at: Mapping[str, float] | None = None,
-                     min_idle_seconds: float = 0.0, now: float | None = None) -> dict:
-    """Delete least-recently-used cache leaves until the cache is at most max_bytes.
+                     min_idle_seconds: float = 0.0, now: float | None = None, free_bytes: int = 0) -> dict:
+    """Delete least-recently-used cache leaves until the cache is at most max_bytes and at
+    least free_bytes were freed (a grading that finds the disk too full asks for room).
 
     used_at maps image ids (full or short) to the epoch seconds of their last use. Images
     used less than min_idle_seconds ago are spared: a build in flight may be about to
@@ -83,7 +84,7 @@ def build_cache_trim(client, *, max_bytes: int, used_at: Mapping[str, float] | N
 
     leaves = [(e.last_used, e.id) for e in cache.values() if e.children == 0 and short_id(e.id) not in in_use]
     heapq.heapify(leaves)
-    while total > max_bytes and leaves:
+    while (total > max_bytes or counts["freed_bytes"] < free_bytes) and leaves:
         last_used, image_id = heapq.heappop(leaves)
         if now - last_used < min_idle_seconds:
             break  # every other leaf is as recent or more

@@ -11,18 +11,32 @@ from collections.abc import Callable
 import docker
 from docker.errors import APIError, NotFound
 
-from labs.grading.types import SUBMISSION_IMAGE_REPO, BuildOutcome, ImageFacts, Limits, submission_image
+from labs.grading.types import SUBMISSION_IMAGE_REPO, BuildOutcome, ImageFacts, Limits
 
-from .build import run_build
+from .build import BuildPolicy, run_build
 from .build_cache import (IN_FLIGHT_GRACE_SECONDS, BuildCacheUsage, build_cache_trim, daemon_usage_key,
                           default_usage_url, delete_image)
 from .client import connect
 from .faults import PlatformError, api_error_text, daemon_errors
 from .run import DockerContainer, start_container
+from .slot import EXPIRES_LABEL, SLOT_LABEL, DiskRoom, Slot, SlotPool
 
 log = logging.getLogger(__name__)
 
 SUBMISSION_LABEL = "estaleiro.submission"
+# Every container a grading makes says when it may be reclaimed (epoch seconds, label
+# EXPIRES_LABEL): the janitor removes what a dead worker left as soon as that moment passed.
+EXPIRY_GRACE_SECONDS = 300
+# Room the sandbox's filesystem keeps beyond one grading's disk budget (the daemon's own
+# metadata, logs, the overshoot of a step killed a moment late), and in files.
+DISK_RESERVE_BYTES = 512 * 1024 * 1024
+FILES_RESERVE = 50_000
+# Below these, as the slot sees the filesystem after a failed step, the disk was full: the
+# failure is the platform's (a neighbour within its budget, a cache too big), not the learner's.
+DISK_FULL_BYTES = 128 * 1024 * 1024
+FILES_FULL = 5_000
+_LEARNER_STEP_FAILURES = {"sandbox.build_command_failed", "sandbox.build_killed", "sandbox.build_error",
+                          "sandbox.build_image_missing"}
 # Which Redis hash holds a daemon's build-cache use times, per daemon URL (see _usage_key).
 _USAGE_KEYS: dict[str, tuple[str, float]] = {}
 _USAGE_KEY_SECONDS = 600
@@ -41,13 +55,22 @@ class DockerSandbox:
     `usage_url` is the Redis where the build cache's last-use times are kept; None means
     the Celery broker's (when Django is configured), "" keeps none."""
 
-    def __init__(self, base_url: str, *, probe_busybox: str = "/bin/busybox", usage_url: str | None = None):
+    def __init__(self, base_url: str, *, probe_busybox: str = "/bin/busybox", usage_url: str | None = None,
+                 slot_pool: bool = False):
         self.base_url = base_url
+        # Long-lived processes (grading workers) start each grading's slot ahead of time.
+        self.slot_pool = SlotPool.for_daemon(base_url) if slot_pool else None
         self.probe_busybox = probe_busybox
         self.usage_url = default_usage_url() if usage_url is None else usage_url
         self._client: docker.DockerClient | None = None
         self._usage: BuildCacheUsage | None = None
         self._lock = threading.Lock()
+        # The grading in progress (begin() ... end()): its slot and its builds' policy.
+        self._slot: Slot | None = None
+        self._policy: BuildPolicy | None = None
+        self._labels: dict[str, str] = {}
+        self._slot_image = ""
+        self._limits: Limits | None = None
 
     @property
     def client(self) -> docker.DockerClient:
@@ -59,6 +82,7 @@ class DockerSandbox:
             return self._client
 
     def close(self) -> None:
+        self.end()
         with self._lock:
             if self._client is not None:
                 self._client.close()
@@ -66,17 +90,127 @@ class DockerSandbox:
 
     # -- Sandbox protocol -------------------------------------------------------------------
 
+    def begin(self, *, limits: Limits, labels: dict[str, str], bases: list[str]) -> None:
+        """Open one grading's budget: a slot whose cgroup holds every container the grading
+        makes (pids, memory, CPU for all of them together), and the policy its builds obey
+        (the allowed bases by ID). Checks the filesystem has room for the grading's disk
+        budget first, trimming the build cache if it must."""
+        self.end()
+        allowed: dict[str, str] = {}
+        for base in bases:
+            if base != "scratch" and (image_id := self._resolve(base)):
+                allowed[base] = image_id
+        if not allowed:
+            raise PlatformError(f"none of the lab's base images ({', '.join(bases)}) is in the sandbox: "
+                                "run manage.py prepare_sandbox")
+        expires = int(time.time()) + limits.build_seconds + limits.run_seconds + EXPIRY_GRACE_SECONDS
+        self._labels = {**labels, EXPIRES_LABEL: str(expires)}
+        self._slot_image, self._limits = next(iter(allowed.values())), limits
+        taken = self.slot_pool.take(limits=limits) if self.slot_pool is not None else None
+        room = None
+        if taken is not None:
+            self._slot, room = taken
+        else:
+            self._slot = Slot.open(self.client, image=self._slot_image, limits=limits, labels=self._labels,
+                                   probe_busybox=self.probe_busybox)
+        self._policy = BuildPolicy(
+            allowed_ids=frozenset(allowed.values()), allowed_names=tuple(bases), allow_scratch="scratch" in bases,
+            cgroup_parent=self._slot.cgroup, resolve=self._resolve, room=self._room,
+        )
+        try:
+            room = self._ensure_room(limits, room)
+        except BaseException:
+            self.end()
+            raise
+        self._policy.start_files = room.free_files
+
+    def end(self) -> None:
+        slot, self._slot, self._policy = self._slot, None, None
+        if self.slot_pool is not None and self._limits is not None:
+            # Off the grading's clock: the used slot goes and the next one starts meanwhile.
+            self.slot_pool.give_back(slot, image=self._slot_image, limits=self._limits,
+                                     probe_busybox=self.probe_busybox)
+        elif slot is not None:
+            try:
+                slot.close()
+            except PlatformError as exc:
+                log.warning("grading slot %s left for the janitor: %s", slot.id[:12], exc)
+        self._limits = None
+
+    def _resolve(self, reference: str) -> str | None:
+        """The full ID of an image the daemon has under this reference (name, tag or ID
+        prefix, as a build would resolve it), or None."""
+        try:
+            with daemon_errors("inspect image"):
+                return self.client.api.inspect_image(reference)["Id"]
+        except NotFound:
+            return None
+        except APIError:  # 4xx: not a reference the daemon can read, so no build can use it
+            return None
+
+    def _room(self) -> tuple[int, int] | None:
+        if self._slot is None:
+            return None
+        room = self._slot.disk_room()
+        return room.free_bytes, room.free_files
+
+    def _ensure_room(self, limits: Limits, room: DiskRoom | None = None) -> DiskRoom:
+        need = limits.disk_mb * 1024 * 1024 + DISK_RESERVE_BYTES
+        room = room or self._slot.disk_room()
+        if room.free_bytes >= need and room.free_files >= limits.disk_files + FILES_RESERVE:
+            return room
+        log.warning("sandbox disk low (%s MB, %s files free; a grading needs %s MB): trimming the build cache",
+                    room.free_bytes // 2**20, room.free_files, need // 2**20)
+        self.trim_build_cache(max_bytes=0, min_idle_seconds=IN_FLIGHT_GRACE_SECONDS,
+                              free_bytes=need - room.free_bytes)
+        room = self._slot.disk_room()
+        if room.free_bytes < need or room.free_files < limits.disk_files + FILES_RESERVE:
+            raise PlatformError(f"the sandbox disk is too full to grade safely ({room.free_bytes // 2**20} MB and "
+                                f"{room.free_files} files free; this lab needs {need // 2**20} MB)")
+        return room
+
     def build(self, *, files: dict[str, bytes], tag: str, limits: Limits, labels: dict[str, str],
               on_log: Callable[[str], None] | None = None) -> BuildOutcome:
-        outcome = run_build(self.client, files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
-        if not outcome.ok and not outcome.platform_fault and self._daemon_went_away(outcome):
-            # The daemon went away mid-build (stopped, crashed): its killing the step is not
-            # the learner's failure, whatever exit code the step reported.
-            return dataclasses.replace(outcome, platform_fault=True, error_id="sandbox.build_platform",
-                                       error_params={"detail": "the sandbox daemon stopped during the build"})
+        outcome = run_build(self.client, files=files, tag=tag, limits=limits, labels=labels, on_log=on_log,
+                            policy=self._policy)
+        if not outcome.ok and not outcome.platform_fault and not outcome.rejected:
+            if self._daemon_went_away(outcome):
+                # The daemon went away mid-build (stopped, crashed): its killing the step is
+                # not the learner's failure, whatever exit code the step reported.
+                return dataclasses.replace(outcome, platform_fault=True, error_id="sandbox.build_platform",
+                                           error_params={"detail": "the sandbox daemon stopped during the build"})
+            if outcome.error_id in _LEARNER_STEP_FAILURES and self._disk_was_full():
+                # Within its own budget (the disk watch did not stop it), yet the filesystem
+                # is full: a neighbour or the cache took the room. Retried, never counted.
+                return dataclasses.replace(outcome, platform_fault=True, error_id="sandbox.build_platform",
+                                           error_params={"detail": "the sandbox's disk was full"})
         if not outcome.platform_fault:  # a daemon in trouble is not to be asked who it is
             self._record_use(outcome.step_images)
         return outcome
+
+    def _disk_was_full(self) -> bool:
+        try:
+            room = self._room()
+        except Exception:  # noqa: BLE001 - the slot did not answer: nothing observed
+            return False
+        return room is not None and (room[0] < DISK_FULL_BYTES or room[1] < FILES_FULL)
+
+    def discard_build(self, outcome: BuildOutcome) -> int:
+        """Remove the layers a failed or rejected build made (newest first), so no step of it
+        (another learner's code, a file it should not have had) stays as cache. A layer that
+        has children or a tag is someone else's too and stays."""
+        removed = 0
+        api = self.client.api
+        for short in reversed(outcome.created_images):
+            try:
+                with daemon_errors("inspect image"):
+                    info = api.inspect_image(short)
+            except NotFound:
+                continue
+            if info.get("RepoTags"):
+                continue
+            removed += self._delete_image(info["Id"], force=False)
+        return removed
 
     def _record_use(self, step_images: tuple[str, ...]) -> None:
         if not step_images:
@@ -153,8 +287,9 @@ class DockerSandbox:
             return None
 
     def start(self, *, image: str, limits: Limits, labels: dict[str, str]) -> DockerContainer:
-        return start_container(self.client, image=image, limits=limits, labels=labels,
-                               probe_busybox=self.probe_busybox)
+        return start_container(self.client, image=image, limits=limits, labels={**labels, **self._labels},
+                               probe_busybox=self.probe_busybox,
+                               cgroup_parent=self._slot.cgroup if self._slot is not None else None)
 
     def remove_image(self, image: str) -> None:
         # noprune=True: the untagged parents are the legacy builder's cache; pruning them
@@ -169,9 +304,9 @@ class DockerSandbox:
         if not self._delete_image(image, force=True):
             return
         # The legacy builder turns each build label into its own LABEL step, so the image's
-        # first parents carry this submission's labels and would never be a cache hit for
-        # anyone else. Remove them too, stopping at one that still has children (it is
-        # then shared) or at the learner's own last real step.
+        # first parents carry this build's labels and would never be a cache hit for anyone
+        # else. Remove them too, stopping at one that still has children (it is then
+        # shared) or at the last real step.
         for parent in label_steps:
             if not self._delete_image(parent, force=False):
                 break
@@ -199,16 +334,6 @@ class DockerSandbox:
 
     # -- housekeeping -----------------------------------------------------------------------
 
-    def cleanup_submission(self, submission: str, *, label_key: str = SUBMISSION_LABEL) -> dict:
-        """Remove every container labelled for one submission and the image tagged for it."""
-        selector = {"label": f"{label_key}={submission}"}
-        api = self.client.api
-        with daemon_errors("list containers"):
-            containers = api.containers(all=True, filters=selector)
-        removed = sum(self._remove_container(c["Id"]) for c in containers)
-        tags = [tag for image in self._submission_images(submission_image(submission)) for tag in image["tags"]]
-        return {"containers": removed, "images": sum(self._delete_image(tag, force=True) for tag in tags)}
-
     def janitor(self, *, older_than_seconds: int, label_key: str = SUBMISSION_LABEL) -> dict:
         """Reclaim what crashed or forgetful workers left: submission containers and images
         older than the age, and stopped containers of builds that were never cleaned up."""
@@ -216,10 +341,18 @@ class DockerSandbox:
         cutoff = time.time() - older_than_seconds
         with daemon_errors("list containers"):
             labelled = api.containers(all=True, filters={"label": label_key})
+            # Grading slots started ahead of time carry no submission; they go by expiry only
+            # (a live worker's ready slot may be older than the cut-off).
+            waiting = [c for c in api.containers(all=True, filters={"label": SLOT_LABEL})
+                       if label_key not in (c.get("Labels") or {})]
             stopped = api.containers(all=True, filters={"status": ["created", "exited", "dead"]})
         counts = {"containers": 0, "build_containers": 0, "images": 0}
+        now = time.time()
         for item in labelled:
-            if item.get("Created", 0) < cutoff:
+            if _expired(item, now) or item.get("Created", 0) < cutoff:
+                counts["containers"] += self._remove_container(item["Id"])
+        for item in waiting:
+            if _expired(item, now):
                 counts["containers"] += self._remove_container(item["Id"])
         for item in stopped:
             if item.get("Created", 0) < cutoff and _is_build_leftover(item, label_key):
@@ -249,15 +382,18 @@ class DockerSandbox:
             found.append({"tags": tags, "tagged_at": _timestamp(metadata.get("LastTagTime")) or item.get("Created", 0)})
         return found
 
-    def trim_build_cache(self, *, max_bytes: int, min_idle_seconds: float = IN_FLIGHT_GRACE_SECONDS) -> dict:
-        """Bound the legacy builder's cache to max_bytes, least recently used first."""
+    def trim_build_cache(self, *, max_bytes: int, min_idle_seconds: float = IN_FLIGHT_GRACE_SECONDS,
+                         free_bytes: int = 0) -> dict:
+        """Bound the legacy builder's cache to max_bytes (and free at least free_bytes), least
+        recently used first."""
         try:
             usage = self._cache_usage()
         except Exception as exc:  # noqa: BLE001 - without history the trim goes by creation time
             log.warning("build cache use times unavailable: %s", exc)
             usage = None
         used_at = usage.load() if usage is not None else {}
-        counts = build_cache_trim(self.client, max_bytes=max_bytes, used_at=used_at, min_idle_seconds=min_idle_seconds)
+        counts = build_cache_trim(self.client, max_bytes=max_bytes, used_at=used_at, min_idle_seconds=min_idle_seconds,
+                                  free_bytes=free_bytes)
         stale = counts.pop("stale_ids")
         if usage is not None and stale:
             usage.forget(stale)
@@ -285,6 +421,11 @@ def _timestamp(value: str | None) -> float | None:
         return None
     moment = datetime.datetime.fromisoformat(match[1] + ("+00:00" if match[3] == "Z" else match[3]))
     return moment.timestamp() + float(f"0.{match[2] or 0}")
+
+
+def _expired(item: dict, now: float) -> bool:
+    value = (item.get("Labels") or {}).get(EXPIRES_LABEL, "")
+    return value.isdigit() and int(value) < now
 
 
 def _is_build_leftover(item: dict, label_key: str) -> bool:

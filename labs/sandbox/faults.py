@@ -2,10 +2,11 @@
 
 A learner whose build broke because the daemon restarted, or because another build filled
 the disk, must not lose an attempt: such failures become `SandboxFault`s (retried by the
-task) instead of verdicts.
+task) instead of verdicts. What decides is what the platform observed — the daemon call's
+status, whether the daemon still answers, the filesystem's free space — never the text of
+a message, which may quote the learner's own Dockerfile or output.
 """
 
-import re
 from contextlib import contextmanager
 
 import requests
@@ -16,25 +17,8 @@ from labs.grading.ports import SandboxFault
 
 from .client import SandboxUnavailable
 
-# Daemon messages that describe the machine, not the Dockerfile. Kept narrow on purpose:
-# "exec: /bin/sh not found" or "COPY failed" are the learner's to fix.
-_PLATFORM_PATTERNS = re.compile(
-    r"no space left on device|connection reset by peer|input/output error|cannot allocate memory"
-    r"|read-only file system.*(?:/var/lib|data-root|overlay)|error creating overlay mount"
-    r"|failed to register layer|layer does not exist|containerd.*(?:unavailable|connection refused)"
-    r"|transport is closing|broken pipe"
-    # A cache image removed by a concurrent cleanup while this build was using it.
-    r"|no such image: sha256:",
-    re.IGNORECASE,
-)
-
-
 class PlatformError(SandboxFault):
     """The daemon answered, but failed for a reason that is not the learner's."""
-
-
-def is_platform_message(message: str) -> bool:
-    return bool(_PLATFORM_PATTERNS.search(message or ""))
 
 
 def api_error_text(exc: APIError) -> str:

@@ -19,10 +19,11 @@ import docker
 from docker.errors import APIError, ImageNotFound, NotFound
 from docker.types import LogConfig, Ulimit
 
-from labs.grading.ports import SandboxFault
+from labs.grading.i18n import register
+from labs.grading.ports import ContainerRefused, SandboxFault
 from labs.grading.types import ExecOutcome, HttpOutcome, Limits
 
-from .faults import PlatformError, api_error_text, daemon_errors, is_platform_message
+from .faults import PlatformError, api_error_text, daemon_errors
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,40 @@ _STATUS_LINE = re.compile(r"^\s*HTTP/\d(?:\.\d)?\s+(\d{3})", re.MULTILINE)
 _STATUS_ERROR = re.compile(r"server returned error: HTTP/\d(?:\.\d)?\s+(\d{3})")
 _UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
 NOT_RUNNING = "the container is not running"
+# An image may declare volumes (VOLUME): each gets a tmpfs, not a directory on the sandbox's
+# disk. More than this many is refused (each is a mount and a share of the memory cap).
+MAX_VOLUMES = 16
+
+
+def _volume_mounts(client: docker.DockerClient, image: str, size_mb: int) -> dict[str, str]:
+    """A small tmpfs for every path the image declares as a volume.
+
+    Docker would otherwise mount an anonymous volume there, read-write, on the sandbox's
+    data-root: around the read-only root, the /tmp cap and the grading's disk budget. A
+    tmpfs at the same path takes the volume's place (Docker creates no volume for a path
+    that already has a mount) and counts against the container's memory cap."""
+    with daemon_errors("inspect image"):
+        config = client.api.inspect_image(image).get("Config") or {}
+    volumes = sorted(config.get("Volumes") or {})
+    if len(volumes) > MAX_VOLUMES:
+        raise ContainerRefused("sandbox.too_many_volumes", count=len(volumes), max=MAX_VOLUMES)
+    return {path: f"rw,size={size_mb}m,nosuid,nodev" for path in volumes if path.startswith("/") and path != "/tmp"}
+
+
+register({
+    "sandbox.too_many_volumes": {
+        "pt-BR": "A imagem declara {count} volumes (VOLUME); o ambiente de avaliação monta no máximo {max}. "
+                 "Declare só os volumes de que a aplicação precisa.",
+        "en": "The image declares {count} volumes (VOLUME); the grading sandbox mounts at most {max}. "
+              "Declare only the volumes the application needs.",
+    },
+})
 
 
 def start_container(client: docker.DockerClient, *, image: str, limits: Limits, labels: dict[str, str],
-                    probe_busybox: str) -> "DockerContainer":
+                    probe_busybox: str, cgroup_parent: str | None = None) -> "DockerContainer":
     memory = limits.memory_mb * MIB
+    tmpfs = {**_volume_mounts(client, image, limits.tmpfs_mb), "/tmp": f"rw,size={limits.tmpfs_mb}m,nosuid,nodev"}
     options = dict(
         detach=True,
         network_mode="none",
@@ -56,7 +86,7 @@ def start_container(client: docker.DockerClient, *, image: str, limits: Limits, 
         cap_drop=["ALL"],
         security_opt=["no-new-privileges"],
         read_only=True,
-        tmpfs={"/tmp": f"rw,size={limits.tmpfs_mb}m,nosuid,nodev"},
+        tmpfs=tmpfs,
         # An init reaps the zombies of a careless app and of our probes' `timeout` watchers.
         init=True,
         # One rotating 1 MB file: logs() can read all of it without a memory risk.
@@ -65,6 +95,9 @@ def start_container(client: docker.DockerClient, *, image: str, limits: Limits, 
         volumes={probe_busybox: {"bind": PROBE, "mode": "ro"}},
         ulimits=[Ulimit(name="nofile", soft=1024, hard=1024)],
     )
+    if cgroup_parent:
+        # Inside the grading's slot: its pids, memory and CPU caps hold for the run too.
+        options["cgroup_parent"] = cgroup_parent
     try:
         with daemon_errors("create container"):
             # create() and not run(): run() pulls the image when it is missing, and the
@@ -80,9 +113,11 @@ def start_container(client: docker.DockerClient, *, image: str, limits: Limits, 
             client.api.start(created.id)
     except APIError as exc:
         # E.g. "unable to find user appuser" (HTTP 500!): the learner's image cannot start.
-        # Keep the container so the runner sees it not running and reads why in logs().
+        # Keep the container so the runner sees it not running and reads why in logs(). The
+        # text may quote the learner's image (a USER name, an ENTRYPOINT path), so it never
+        # decides whose fault this is: a daemon that still answers started it as asked.
         text = api_error_text(exc)
-        if is_platform_message(text):
+        if not _daemon_answers(client):
             container.remove()
             raise PlatformError(f"start container: {text}") from exc
         container.start_error = text
@@ -317,6 +352,14 @@ class DockerContainer:
 
 class _NotRunning(Exception):
     pass
+
+
+def _daemon_answers(client: docker.DockerClient) -> bool:
+    try:
+        client.api.ping()
+    except Exception:  # noqa: BLE001 - any failure to answer means it is gone
+        return False
+    return True
 
 
 def _close_quietly(stream) -> None:

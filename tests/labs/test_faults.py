@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
 
-from labs.grading.types import submission_image
+from labs.grading.types import SUBMISSION_IMAGE_REPO
 from labs.models import Submission
 from labs.sandbox.docker_sandbox import DockerSandbox
 from labs.services import submission_create, watchdog_run
@@ -83,7 +83,7 @@ def leftovers(submission) -> list:
         sandbox.janitor(older_than_seconds=0)
         api = sandbox.client.api
         label = {"label": f"estaleiro.submission=sub-{submission.pk}"}
-        images = api.images(filters={"reference": submission_image(f"sub-{submission.pk}")})
+        images = api.images(filters={"reference": f"{SUBMISSION_IMAGE_REPO}/sub-{submission.pk}-*"})
         return api.containers(all=True, filters=label) + images + [
             c for c in api.containers(all=True) if not c.get("Labels") and c["State"] in {"running", "created"}]
     finally:

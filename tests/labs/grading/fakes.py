@@ -48,7 +48,15 @@ class FakeSandbox:
     builds: list = field(default_factory=list)
     removed_images: list = field(default_factory=list)
     starter_size: int = 500_000_000
-    cleaned: list = field(default_factory=list)
+    discarded: list = field(default_factory=list)
+    begun: list = field(default_factory=list)
+    ended: int = 0
+
+    def begin(self, *, limits, labels, bases):
+        self.begun.append((limits, dict(labels), list(bases)))
+
+    def end(self):
+        self.ended += 1
 
     def build(self, *, files, tag, limits, labels, on_log=None):
         self.builds.append((tag, dict(files), labels))
@@ -71,9 +79,9 @@ class FakeSandbox:
     def remove_image(self, image):
         self.removed_images.append(image)
 
-    def cleanup_submission(self, submission):
-        self.cleaned.append(submission)
-        return {"containers": 0, "images": 0}
+    def discard_build(self, outcome):
+        self.discarded.append(outcome)
+        return len(outcome.created_images)
 
     def close(self):
         pass

@@ -31,17 +31,23 @@ def healthy_sandbox():
 def test_reference_earns_full_marks_and_cleans_up(ml_lab):
     sandbox = healthy_sandbox()
     phases = []
-    result = grade(spec=ml_lab.spec, files=reference_files(ml_lab), sandbox=sandbox, submission_id="s1", on_phase=phases.append)
+    result = grade(spec=ml_lab.spec, files=reference_files(ml_lab), sandbox=sandbox, submission_id="s1",
+                   on_phase=phases.append, run_token="t0k3n")
     report = result.report
     assert report.status == Verdict.PASSED, [(c.id, c.message) for c in report.checks if c.status != "passed"]
     assert report.score == report.max_score == ml_lab.spec.max_score
     assert {"gate", "lint", "build", "run", "checks", "cleanup", "total"} <= set(report.timings)
     assert phases[:1] == ["gate"] and "building" in phases and "running" in phases and "checking" in phases
     assert sandbox.container.removed
-    assert sandbox.removed_images == ["estaleiro-sub/s1:latest"]
-    # The image is known by its tag (no LABEL step to build); the container by its labels.
-    assert sandbox.builds[0][0] == "estaleiro-sub/s1:latest" and sandbox.builds[0][2] == {}
+    assert sandbox.removed_images == ["estaleiro-sub/s1-t0k3n:latest"]
+    # The image is known by its tag (no LABEL step to build; the run token makes it
+    # unguessable and the run's own); the containers by their labels.
+    assert sandbox.builds[0][0] == "estaleiro-sub/s1-t0k3n:latest" and sandbox.builds[0][2] == {}
     assert sandbox.started_labels["estaleiro.submission"] == "s1"
+    assert sandbox.started_labels["estaleiro.run"] == "t0k3n"
+    # One budget for the whole grading, opened with the lab's limits and bases, then closed.
+    assert [(limits, bases) for limits, _, bases in sandbox.begun] == [(ml_lab.spec.limits_value, ml_lab.spec.bases)]
+    assert sandbox.ended == 1
     data = report.to_dict()
     assert data["schema"] == 1 and data["gradable"] is True and data["status"] == "passed"
     assert all(set(check) >= {"id", "status", "points", "max_points", "message", "hint", "lesson_section", "line", "output"} for check in data["checks"])
@@ -63,7 +69,9 @@ def test_build_failure_points_at_the_step_and_skips_the_rest(ml_lab):
     assert build.hint  # hints are shown for what failed
     assert {c.status for c in report.checks if c.kind in {"http", "metadata", "image_size"}} == {"skipped"}
     assert "obrigatória" in report.summary
-    assert sandbox.removed_images  # even a failed build leaves nothing behind
+    # Nothing of a failed build stays: its own layers are discarded (not its cache hits).
+    assert sandbox.discarded == [sandbox.build_outcome] and not sandbox.removed_images
+    assert sandbox.ended == 1
 
 
 def test_platform_fault_is_an_error_not_a_failure(ml_lab):
@@ -144,3 +152,37 @@ def test_size_is_compared_with_the_starter_and_bonus_is_capped():
     assert any("starter" in tag for tag, _, _ in sandbox.builds)
     assert report.score == report.max_score  # the bonus cannot exceed the maximum
     assert next(c for c in report.checks if c.id == "multi-stage").bonus
+
+
+def test_a_build_the_daemon_side_guard_stopped_is_rejected_not_counted(ml_lab):
+    """The gate misread it, the daemon's own report did not: refused like the gate's
+    rejections, the log kept only up to the refused step, its layers discarded."""
+    from labs.sandbox import build  # noqa: F401 - registers the sandbox's messages
+
+    sandbox = healthy_sandbox()
+    sandbox.build_outcome = BuildOutcome(
+        ok=False, rejected=True, log="Step 1/3 : FROM estaleiro-sub/sub-7-x\n",
+        error_id="sandbox.build_image_not_allowed",
+        error_params={"step": "Step 1/3 : FROM estaleiro-sub/sub-7-x", "allowed": "python:3.11-slim"},
+        created_images=("0123456789ab",))
+    result = grade(spec=ml_lab.spec, files=reference_files(ml_lab), sandbox=sandbox, lang="en")
+    assert result.report.status == Verdict.REJECTED and not result.report.gradable
+    assert "FROM estaleiro-sub/sub-7-x" in result.report.rejections[0]["message"]
+    assert result.log == "Step 1/3 : FROM estaleiro-sub/sub-7-x\n"
+    assert sandbox.discarded == [sandbox.build_outcome] and sandbox.ended == 1
+
+
+def test_an_image_the_sandbox_will_not_run_fails_the_container_checks(ml_lab):
+    from labs.grading.ports import ContainerRefused
+    from labs.sandbox import run  # noqa: F401 - registers the sandbox's messages
+
+    sandbox = healthy_sandbox()
+
+    def refuse(**_kwargs):
+        raise ContainerRefused("sandbox.too_many_volumes", count=40, max=16)
+
+    sandbox.start = refuse
+    report = grade(spec=ml_lab.spec, files=reference_files(ml_lab), sandbox=sandbox, lang="en").report
+    http = [c for c in report.checks if c.kind == "http"]
+    assert http and all(c.status == "failed" and "40 volumes" in c.message for c in http)
+    assert report.status == Verdict.FAILED and report.gradable

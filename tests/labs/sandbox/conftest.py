@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from labs.grading.types import submission_image
+from labs.grading.types import SUBMISSION_IMAGE_REPO
 
 BUSYBOX = Path("/bin/busybox")
 TEST_LABEL = "estaleiro.test"
@@ -40,7 +40,7 @@ def labels(sandbox_docker):
     selector = {"label": f"{SUBMISSION}={value}"}
     containers = sandbox_docker.api.containers(all=True, filters=selector)
     images = sandbox_docker.api.images(all=True, filters=selector)
-    images += sandbox_docker.api.images(filters={"reference": submission_image(value)})
+    images += sandbox_docker.api.images(filters={"reference": f"{SUBMISSION_IMAGE_REPO}/{value}-*"})
     for item in containers:
         sandbox_docker.api.remove_container(item["Id"], force=True, v=True)
     for item in images:

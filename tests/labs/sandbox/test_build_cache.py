@@ -213,11 +213,19 @@ RECORDED_STREAM = [  # what the sandbox daemon (engine 20.10) sent for a partly 
 
 class StreamAPI:
     def __init__(self, chunks):
-        self.hooks = {"response": []}
         self.chunks = chunks
 
-    def build(self, **kwargs):
+    def _url(self, path, *args):
+        return path
+
+    def _post(self, url, **kwargs):
+        return None
+
+    def _stream_helper(self, response, *, decode):
         return iter(self.chunks)
+
+    def inspect_image(self, image):
+        return {"Id": f"sha256:{image}", "Size": 0, "Parent": ""}
 
     def containers(self, **kwargs):
         return []
@@ -234,6 +242,9 @@ def test_the_build_reports_the_step_images_it_made_or_took_from_the_cache():
     assert outcome.ok
     # The RUN's own " ---> deadbeef0000" follows no builder line, so it is not a step image.
     assert outcome.step_images == ("296e83691b17", "c9c6028e9f64", "0f656a480810", "dd637e5bc597")
+    # Of those, the build made only the third itself (the others were its base or cache hits):
+    # the one a failed build would discard.
+    assert outcome.created_images == ("0f656a480810",)
 
 
 def test_a_failed_build_still_reports_the_steps_before_the_failure():

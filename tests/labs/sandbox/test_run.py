@@ -203,15 +203,23 @@ def test_image_that_cannot_start_explains_why(sandbox, labels):
             sandbox.remove_image(tag)
 
 
-def test_cleanup_submission_and_janitor(sandbox, server_image, labels, sandbox_docker):
-    value = labels[SUBMISSION]
-    tag = submission_image(value)
-    assert sandbox.build(files=context(PREFIX + 'CMD ["sleep", "60"]\n'), tag=tag, limits=LIMITS, labels={}).ok
-    sandbox.start(image=tag, limits=LIMITS, labels=labels)
-    counts = sandbox.cleanup_submission(value)
-    assert counts == {"containers": 1, "images": 1}
-    assert not sandbox_docker.api.images(filters={"reference": tag})
+def test_janitor_reclaims_an_expired_run_at_once_and_other_leftovers_by_age(sandbox, server_image, labels,
+                                                                            sandbox_docker):
+    # A dead worker's run container says when it may go: past that moment the janitor takes
+    # it at once, whatever the age cut-off; a live run's (expiring later) stays.
+    key = f"estaleiro.test-janitor-{labels[SUBMISSION]}"
+    expired = sandbox.start(image=server_image, limits=LIMITS,
+                            labels={**labels, key: "dead", "estaleiro.expires": str(int(time.time()) - 1)})
+    live = sandbox.start(image=server_image, limits=LIMITS,
+                         labels={**labels, key: "live", "estaleiro.expires": str(int(time.time()) + 3600)})
+    counts = sandbox.janitor(older_than_seconds=3600, label_key=key)
+    assert counts["containers"] == 1
+    assert not sandbox_docker.api.containers(all=True, filters={"id": expired.id})
+    assert sandbox_docker.api.containers(all=True, filters={"id": live.id})
+    live.remove()
+    expired.remove()
 
+    value = labels[SUBMISSION]
     # A crashed worker's container (under its own label key here, so the test touches
     # nothing else) and a stopped build-step container, both older than the cut-off.
     key = f"estaleiro.test-janitor-{value}"
@@ -236,7 +244,7 @@ def test_janitor_goes_by_when_a_submission_image_was_tagged(sandbox, labels, san
     files = context(PREFIX + 'CMD ["sleep", "60"]\n')
     assert sandbox.build(files=files, tag=f"estaleiro-test/old-{value}", limits=LIMITS, labels={}).ok
     time.sleep(2.1)
-    tag = submission_image(value)
+    tag = submission_image(value, "t0k3n")
     again = sandbox.build(files=files, tag=tag, limits=LIMITS, labels={})
     try:
         assert again.ok and "Using cache" in again.log
