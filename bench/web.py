@@ -75,8 +75,8 @@ def main() -> None:
     submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
                                            status=Submission.Status.BUILDING, queued_at=timezone.now(),
                                            building_at=timezone.now(), worker_host="bench")
-    live = LiveLog(submission.pk)
-    live.clear()
+    live = LiveLog(submission.pk, owner="bench")
+    live.start()
     for step in range(64):
         live.append(f"Step {step}/64 : RUN echo {'x' * 60}\n" + "linha de log de build\n" * 40)
 

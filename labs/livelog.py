@@ -18,30 +18,55 @@ def _key(submission_id: int) -> str:
     return f"estaleiro:livelog:{submission_id}"
 
 
-class LiveLog:
-    """Appends chunks for one submission; a Redis failure never stops grading."""
+# Append only while this run owns the log: a run the watchdog gave up on (its worker only
+# slow, not dead) must not write into the log of the run that replaced it.
+_APPEND_IF_OWNER = """
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('APPEND', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
 
-    def __init__(self, submission_id: int):
+
+class LiveLog:
+    """Appends chunks for one grading run of a submission; a Redis failure never stops
+    grading. `owner` is the run's token: `start()` makes the run the log's owner, and
+    appends of any other run are dropped."""
+
+    def __init__(self, submission_id: int, *, owner: str = ""):
         self.key = _key(submission_id)
+        self.owner_key = self.key + ":owner"
+        self.owner = owner
         self.conn = _conn()
         self.broken = False
+
+    def start(self) -> None:
+        """Begin the log anew, owned by this run."""
+        try:
+            pipe = self.conn.pipeline()
+            pipe.delete(self.key)
+            pipe.set(self.owner_key, self.owner, ex=TTL_SECONDS)
+            pipe.execute()
+        except redis.RedisError:
+            self.broken = True
 
     def append(self, chunk: str) -> None:
         if self.broken or not chunk:
             return
         try:
-            pipe = self.conn.pipeline()
             # One string per submission: a reader takes its tail with GETRANGE, without
             # fetching the whole log on every poll.
-            pipe.append(self.key, chunk.encode("utf-8"))
-            pipe.expire(self.key, TTL_SECONDS)
-            pipe.execute()
+            self.conn.eval(_APPEND_IF_OWNER, 2, self.key, self.owner_key, self.owner, chunk.encode("utf-8"),
+                           TTL_SECONDS)
         except redis.RedisError:
             self.broken = True
 
     def clear(self) -> None:
+        """Drop the log (the database holds the final copy), if this run still owns it."""
         try:
-            self.conn.delete(self.key)
+            if self.conn.get(self.owner_key) in (None, self.owner.encode()):
+                self.conn.delete(self.key, self.owner_key)
         except redis.RedisError:
             pass
 

@@ -60,6 +60,10 @@ class Submission(models.Model):
     # Rejected input and platform errors never count as an attempt.
     counted = models.BooleanField(_("counted as an attempt"), default=False)
     worker_host = models.CharField(_("graded by"), max_length=200, blank=True)
+    # The grading run that holds the claim: every write of a run is conditional on it, so a
+    # run the watchdog replaced cannot overwrite the one that replaced it.
+    run_token = models.CharField(_("grading run"), max_length=32, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     retries = models.PositiveSmallIntegerField(_("platform retries"), default=0)
     # An instructor's regrade in flight: it does not hold the learner's one slot, so the
     # learner can still submit while their old work is graded again.

@@ -1,10 +1,12 @@
 import base64
 import logging
+import secrets
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -115,46 +117,105 @@ _PHASE_STATUS = {"building": Status.BUILDING, "running": Status.RUNNING, "checki
 _PHASE_FIELD = {Status.BUILDING: "building_at", Status.RUNNING: "running_at", Status.CHECKING: "checking_at"}
 
 
-def submission_claim(*, submission_id: int, worker_host: str) -> bool:
-    """Take a queued submission for grading; False when another worker has it or it is done."""
+class RunSuperseded(Exception):
+    """This grading run no longer owns its submission (the watchdog gave it to another run):
+    it stops, and writes nothing more."""
+
+
+def submission_claim(*, submission_id: int, worker_host: str) -> str | None:
+    """Take a queued submission for grading: the run's token, or None when another worker
+    has it or it is done. Every later write of the run is conditional on that token."""
     now = timezone.now()
-    return bool(
-        Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
-            status=Status.BUILDING, building_at=now, running_at=None, checking_at=None, worker_host=worker_host[:200]
-        )
+    token = secrets.token_hex(16)
+    claimed = Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
+        status=Status.BUILDING, building_at=now, running_at=None, checking_at=None, worker_host=worker_host[:200],
+        run_token=token, heartbeat_at=now,
     )
+    return token if claimed else None
+
+
+def _owned(submission_id: int, token: str):
+    """The submission, if this run still owns it and it is in flight."""
+    return Submission.objects.filter(pk=submission_id, run_token=token, status__in=Submission.IN_PROGRESS)
+
+
+class _Heartbeat:
+    """Tells the watchdog this run is alive (GRADING_HEARTBEAT_SECONDS), and notices when it
+    was superseded. Its own thread, with its own database connection."""
+
+    def __init__(self, submission_id: int, token: str):
+        self.submission_id, self.token = submission_id, token
+        self.superseded = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{submission_id}", daemon=True)
+
+    def __enter__(self) -> "_Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(settings.GRADING_HEARTBEAT_SECONDS):
+                try:
+                    if not _owned(self.submission_id, self.token).update(heartbeat_at=timezone.now()):
+                        self.superseded.set()
+                        return
+                except Exception:  # noqa: BLE001 - a database hiccup: the next beat tries again
+                    log.warning("heartbeat of submission %s not written", self.submission_id, exc_info=True)
+                    close_old_connections()
+        finally:
+            connection.close()
 
 
 def submission_grade(*, submission_id: int, worker_host: str) -> str:
-    """Grade a submission this worker claimed. Safe to call twice: only a claim grades."""
+    """Grade a submission this worker claimed. Safe to call twice: only a claim grades, and
+    only the run holding the claim's token writes."""
     from .grading_service import grade_files  # the sandbox is imported by workers only
 
-    if not submission_claim(submission_id=submission_id, worker_host=worker_host):
+    token = submission_claim(submission_id=submission_id, worker_host=worker_host)
+    if token is None:
         return "not-claimed"
     submission = Submission.objects.select_related("lab").get(pk=submission_id)
-    live = LiveLog(submission_id)
-    live.clear()
+    live = LiveLog(submission_id, owner=token)
+    live.start()
 
-    def on_phase(phase: str) -> None:
-        status = _PHASE_STATUS.get(phase)
-        if status is not None and status != Status.BUILDING:
-            Submission.objects.filter(pk=submission_id, status__in=Submission.IN_PROGRESS).update(
-                status=status, **{_PHASE_FIELD[status]: timezone.now()}
-            )
+    with _Heartbeat(submission_id, token) as heartbeat:
+        def still_owner() -> None:
+            if heartbeat.superseded.is_set():
+                raise RunSuperseded()
 
-    try:
-        lab = find_lab(submission.lab.slug)
-        result = grade_files(lab=lab, given=submission_files_decoded(submission), lang=submission.lang,
-                             submission_id=f"sub-{submission_id}", on_log=live.append, on_phase=on_phase,
-                             clean_first=submission.retries > 0)
-    except Exception as exc:  # noqa: BLE001 — any crash here is the platform's, never the learner's
-        log.exception("grading submission %s crashed", submission_id)
-        return submission_platform_fault(submission_id=submission_id, detail=f"{type(exc).__name__}: {exc}")
+        def on_phase(phase: str) -> None:
+            still_owner()
+            status = _PHASE_STATUS.get(phase)
+            if status is not None and status != Status.BUILDING:
+                if not _owned(submission_id, token).update(status=status, **{_PHASE_FIELD[status]: timezone.now()}):
+                    raise RunSuperseded()
+
+        def on_log(chunk: str) -> None:
+            still_owner()
+            live.append(chunk)
+
+        try:
+            lab = find_lab(submission.lab.slug)
+            result = grade_files(lab=lab, given=submission_files_decoded(submission), lang=submission.lang,
+                                 submission_id=f"sub-{submission_id}", on_log=on_log, on_phase=on_phase,
+                                 run_token=token, slot_pool=True)
+        except RunSuperseded:
+            log.info("grading run %s of submission %s was superseded; it stopped", token[:8], submission_id)
+            return "superseded"
+        except Exception as exc:  # noqa: BLE001 — any crash here is the platform's, never the learner's
+            log.exception("grading submission %s crashed", submission_id)
+            return submission_platform_fault(submission_id=submission_id, detail=f"{type(exc).__name__}: {exc}",
+                                             run_token=token)
     report = result.report
     if report.status == Verdict.ERROR:
-        return submission_platform_fault(submission_id=submission_id, detail=report.error)
+        return submission_platform_fault(submission_id=submission_id, detail=report.error, run_token=token)
     with transaction.atomic():
-        updated = Submission.objects.filter(pk=submission_id, status__in=Submission.IN_PROGRESS).update(
+        updated = _owned(submission_id, token).update(
             status=str(report.status), report=report.to_dict(), log=result.log[-LOG_CAP_CHARS:],
             score=report.score if report.gradable else None, max_score=report.max_score,
             counted=report.gradable, finished_at=timezone.now(), error_detail="", spec_hash=lab.hash,
@@ -164,18 +225,24 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
     return str(report.status) if updated else "superseded"
 
 
-def submission_platform_fault(*, submission_id: int, detail: str) -> str:
-    """Requeue after a platform fault (bounded), or end in 'error'; never counted as an attempt."""
+def submission_platform_fault(*, submission_id: int, detail: str, run_token: str | None = None) -> str:
+    """Requeue after a platform fault (bounded), or end in 'error'; never counted as an attempt.
+
+    `run_token`: the run this is about (the failing run's own, or the one the watchdog judged
+    dead); when another run holds the submission by now, nothing is written."""
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_id)
         if submission.status not in Submission.IN_PROGRESS:
             return "superseded"
+        if run_token is not None and submission.run_token != run_token:
+            return "superseded"
         submission.error_detail = detail[:4000]
+        submission.run_token = ""
         if submission.retries < settings.GRADING_MAX_RETRIES:
             submission.retries += 1
             submission.status = Status.QUEUED
             submission.queued_at = timezone.now()
-            submission.save(update_fields=["status", "retries", "error_detail", "queued_at"])
+            submission.save(update_fields=["status", "retries", "error_detail", "queued_at", "run_token"])
             _enqueue(submission_id, countdown=min(120, 5 * 2 ** submission.retries))
             return "retrying"
         if submission.regrading and submission.regrade_backup:
@@ -194,7 +261,7 @@ def submission_platform_fault(*, submission_id: int, detail: str) -> str:
         submission.regrading = False
         submission.regrade_backup = None
         submission.save(update_fields=["status", "error_detail", "counted", "finished_at", "report", "regrading",
-                                       "regrade_backup"])
+                                       "regrade_backup", "run_token"])
         return "error"
 
 
@@ -240,8 +307,14 @@ def lab_regrade_all(*, lab: Lab, scope: str = REGRADE_LATEST) -> int:
 
 
 def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:
-    """Requeue or fail submissions whose worker died (it no longer answers pings, or the work
-    is stuck past the lab's limits), and resend queued ones nobody took (a lost message).
+    """Requeue or fail submissions whose worker died, and resend queued ones nobody took (a
+    lost message).
+
+    A run is judged dead only on repeated evidence: its heartbeat is older than
+    GRADING_WORKER_LOST_SECONDS (several beats missed) *and* its worker does not answer a
+    ping; or the work outlived the lab's limits by GRADING_STUCK_MARGIN_SECONDS. A slow
+    worker that answers keeps its run. The requeue is conditional on the run's token, so a
+    run that was just replaced, or that finished meanwhile, is left alone.
 
     `alive_workers`: the Celery node names answering a ping; None when that is unknown."""
     now = now or timezone.now()
@@ -251,11 +324,14 @@ def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:
         budget = (limits.build_seconds + limits.run_seconds if limits else 600) + settings.GRADING_STUCK_MARGIN_SECONDS
         started = submission.building_at or submission.queued_at or submission.created_at
         elapsed = (now - started).total_seconds() if started else 0
+        beat = submission.heartbeat_at or started
+        silent = (now - beat).total_seconds() if beat else 0
         worker_gone = (alive_workers is not None and submission.worker_host not in alive_workers
-                       and elapsed > settings.GRADING_WORKER_LOST_SECONDS)
+                       and silent > settings.GRADING_WORKER_LOST_SECONDS)
         if worker_gone or elapsed > budget:
             detail = "worker lost: it stopped answering while grading" if worker_gone else "stuck past the lab's time limits"
-            outcome = submission_platform_fault(submission_id=submission.pk, detail=detail)
+            outcome = submission_platform_fault(submission_id=submission.pk, detail=detail,
+                                                run_token=submission.run_token)
             counts["requeued" if outcome == "retrying" else "failed"] += outcome in {"retrying", "error"}
     stale = now - timedelta(seconds=settings.GRADING_STUCK_MARGIN_SECONDS)
     for submission_id in Submission.objects.filter(status=Status.QUEUED, queued_at__lt=stale).values_list("pk", flat=True):

@@ -258,8 +258,8 @@ def test_the_status_poll_appends_only_the_new_log_lines(client, learner, lab, re
 
     submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
                                            status=Submission.Status.BUILDING, building_at=timezone.now())
-    live = LiveLog(submission.pk)
-    live.clear()
+    live = LiveLog(submission.pk, owner="run")
+    live.start()
     url = reverse("labs:submission", args=[submission.pk])
 
     def next_poll(body: str) -> str:

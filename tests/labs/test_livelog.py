@@ -11,7 +11,8 @@ pytestmark = pytest.mark.redis
 
 def test_the_page_reads_the_tail_of_what_the_worker_appended(redis_url):
     submission_id = 10**9 + uuid.uuid4().int % 10**6
-    live = LiveLog(submission_id)
+    live = LiveLog(submission_id, owner="run-1")
+    live.start()
     line = "Step {}/200 : RUN echo ação → ✓\n"
     try:
         for step in range(200):
@@ -29,7 +30,8 @@ def test_the_page_reads_the_tail_of_what_the_worker_appended(redis_url):
 
 def test_the_page_appends_whole_lines_from_where_it_stopped(redis_url):
     submission_id = 10**9 + uuid.uuid4().int % 10**6
-    live = LiveLog(submission_id)
+    live = LiveLog(submission_id, owner="run-1")
+    live.start()
     try:
         assert live_log_since(submission_id, offset=None, max_bytes=1000).text == ""
         live.append("Step 1/3 : FROM python:3.11-slim\n")
@@ -48,9 +50,29 @@ def test_the_page_appends_whole_lines_from_where_it_stopped(redis_url):
         assert behind.skipped and not behind.restart and behind.text.startswith("linha ")
         assert behind.text.endswith("linha 999 ✓\n") and len(behind.text.encode()) <= 200
         # The log began anew (a retry cleared it): shorter than the offset, so a restart.
-        live.clear()
+        live.start()
         live.append("Step 1/3 : FROM python:3.11-slim\n")
         again = live_log_since(submission_id, offset=behind.end, max_bytes=1000)
         assert again.restart and again.text == "Step 1/3 : FROM python:3.11-slim\n"
     finally:
         live.clear()
+
+
+def test_only_the_run_that_owns_the_log_writes_it(redis_url):
+    """A run the watchdog replaced (its worker slow, not dead) keeps streaming: its lines
+    must not land in the log of the run that replaced it, nor may its clean-up drop it."""
+    submission_id = 10**9 + uuid.uuid4().int % 10**6
+    stale, current = LiveLog(submission_id, owner="run-1"), LiveLog(submission_id, owner="run-2")
+    try:
+        stale.start()
+        stale.append("Step 1/2 : FROM python:3.11-slim\n")
+        current.start()
+        current.append("Step 1/2 : FROM python:3.11-slim\n")
+        stale.append("Step 2/2 : RUN echo stale\n")
+        stale.clear()
+        current.append("Step 2/2 : RUN echo current\n")
+        text = live_log_since(submission_id, offset=None, max_bytes=1000).text
+        assert text == "Step 1/2 : FROM python:3.11-slim\nStep 2/2 : RUN echo current\n"
+    finally:
+        current.clear()
+    assert live_log_since(submission_id, offset=None, max_bytes=100).text == ""

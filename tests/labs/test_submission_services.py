@@ -36,7 +36,7 @@ def fake_sandbox(monkeypatch):
     sandbox = FakeSandbox(container=FakeContainer(http_answers={
         ("GET", 5000, "/"): HttpOutcome(status=200, body=json.dumps({"mensagem": "Olá"}))}))
     sandbox.facts = sandbox.facts.__class__(**{**sandbox.facts.__dict__, "user": ""})
-    monkeypatch.setattr(grading_service, "DockerSandbox", lambda url: sandbox)
+    monkeypatch.setattr(grading_service, "DockerSandbox", lambda url, **kwargs: sandbox)
     return sandbox
 
 
@@ -239,3 +239,69 @@ def test_a_regrade_keeps_the_learners_result_until_it_has_a_new_one(learner, lab
     assert submission_platform_fault(submission_id=own.pk, detail="daemon gone") == "error"
     own.refresh_from_db()
     assert own.status == "error" and not own.counted
+
+
+def test_a_run_the_watchdog_replaced_writes_nothing(learner, lab, fake_sandbox, sent_tasks, monkeypatch, settings,
+                                                    django_capture_on_commit_callbacks):
+    """Run 1's worker looks dead (heartbeat stale, no ping answer) but is only slow: the
+    watchdog requeues, run 2 claims, and whatever run 1 does next (a phase, its verdict, a
+    platform fault) writes nothing; run 2's verdict stands."""
+    from labs import services
+
+    submission = create(learner, lab)
+    events = {}
+
+    def slow_first_run(**kwargs):
+        if "first" not in events:
+            events["first"] = kwargs["run_token"]
+            stale = timezone.now() - timedelta(seconds=settings.GRADING_WORKER_LOST_SECONDS + 5)
+            Submission.objects.filter(pk=submission.pk).update(heartbeat_at=stale)
+            with django_capture_on_commit_callbacks(execute=True):
+                assert watchdog_run(alive_workers=set())["requeued"] == 1
+            assert services.submission_grade(submission_id=submission.pk, worker_host="w2") == "passed"
+            with pytest.raises(services.RunSuperseded):
+                kwargs["on_phase"]("running")
+            assert submission_platform_fault(submission_id=submission.pk, detail="late",
+                                             run_token=events["first"]) == "superseded"
+        return real_grade_files(**kwargs)
+
+    real_grade_files = grading_service.grade_files
+    monkeypatch.setattr(grading_service, "grade_files", slow_first_run)
+    assert submission_grade(submission_id=submission.pk, worker_host="w1") == "superseded"
+    submission.refresh_from_db()
+    assert submission.status == "passed" and submission.worker_host == "w2" and submission.retries == 1
+    assert submission.error_detail == "" and submission.counted
+
+
+def test_the_watchdog_waits_for_several_missed_heartbeats(learner, lab, sent_tasks, settings):
+    """One unanswered ping is not a dead worker: the run's heartbeat must be stale too."""
+    submission = create(learner, lab)
+    long_ago = timezone.now() - timedelta(seconds=settings.GRADING_WORKER_LOST_SECONDS * 3)
+    Submission.objects.filter(pk=submission.pk).update(
+        status="building", building_at=long_ago, heartbeat_at=timezone.now(), worker_host="w1", run_token="abc")
+    assert watchdog_run(alive_workers=set())["requeued"] == 0
+    Submission.objects.filter(pk=submission.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.GRADING_WORKER_LOST_SECONDS + 1))
+    assert watchdog_run(alive_workers={"w1"})["requeued"] == 0  # slow, but it answers
+    assert watchdog_run(alive_workers=set())["requeued"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grading_run_beats_while_it_works(learner, lab, fake_sandbox, monkeypatch, settings):
+    settings.GRADING_HEARTBEAT_SECONDS = 0.05
+    submission = create(learner, lab)
+    beats = []
+
+    def slow(**kwargs):
+        import time
+
+        first = Submission.objects.get(pk=submission.pk).heartbeat_at
+        time.sleep(0.5)
+        beats.append((first, Submission.objects.get(pk=submission.pk).heartbeat_at))
+        return real(**kwargs)
+
+    real = grading_service.grade_files
+    monkeypatch.setattr(grading_service, "grade_files", slow)
+    assert submission_grade(submission_id=submission.pk, worker_host="w1") == "passed"
+    (first, later), = beats
+    assert later > first
