@@ -32,6 +32,11 @@ class QuizAdmin(admin.ModelAdmin):
         (None, {"fields": ("title", "slug", "description", "is_published", "position")}),
         (_("Attempts and grading"), {"fields": ("attempts_allowed", "grading_method", "time_limit_minutes", "opens_at", "closes_at")}),
         (_("Presentation and review"), {"fields": ("one_per_page", "shuffle_questions", "shuffle_choices", "reveal_answers")}),
+        (_("Marks shown to the learner"), {
+            "fields": ("marks_during", "marks_immediately", "marks_open", "marks_closed"),
+            "description": _("When the score, each question's marks and the quiz grade are shown. Hiding them until the "
+                             "quiz closes keeps several attempts from giving the answers away one at a time."),
+        }),
     ]
 
 
@@ -67,7 +72,7 @@ class AttemptAdmin(admin.ModelAdmin):
     list_display = ("quiz", "learner", "number", "status", "score", "max_score", "pending_review", "submitted_at")
     list_filter = ("quiz", "status", "pending_review")
     search_fields = ("learner__username",)
-    readonly_fields = ("question_order", "choice_order")
+    readonly_fields = ("question_order", "choice_order", "last_saved_at")
     inlines = [AnswerInline]
 
 
@@ -119,4 +124,5 @@ class CriterionAdmin(admin.ModelAdmin):
 class ReviewAdmin(admin.ModelAdmin):
     list_display = ("answer", "reviewer", "score", "is_complete", "released_at")
     list_filter = ("is_complete", "answer__attempt__quiz")
-    readonly_fields = ("answer", "version", "claimed_by", "claimed_at", "reviewed_at", "released_at", "score")
+    readonly_fields = ("answer", "version", "claimed_by", "claimed_at", "reviewed_at", "released_at", "score",
+                       "revision", "revision_levels", "revision_adjustment", "revision_comment", "revision_score")

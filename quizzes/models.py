@@ -29,6 +29,15 @@ class Quiz(models.Model):
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     time_limit_minutes = models.PositiveSmallIntegerField(_("time limit (minutes)"), null=True, blank=True)
     reveal_answers = models.CharField(_("reveal answers"), max_length=24, choices=Reveal.choices, default=Reveal.IMMEDIATELY)
+    # Marks (score, per-question marks, totals) are a review option of their own, per moment,
+    # as in Moodle: with several attempts, totals seen after each one give the key away one
+    # answer at a time, so a quiz may hold them back until it closes.
+    marks_during = models.BooleanField(_("marks during an attempt"), default=True, help_text=_(
+        "While the learner is taking an attempt of this quiz: the marks of their other attempts."))
+    marks_immediately = models.BooleanField(_("marks right after the attempt"), default=True, help_text=_(
+        "Within two minutes of submitting."))
+    marks_open = models.BooleanField(_("marks later, while the quiz is open"), default=True)
+    marks_closed = models.BooleanField(_("marks after the quiz closes"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,7 +54,13 @@ class Quiz(models.Model):
 
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()
-        return (self.opens_at is None or now >= self.opens_at) and (self.closes_at is None or now < self.closes_at)
+        return self.has_opened(now) and not self.has_closed(now)
+
+    def has_opened(self, now=None) -> bool:
+        return self.opens_at is None or (now or timezone.now()) >= self.opens_at
+
+    def has_closed(self, now=None) -> bool:
+        return self.closes_at is not None and (now or timezone.now()) >= self.closes_at
 
     @property
     def max_score(self) -> float:
@@ -118,7 +133,10 @@ class Attempt(models.Model):
     number = models.PositiveSmallIntegerField(_("attempt number"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    # The attempt's own time limit only: the quiz's close date is read as it is now (see due_at),
+    # so an instructor moving it applies to attempts already open.
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    last_saved_at = models.DateTimeField(_("answers last saved at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     auto_submitted = models.BooleanField(_("submitted when time ran out"), default=False)
     # The order this learner sees, fixed at the start so shuffling is stable within the attempt.
@@ -145,6 +163,26 @@ class Attempt(models.Model):
         if self.score is None or not self.max_score:
             return None
         return 100 * self.score / self.max_score
+
+    @property
+    def due_at(self):
+        """When this attempt stops taking answers: its time limit or the quiz's current close
+        date, whichever comes first (None: never)."""
+        limits = [moment for moment in (self.deadline, self.quiz.closes_at) if moment is not None]
+        return min(limits) if limits else None
+
+    def is_overdue(self, now=None) -> bool:
+        due = self.due_at
+        return due is not None and (now or timezone.now()) >= due
+
+    @property
+    def ended_by_close(self) -> bool:
+        """Whether the quiz's close date, not the time limit, ends (or ended) this attempt."""
+        if self.status == self.Status.SUBMITTED and self.submitted_at is not None:
+            # Finished automatically at its due time: before the time limit means the close did it.
+            return self.auto_submitted and (self.deadline is None or self.submitted_at < self.deadline)
+        closes = self.quiz.closes_at
+        return closes is not None and (self.deadline is None or closes < self.deadline)
 
 
 class Answer(models.Model):
@@ -234,7 +272,8 @@ class CommentSnippet(models.Model):
 
 
 class Review(models.Model):
-    """An instructor's grading of one essay answer, hidden from the learner until released."""
+    """An instructor's grading of one essay answer, hidden from the learner until released;
+    once released, the learner sees its last saved revision, never a draft."""
 
     answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="review", verbose_name=_("answer"))
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -244,6 +283,13 @@ class Review(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     score = models.FloatField(_("score"), null=True, blank=True)
     is_complete = models.BooleanField(_("review complete"), default=False)
+    # The revision the instructor last saved (not an autosaved draft): what a release shows the
+    # learner and what the attempt is graded by. Drafts change only the fields above.
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    revision_levels = models.ManyToManyField(Level, blank=True, related_name="review_revisions", verbose_name=_("levels of the saved revision"))
+    revision_adjustment = models.FloatField(_("adjustment of the saved revision"), default=0)
+    revision_comment = models.TextField(_("comment of the saved revision"), blank=True)
+    revision_score = models.FloatField(_("score of the saved revision"), null=True, blank=True)
     # A save must name the version it edited: a stale one is refused, not silently applied.
     version = models.PositiveIntegerField(_("version"), default=0)
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
