@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Before any view's (or the CSRF check's) first look at request.POST: a body declared
+    # too large is refused unread. After the session, user and messages: its page needs them.
+    "core.uploads.RequestSizeLimit",
     "core.middleware.AdminEmptyToFieldGuard",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -252,8 +255,19 @@ LOGGING = {
 SUBMISSIONS_PER_MINUTE = int(os.environ.get("SUBMISSIONS_PER_MINUTE", "4"))
 SUBMISSION_MAX_FILES = int(os.environ.get("SUBMISSION_MAX_FILES", "50"))
 SUBMISSION_MAX_BYTES = int(os.environ.get("SUBMISSION_MAX_BYTES", str(5 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_BYTES + 1024 * 1024
+# Request bodies are bounded before they are read (core/uploads.py): a body declared larger
+# than REQUEST_MAX_BYTES (the upload plus room for the form) is refused with 413 unread; the
+# upload handler stops at the file or byte past the submission limits as the body streams in.
+REQUEST_MAX_BYTES = SUBMISSION_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # form fields other than files (a Dockerfile is at most 64 KB)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = SUBMISSION_MAX_FILES + 1  # the loose files and one .zip
+FILE_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_BYTES  # bounded above, so kept in memory
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Platform faults (daemon down, out of disk) are retried this many times before "error".
 GRADING_MAX_RETRIES = int(os.environ.get("GRADING_MAX_RETRIES", "3"))
 # The watchdog requeues work stuck in a phase this long past the lab's own limits.

@@ -6,6 +6,7 @@ import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -84,6 +85,9 @@ def lab_detail(request, slug):
 def submission_new(request, slug):
     lab = selectors.lab_get(slug=slug, user=request.user)
     form = SubmissionForm(request.POST, request.FILES)
+    refused = getattr(request, "upload_refused", None)  # core.uploads stopped the upload midway
+    if refused:
+        return _submission_too_large(request, refused, slug=slug)
     if form.is_valid():
         lang = _grading_lang()
         try:
@@ -102,6 +106,22 @@ def submission_new(request, slug):
         else:
             return redirect("labs:submission", pk=submission.pk)
     return render(request, "labs/lab_detail.html", _lab_context(request, lab, form), status=400)
+
+
+def _submission_too_large(request, message: str, *, slug: str, status: int = 413):
+    """The lab page again, saying why the upload was refused; what the learner typed is kept
+    when it was received (not when the body was refused unread)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    lab = selectors.lab_get(slug=slug, user=request.user)
+    received = request.POST.get("dockerfile", "") if hasattr(request, "_post") else ""
+    form = SubmissionForm({"dockerfile": received})
+    form.is_valid()
+    form.add_error(None, message)
+    return render(request, "labs/lab_detail.html", _lab_context(request, lab, form), status=status)
+
+
+submission_new.too_large = _submission_too_large
 
 
 @login_required

@@ -314,3 +314,16 @@ def test_env_example_lists_every_variable():
     read_by_settings = set(re.findall(r"""os\.environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""", settings_text))
     read_by_settings |= set(re.findall(r"""env_(?:bool|list)\(\s*["']([A-Z][A-Z0-9_]+)["']""", settings_text))
     assert not read_by_settings - listed, f"read by config/settings.py, missing from env.example: {read_by_settings - listed}"
+
+
+def test_the_web_service_has_a_memory_limit_without_swap():
+    """Uploads are bounded in the application; the container's memory bounds everything else
+    a request could make the web processes hold, so one service cannot starve the host."""
+    web = service("web")
+    limit, swap = web.get("mem_limit"), web.get("memswap_limit")
+    assert limit and swap == limit, f"web: mem_limit={limit!r} memswap_limit={swap!r}"
+    # Literal (docker-compose v1 passes an interpolated value on as a string) and sensible.
+    assert re.fullmatch(r"[0-9]+[mg]", str(limit)), limit
+    megabytes = int(str(limit)[:-1]) * (1024 if str(limit).endswith("g") else 1)
+    assert 512 <= megabytes <= 4096
+    assert "${" not in COMPOSE_FILE.read_text().split("\n  web:")[1].split("\n  worker:")[0].split("mem_limit")[1][:40]
