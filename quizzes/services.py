@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,9 +77,8 @@ def attempt_start(*, quiz: Quiz, learner, now=None) -> Attempt:
     now = now or timezone.now()
     current = Attempt.objects.filter(quiz=quiz, learner=learner, status=Attempt.Status.IN_PROGRESS).first()
     if current is not None:
-        # Outside any transaction: the automatic submission must stick even though we refuse.
         if attempt_expire_if_due(attempt=current, now=now):
-            raise QuizClosed(_("Your time ran out; the attempt was submitted with the answers saved so far."))
+            raise QuizClosed(overdue_message(current))
         return current
     return _attempt_create(quiz=quiz, learner=learner, now=now)
 
@@ -94,11 +94,7 @@ def _attempt_create(*, quiz: Quiz, learner, now) -> Attempt:
     questions = list(quiz.questions.prefetch_related("choices"))
     order = _shuffled([q.pk for q in questions], rng, quiz.shuffle_questions)
     choice_order = {str(q.pk): _shuffled([c.pk for c in q.choices.all()], rng, quiz.shuffle_choices) for q in questions}
-    # Time is up at the time limit or when the quiz closes, whichever comes first.
-    limits = [now + timedelta(minutes=quiz.time_limit_minutes)] if quiz.time_limit_minutes else []
-    if quiz.closes_at:
-        limits.append(quiz.closes_at)
-    deadline = min(limits) if limits else None
+    deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
     try:
         return Attempt.objects.create(
             quiz=quiz, learner=learner, number=used + 1, started_at=now, deadline=deadline,
@@ -108,28 +104,84 @@ def _attempt_create(*, quiz: Quiz, learner, now) -> Attempt:
         raise QuizClosed(_("An attempt was just started in another tab; reload the page.")) from exc
 
 
+def overdue_message(attempt: Attempt) -> str:
+    if attempt.ended_by_close:
+        return _("The quiz closed; your attempt was submitted with the answers saved before it closed.")
+    return _("Your time ran out; the attempt was submitted with the answers saved so far.")
+
+
+def not_open_yet_message() -> str:
+    return _("This quiz has not opened yet; your attempt is kept and you can go on when it opens.")
+
+
+# Every write to an attempt (an answer, a submit, an automatic submit) starts by locking the
+# attempt's row and reading the quiz's dates as they are at that moment. On PostgreSQL the lock
+# serializes autosave and submit; SQLite ignores row locks but takes the database's write lock
+# at BEGIN (transaction_mode IMMEDIATE). The writes themselves are conditional updates too, so
+# the order holds even where neither lock does: a submit claims the row before it reads the
+# answers, and an autosave's write stands only if the attempt is still open after it.
+
+
+def _locked(attempt_id: int) -> Attempt:
+    # The quiz comes with it, read now rather than as the request loaded it; only the attempt's
+    # row is locked (`of`), so instructors editing the quiz never wait for learners.
+    return Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt_id)
+
+
 def attempt_expire_if_due(*, attempt: Attempt, now=None) -> bool:
-    """Submit an attempt whose time is up; True when it did."""
+    """Finish an attempt whose time is up (time limit or the quiz's current close date) with the
+    answers saved before it; True when this call finished it."""
     now = now or timezone.now()
-    if attempt.status == Attempt.Status.IN_PROGRESS and attempt.deadline and now >= attempt.deadline:
-        attempt_submit(attempt=attempt, auto=True, now=now)
-        return True
-    return False
-
-
-def answer_save(*, attempt: Attempt, question: Question, choice_ids: list[int], text: str, now=None) -> Answer:
-    """Save one answer as the learner types or clicks (nothing is scored yet)."""
-    attempt.refresh_from_db(fields=["status"])
-    if attempt.status != Attempt.Status.IN_PROGRESS:
-        raise QuizClosed(_("This attempt was already submitted."))
-    # Outside the transaction below: the automatic submission must stick even though we refuse.
-    if attempt_expire_if_due(attempt=attempt, now=now):
-        raise QuizClosed(_("Your time ran out; the attempt was submitted with the answers saved so far."))
-    return _answer_store(attempt=attempt, question=question, choice_ids=choice_ids, text=text)
+    # First as the caller loaded it (this request's row and dates): a page that only reads does
+    # not lock the row while time is left. The decision is taken again under the lock.
+    if attempt.status != Attempt.Status.IN_PROGRESS or not attempt.is_overdue(now):
+        return False
+    locked = _expire(attempt.pk, now=now)
+    if locked is None:
+        return False
+    attempt.quiz = locked.quiz
+    return True
 
 
 @transaction.atomic
-def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int], text: str) -> Answer:
+def _expire(attempt_id: int, *, now) -> Attempt | None:
+    locked = _locked(attempt_id)
+    if locked.status != Attempt.Status.IN_PROGRESS or not locked.is_overdue(now):
+        return None
+    return _finish(locked, now=now, auto=True)
+
+
+def attempts_finish_overdue(*, now=None, quiz: Quiz | None = None, learner=None) -> int:
+    """Finish every open attempt whose time is up (optionally of one quiz, one learner): the
+    periodic task, and pages that list a learner's attempts before showing anything."""
+    now = now or timezone.now()
+    candidates = Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS).filter(
+        Q(deadline__lte=now) | Q(quiz__closes_at__lte=now))
+    if quiz is not None:
+        candidates = candidates.filter(quiz=quiz)
+    if learner is not None:
+        candidates = candidates.filter(learner=learner)
+    return sum(_expire(pk, now=now) is not None for pk in candidates.values_list("pk", flat=True))
+
+
+def answer_save(*, attempt: Attempt, question: Question, choice_ids: list[int], text: str, now=None) -> Answer:
+    """Save one answer as the learner types or clicks (nothing is scored yet), only while the
+    attempt is open: by the quiz's current dates and the attempt's own time limit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(attempt.pk)
+        if locked.status != Attempt.Status.IN_PROGRESS:
+            raise QuizClosed(_("This attempt was already submitted."))
+        if not locked.is_overdue(now):
+            if not locked.quiz.has_opened(now):
+                raise QuizClosed(not_open_yet_message())
+            return _answer_store(attempt=locked, question=question, choice_ids=choice_ids, text=text, now=now)
+        # Finished here and committed below: the refusal must not undo the automatic submission.
+        _finish(locked, now=now, auto=True)
+    raise QuizClosed(overdue_message(locked))
+
+
+def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int], text: str, now) -> Answer:
     if question.pk not in attempt.question_order:
         raise QuizClosed(_("This question is not part of your attempt."))
     valid = set(question.choices.filter(pk__in=choice_ids).values_list("pk", flat=True))
@@ -142,6 +194,14 @@ def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int]
     else:
         answer.selected.set(valid)
         answer.save(update_fields=["updated_at"])
+    # The write stands only if the attempt is still open by the dates committed now; raising
+    # here rolls it back.
+    still_open = (Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS)
+                  .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
+                  .filter(Q(quiz__closes_at__isnull=True) | Q(quiz__closes_at__gt=now))
+                  .update(last_saved_at=now))
+    if not still_open:
+        raise QuizClosed(_("This attempt no longer takes answers; reload the page."))
     return answer
 
 
@@ -166,11 +226,29 @@ def score_answer(question: Question, answer: Answer | None) -> tuple[float | Non
     return round(question.points * min(1.0, max(0.0, share)), 4), []
 
 
-@transaction.atomic
 def attempt_submit(*, attempt: Attempt, auto: bool = False, now=None) -> Attempt:
-    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
-    if attempt.status == Attempt.Status.SUBMITTED:
-        return attempt
+    """Score the attempt and close it. Past its time it is finished as of that moment, with
+    what was saved before; before the quiz opens it is refused."""
+    with transaction.atomic():
+        locked = _locked(attempt.pk)
+        if locked.status == Attempt.Status.SUBMITTED:
+            return locked
+        # The time is read once the lock is held: an autosave that got in first is part of it.
+        now = now or timezone.now()
+        if not locked.is_overdue(now) and not locked.quiz.has_opened(now):
+            raise QuizClosed(not_open_yet_message())
+        return _finish(locked, now=now, auto=auto)
+
+
+def _finish(attempt: Attempt, *, now, auto: bool) -> Attempt:
+    """Score and close a locked attempt. The claim comes first, so no answer written after it
+    can be part of the score without the claim having seen it."""
+    overdue = attempt.is_overdue(now)
+    submitted_at = min(now, attempt.due_at) if overdue else now
+    claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
+        status=Attempt.Status.SUBMITTED, submitted_at=submitted_at, auto_submitted=auto or overdue)
+    if not claimed:
+        return Attempt.objects.select_related("quiz").get(pk=attempt.pk)
     answers = {a.question_id: a for a in attempt.answers.prefetch_related("selected")}
     total, pending = 0.0, False
     for question in Question.objects.filter(pk__in=attempt.question_order):
@@ -181,13 +259,9 @@ def attempt_submit(*, attempt: Attempt, auto: bool = False, now=None) -> Attempt
         else:
             total += points
         if answer is not None:
-            answer.auto_score = points
-            answer.feedback = feedback
-            answer.save(update_fields=["auto_score", "feedback"])
-    attempt.status = Attempt.Status.SUBMITTED
-    attempt.submitted_at = now or timezone.now()
-    attempt.auto_submitted = auto
-    attempt.score = round(total, 4)
-    attempt.pending_review = pending
-    attempt.save(update_fields=["status", "submitted_at", "auto_submitted", "score", "pending_review"])
+            Answer.objects.filter(pk=answer.pk).update(auto_score=points, feedback=feedback)
+            answer.auto_score, answer.feedback = points, feedback
+    attempt.status, attempt.submitted_at, attempt.auto_submitted = Attempt.Status.SUBMITTED, submitted_at, auto or overdue
+    attempt.score, attempt.pending_review = round(total, 4), pending
+    Attempt.objects.filter(pk=attempt.pk).update(score=attempt.score, pending_review=pending)
     return attempt
