@@ -22,7 +22,7 @@ def _question_score(question: Question, answer) -> float | None:
         return 0.0
     if question.kind == Question.Kind.ESSAY:
         review = getattr(answer, "review", None)
-        return review.score if review is not None and review.released_at else None
+        return review.revision_score if review is not None and review.released_at else None
     return answer.auto_score or 0.0
 
 

@@ -92,7 +92,9 @@ def review_save(*, review_id: int, reviewer, version: int, level_ids: list[int],
                 complete: bool, now=None) -> Review:
     """Save the reviewer's grading; refuse a stale version or another instructor's claim."""
     now = now or timezone.now()
-    review = Review.objects.select_for_update().select_related("answer__question", "claimed_by").get(pk=review_id)
+    # Only the review's row: PostgreSQL refuses FOR UPDATE on the nullable side of a join (claimed_by).
+    review = (Review.objects.select_for_update(of=("self",)).select_related("answer__question", "claimed_by")
+              .get(pk=review_id))
     if _claim_fresh(review, now) and review.claimed_by_id != reviewer.pk:
         raise ReviewConflict(_("%(name)s is grading this answer now; your changes were not saved.")
                              % {"name": review.claimed_by.get_full_name() or review.claimed_by.get_username()})
@@ -112,17 +114,23 @@ def review_save(*, review_id: int, reviewer, version: int, level_ids: list[int],
     review.claimed_by, review.claimed_at = reviewer, now
     fields = ["adjustment", "comment", "score", "version", "claimed_by", "claimed_at", "updated_at"]
     if complete:
+        # Saved, not autosaved: a new revision, the one a release shows and the grade counts.
         review.is_complete, review.reviewer, review.reviewed_at = True, reviewer, now
-        fields += ["is_complete", "reviewer", "reviewed_at"]
+        review.revision += 1
+        review.revision_score, review.revision_adjustment, review.revision_comment = review.score, review.adjustment, review.comment
+        fields += ["is_complete", "reviewer", "reviewed_at", "revision", "revision_score", "revision_adjustment", "revision_comment"]
     review.save(update_fields=fields)
-    if review.released_at:
-        attempt_rescore(attempt=review.answer.attempt)
+    if complete:
+        review.revision_levels.set(levels)
+        if review.released_at:
+            attempt_rescore(attempt=review.answer.attempt)
     return review
 
 
 @transaction.atomic
 def review_release(*, quiz: Quiz, question: Question | None = None, now=None) -> int:
-    """Show complete reviews to their learners; the attempts' grades become final."""
+    """Show complete reviews (their last saved revision) to their learners; the attempts'
+    grades become final."""
     now = now or timezone.now()
     reviews = Review.objects.filter(is_complete=True, released_at__isnull=True, answer__attempt__quiz=quiz)
     if question is not None:
@@ -142,8 +150,8 @@ def attempt_rescore(*, attempt: Attempt) -> Attempt:
             total += answer.auto_score or 0
             continue
         review = getattr(answer, "review", None)
-        if review is not None and review.released_at and review.score is not None:
-            total += review.score
+        if review is not None and review.released_at and review.revision_score is not None:
+            total += review.revision_score
         elif answer.text.strip():
             pending = True
     Attempt.objects.filter(pk=attempt.pk).update(score=round(total, 4), pending_review=pending)
@@ -156,13 +164,19 @@ def level_set_points(*, level: Level, points: float) -> int:
     """Change a level's points and re-score every review that used it; returns how many changed."""
     Level.objects.filter(pk=level.pk).update(points=points)
     changed = 0
-    for review in Review.objects.filter(levels=level).select_related("answer__question", "answer__attempt").prefetch_related("levels"):
+    reviews = (Review.objects.filter(Q(levels=level) | Q(revision_levels=level)).distinct()
+               .select_related("answer__question", "answer__attempt").prefetch_related("levels", "revision_levels"))
+    for review in reviews:
+        # Both the draft and the saved revision follow the level; only the revision is graded by.
         score = _score(review.answer.question, list(review.levels.all()), review.adjustment)
-        if score != review.score:
-            Review.objects.filter(pk=review.pk).update(score=score, version=review.version + 1)
-            changed += 1
-            if review.released_at:
-                attempt_rescore(attempt=review.answer.attempt)
+        revision_score = (_score(review.answer.question, list(review.revision_levels.all()), review.revision_adjustment)
+                          if review.revision else review.revision_score)
+        if score == review.score and revision_score == review.revision_score:
+            continue
+        Review.objects.filter(pk=review.pk).update(score=score, revision_score=revision_score, version=review.version + 1)
+        changed += 1
+        if review.released_at and revision_score != review.revision_score:
+            attempt_rescore(attempt=review.answer.attempt)
     return changed
 
 
@@ -170,7 +184,7 @@ def level_set_points(*, level: Level, points: float) -> int:
 def rubric_import(*, question: Question, criteria: list[dict], snippets: list[str]) -> Rubric:
     """Create or replace a question's rubric from content (only while no review uses it)."""
     rubric, _created = Rubric.objects.get_or_create(question=question)
-    if Review.objects.filter(levels__criterion__rubric=rubric).exists():
+    if Review.objects.filter(Q(levels__criterion__rubric=rubric) | Q(revision_levels__criterion__rubric=rubric)).exists():
         return rubric  # graded already: edit it in the admin, where level changes re-score
     rubric.criteria.all().delete()
     for position, item in enumerate(criteria):

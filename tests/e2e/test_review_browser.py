@@ -67,3 +67,44 @@ def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser,
     assert "Boa explicação da reprodutibilidade" in feedback
     assert page.get_by_text("Nota final: a correção da dissertativa foi liberada.").is_visible()
     context.close()
+
+
+def test_a_draft_on_a_released_review_stays_private_until_saved(browser, live_server):
+    """The instructor reopens a released review and changes it: the autosaved draft says it is
+    private and the learner still reads the released version; saving publishes it."""
+    from quizzes.reviews import review_open, review_release, review_save
+
+    quiz = quiz_from_content()
+    essay = quiz.questions.get(key="q5")
+    learner = UserFactory(username="elis", first_name="Elis")
+    attempt = attempt_start(quiz=quiz, learner=learner)
+    answer = answer_save(attempt=attempt, question=essay, choice_ids=[], text="Reprodutibilidade e MLOps.")
+    attempt_submit(attempt=attempt)
+    instructor = UserFactory(username="prof2", first_name="Prof", instructor=True)
+    review, _ = review_open(answer=answer, reviewer=instructor)
+    complete = [c.levels.get(name="Completa").pk for c in essay.rubric.criteria.all()]
+    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=complete, adjustment=0,
+                comment="versao-liberada", complete=True)
+    review_release(quiz=quiz)
+
+    context = browser.new_context(locale="pt-BR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server, "prof2", f"/questionarios/revisao/respostas/{answer.pk}/")
+    page.get_by_text("Liberada: o aprendiz vê a versão que você salvou por último (versão 1).").wait_for()
+    page.get_by_label("Comentário para o aprendiz").fill("rascunho-privado")
+    page.get_by_text("o aprendiz continua vendo a versão liberada até você salvar").wait_for()
+
+    learner_page = browser.new_context(locale="pt-BR").new_page()
+    learner_page.set_default_timeout(15_000)
+    log_in(learner_page, live_server, "elis", f"/questionarios/tentativas/{attempt.pk}/resultado/")
+    learner_page.get_by_role("heading", name="Nota: 4 / 14").wait_for()
+    assert "versao-liberada" in learner_page.content() and "rascunho-privado" not in learner_page.content()
+
+    page.get_by_role("button", name="Salvar", exact=True).click()
+    page.get_by_text("Correção salva.").wait_for()
+    learner_page.reload()
+    learner_page.get_by_text("rascunho-privado").wait_for()
+    assert "versao-liberada" not in learner_page.content()
+    learner_page.context.close()
+    context.close()
