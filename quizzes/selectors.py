@@ -41,16 +41,20 @@ def quizzes_for_home(*, user) -> list[QuizProgress]:
     if user.is_authenticated:
         for attempt in Attempt.objects.filter(learner=user, quiz__in=quizzes):
             by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
-    return [
-        QuizProgress(
+    now = timezone.now()
+    progress = []
+    for quiz in quizzes:
+        attempts = by_quiz.get(quiz.pk, [])
+        for attempt in attempts:
+            attempt.quiz = quiz  # the marks options are read from it; no query per attempt
+        progress.append(QuizProgress(
             quiz=quiz,
-            attempts=len(by_quiz.get(quiz.pk, [])),
-            in_progress=any(a.status == Attempt.Status.IN_PROGRESS for a in by_quiz.get(quiz.pk, [])),
-            final_percent=final_percent(quiz=quiz, attempts=by_quiz.get(quiz.pk, [])),
-            pending_review=any(a.pending_review for a in by_quiz.get(quiz.pk, [])),
-        )
-        for quiz in quizzes
-    ]
+            attempts=len(attempts),
+            in_progress=any(a.status == Attempt.Status.IN_PROGRESS for a in attempts),
+            final_percent=learner_final_percent(quiz=quiz, attempts=attempts, now=now),
+            pending_review=any(a.pending_review for a in attempts),
+        ))
+    return progress
 
 
 def quiz_get(*, slug: str, user) -> Quiz:
@@ -128,7 +132,8 @@ def attempt_questions(*, attempt: Attempt, with_reviews: bool = True) -> list[Qu
     structure = quiz_structure(quiz=attempt.quiz)
     answers_qs = Answer.objects.filter(attempt=attempt).prefetch_related("selected")
     if with_reviews:
-        answers_qs = answers_qs.select_related("review").prefetch_related("review__levels__criterion")
+        # The saved revision's levels: what a released review shows (the draft's are the instructor's).
+        answers_qs = answers_qs.select_related("review").prefetch_related("review__revision_levels__criterion")
     answers = {a.question_id: a for a in answers_qs}
     views = []
     for number, question_id in enumerate((qid for qid in attempt.question_order if qid in structure), start=1):
@@ -151,13 +156,23 @@ def attempt_progress(*, attempt: Attempt) -> tuple[int, int]:
     return answered, total
 
 
-def can_reveal(*, attempt: Attempt, now=None) -> bool:
-    """May this learner see the correct answers and explanations of this attempt now?"""
+def has_attempt_in_progress(*, quiz_id: int, learner_id: int) -> bool:
+    return Attempt.objects.filter(quiz_id=quiz_id, learner_id=learner_id, status=Attempt.Status.IN_PROGRESS).exists()
+
+
+def can_reveal(*, attempt: Attempt, now=None, in_progress: bool | None = None) -> bool:
+    """May this learner see the correct answers, explanations, right/wrong and reviews of this
+    attempt now? Never while they are taking an attempt of the same quiz: what one attempt
+    shows must not be copied into another."""
     if attempt.status != Attempt.Status.SUBMITTED:
+        return False
+    if in_progress is None:
+        in_progress = has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id)
+    if in_progress:
         return False
     quiz = attempt.quiz
     now = now or timezone.now()
-    closed = quiz.closes_at is not None and now >= quiz.closes_at
+    closed = quiz.has_closed(now)
     if quiz.reveal_answers == Quiz.Reveal.IMMEDIATELY:
         return True
     if quiz.reveal_answers == Quiz.Reveal.AFTER_CLOSE:
@@ -165,6 +180,44 @@ def can_reveal(*, attempt: Attempt, now=None) -> bool:
     # After the last attempt: when every allowed attempt is used (or the quiz has closed).
     used = Attempt.objects.filter(quiz=quiz, learner_id=attempt.learner_id, status=Attempt.Status.SUBMITTED).count()
     return closed or (quiz.attempts_allowed > 0 and used >= quiz.attempts_allowed)
+
+
+# Moodle's "immediately after the attempt": within two minutes of finishing it.
+IMMEDIATELY_SECONDS = 120
+
+
+def review_moment(*, attempt: Attempt, now=None, in_progress: bool | None = None) -> str:
+    """Which of the quiz's marks options applies to this attempt now: the name of its field.
+    Decided in Moodle's order (quiz_attempt_state): during, after close, immediately after,
+    later while open; so an attempt finished by the close is in the "after close" moment."""
+    now = now or timezone.now()
+    if in_progress is None:
+        in_progress = has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id)
+    if attempt.status != Attempt.Status.SUBMITTED or in_progress:
+        return "marks_during"
+    if attempt.quiz.has_closed(now):
+        return "marks_closed"
+    if attempt.submitted_at and (now - attempt.submitted_at).total_seconds() < IMMEDIATELY_SECONDS:
+        return "marks_immediately"
+    return "marks_open"
+
+
+def marks_visible(*, attempt: Attempt, now=None, user=None, in_progress: bool | None = None) -> bool:
+    """May the score, the per-question marks and the totals of this attempt be shown? Always to
+    instructors; to the learner as the quiz's marks option of the moment says."""
+    if user is not None and user.pk != attempt.learner_id and is_instructor(user):
+        return True
+    return bool(getattr(attempt.quiz, review_moment(attempt=attempt, now=now, in_progress=in_progress)))
+
+
+def learner_final_percent(*, quiz: Quiz, attempts: list[Attempt], now=None) -> float | None:
+    """The quiz grade as the learner may see it: none while the marks of any attempt it comes
+    from are hidden (a grade built from the visible ones only would still tell the hidden)."""
+    in_progress = any(a.status == Attempt.Status.IN_PROGRESS for a in attempts)
+    submitted = [a for a in attempts if a.status == Attempt.Status.SUBMITTED]
+    if not all(marks_visible(attempt=a, now=now, in_progress=in_progress) for a in submitted):
+        return None
+    return final_percent(quiz=quiz, attempts=attempts)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ from core.decorators import instructor_required
 from . import selectors
 from .docker_command import describe
 from .models import Attempt, Question, Quiz
-from .services import QuizClosed, answer_save, attempt_expire_if_due, attempt_start, attempt_submit
+from .services import (
+    QuizClosed, answer_save, attempt_expire_if_due, attempt_start, attempt_submit, attempts_finish_overdue, not_open_yet_message,
+    overdue_message,
+)
 
 
 def _grading_lang(request) -> str:
@@ -22,13 +25,18 @@ def _grading_lang(request) -> str:
 @require_GET
 def quiz_detail(request, slug):
     quiz = selectors.quiz_get(slug=slug, user=request.user)
+    now = timezone.now()
+    attempts_finish_overdue(quiz=quiz, learner=request.user, now=now)
     attempts = selectors.learner_attempts(quiz=quiz, user=request.user)
     in_progress = next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None)
+    for attempt in attempts:
+        attempt.quiz = quiz
+        attempt.marks_visible = selectors.marks_visible(attempt=attempt, now=now, in_progress=in_progress is not None)
     remaining = None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - len(attempts))
     return render(request, "quizzes/quiz_detail.html", {
         "quiz": quiz, "attempts": attempts, "in_progress": in_progress, "remaining": remaining,
-        "final_percent": selectors.final_percent(quiz=quiz, attempts=attempts),
-        "question_count": quiz.questions.count(), "is_open": quiz.is_open(),
+        "final_percent": selectors.learner_final_percent(quiz=quiz, attempts=attempts, now=now),
+        "question_count": quiz.questions.count(), "is_open": quiz.is_open(now),
     })
 
 
@@ -65,17 +73,42 @@ def _page_context(attempt: Attempt, page: int) -> dict:
 
 
 def _seconds_left(attempt: Attempt) -> int | None:
-    if not attempt.deadline:
+    due = attempt.due_at
+    if due is None:
         return None
-    return max(0, int((attempt.deadline - timezone.now()).total_seconds()))
+    return max(0, int((due - timezone.now()).total_seconds()))
+
+
+def _closed_redirect(request, attempt: Attempt):
+    """Where a learner goes when the attempt takes no more answers, told why; None when it
+    still does. An attempt past its time is finished here, on the request that notices."""
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return redirect("quizzes:result", pk=attempt.pk)
+    if attempt_expire_if_due(attempt=attempt):
+        messages.warning(request, overdue_message(attempt))
+        return redirect("quizzes:result", pk=attempt.pk)
+    if not attempt.quiz.has_opened():
+        messages.error(request, not_open_yet_message())
+        return redirect("quizzes:detail", slug=attempt.quiz.slug)
+    return None
+
+
+def _refused(request, attempt: Attempt, exc: QuizClosed) -> str:
+    """Say why an answer or a submit was refused; the URL to go to next."""
+    messages.error(request, str(exc))
+    attempt.refresh_from_db(fields=["status"])
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return reverse("quizzes:result", args=[attempt.pk])
+    return reverse("quizzes:detail", args=[attempt.quiz.slug])
 
 
 @login_required
 @require_GET
 def attempt_take(request, pk):
     attempt = _own_attempt(request, pk)
-    if attempt.status == Attempt.Status.SUBMITTED or attempt_expire_if_due(attempt=attempt):
-        return redirect("quizzes:result", pk=attempt.pk)
+    closed = _closed_redirect(request, attempt)
+    if closed is not None:
+        return closed
     return render(request, "quizzes/attempt.html", _page_context(attempt, int(request.GET.get("page", 1) or 1)))
 
 
@@ -94,8 +127,9 @@ def answer_autosave(request, pk, question_id):
         answer_save(attempt=attempt, question=question, choice_ids=_choice_ids(request.POST.getlist(field)),
                     text=request.POST.get(field, ""))
     except QuizClosed as exc:
+        # htmx follows HX-Redirect at once; the message waits on the page it lands on.
         response = render(request, "quizzes/partials/saved.html", {"question": question, "error": str(exc)})
-        response["HX-Redirect"] = reverse("quizzes:result", args=[attempt.pk])
+        response["HX-Redirect"] = _refused(request, attempt, exc)
         return response
     answered, total = selectors.attempt_progress(attempt=attempt)
     return render(request, "quizzes/partials/saved.html", {"question": question, "saved_at": timezone.now(),
@@ -114,8 +148,7 @@ def attempt_save_page(request, pk):
             answer_save(attempt=attempt, question=view.question, choice_ids=_choice_ids(request.POST.getlist(field)),
                         text=request.POST.get(field, ""))
     except QuizClosed as exc:
-        messages.error(request, str(exc))
-        return redirect("quizzes:result", pk=attempt.pk)
+        return redirect(_refused(request, attempt, exc))
     target = request.POST.get("go", "")
     if target.isdigit():
         return redirect(f"{reverse('quizzes:attempt', args=[attempt.pk])}?page={target}")
@@ -126,10 +159,14 @@ def attempt_save_page(request, pk):
 @require_http_methods(["GET", "POST"])
 def attempt_finish(request, pk):
     attempt = _own_attempt(request, pk)
-    if attempt.status == Attempt.Status.SUBMITTED or attempt_expire_if_due(attempt=attempt):
-        return redirect("quizzes:result", pk=attempt.pk)
+    closed = _closed_redirect(request, attempt)
+    if closed is not None:
+        return closed
     if request.method == "POST":
-        attempt_submit(attempt=attempt, auto=request.POST.get("auto") == "1" and _seconds_left(attempt) == 0)
+        try:
+            attempt_submit(attempt=attempt, auto=request.POST.get("auto") == "1" and _seconds_left(attempt) == 0)
+        except QuizClosed as exc:
+            return redirect(_refused(request, attempt, exc))
         return redirect("quizzes:result", pk=attempt.pk)
     context = _page_context(attempt, 1)
     context["unanswered"] = [q for q in context["all_questions"] if not q.answered]
@@ -144,17 +181,27 @@ def attempt_result(request, pk):
         if attempt.learner_id == request.user.pk:
             return redirect("quizzes:attempt", pk=attempt.pk)
         raise Http404
-    reveal = selectors.can_reveal(attempt=attempt)
+    now = timezone.now()
+    # Another attempt past its time is finished before anything of this one is shown.
+    attempts_finish_overdue(quiz=attempt.quiz, learner=attempt.learner, now=now)
+    # What is held back while another attempt is open is held back from the learner taking it;
+    # an instructor's view of the page is as it always was.
+    in_progress = (attempt.learner_id == request.user.pk
+                   and selectors.has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id))
+    reveal = selectors.can_reveal(attempt=attempt, now=now, in_progress=in_progress)
+    marks = selectors.marks_visible(attempt=attempt, now=now, user=request.user, in_progress=in_progress)
     lang = _grading_lang(request)
     questions = selectors.attempt_questions(attempt=attempt)
     for view in questions:
         feedback = view.answer.feedback if view.answer else []
         view.command_feedback = [describe(problem, lang=lang) for problem in feedback] if reveal else []
         review = getattr(view.answer, "review", None) if view.answer else None
-        # A review reaches the learner only once an instructor releases it.
-        view.review = review if review is not None and review.released_at else None
+        # A review reaches the learner once released (its saved revision, never a draft), and
+        # not while another attempt is being taken: its rubric describes the model answer.
+        view.review = review if review is not None and review.released_at and not in_progress else None
     return render(request, "quizzes/result.html", {
-        "attempt": attempt, "quiz": attempt.quiz, "questions": questions, "reveal": reveal,
+        "attempt": attempt, "quiz": attempt.quiz, "questions": questions, "reveal": reveal, "marks": marks,
+        "in_progress": in_progress,
         "has_essay": any(v.question.kind == Question.Kind.ESSAY and v.answer and v.answer.text.strip() for v in questions),
     })
 

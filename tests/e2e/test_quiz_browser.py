@@ -112,3 +112,53 @@ def test_learner_takes_a_paged_timed_quiz_in_english_with_the_keyboard(browser, 
         assert "Nota:" not in page.content() and "Explicação" not in page.content()
     finally:
         context.close()
+
+
+def test_hidden_marks_then_the_quiz_closes_under_the_learner(page, live_server):
+    """Marks held back until the close: the learner's first attempt shows no score anywhere.
+    Then, mid-way through a second attempt, the instructor moves the close date to the past:
+    the next click is refused, the attempt is finished with what was saved, the learner reads
+    why, and now that the quiz is closed the marks are shown."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.models import Attempt, Quiz
+
+    quiz = quiz_from_content(closes_at=timezone.now() + timedelta(days=1), marks_immediately=False, marks_open=False)
+    UserFactory(username="eva", first_name="Eva")
+    page.goto(f"{live_server.url}/contas/login/?next=/questionarios/{quiz.slug}/")
+    page.get_by_label("Usuário").fill("eva")
+    page.get_by_label("Senha").fill(PASSWORD)
+    page.get_by_role("button", name="Entrar").click()
+    page.get_by_role("button", name="Começar o questionário").click()
+
+    q1, q2 = quiz.questions.get(key="q1"), quiz.questions.get(key="q2")
+    page.locator(f"#question-{q1.pk}").get_by_label(q1.choices.get(is_correct=True).text).check()
+    page.locator(f"#question-{q1.pk} .saved-ok").wait_for()
+    page.get_by_role("button", name="Revisar e enviar").click()
+    page.get_by_role("button", name="Enviar minhas respostas").click()
+    page.get_by_role("heading", name="Notas ocultas por enquanto").wait_for()
+    assert "Nota:" not in page.content()
+    assert page.get_by_text("A nota e a pontuação de cada questão estão ocultas por enquanto").is_visible()
+    page.get_by_role("link", name="Voltar ao questionário").click()
+    assert page.locator("table").get_by_text("oculta por enquanto").is_visible()
+    assert "Nota no questionário" not in page.content()
+
+    page.get_by_role("button", name="Começar nova tentativa").click()
+    page.locator(f"#question-{q1.pk}").get_by_label(q1.choices.get(is_correct=True).text).check()
+    page.locator(f"#question-{q1.pk} .saved-ok").wait_for()
+    quiz = Quiz.objects.get(pk=quiz.pk)
+    quiz.closes_at = timezone.now() - timedelta(seconds=1)  # the instructor, in the admin
+    quiz.save()
+
+    page.locator(f"#question-{q2.pk}").get_by_label(q2.choices.get(is_correct=True).text).check()
+    page.get_by_text("O questionário fechou; sua tentativa foi enviada com as respostas salvas antes do fechamento.").wait_for()
+    assert page.get_by_text("Enviada automaticamente quando o questionário fechou.").is_visible()
+    page.get_by_role("heading", name="Nota: 1 / 14").wait_for()  # closed: marks_closed shows them
+    second = Attempt.objects.get(learner__username="eva", number=2)
+    assert second.status == Attempt.Status.SUBMITTED and not second.answers.filter(question=q2).exists()
+
+    page.get_by_label("Idioma").select_option("en")
+    page.get_by_role("heading", name="Score: 1 / 14").wait_for()
+    assert page.get_by_text("Submitted automatically when the quiz closed.").is_visible()
