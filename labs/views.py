@@ -6,7 +6,6 @@ import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -112,7 +111,7 @@ def _submission_too_large(request, message: str, *, slug: str, status: int = 413
     """The lab page again, saying why the upload was refused; what the learner typed is kept
     when it was received (not when the body was refused unread)."""
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+        return render(request, "core/refused.html", {"message": message}, status=status)
     lab = selectors.lab_get(slug=slug, user=request.user)
     received = request.POST.get("dockerfile", "") if hasattr(request, "_post") else ""
     form = SubmissionForm({"dockerfile": received})

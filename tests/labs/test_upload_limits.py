@@ -127,3 +127,9 @@ def test_a_submission_within_the_limits_still_goes_through(client, learner, lab,
     response = client.post(reverse("labs:submit", args=[lab.slug]),
                            {"dockerfile": "FROM python:3.11-slim\n", "files": [named(b"flask\n", "requirements.txt")]})
     assert response.status_code == 302 and Submission.objects.count() == 1
+
+
+def test_an_anonymous_oversize_post_is_refused_too(client, lab):
+    response = client.generic("POST", reverse("labs:submit", args=[lab.slug]), b"", CONTENT_TYPE=MULTIPART_CONTENT,
+                              CONTENT_LENGTH=str(100 * 1024 * 1024), **{"wsgi.input": UnreadableBody()})
+    assert response.status_code == 413
