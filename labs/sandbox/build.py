@@ -55,6 +55,8 @@ _USING_CACHE = re.compile(r"^ ---> Using cache\s*$")
 _REMOVING = re.compile(r"^Removing intermediate container [0-9a-f]{12,64}\s*$")
 _FLAG = re.compile(r"--([A-Za-z-]+)=(\S*)")
 MAX_STEP_IMAGES = 512
+# How often a running step's effect on the filesystem's free files is looked at.
+FILES_LOOK_SECONDS = 2.0
 _NONZERO = re.compile(r"^The command .* returned a non-zero code: (\d+)$", re.DOTALL)
 _PULL_ATTEMPT = re.compile(r"pull access denied|registry-1\.docker\.io|manifest unknown|dial tcp|repository does not exist",
                            re.IGNORECASE)
@@ -105,6 +107,12 @@ register({
         "pt-BR": "O build criou mais de {limit} arquivos, o máximo que este laboratório permite, e foi interrompido "
                  "neste passo.",
         "en": "The build created more than {limit} files, the most this lab allows, and was stopped at this step.",
+    },
+    "sandbox.build_pids_limit": {
+        "pt-BR": "O comando tentou criar mais processos ou threads do que os {limit} que este laboratório permite "
+                 "e falhou. Confira se algum comando cria processos sem parar (um laço, uma bomba de fork).",
+        "en": "The command tried to start more processes or threads than the {limit} this lab allows, and "
+              "failed. Check whether some command starts processes without end (a loop, a fork bomb).",
     },
     "sandbox.build_platform": {
         "pt-BR": "Falha da plataforma durante o build (não é culpa sua): {detail}",
@@ -323,9 +331,8 @@ class DiskWatch:
     """Keeps one build within its disk budget while it runs.
 
     Usage = the layers this build made so far + the writable layer of the step running now
-    (the daemon's SizeRw). Polled every quarter second or less often when measuring is slow
-    (walking a large writable layer), so the measuring never costs more than a fifth of the
-    daemon's time. Files are counted (a flood of empty files exhausts inodes, not bytes) only
+    (the daemon's SizeRw). Polled every quarter to half second, depending on how long
+    measuring takes (walking a large writable layer). Files are counted (a flood of empty files exhausts inodes, not bytes) only
     when the filesystem's free files drop, as the grading slot reports them."""
 
     def __init__(self, api, *, limit_bytes: int, limit_files: int, room: Callable[[], tuple[int, int] | None] | None,
@@ -336,6 +343,12 @@ class DiskWatch:
         self._on_exceeded = on_exceeded
         self._lock = threading.Lock()
         self._container = ""
+        self._checked = ""  # the step container whose mounts were looked at
+        self._room_at = time.monotonic()
+        # A step with a volume (the image declares VOLUME) writes part of its data outside
+        # its writable layer, where SizeRw does not see it: for such a step the drop of the
+        # filesystem's free space since the step began counts instead, if larger.
+        self._volume_free_at_start: int | None = None
         self._new_images: list[str] = []
         self._sizes: dict[str, int] = {}
         self.committed = 0
@@ -378,7 +391,9 @@ class DiskWatch:
             if self.exceeded:
                 self._on_exceeded()
                 return
-            pause = max(0.25, 4 * (time.monotonic() - started))
+            # Measuring walks the step's writable layer: slow it down when that is slow, but
+            # never below two looks a second (a dd writes ~250 MB/s here).
+            pause = min(0.5, max(0.25, 2 * (time.monotonic() - started)))
 
     def _measure(self) -> None:
         with self._lock:
@@ -386,18 +401,31 @@ class DiskWatch:
             container = self._container
         for short in images:
             self.committed += self._layer_size(short)
-        running = 0
+        running, room = 0, None
         if container:
+            if container != self._checked:
+                self._checked, self._volume_free_at_start = container, None
+                mounts = self._api.inspect_container(container).get("Mounts") or []
+                if any(mount.get("Type") == "volume" for mount in mounts):
+                    room = self._safe_room()
+                    self._volume_free_at_start = room[0] if room else None
             listed = self._api.containers(all=True, filters={"id": container}, size=True)
             running = int((listed[0].get("SizeRw") or 0) if listed else 0)
+            # The filesystem's room: every look for a step with a volume, else every few
+            # seconds (an exec in the slot each time), for the flood-of-files watch.
+            due = self._volume_free_at_start is not None or time.monotonic() - self._room_at > FILES_LOOK_SECONDS
+            if due and room is None:
+                room = self._safe_room()
+                self._room_at = time.monotonic()
+            if room and self._volume_free_at_start is not None:
+                running = max(running, self._volume_free_at_start - room[0])
         self.used = self.committed + running
         if self.used > self.limit_bytes:
             self._kill(container, "bytes")
             return
-        if container and self._start_files is not None:
-            room = self._safe_room()
-            if room and self._start_files - room[1] > self.limit_files // 2 and self._count_files(container) > self.limit_files:
-                self._kill(container, "files")
+        if (room and self._start_files is not None and self._start_files - room[1] > self.limit_files // 2
+                and self._count_files(container) > self.limit_files):
+            self._kill(container, "files")
 
     def _layer_size(self, short_id: str) -> int:
         info = self._api.inspect_image(short_id)

@@ -184,9 +184,19 @@ class DockerSandbox:
                 # is full: a neighbour or the cache took the room. Retried, never counted.
                 return dataclasses.replace(outcome, platform_fault=True, error_id="sandbox.build_platform",
                                            error_params={"detail": "the sandbox's disk was full"})
+            if outcome.error_id in _LEARNER_STEP_FAILURES and self._pids_limit_hit():
+                # The step could not start a process: the grading's own cap, named for the learner.
+                outcome = dataclasses.replace(outcome, error_id="sandbox.build_pids_limit",
+                                              error_params={"limit": limits.pids})
         if not outcome.platform_fault:  # a daemon in trouble is not to be asked who it is
             self._record_use(outcome.step_images)
         return outcome
+
+    def _pids_limit_hit(self) -> bool:
+        try:
+            return self._slot is not None and self._slot.pids_cap_reached()
+        except Exception:  # noqa: BLE001 - the slot did not answer: nothing observed
+            return False
 
     def _disk_was_full(self) -> bool:
         try:

@@ -135,6 +135,17 @@ class Slot:
             raise PlatformError(f"grading slot: unreadable statfs answer {words!r}") from exc
         return DiskRoom(free_bytes=available * block_size, total_bytes=blocks * block_size, free_files=files)
 
+    def pids_cap_reached(self) -> bool:
+        """Whether the grading's processes reached the slot's pids cap at some moment (its
+        build steps and run container included): the kernel's peak for the slot's cgroup
+        (pids.peak, Linux 6.1+) against its max. cgroup v1 counts refused forks in the
+        forking task's own cgroup, which a finished build step takes with it, so the peak
+        is the one witness left."""
+        text = self._exec([PROBE, "sh", "-c", f"{PROBE} cat /sys/fs/cgroup/pids/pids.peak /sys/fs/cgroup/pids/pids.max "
+                                              "2>/dev/null || true"])
+        words = text.split()
+        return len(words) == 2 and words[0].isdigit() and words[1].isdigit() and int(words[0]) >= int(words[1])
+
     def close(self) -> None:
         try:
             with daemon_errors("remove the grading slot"):

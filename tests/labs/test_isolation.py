@@ -91,9 +91,12 @@ HOSTILE_BUILDS = {
     "fork-bomb": "FROM python:3.11-slim\nRUN bomba() { bomba | bomba; }; bomba\n",
     "memory-bomb": 'FROM python:3.11-slim\nRUN python -c "b = bytearray(3 * 1024 ** 3)"\n',
     "cpu-spinner": "FROM python:3.11-slim\nRUN while true; do :; done\n",
+    # A volume is outside the step's writable layer: its writes must count all the same.
+    "volume-filler": "FROM python:3.11-slim\nVOLUME /dados\nRUN dd if=/dev/zero of=/dados/enche bs=1M count=30000\n",
 }
 EXPECTED_REASON = {
-    "disk-filler": "300 MB", "file-flood": "20000", "cpu-spinner": "40 s",
+    "disk-filler": "300 MB", "volume-filler": "300 MB", "file-flood": "20000", "cpu-spinner": "40 s",
+    "thread-bomb": "64", "fork-bomb": "64", "memory-bomb": "256 MB",
 }
 
 
@@ -280,7 +283,8 @@ IO_URING = ('python -c "import ctypes, os; libc = ctypes.CDLL(None, use_errno=Tr
 
 
 def test_io_uring_is_refused_in_builds_and_runs(lab, sandbox_docker):
-    dockerfile = (f"FROM python:3.11-slim\nRUN {IO_URING}\n{APP}USER 1000\n"
+    nonce = uuid.uuid4().hex[:8]  # a step of its own, never served from the build cache
+    dockerfile = (f"FROM python:3.11-slim\nRUN echo {nonce} && {IO_URING}\n{APP}USER 1000\n"
                   f'CMD ["sh", "-c", "{IO_URING.replace(chr(34), chr(92) + chr(34))} > /tmp/sonda; '
                   'exec gunicorn --bind 0.0.0.0:5000 app:app"]\n')
     result = grade(lab, dockerfile)
