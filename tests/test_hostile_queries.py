@@ -128,9 +128,10 @@ def fill(key: str, route: str, params: list[str], world) -> dict | None:
             lab = world["lab"]
             return {"content_type_id": ContentType.objects.get_for_model(lab).pk, "object_id": lab.pk}
         app_label, model_name = route.split("/")[1:3]
-        obj = world["admin_objects"].get(f"{app_label}_{model_name}")
-        if obj is not None and len(params) == 1:
-            return {params[0]: obj.pk}
+        model_key = f"{app_label}_{model_name}"
+        if model_key in world["admin_objects"] and len(params) == 1:
+            obj = world["admin_objects"][model_key]  # None for a model with no row: the admin's "not found"
+            return {params[0]: obj.pk if obj is not None else 1}
     return None
 
 
