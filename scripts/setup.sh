@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv iproute2 runsc"
+APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv iproute2"
 # Tests also drive a real browser, validate the Compose file with Debian's docker-compose and
 # run the scale-out test on PostgreSQL; dpkg-dev indexes the offline apt repository of the
 # test that builds the project's own image.
@@ -50,7 +50,11 @@ fi
 
 # Python packages in a venv, from a wheelhouse cached on disk by the requirements' hash,
 # so a second set-up (or a CI run on the same machine) installs offline in seconds.
-PYTHON=${PYTHON:-python3}
+# Debian's own Python by default: make run serves as the unprivileged user estaleiro, who
+# must be able to run the venv's interpreter (a python3 under /root, e.g. pyenv's, is not).
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
 REQ_HASH=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
 WHEELHOUSE=$CACHE_DIR/wheelhouse/$REQ_HASH
 if [ ! -x .venv/bin/python ]; then
