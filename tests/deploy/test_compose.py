@@ -190,6 +190,9 @@ def test_sandbox_clients_use_tls_with_read_only_client_certificates(name):
 def test_only_the_worker_and_migrate_can_reach_the_sandbox():
     sandbox_networks = networks_of("sandbox")
     assert "default" not in sandbox_networks
+    # And the sandbox's networks lead nowhere: the daemon fetches nothing for a build.
+    for network in sandbox_networks:
+        assert compose()["networks"][network].get("internal") is True, f"network {network} has a route out"
     for name in compose()["services"]:
         if name == "sandbox":
             continue
@@ -327,3 +330,9 @@ def test_the_web_service_has_a_memory_limit_without_swap():
     megabytes = int(str(limit)[:-1]) * (1024 if str(limit).endswith("g") else 1)
     assert 512 <= megabytes <= 4096
     assert "${" not in COMPOSE_FILE.read_text().split("\n  web:")[1].split("\n  worker:")[0].split("mem_limit")[1][:40]
+
+
+def test_a_grading_hosts_sandbox_network_leads_nowhere_either():
+    host = grading_host()
+    for network in host["services"]["sandbox"].get("networks", ["default"]):
+        assert host["networks"][network].get("internal") is True, f"network {network} has a route out"
