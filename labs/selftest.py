@@ -12,6 +12,9 @@ from .grading_service import grade_files
 
 REQUIRED_BASE = "python:3.11-slim"
 EXPECTATIONS_FILE = "expected.yaml"
+# status: the verdict; not_passed: exactly the checks that must not pass; rejection_contains
+# / message_contains: text the rejection / a failed check's message must mention.
+EXPECTATION_KEYS = {"status", "not_passed", "rejection_contains", "message_contains"}
 
 
 @dataclass
@@ -32,6 +35,11 @@ def _expectations(case_dir: Path) -> dict:
     if not path.exists():
         raise ValueError(f"{case_dir}: missing {EXPECTATIONS_FILE} (status and not_passed)")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping (status, not_passed, ...)")
+    unknown = sorted(set(data) - EXPECTATION_KEYS)
+    if unknown:
+        raise ValueError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(EXPECTATION_KEYS))}")
     if data.get("status") not in {"passed", "failed", "rejected"}:
         raise ValueError(f"{path}: status must be passed, failed or rejected (the verdict the case earns)")
     if data["status"] != "rejected" and not data.get("not_passed"):
@@ -68,6 +76,10 @@ def check_bad_case(lab: LabContent, case_dir: Path) -> CaseResult:
             missed = sorted(wanted - not_passed)
             details = {c.id: c.message for c in report.checks if c.id in unexpected}
             result.problems.append(f"checks not passed differ: unexpected {unexpected} {details}, expected but passed {missed}")
+        if expected.get("message_contains"):
+            messages = " ".join(c.message for c in report.checks if c.status != "passed")
+            if expected["message_contains"] not in messages:
+                result.problems.append(f"a failed check should mention {expected['message_contains']!r}: {messages}")
     elif expected.get("rejection_contains"):
         text = " ".join(r["message"] for r in report.rejections)
         if expected["rejection_contains"] not in text:

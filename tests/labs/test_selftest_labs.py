@@ -14,3 +14,13 @@ def test_lab_reference_and_known_bad_cases(slug, sandbox_docker, capsys):
     out = capsys.readouterr().out
     assert "FAIL" not in out
     assert f"ok   {slug:<20} reference" in out
+
+
+def test_a_known_bad_case_with_an_unknown_key_is_refused(tmp_path):
+    """A typo in expected.yaml (must_fail: instead of not_passed:) must not quietly make
+    the case check less than its author meant."""
+    from labs.selftest import _expectations
+
+    (tmp_path / "expected.yaml").write_text("status: failed\nnot_passed: [build]\nmust_fail: [http]\n")
+    with pytest.raises(ValueError, match="must_fail"):
+        _expectations(tmp_path)
