@@ -189,7 +189,8 @@ def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int]
         valid = {sorted(valid)[0]}
     answer, _created = Answer.objects.get_or_create(attempt=attempt, question=question)
     if question.kind in (Question.Kind.ESSAY, Question.Kind.COMMAND):
-        answer.text = text[:20_000]
+        # NUL: PostgreSQL refuses any text holding one, and no typed answer needs it.
+        answer.text = text.replace("\x00", "")[:20_000]
         answer.save(update_fields=["text", "updated_at"])
     else:
         answer.selected.set(valid)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import instructor_required
+from core.query import int_param, int_params
 
 from . import selectors
 from .docker_command import describe
@@ -109,11 +110,18 @@ def attempt_take(request, pk):
     closed = _closed_redirect(request, attempt)
     if closed is not None:
         return closed
-    return render(request, "quizzes/attempt.html", _page_context(attempt, int(request.GET.get("page", 1) or 1)))
+    return render(request, "quizzes/attempt.html", _page_context(attempt, _page(request.GET)))
+
+
+def _page(query) -> int:
+    # Past the last page is the last page (_page_context); anything that is no page number, the first.
+    return int_param(query.get("page"), default=1, minimum=1)
 
 
 def _choice_ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
+    # Choice ids the learner could have been shown: positive and within the primary key's range
+    # (a longer number would overflow the database's integer before the query could find nothing).
+    return int_params(values, minimum=1, maximum=2**63 - 1)
 
 
 @login_required
@@ -141,7 +149,7 @@ def answer_autosave(request, pk, question_id):
 def attempt_save_page(request, pk):
     """Without JavaScript: save every answer on the page, then go where the button said."""
     attempt = _own_attempt(request, pk)
-    page_context = _page_context(attempt, int(request.POST.get("page", 1) or 1))
+    page_context = _page_context(attempt, _page(request.POST))
     try:
         for view in page_context["questions"]:
             field = f"q{view.question.pk}"
@@ -149,8 +157,8 @@ def attempt_save_page(request, pk):
                         text=request.POST.get(field, ""))
     except QuizClosed as exc:
         return redirect(_refused(request, attempt, exc))
-    target = request.POST.get("go", "")
-    if target.isdigit():
+    target = int_param(request.POST.get("go"), minimum=1)
+    if target is not None:
         return redirect(f"{reverse('quizzes:attempt', args=[attempt.pk])}?page={target}")
     return redirect("quizzes:submit", pk=attempt.pk)
 
