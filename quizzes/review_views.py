@@ -3,14 +3,17 @@
 import csv
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.core.validators import slug_re
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import instructor_required
+from core.query import float_param, int_param, int_params
 
 from . import gradebook
 from .models import Answer, Question, Quiz
@@ -23,8 +26,12 @@ BLIND_KEY = "estaleiro_blind_review"
 
 
 def _filters(request) -> tuple[Quiz | None, Question | None]:
-    quiz = Quiz.objects.filter(slug=request.GET.get("quiz") or request.POST.get("quiz") or "").first()
-    question = Question.objects.filter(pk=(request.GET.get("question") or request.POST.get("question") or 0) or 0, kind="essay").first()
+    """The quiz and the essay question the review pages are narrowed to: a value that cannot
+    name one (not a slug, not an id) is no filter, and never reaches the database."""
+    slug = request.GET.get("quiz") or request.POST.get("quiz") or ""
+    quiz = Quiz.objects.filter(slug=slug).first() if slug_re.match(slug) else None
+    question_id = int_param(request.GET.get("question") or request.POST.get("question"), minimum=1)
+    question = Question.objects.filter(pk=question_id, kind="essay").first() if question_id else None
     if question is not None:
         quiz = question.quiz
     return quiz, question
@@ -54,7 +61,18 @@ def review_queue(request):
 @require_POST
 def review_blind_toggle(request):
     request.session[BLIND_KEY] = not request.session.get(BLIND_KEY, False)
-    return redirect(request.POST.get("next") or reverse("quizzes:review-queue"))
+    return HttpResponseRedirect(_back_to(request, reverse("quizzes:review-queue")))
+
+
+def _back_to(request, default: str) -> str:
+    """The page a form was sent from (its `next`), if it is a path of this site; else default.
+    A path only: no other host or scheme (an open redirect, javascript:), nothing relative to
+    this URL, no control characters (a split header)."""
+    target = request.POST.get("next") or ""
+    if (target.startswith("/") and target.isprintable()
+            and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+        return target
+    return default
 
 
 @instructor_required
@@ -68,21 +86,37 @@ def review_next(request):
     return redirect(reverse("quizzes:review-answer", args=[answer.pk]) + _filter_query(quiz, question))
 
 
-def _review_context(request, answer: Answer, review, holder: str, error: str = "") -> dict:
+def _review_context(request, answer: Answer, review, holder: str, error: str = "", chosen: set | None = None) -> dict:
     quiz, question = _filters(request)
     return {
         "answer": answer, "review": review, "holder": holder, "error": error,
-        "rubric": rubric_for(answer.question), "chosen": set(review.levels.values_list("pk", flat=True)),
+        "rubric": rubric_for(answer.question),
+        "chosen": set(review.levels.values_list("pk", flat=True)) if chosen is None else chosen,
         "snippets": answer.question.snippets.all(), "blind": request.session.get(BLIND_KEY, False),
         "query": _filter_query(quiz, question), "counts": review_counts(question=answer.question),
     }
 
 
-def _float(value: str) -> float:
-    try:
-        return float((value or "0").replace(",", "."))
-    except ValueError:
-        return 0.0
+def _adjustment(request, question: Question) -> tuple[float | None, str]:
+    """(the manual adjustment typed, '') or (None, why it is refused). An empty field adjusts
+    nothing (a browser sends an unparseable number field empty). Beyond the question's worth
+    (or its rubric's, if larger) no adjustment changes the score, which is kept within it."""
+    typed = (request.POST.get("adjustment") or "").strip()
+    if not typed:
+        return 0.0, ""
+    rubric = rubric_for(question)
+    limit = max(question.points, rubric.max_points if rubric else 0)
+    value = float_param(typed, minimum=-limit, maximum=limit)
+    if value is None:
+        return None, _("The manual adjustment must be a number between %(low)s and %(high)s points.") % {
+            "low": floatformat(-limit, "-2"), "high": floatformat(limit, "-2")}
+    return value, ""
+
+
+def _level_ids(request) -> list[int]:
+    # One radio group per criterion (level-<criterion id>), or a plain repeated "level".
+    return int_params(value for key in request.POST if key == "level" or key.startswith("level-")
+                      for value in request.POST.getlist(key))
 
 
 @instructor_required
@@ -93,12 +127,20 @@ def review_answer(request, pk):
     if request.method == "GET":
         return render(request, "quizzes/review/answer.html", _review_context(request, answer, review, holder))
     complete = request.POST.get("action") in {"save", "next"}
+    adjustment, error = _adjustment(request, answer.question)
+    if error:
+        # Nothing is saved; the comment and levels typed are shown again for the next try.
+        if request.htmx:  # the autosave's status line shows it (htmx swaps in 2xx answers only)
+            return render(request, "quizzes/review/answer.html#autosave-state", {"error": error, "review": review})
+        review.comment = request.POST.get("comment", "")
+        context = _review_context(request, answer, review, holder, error=error, chosen=set(_level_ids(request)))
+        return render(request, "quizzes/review/answer.html", context, status=400)
     try:
         review = review_save(
-            review_id=review.pk, reviewer=request.user, version=int(request.POST.get("version", -1)),
-            level_ids=[int(v) for key in request.POST if key == "level" or key.startswith("level-")
-                       for v in request.POST.getlist(key) if v.isdigit()],
-            adjustment=_float(request.POST.get("adjustment", "0")), comment=request.POST.get("comment", ""), complete=complete,
+            # No version named is a stale one: refused, like any save of a version not current.
+            review_id=review.pk, reviewer=request.user, version=int_param(request.POST.get("version"), default=-1),
+            level_ids=_level_ids(request), adjustment=adjustment, comment=request.POST.get("comment", ""),
+            complete=complete,
         )
     except ReviewConflict as exc:
         if request.htmx:

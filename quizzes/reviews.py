@@ -108,7 +108,7 @@ def review_save(*, review_id: int, reviewer, version: int, level_ids: list[int],
     levels = list(per_criterion.values())
     review.levels.set(levels)
     review.adjustment = adjustment
-    review.comment = comment[:10_000]
+    review.comment = comment.replace("\x00", "")[:10_000]  # NUL: PostgreSQL refuses text holding one
     review.score = _score(question, levels, adjustment)
     review.version += 1
     review.claimed_by, review.claimed_at = reviewer, now
