@@ -20,6 +20,9 @@ class QuizProgress:
     in_progress: bool
     final_percent: float | None
     pending_review: bool
+    # Submitted attempts: with no grade to show (marks hidden by the review options), the
+    # learner is still told the quiz was done, not that it was never started.
+    submitted: int = 0
 
 
 def final_percent(*, quiz: Quiz, attempts: list[Attempt]) -> float | None:
@@ -53,6 +56,7 @@ def quizzes_for_home(*, user) -> list[QuizProgress]:
             in_progress=any(a.status == Attempt.Status.IN_PROGRESS for a in attempts),
             final_percent=learner_final_percent(quiz=quiz, attempts=attempts, now=now),
             pending_review=any(a.pending_review for a in attempts),
+            submitted=sum(a.status == Attempt.Status.SUBMITTED for a in attempts),
         ))
     return progress
 

@@ -139,3 +139,36 @@ def test_marks_during_hides_earlier_totals_while_a_new_attempt_is_taken(client, 
     detail = client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode()
     assert "1 / 14" not in detail and "Nota no questionário" not in detail
     assert "Nota: 1 / 14" not in client.get(reverse("quizzes:result", args=[first.pk])).content.decode()
+
+
+def home_quiz_badges(client) -> list[str]:
+    """The badges of the quiz list on the home page (the labs' own follow it)."""
+    page = client.get(reverse("home")).content.decode()
+    quizzes = page.split('id="quizzes-title"', 1)[1].split('id="labs-title"', 1)[0]
+    return re.findall(r'<span class="badge[^"]*"[^>]*>([^<]+)</span>', quizzes)
+
+
+def test_home_says_submitted_when_the_marks_are_hidden(client, learner):
+    quiz = quiz_from_content(closes_at=timezone.now() + timedelta(days=1), attempts_allowed=0,
+                             marks_during=False, marks_immediately=False, marks_open=False)
+    client.force_login(learner)
+    assert home_quiz_badges(client) == ["não iniciado"]
+    attempt = attempt_start(quiz=quiz, learner=learner)
+    assert home_quiz_badges(client) == ["em andamento"]
+    attempt_submit(attempt=attempt)
+    assert home_quiz_badges(client) == ["enviado"]
+    attempt_start(quiz=quiz, learner=learner)  # another attempt: in progress is what is happening now
+    assert home_quiz_badges(client) == ["em andamento"]
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    Attempt.objects.filter(learner=learner, status=Attempt.Status.IN_PROGRESS).delete()
+    assert home_quiz_badges(client) == ["submitted"]
+    # Once the marks may be seen (the quiz closed; marks_closed is on), the grade is the badge.
+    Quiz.objects.filter(pk=quiz.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    assert home_quiz_badges(client) == ["grade 0%"]
+
+
+def test_home_shows_the_grade_when_the_marks_may_be_seen(client, learner):
+    quiz = quiz_from_content()
+    attempt_submit(attempt=attempt_start(quiz=quiz, learner=learner))
+    client.force_login(learner)
+    assert home_quiz_badges(client) == ["nota 0%"]
