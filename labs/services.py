@@ -85,6 +85,9 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
         dockerfile_text = uploads.pop("Dockerfile").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SubmissionRefused(_("The Dockerfile is not UTF-8 text.")) from exc
+    if "\x00" in dockerfile_text:
+        # Binary, not a Dockerfile; and PostgreSQL's text columns cannot hold a NUL.
+        raise SubmissionRefused(_("The Dockerfile contains NUL bytes: send it as plain text."))
     spec = LabSpec.model_validate(lab.spec)
     try:
         validate_files({**uploads, "Dockerfile": dockerfile_text.encode()}, limits=spec.limits_value)

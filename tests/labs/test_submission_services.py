@@ -305,3 +305,10 @@ def test_a_grading_run_beats_while_it_works(learner, lab, fake_sandbox, monkeypa
     assert submission_grade(submission_id=submission.pk, worker_host="w1") == "passed"
     (first, later), = beats
     assert later > first
+
+
+def test_an_uploaded_dockerfile_with_a_nul_byte_is_refused_before_it_is_stored(learner, lab):
+    with pytest.raises(SubmissionRefused, match="NUL"):
+        submission_create(learner=learner, lab=lab, dockerfile="",
+                          uploads={"Dockerfile": b"FROM python:3.11-slim\x00\n"}, lang="en")
+    assert not Submission.objects.exists()
