@@ -5,7 +5,7 @@ import time
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_ready
+from celery.signals import worker_process_shutdown, worker_ready
 from celery.worker.control import inspect_command
 
 from .services import submission_grade, submission_platform_fault, watchdog_run
@@ -106,6 +106,14 @@ def _janitor_when_a_grading_worker_starts(sender=None, **_kwargs) -> None:
     if _grades(sender)[0]:
         # In a thread: a daemon slow to answer must not hold up the worker's start.
         threading.Thread(target=_janitor_at_start, name="sandbox-janitor", daemon=True).start()
+
+
+@worker_process_shutdown.connect
+def _drop_ready_slots(**_kwargs) -> None:
+    # The grading slot this process started ahead of time would otherwise wait for its expiry.
+    from .sandbox.slot import SlotPool
+
+    SlotPool.close_all()
 
 
 def _janitor_at_start() -> None:

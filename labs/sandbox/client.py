@@ -4,6 +4,7 @@ import os
 from dataclasses import dataclass
 
 import docker
+import requests
 from docker.errors import DockerException
 from docker.tls import TLSConfig
 
@@ -49,7 +50,7 @@ class DaemonStatus:
     userns: bool = False
     images: int = 0
     containers: int = 0
-    disk_bytes: int = 0  # image layers and containers on the sandbox's own filesystem
+    disk_bytes: int | None = 0  # image layers and containers on its own filesystem; None: not measured this time
     data_root: str = ""
     error: str = ""
 
@@ -61,9 +62,17 @@ def daemon_status(base_url: str, *, timeout: int = 5) -> DaemonStatus:
         return DaemonStatus(reachable=False, error=str(exc))
     try:
         info = client.info()
-        usage = client.df()
     except (DockerException, OSError) as exc:
         return DaemonStatus(reachable=False, error=str(exc))
+    try:
+        # Disk usage walks every layer and container: a daemon busy removing images (the
+        # janitor) can take longer than the report may wait. It answered info(): it is up,
+        # and the disk figure is left out this time.
+        client.api.timeout = max(1, timeout // 2)
+        usage = client.df()
+        disk = (usage.get("LayersSize") or 0) + sum(c.get("SizeRw") or 0 for c in usage.get("Containers") or [])
+    except (DockerException, OSError, requests.exceptions.RequestException):
+        disk = None
     finally:
         client.close()
     return DaemonStatus(
@@ -72,6 +81,6 @@ def daemon_status(base_url: str, *, timeout: int = 5) -> DaemonStatus:
         userns=any("userns" in opt for opt in info.get("SecurityOptions", [])),
         images=info.get("Images", 0),
         containers=info.get("Containers", 0),
-        disk_bytes=(usage.get("LayersSize") or 0) + sum(c.get("SizeRw") or 0 for c in usage.get("Containers") or []),
+        disk_bytes=disk,
         data_root=info.get("DockerRootDir", ""),
     )

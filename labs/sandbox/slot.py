@@ -37,7 +37,7 @@ SLOT_MEMORY_HEADROOM_MB = 32
 # The slot expires by itself if the worker that opened it dies.
 SLOT_GRACE_SECONDS = 180
 # A slot started ahead of time waits at most this long for its grading (see SlotPool).
-SLOT_IDLE_SECONDS = 1800
+SLOT_IDLE_SECONDS = 900
 EXPIRES_LABEL = "estaleiro.expires"
 _CGROUP_LINE = re.compile(r"^\d+:([^:]*):(/.*)$")
 
@@ -174,6 +174,17 @@ class SlotPool:
         self._lock = threading.Lock()
         self._ready: tuple[Slot, DiskRoom | None, float] | None = None
         self._client: docker.DockerClient | None = None
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Remove the ready slots of this process (it is shutting down)."""
+        with cls._pools_lock:
+            pools = list(cls._pools.values())
+        for pool in pools:
+            with pool._lock:
+                ready, pool._ready = pool._ready, None
+            if ready is not None:
+                pool._discard(ready[0])
 
     @classmethod
     def for_daemon(cls, base_url: str) -> "SlotPool":
