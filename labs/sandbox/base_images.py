@@ -17,9 +17,11 @@ import io
 import json
 import logging
 import platform
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +98,14 @@ def _image_with_label(client: docker.DockerClient, name: str, label: str, value:
 
 
 def _try_pull(client: docker.DockerClient, name: str) -> bool:
+    """Bring the image from a registry, by a path no learner's build can take.
+
+    The sandbox daemon has no network (its own loopback-only namespace, an internal network
+    in Compose), so it cannot pull. This process can: with skopeo (Debian's `skopeo`) the
+    image is copied to an archive here and loaded into the daemon. Without skopeo the
+    daemon is asked, which only works for a daemon given a route out."""
+    if shutil.which("skopeo"):
+        return _pull_with_skopeo(client, name)
     repo, _, tag = name.partition(":")
     try:
         client.images.pull(repo, tag=tag or "latest")
@@ -103,6 +113,25 @@ def _try_pull(client: docker.DockerClient, name: str) -> bool:
     except (APIError, DockerException) as exc:
         log.info("no registry for %s (%s); using a stand-in", name, str(exc).splitlines()[0][:200])
         return False
+
+
+def _pull_with_skopeo(client: docker.DockerClient, name: str, *, timeout: int = 600) -> bool:
+    reference = name if "/" in name.split(":")[0] else f"docker.io/library/{name}"
+    with tempfile.TemporaryDirectory(prefix="estaleiro-pull-") as tmp:
+        archive = Path(tmp) / "image.tar"
+        try:
+            done = subprocess.run(["skopeo", "copy", "--quiet", f"docker://{reference}",
+                                   f"docker-archive:{archive}:{name}"],
+                                  capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log.info("no registry for %s (skopeo timed out); using a stand-in", name)
+            return False
+        if done.returncode != 0:
+            log.info("no registry for %s (%s); using a stand-in", name, done.stderr.strip().splitlines()[-1:] or "")
+            return False
+        with archive.open("rb") as data:
+            client.images.load(data)
+    return True
 
 
 def _make_rootfs(client, recipe: dict, tar_path: Path, cache_dir: Path, say) -> dict:

@@ -80,3 +80,44 @@ def test_the_build_script_ships_with_the_module():
     from labs.sandbox.cpython import SCRIPT
 
     assert SCRIPT.exists() and Path(SCRIPT).read_text().startswith("#!/bin/sh")
+
+
+def test_a_registry_image_comes_in_through_this_process_not_the_sandbox_daemon(monkeypatch, tmp_path):
+    """The sandbox daemon has no network; where a registry answers, skopeo (run here) copies
+    the image to an archive that the daemon loads."""
+    import subprocess
+
+    from labs.sandbox import base_images
+
+    calls, loaded = [], []
+
+    def fake_run(argv, **kwargs):
+        calls.append(argv)
+        destination = argv[-1].removeprefix("docker-archive:").rsplit(":", 2)[0]
+        with open(destination, "wb") as archive:
+            archive.write(b"an image archive")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    class Images:
+        def load(self, data):
+            loaded.append(data.read())
+
+        def pull(self, *args, **kwargs):
+            raise AssertionError("the sandbox daemon must not be asked to pull")
+
+    class Client:
+        images = Images()
+
+    monkeypatch.setattr(base_images.shutil, "which", lambda name: "/usr/bin/skopeo" if name == "skopeo" else None)
+    monkeypatch.setattr(base_images.subprocess, "run", fake_run)
+    assert base_images._try_pull(Client(), "python:3.11-slim")
+    assert calls[0][:3] == ["skopeo", "copy", "--quiet"]
+    assert calls[0][3] == "docker://docker.io/library/python:3.11-slim"
+    assert calls[0][4].endswith(":python:3.11-slim")
+    assert loaded == [b"an image archive"]
+
+    def failing_run(argv, **kwargs):
+        return subprocess.CompletedProcess(argv, 1, "", "pinging container registry: no route to host")
+
+    monkeypatch.setattr(base_images.subprocess, "run", failing_run)
+    assert base_images._try_pull(Client(), "python:3.11-slim") is False
