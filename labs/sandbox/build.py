@@ -498,7 +498,7 @@ def run_build(
     log = _Log(limits.log_bytes, on_log)
     steps = _Steps()
     guard = StepGuard(policy) if policy.resolve is not None else None
-    image_id, error, early, output_tail = "", None, None, ""
+    image_id, error, early = "", None, None
     stopped_for_log = ended = False
     api = client.api
     watchdog = _Watchdog(limits.build_seconds)
@@ -517,7 +517,6 @@ def run_build(
                 if "errorDetail" in chunk or "error" in chunk:
                     detail = chunk.get("errorDetail") or {}
                     error = str(detail.get("message") or chunk.get("error") or "unknown error")
-                    output_tail = log.text[-4000:]  # what the step printed, before the error line
                     log.add(error.rstrip("\n") + "\n")
                     break
                 aux = chunk.get("aux")

@@ -17,7 +17,7 @@ from .build import BuildPolicy, run_build
 from .build_cache import (IN_FLIGHT_GRACE_SECONDS, BuildCacheUsage, build_cache_trim, daemon_usage_key,
                           default_usage_url, delete_image)
 from .client import connect
-from .faults import PlatformError, api_error_text, daemon_errors
+from .faults import PlatformError, daemon_errors, remove_container
 from .run import DockerContainer, start_container
 from .slot import EXPIRES_LABEL, SLOT_LABEL, DiskRoom, Slot, SlotPool
 
@@ -410,16 +410,7 @@ class DockerSandbox:
         return counts
 
     def _remove_container(self, container_id: str) -> int:
-        try:
-            with daemon_errors("remove container"):
-                self.client.api.remove_container(container_id, force=True, v=True)
-        except NotFound:
-            return 0
-        except APIError as exc:
-            if exc.status_code == 409:  # already being removed
-                return 0
-            raise PlatformError(f"remove container: {api_error_text(exc)}") from exc
-        return 1
+        return int(remove_container(self.client.api, container_id))
 
 
 def _timestamp(value: str | None) -> float | None:

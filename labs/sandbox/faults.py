@@ -44,3 +44,19 @@ def daemon_errors(what: str, *, server_errors_are_platform: bool = True):
         raise SandboxUnavailable(f"{what}: sandbox daemon unreachable: {exc}") from exc
     except DockerException as exc:
         raise SandboxUnavailable(f"{what}: {exc}") from exc
+
+
+def remove_container(api, container_id: str, *, what: str = "remove container") -> bool:
+    """Force-remove a container (SIGKILL at once: an app that ignores SIGTERM cannot delay
+    it) with its anonymous volumes. True when this call removed it; False when it was
+    already gone or its removal is already in progress (409)."""
+    try:
+        with daemon_errors(what):
+            api.remove_container(container_id, force=True, v=True)
+    except NotFound:
+        return False
+    except APIError as exc:
+        if exc.status_code == 409:
+            return False
+        raise PlatformError(f"{what}: {api_error_text(exc)}") from exc
+    return True

@@ -23,7 +23,7 @@ from labs.grading.i18n import register
 from labs.grading.ports import ContainerRefused, SandboxFault
 from labs.grading.types import ExecOutcome, HttpOutcome, Limits
 
-from .faults import PlatformError, api_error_text, daemon_errors
+from .faults import PlatformError, api_error_text, daemon_errors, remove_container
 
 log = logging.getLogger(__name__)
 
@@ -339,15 +339,7 @@ class DockerContainer:
         self._force_remove()
 
     def _force_remove(self) -> None:
-        # force=True is SIGKILL straight away: an app that ignores SIGTERM cannot delay it.
-        try:
-            with daemon_errors("remove container"):
-                self._api.remove_container(self.id, force=True, v=True)
-        except NotFound:
-            pass
-        except APIError as exc:
-            if exc.status_code != 409:  # 409: removal already in progress
-                raise PlatformError(f"remove container: {api_error_text(exc)}") from exc
+        remove_container(self._api, self.id)
 
 
 class _NotRunning(Exception):

@@ -20,11 +20,11 @@ import time
 from dataclasses import dataclass
 
 import docker
-from docker.errors import APIError, ImageNotFound, NotFound
+from docker.errors import APIError, ImageNotFound
 
 from labs.grading.types import Limits
 
-from .faults import PlatformError, api_error_text, daemon_errors
+from .faults import PlatformError, api_error_text, daemon_errors, remove_container
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +147,7 @@ class Slot:
         return len(words) == 2 and words[0].isdigit() and words[1].isdigit() and int(words[0]) >= int(words[1])
 
     def close(self) -> None:
-        try:
-            with daemon_errors("remove the grading slot"):
-                self._api.remove_container(self.id, force=True, v=True)
-        except NotFound:
-            pass
-        except APIError as exc:
-            if exc.status_code != 409:  # 409: already being removed
-                raise PlatformError(f"remove the grading slot: {api_error_text(exc)}") from exc
+        remove_container(self._api, self.id, what="remove the grading slot")
 
 
 class SlotPool:
