@@ -295,23 +295,57 @@ def floor_grade(lab, files: dict[str, bytes], tag: str) -> float:
 
 
 def _floor_build(context: str, tag: str, limits, memory: str) -> bool:
-    """`docker build`, stopped where the platform stops one: past the lab's wall clock or
-    its log cap (the CLI is killed, which closes the stream and makes the daemon cancel)."""
+    """`docker build`, stopped where the platform stops one: past the lab's wall clock, its
+    log cap or its disk budget (the CLI is killed, which closes the stream and makes the
+    daemon cancel; a step past the disk budget is killed too, as the platform does)."""
     build = subprocess.Popen([*docker_cli(), "build", "--network", "none", "--memory", memory, "--memory-swap", memory,
                               "-t", tag, context], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     timer = threading.Timer(limits.build_seconds, build.kill)
     timer.start()
+    steps: list[str] = []
+    watch = _FloorDiskWatch(steps, limits.disk_mb * 1024 * 1024, build)
     seen = 0
     try:
         for chunk in iter(lambda: build.stdout.read1(65536), b""):
             seen += len(chunk)
+            steps.extend(re.findall(r" ---> Running in ([0-9a-f]{12})", chunk.decode("utf-8", "replace")))
             if seen > limits.log_bytes:
                 build.kill()
                 break
     finally:
         timer.cancel()
+        watch.stop()
         build.stdout.close()
-    return build.wait() == 0
+    ok = build.wait() == 0
+    for step in steps:  # a step killed mid-way may be left behind by the daemon
+        _docker("rm", "-f", step, check=False)
+    return ok
+
+
+class _FloorDiskWatch:
+    """The raw CLI has no disk budget: look at the running step's writable layer as the
+    platform does, and stop there, so both stop a disk filler at the same place."""
+
+    def __init__(self, steps: list[str], limit: int, build: subprocess.Popen):
+        self.steps, self.limit, self.build = steps, limit, build
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.25):
+            if not self.steps:
+                continue
+            step = self.steps[-1]
+            done = _docker("inspect", "--size", "--format", "{{.SizeRw}}", step, check=False)
+            if done.returncode == 0 and done.stdout.strip().isdigit() and int(done.stdout.strip()) > self.limit:
+                _docker("kill", step, check=False)
+                self.build.kill()
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 # -- numbers and the results page ----------------------------------------------------------------
