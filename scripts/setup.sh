@@ -35,7 +35,9 @@ if command -v dockerd >/dev/null; then
   seccomp_default=$CACHE_DIR/seccomp/docker-$docker_version.json
   if [ ! -f "$seccomp_default" ] && [ "$(id -u)" = 0 ]; then
     echo "==> Docker's default seccomp profile for dockerd $docker_version"
-    deb_version=$(dpkg-query -W -f='${Version}' docker.io 2>/dev/null || true)
+    # The source package's version: a binary rebuild (docker.io 20.10.24+dfsg1-1+deb12u1+b6)
+    # shares it with the -dev package (…+deb12u1), which is not rebuilt per architecture.
+    deb_version=$(dpkg-query -W -f='${source:Version}' docker.io 2>/dev/null || true)
     tmp=$(mktemp -d)
     if (cd "$tmp" && apt-get download -qq "golang-github-docker-docker-dev=$deb_version" >/dev/null 2>&1) \
         && dpkg-deb -x "$tmp"/golang-github-docker-docker-dev_*.deb "$tmp/x"; then

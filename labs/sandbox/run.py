@@ -59,10 +59,15 @@ def _volume_mounts(client: docker.DockerClient, image: str, size_mb: int) -> dic
     volumes = sorted(config.get("Volumes") or {})
     if len(volumes) > MAX_VOLUMES:
         raise ContainerRefused("sandbox.too_many_volumes", count=len(volumes), max=MAX_VOLUMES)
-    return {path: f"rw,size={size_mb}m,nosuid,nodev" for path in volumes if path.startswith("/") and path != "/tmp"}
+    return {path: f"rw,size={size_mb}m,nosuid,nodev" for path in volumes
+            if path.startswith("/") and path.rstrip("/") not in ("", "/tmp")}
 
 
 register({
+    "sandbox.container_refused": {
+        "pt-BR": "O Docker não conseguiu criar um contêiner desta imagem: {detail}. Confira VOLUME, USER e WORKDIR.",
+        "en": "Docker could not create a container from this image: {detail}. Check VOLUME, USER and WORKDIR.",
+    },
     "sandbox.too_many_volumes": {
         "pt-BR": "A imagem declara {count} volumes (VOLUME); o ambiente de avaliação monta no máximo {max}. "
                  "Declare só os volumes de que a aplicação precisa.",
@@ -106,6 +111,10 @@ def start_container(client: docker.DockerClient, *, image: str, limits: Limits, 
     except ImageNotFound as exc:
         raise PlatformError(f"image {image} vanished before it could run") from exc
     except APIError as exc:
+        if exc.status_code is not None and 400 <= exc.status_code < 500:
+            # Our options are fixed; what varies is the learner's image (its volumes, user,
+            # working directory...): a request the daemon calls invalid is that image's.
+            raise ContainerRefused("sandbox.container_refused", detail=api_error_text(exc)[:300]) from exc
         raise PlatformError(f"the sandbox refused to create the container: {api_error_text(exc)}") from exc
     container = DockerContainer(client, created.id, limits=limits)
     try:

@@ -61,3 +61,35 @@ def test_server_error_on_a_running_container_is_a_platform_fault():
     box = container(FakeApi(start_error=api_error(500, "containerd: transport is closing"), running=True))
     with pytest.raises(PlatformError, match="transport is closing"):
         box.exec(["true"], timeout=2)
+
+
+class CreatingClient:
+    """Only what start_container needs before the daemon refuses the container."""
+
+    def __init__(self, error: APIError, volumes=None):
+        self.error = error
+        self.api = self
+        self.volumes = volumes or {}
+
+    def inspect_image(self, image):
+        return {"Config": {"Volumes": self.volumes}}
+
+    @property
+    def containers(self):
+        return self
+
+    def create(self, image, **options):
+        self.options = options
+        raise self.error
+
+
+@pytest.mark.parametrize("status, refused", [(400, True), (500, False)])
+def test_a_container_the_daemon_calls_invalid_is_the_images_fault_a_server_error_the_platforms(status, refused):
+    from labs.grading.ports import ContainerRefused
+    from labs.sandbox.run import start_container
+
+    client = CreatingClient(api_error(status, "invalid volume specification: '/'"), volumes={"/": {}, "/dados": {}})
+    with pytest.raises(ContainerRefused if refused else PlatformError):
+        start_container(client, image="img", limits=Limits(), labels={}, probe_busybox="/bin/busybox")
+    # Every declared volume but "/" got a tmpfs; /tmp keeps its own.
+    assert set(client.options["tmpfs"]) == {"/dados", "/tmp"}
