@@ -13,7 +13,10 @@ def log_in(page, live_server, username, next_url):
     page.goto(f"{live_server.url}/contas/login/?next={next_url}")
     page.get_by_label("Usuário").fill(username)
     page.get_by_label("Senha").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
+    # Until the new page has loaded, htmx may not have wired its triggers yet: a field
+    # filled before that sends no autosave.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Entrar").click()
 
 
 def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser, live_server):
