@@ -69,7 +69,6 @@ class DockerSandbox:
         self._slot: Slot | None = None
         self._policy: BuildPolicy | None = None
         self._labels: dict[str, str] = {}
-        self._slot_image = ""
         self._limits: Limits | None = None
 
     @property
@@ -103,16 +102,14 @@ class DockerSandbox:
         if not allowed:
             raise PlatformError(f"none of the lab's base images ({', '.join(bases)}) is in the sandbox: "
                                 "run manage.py prepare_sandbox")
-        expires = int(time.time()) + limits.build_seconds + limits.run_seconds + EXPIRY_GRACE_SECONDS
-        self._labels = {**labels, EXPIRES_LABEL: str(expires)}
-        self._slot_image, self._limits = next(iter(allowed.values())), limits
+        self._labels = self._expiring(labels, limits)
+        self._limits = limits
         taken = self.slot_pool.take(limits=limits) if self.slot_pool is not None else None
         room = None
         if taken is not None:
             self._slot, room = taken
         else:
-            self._slot = Slot.open(self.client, image=self._slot_image, limits=limits, labels=self._labels,
-                                   probe_busybox=self.probe_busybox)
+            self._slot = Slot.open(self.client, limits=limits, labels=self._labels, probe_busybox=self.probe_busybox)
         self._policy = BuildPolicy(
             allowed_ids=frozenset(allowed.values()), allowed_names=tuple(bases), allow_scratch="scratch" in bases,
             cgroup_parent=self._slot.cgroup, resolve=self._resolve, room=self._room,
@@ -128,8 +125,7 @@ class DockerSandbox:
         slot, self._slot, self._policy = self._slot, None, None
         if self.slot_pool is not None and self._limits is not None:
             # Off the grading's clock: the used slot goes and the next one starts meanwhile.
-            self.slot_pool.give_back(slot, image=self._slot_image, limits=self._limits,
-                                     probe_busybox=self.probe_busybox)
+            self.slot_pool.give_back(slot, limits=self._limits, probe_busybox=self.probe_busybox)
         elif slot is not None:
             try:
                 slot.close()
@@ -169,8 +165,31 @@ class DockerSandbox:
                                 f"{room.free_files} files free; this lab needs {need // 2**20} MB)")
         return room
 
+    @staticmethod
+    def _expiring(labels: dict[str, str], limits: Limits) -> dict[str, str]:
+        expires = int(time.time()) + limits.build_seconds + limits.run_seconds + EXPIRY_GRACE_SECONDS
+        return {**labels, EXPIRES_LABEL: str(expires)}
+
     def build(self, *, files: dict[str, bytes], tag: str, limits: Limits, labels: dict[str, str],
               on_log: Callable[[str], None] | None = None) -> BuildOutcome:
+        if self._slot is not None:
+            return self._build(files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
+        # Outside a grading (a command, a test): a slot of its own all the same, so no build
+        # ever runs without its own pids, memory and CPU caps.
+        self._slot = Slot.open(self.client, limits=limits, labels=self._expiring(labels, limits),
+                               probe_busybox=self.probe_busybox)
+        self._policy = BuildPolicy(cgroup_parent=self._slot.cgroup)
+        try:
+            return self._build(files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
+        finally:
+            slot, self._slot, self._policy = self._slot, None, None
+            try:
+                slot.close()
+            except PlatformError as exc:
+                log.warning("build slot %s left for the janitor: %s", slot.id[:12], exc)
+
+    def _build(self, *, files: dict[str, bytes], tag: str, limits: Limits, labels: dict[str, str],
+               on_log: Callable[[str], None] | None) -> BuildOutcome:
         outcome = run_build(self.client, files=files, tag=tag, limits=limits, labels=labels, on_log=on_log,
                             policy=self._policy)
         if not outcome.ok and not outcome.platform_fault and not outcome.rejected:

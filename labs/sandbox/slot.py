@@ -12,12 +12,16 @@ filesystem has left (its root is an overlay on the daemon's data-root), which is
 disk is told from a learner's disk filler without reading any text the learner controls.
 """
 
+import hashlib
+import io
 import logging
 import re
 import secrets
+import tarfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import docker
 from docker.errors import APIError, ImageNotFound
@@ -31,6 +35,9 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 PROBE = "/.probe/busybox"
 SLOT_LABEL = "estaleiro.slot"
+# The slot's own image: nothing but the static busybox, imported once per daemon, so a slot
+# needs no base image (a build FROM scratch gets one too).
+SLOT_IMAGE_REPO = "estaleiro/slot"
 # The slot's own processes (busybox sleep, the probes' exec) on top of the grading's.
 SLOT_PIDS_HEADROOM = 8
 SLOT_MEMORY_HEADROOM_MB = 32
@@ -49,6 +56,31 @@ class DiskRoom:
     free_files: int
 
 
+def slot_image(client: docker.DockerClient, busybox: str) -> str:
+    """The slot image for this busybox (a static binary, as the probes use), imported into
+    the daemon the first time: one layer holding /.probe/busybox."""
+    data = Path(busybox).read_bytes()
+    tag = f"{SLOT_IMAGE_REPO}:{hashlib.sha256(data).hexdigest()[:16]}"
+    try:
+        with daemon_errors("inspect the slot image"):
+            client.api.inspect_image(tag)
+        return tag
+    except docker.errors.NotFound:
+        pass
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        folder = tarfile.TarInfo(".probe")
+        folder.type, folder.mode = tarfile.DIRTYPE, 0o755
+        tar.addfile(folder)
+        member = tarfile.TarInfo(PROBE.lstrip("/"))
+        member.size, member.mode = len(data), 0o755
+        tar.addfile(member, io.BytesIO(data))
+    repository, _, key = tag.partition(":")
+    with daemon_errors("import the slot image"):
+        client.api.import_image_from_data(buf.getvalue(), repository=repository, tag=key)
+    return tag
+
+
 class Slot:
     """One grading's cgroup and its window on the sandbox's filesystem."""
 
@@ -61,9 +93,10 @@ class Slot:
         self.ends_at = ends_at  # when its process (and so its cgroup) ends by itself
 
     @classmethod
-    def open(cls, client: docker.DockerClient, *, image: str, limits: Limits, labels: dict[str, str],
+    def open(cls, client: docker.DockerClient, *, limits: Limits, labels: dict[str, str],
              probe_busybox: str, idle_seconds: int = 0) -> "Slot":
         api = client.api
+        image = slot_image(client, probe_busybox)
         memory = (limits.memory_mb + SLOT_MEMORY_HEADROOM_MB) * MIB
         seconds = idle_seconds + limits.build_seconds + limits.run_seconds + SLOT_GRACE_SECONDS
         labels = {**labels, SLOT_LABEL: "true", EXPIRES_LABEL: str(int(time.time()) + seconds)}
@@ -78,7 +111,6 @@ class Slot:
                         network_mode="none", mem_limit=memory, memswap_limit=memory,
                         nano_cpus=int(limits.cpus * 1e9), pids_limit=limits.pids + SLOT_PIDS_HEADROOM,
                         cap_drop=["ALL"], security_opt=["no-new-privileges"], read_only=True,
-                        binds={probe_busybox: {"bind": PROBE, "mode": "ro"}},
                         log_config={"Type": "none", "Config": {}},
                     ),
                 )
@@ -205,17 +237,17 @@ class SlotPool:
             return None
         return slot, (room if time.monotonic() - measured_at < 30 else None)
 
-    def give_back(self, used: Slot | None, *, image: str, limits: Limits, probe_busybox: str) -> None:
+    def give_back(self, used: Slot | None, *, limits: Limits, probe_busybox: str) -> None:
         """Remove a used slot and start the next one, in the background."""
-        threading.Thread(target=self._refill, args=(used, image, limits, probe_busybox),
+        threading.Thread(target=self._refill, args=(used, limits, probe_busybox),
                          name="slot-pool", daemon=True).start()
 
-    def _refill(self, used: Slot | None, image: str, limits: Limits, probe_busybox: str) -> None:
+    def _refill(self, used: Slot | None, limits: Limits, probe_busybox: str) -> None:
         if used is not None:
             self._discard(used)
         try:
             client = self._connect()
-            slot = Slot.open(client, image=image, limits=limits, labels={}, probe_busybox=probe_busybox,
+            slot = Slot.open(client, limits=limits, labels={}, probe_busybox=probe_busybox,
                              idle_seconds=SLOT_IDLE_SECONDS)
             room = slot.disk_room()
         except Exception as exc:  # noqa: BLE001 - the next grading opens its own slot

@@ -300,3 +300,19 @@ def test_a_failed_build_leaves_none_of_its_layers(lab, sandbox_docker):
                 if nonce in " ".join(sandbox_docker.api.inspect_image(image["Id"]).get("ContainerConfig", {}).get("Cmd")
                                      or [])]
     assert leftover == []
+
+
+def test_a_build_outside_a_grading_still_gets_a_slot_of_its_own(lab, sandbox_docker):
+    """A build made straight through the sandbox (a command, a test) never runs without its
+    own caps: a fork bomb there holds at most the build's pids, not the whole daemon's."""
+    box = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
+    try:
+        outcome = box.build(files={"Dockerfile": b"FROM python:3.11-slim\nRUN n=0; while [ $n -lt 300 ]; do "
+                                                 b"sleep 5 & n=$((n+1)); done; echo started-$n\n"},
+                            tag=f"estaleiro-test/alone-{uuid.uuid4().hex[:8]}", limits=lab.spec.limits_value,
+                            labels={})
+        assert not outcome.ok and "started-300" not in outcome.log
+        assert outcome.error_id == "sandbox.build_pids_limit", (outcome.error_id, outcome.log[-300:])
+        box.discard_build(outcome)
+    finally:
+        box.close()

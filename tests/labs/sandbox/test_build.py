@@ -125,8 +125,10 @@ def test_silent_sleep_is_stopped_too(sandbox, sandbox_docker, labels, nonce):
 
 
 def test_fork_bomb_ends_in_a_verdict(sandbox, sandbox_docker, labels, nonce):
-    """The shared cgroup's pids cap stops the bomb ("can't fork"); the wall clock or the
-    memory cap ends the step; the daemon builds normally afterwards."""
+    """The build's own slot caps the bomb's processes at the build's pids limit, not the
+    daemon's (the daemon-wide cap of 4096, once exhausted by such a bomb, left every other
+    grading unable to start a process until the bomb's container was gone); the wall clock
+    ends the step; the daemon builds normally afterwards."""
     limits = Limits(build_seconds=6, memory_mb=256)
     dockerfile = PREFIX + f"RUN echo {nonce}; bomb() {{ bomb | bomb & }}; bomb; while true; do :; done\n"
     outcome = sandbox.build(files=context(dockerfile), tag=f"estaleiro-test/bomb-{nonce}", limits=limits, labels=labels)
