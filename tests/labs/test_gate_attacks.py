@@ -9,7 +9,6 @@ import uuid
 
 import docker
 import pytest
-from django.conf import settings
 
 from labs.grading.dockerfile import gate
 from labs.grading.i18n import t
@@ -22,12 +21,8 @@ URL = "http://127.0.0.1:8765/modelo.pkl"
 
 
 @pytest.fixture(scope="module")
-def daemon():
-    client = docker.DockerClient(base_url=settings.SANDBOX_DOCKER_HOST, timeout=120)
-    try:
-        client.ping()
-    except docker.errors.DockerException as exc:
-        pytest.skip(f"sandbox daemon not reachable: {exc}")
+def daemon(sandbox_docker):
+    client = sandbox_docker
     before = {image.id.split(":")[1][:12] for image in client.images.list(all=True)}  # never removed: others use them
     # Stands for another learner's graded image (production tags are guessable: sub-<id>).
     other = f"estaleiro-sub/ataque-{uuid.uuid4().hex[:8]}:latest"
