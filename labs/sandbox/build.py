@@ -41,6 +41,7 @@ from labs.grading.types import BuildOutcome, Limits
 
 from .context import make_tar
 from .faults import api_error_text
+from .slot import DiskRoom
 
 MIB = 1024 * 1024
 # After the wall clock, how long we wait for the daemon to finish removing step containers.
@@ -141,9 +142,9 @@ class BuildPolicy:
     cgroup_parent: str | None = None
     # How to resolve an image reference to its full ID (None: not present).
     resolve: Callable[[str], str | None] | None = None
-    # The filesystem's room, as the slot sees it: (free bytes, free files) or None, and
-    # the free files when the grading began (the flood-of-empty-files watch compares).
-    room: Callable[[], tuple[int, int] | None] | None = None
+    # The filesystem's room, as the slot sees it, and the free files when the grading
+    # began (the flood-of-empty-files watch compares).
+    room: Callable[[], DiskRoom] | None = None
     start_files: int | None = None
 
 
@@ -320,8 +321,6 @@ class StepGuard:
     def _from_allowed(self, value: str) -> bool:
         if value.lower() in self.stage_names or (value.isdigit() and int(value) < self.stages - 1):
             return True
-        if self.policy.resolve is None:
-            return False
         full = self.policy.resolve(value)
         # Not present at all: the daemon will fail to find it (it cannot pull: no network).
         return full is None or full in self.policy.allowed_ids
@@ -332,10 +331,11 @@ class DiskWatch:
 
     Usage = the layers this build made so far + the writable layer of the step running now
     (the daemon's SizeRw). Polled every quarter to half second, depending on how long
-    measuring takes (walking a large writable layer). Files are counted (a flood of empty files exhausts inodes, not bytes) only
-    when the filesystem's free files drop, as the grading slot reports them."""
+    measuring takes (walking a large writable layer). Files are counted (a flood of empty
+    files exhausts inodes, not bytes) only when the filesystem's free files drop, as the
+    grading slot reports them."""
 
-    def __init__(self, api, *, limit_bytes: int, limit_files: int, room: Callable[[], tuple[int, int] | None] | None,
+    def __init__(self, api, *, limit_bytes: int, limit_files: int, room: Callable[[], DiskRoom] | None,
                  start_files: int | None, on_exceeded: Callable[[], None]):
         self._api = api
         self.limit_bytes, self.limit_files = limit_bytes, limit_files
@@ -408,7 +408,7 @@ class DiskWatch:
                 mounts = self._api.inspect_container(container).get("Mounts") or []
                 if any(mount.get("Type") == "volume" for mount in mounts):
                     room = self._safe_room()
-                    self._volume_free_at_start = room[0] if room else None
+                    self._volume_free_at_start = room.free_bytes if room else None
             listed = self._api.containers(all=True, filters={"id": container}, size=True)
             running = int((listed[0].get("SizeRw") or 0) if listed else 0)
             # The filesystem's room: every look for a step with a volume, else every few
@@ -418,12 +418,12 @@ class DiskWatch:
                 room = self._safe_room()
                 self._room_at = time.monotonic()
             if room and self._volume_free_at_start is not None:
-                running = max(running, self._volume_free_at_start - room[0])
+                running = max(running, self._volume_free_at_start - room.free_bytes)
         self.used = self.committed + running
         if self.used > self.limit_bytes:
             self._kill(container, "bytes")
             return
-        if (room and self._start_files is not None and self._start_files - room[1] > self.limit_files // 2
+        if (room and self._start_files is not None and self._start_files - room.free_files > self.limit_files // 2
                 and self._count_files(container) > self.limit_files):
             self._kill(container, "files")
 

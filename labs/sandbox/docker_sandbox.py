@@ -144,11 +144,8 @@ class DockerSandbox:
         except APIError:  # 4xx: not a reference the daemon can read, so no build can use it
             return None
 
-    def _room(self) -> tuple[int, int] | None:
-        if self._slot is None:
-            return None
-        room = self._slot.disk_room()
-        return room.free_bytes, room.free_files
+    def _room(self) -> DiskRoom | None:
+        return self._slot.disk_room() if self._slot is not None else None
 
     def _ensure_room(self, limits: Limits, room: DiskRoom | None = None) -> DiskRoom:
         need = limits.disk_mb * 1024 * 1024 + DISK_RESERVE_BYTES
@@ -182,11 +179,7 @@ class DockerSandbox:
         try:
             return self._build(files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
         finally:
-            slot, self._slot, self._policy = self._slot, None, None
-            try:
-                slot.close()
-            except PlatformError as exc:
-                log.warning("build slot %s left for the janitor: %s", slot.id[:12], exc)
+            self.end()
 
     def _build(self, *, files: dict[str, bytes], tag: str, limits: Limits, labels: dict[str, str],
                on_log: Callable[[str], None] | None) -> BuildOutcome:
@@ -222,7 +215,7 @@ class DockerSandbox:
             room = self._room()
         except Exception:  # noqa: BLE001 - the slot did not answer: nothing observed
             return False
-        return room is not None and (room[0] < DISK_FULL_BYTES or room[1] < FILES_FULL)
+        return room is not None and (room.free_bytes < DISK_FULL_BYTES or room.free_files < FILES_FULL)
 
     def discard_build(self, outcome: BuildOutcome) -> int:
         """Remove the layers a failed or rejected build made (newest first), so no step of it
