@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv iproute2"
+APT_PACKAGES="docker.io redis-server debootstrap busybox-static gettext e2fsprogs python3-venv iproute2 skopeo"
 # Tests also drive a real browser, validate the Compose file with Debian's docker-compose and
 # run the scale-out test on PostgreSQL; dpkg-dev indexes the offline apt repository of the
 # test that builds the project's own image.
