@@ -7,25 +7,12 @@ from django.urls import reverse
 
 from labs.models import Submission
 from labs.services import submission_grade
-from tests.factories import lab_from_content
 
 from .test_submission_services import DOCKERIGNORE, REFERENCE, fake_sandbox  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def lab():
-    return lab_from_content("primeiro-conteiner")
-
-
-@pytest.fixture
-def no_tasks(monkeypatch):
-    from labs import tasks
-
-    monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda *a, **k: None)
 
 
 def submit(client, lab, dockerfile=REFERENCE, **files):

@@ -16,7 +16,7 @@ from labs.services import (
     SubmissionRefused, lab_regrade_all, submission_create, submission_grade, submission_platform_fault, submission_regrade,
     watchdog_run,
 )
-from tests.factories import UserFactory, lab_from_content
+from tests.factories import UserFactory
 
 from .grading.fakes import FakeContainer, FakeSandbox
 
@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 
 REFERENCE = open("content/labs/primeiro-conteiner/reference/Dockerfile").read()
 DOCKERIGNORE = open("content/labs/primeiro-conteiner/reference/.dockerignore", "rb").read()
-
-
-@pytest.fixture
-def lab():
-    return lab_from_content("primeiro-conteiner")
 
 
 @pytest.fixture

@@ -10,21 +10,8 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, FakePayload, encode_
 from django.urls import reverse
 
 from labs.models import Submission
-from tests.factories import lab_from_content
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lab():
-    return lab_from_content("primeiro-conteiner")
-
-
-@pytest.fixture
-def no_tasks(monkeypatch):
-    from labs import tasks
-
-    monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda *a, **k: None)
 
 
 class UnreadableBody(io.RawIOBase):
