@@ -10,7 +10,6 @@ context would be left out, so `__pycache__`, `__pycache__/` and `**/__pycache__`
 import posixpath
 import re
 
-from .i18n import register
 from .types import Finding
 
 DEFAULT_MUST_EXCLUDE = [".git", "__pycache__", "*.pyc", ".venv", ".env"]
@@ -108,18 +107,3 @@ def dockerignore(files: dict[str, bytes], params: dict) -> Finding:
 CONTEXT_RULES = {"dockerignore": dockerignore}
 
 LESSON_SECTIONS = {"dockerignore": "Boas Práticas na Criação de Dockerfiles para ML › Redução de Tamanho"}
-
-register({
-    "context.dockerignore.passed": {
-        "pt-BR": "O .dockerignore exclui {required}.",
-        "en": "The .dockerignore excludes {required}.",
-    },
-    "context.dockerignore.missing": {
-        "pt-BR": "Falta o arquivo .dockerignore: crie-o ao lado do Dockerfile para não copiar para a imagem o que ela não precisa ({required}).",
-        "en": "The .dockerignore file is missing: create it next to the Dockerfile so the image does not receive what it does not need ({required}).",
-    },
-    "context.dockerignore.incomplete": {
-        "pt-BR": "O .dockerignore não exclui: {missing}. Adicione uma linha para cada um.",
-        "en": "The .dockerignore does not exclude: {missing}. Add one line for each.",
-    },
-})

@@ -15,7 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .i18n import register
 from .types import Finding
 
 _RULE_CODE = re.compile(r"^(DL|SC)\d{4}$")
@@ -81,19 +80,3 @@ def _lint(dockerfile_text: str, timeout: float) -> list[dict]:
         return [{"code": str(r["code"]), "line": int(r["line"]), "message": str(r["message"])} for r in reports]
     except (ValueError, KeyError, TypeError) as exc:
         raise HadolintUnavailable(f"hadolint output is not its JSON report: {done.stdout[:200]!r}") from exc
-
-
-register({
-    "hadolint.passed": {
-        "pt-BR": "hadolint {code}: nenhum problema.",
-        "en": "hadolint {code}: no problem found.",
-    },
-    "hadolint.failed": {
-        "pt-BR": "Linha {line}: o hadolint aponta {code}: {message}",
-        "en": "Line {line}: hadolint reports {code}: {message}",
-    },
-    "hadolint.unparsable": {
-        "pt-BR": "Linha {line}: o hadolint não conseguiu ler o Dockerfile ({message}), então {code} não pôde ser verificado.",
-        "en": "Line {line}: hadolint could not read the Dockerfile ({message}), so {code} could not be checked.",
-    },
-})

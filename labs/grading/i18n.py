@@ -1,40 +1,40 @@
-"""Bilingual messages for the grading engine, without Django's gettext.
+"""The engine's messages, formatted in the learner's language without Django.
 
-The engine must not import Django, yet every message a learner reads exists in Brazilian
-Portuguese (the default) and English. Each module registers its own catalogue with
-`register()`; `t()` formats a message in the asked language, falling back to pt-BR.
+A finding, a refused context or a failed build carries a message id and its parameters
+(data, stored in reports); `t()` turns them into a sentence. Each id maps to an English text
+in one of the catalogues below, and the text is translated with the standard library's
+gettext on the project's own `.po` (see common.i18n), as Django translates every other page.
 """
 
-DEFAULT_LANG = "pt-BR"
-LANGS = ("pt-BR", "en")
+from common.i18n import DEFAULT_LANG, LANGS, gettext, normalize_lang
 
-_CATALOGUE: dict[str, dict[str, str]] = {}
+from . import gate_messages, messages, rule_messages, sandbox_messages
 
-
-def normalize_lang(lang: str | None) -> str:
-    """'en', 'en-us', 'EN_GB' -> 'en'; anything else (pt, pt-br, None) -> 'pt-BR'."""
-    if lang and lang.replace("_", "-").lower().split("-")[0] == "en":
-        return "en"
-    return DEFAULT_LANG
+__all__ = ["CATALOGUE", "DEFAULT_LANG", "LANGS", "known", "normalize_lang", "t"]
 
 
-def register(messages: dict[str, dict[str, str]]) -> None:
-    for msg_id, texts in messages.items():
-        missing = [lang for lang in LANGS if lang not in texts]
-        if missing:
-            raise ValueError(f"message {msg_id!r} lacks {missing}")
-        if msg_id in _CATALOGUE and _CATALOGUE[msg_id] != texts:
-            raise ValueError(f"message {msg_id!r} registered twice with different texts")
-        _CATALOGUE[msg_id] = texts
+def _merge(*catalogues: dict[str, str]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for catalogue in catalogues:
+        for msg_id, text in catalogue.items():
+            if msg_id in merged:
+                raise ValueError(f"message {msg_id!r} is defined twice")
+            merged[msg_id] = text
+    return merged
+
+
+# Message id -> English msgid.
+CATALOGUE = _merge(messages.MESSAGES, gate_messages.MESSAGES, rule_messages.MESSAGES, sandbox_messages.MESSAGES)
 
 
 def t(msg_id: str, lang: str | None = None, **params) -> str:
-    texts = _CATALOGUE.get(msg_id)
-    if texts is None:
+    """The message in `lang` (pt-BR unless English is asked for), its `{placeholders}` filled."""
+    text = CATALOGUE.get(msg_id)
+    if text is None:
         raise KeyError(f"unknown grading message {msg_id!r}")
-    template = texts[normalize_lang(lang)]
+    template = gettext(text, lang)
     return template.format(**params) if params else template
 
 
 def known(msg_id: str) -> bool:
-    return msg_id in _CATALOGUE
+    return msg_id in CATALOGUE

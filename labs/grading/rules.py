@@ -3,7 +3,7 @@
 Each rule is `(parsed, files, params) -> Finding`; `files` is the submitted context
 (path -> bytes), `params` come from the lab spec. Failures cite what was found and the line,
 so the learner knows where to act. Section titles are the lesson's, for the report's links.
-The module is longer than 400 lines because it ends with its bilingual catalogue (pt-BR, en).
+Their messages are in rule_messages.py.
 """
 
 import fnmatch
@@ -12,7 +12,6 @@ import re
 import shlex
 
 from .dockerfile import Instruction, ParsedDockerfile, Stage, expand_variables, parse_image_ref, split_key_values
-from .i18n import register
 from .types import Finding
 
 _PRACTICES = "Boas Práticas na Criação de Dockerfiles para ML"
@@ -400,116 +399,3 @@ RULES = {
     "no-sudo": no_sudo,
     "apt-cleanup": apt_cleanup,
 }
-
-
-def _pair(pt: str, en: str) -> dict:
-    return {"pt-BR": pt, "en": en}
-
-
-register({
-    "rule.no-from": _pair("O Dockerfile não tem FROM, então esta regra não pôde ser avaliada.", "The Dockerfile has no FROM, so this rule could not be checked."),
-    "rule.slim-base.passed": _pair("Imagem base {image}: versão slim/alpine com tag fixa.", "Base image {image}: a slim/alpine variant with a pinned tag."),
-    "rule.slim-base.failed": _pair(
-        "Use uma imagem base slim ou alpine com tag fixa (ex.: python:3.11-slim); encontrado: {image}.",
-        "Use a slim or alpine base image with a pinned tag (e.g. python:3.11-slim); found: {image}."),
-    "rule.workdir.passed": _pair("WORKDIR definido antes de copiar a aplicação.", "WORKDIR is set before the application is copied."),
-    "rule.workdir.missing": _pair(
-        "Defina o diretório de trabalho com WORKDIR (ex.: WORKDIR /app) antes de copiar a aplicação.",
-        "Set the working directory with WORKDIR (e.g. WORKDIR /app) before copying the application."),
-    "rule.workdir.after-copy": _pair(
-        "Linha {line}: {instruction} vem antes de qualquer WORKDIR; coloque WORKDIR /app antes de copiar os arquivos.",
-        "Line {line}: {instruction} comes before any WORKDIR; put WORKDIR /app before copying files."),
-    "rule.deps-before-code.passed": _pair(
-        "As dependências são copiadas e instaladas antes do código: o cache de camadas é aproveitado.",
-        "Dependencies are copied and installed before the code: the layer cache is reused."),
-    "rule.deps-before-code.no-install": _pair(
-        "Nenhum RUN pip install encontrado: instale as dependências com RUN pip install --no-cache-dir -r requirements.txt.",
-        "No RUN pip install found: install the dependencies with RUN pip install --no-cache-dir -r requirements.txt."),
-    "rule.deps-before-code.code-first": _pair(
-        "Linha {line}: '{copy}' copia o código antes do pip install (linha {install}); qualquer mudança no código refaz a instalação. Copie primeiro só o requirements.txt, rode o pip install e depois copie o resto (COPY . .).",
-        "Line {line}: '{copy}' copies the code before pip install (line {install}); any code change redoes the install. Copy only requirements.txt first, run pip install, then copy the rest (COPY . .)."),
-    "rule.deps-before-code.no-requirements-copy": _pair(
-        "Linha {line}: o pip install usa um arquivo de requisitos que não foi copiado antes; adicione COPY requirements.txt . antes dele.",
-        "Line {line}: pip install uses a requirements file that was not copied before it; add COPY requirements.txt . before it."),
-    "rule.pip-no-cache-dir.passed": _pair("Todo pip install usa --no-cache-dir.", "Every pip install uses --no-cache-dir."),
-    "rule.pip-no-cache-dir.no-pip": _pair("Nenhum pip install no Dockerfile: nada a verificar.", "No pip install in the Dockerfile: nothing to check."),
-    "rule.pip-no-cache-dir.failed": _pair(
-        "Linha {line}: '{command}' guarda o cache do pip na imagem; use pip install --no-cache-dir.",
-        "Line {line}: '{command}' keeps pip's cache in the image; use pip install --no-cache-dir."),
-    "rule.grouped-run.passed": _pair("Os comandos RUN estão agrupados.", "RUN commands are grouped."),
-    "rule.grouped-run.consecutive": _pair(
-        "Linha {line}: RUN logo após outro RUN (linha {previous}); agrupe os comandos num só RUN com && para reduzir camadas.",
-        "Line {line}: RUN right after another RUN (line {previous}); group the commands in one RUN with && to reduce layers."),
-    "rule.grouped-run.too-many": _pair(
-        "Linha {line}: o estágio tem {count} instruções RUN (máximo {max}); agrupe comandos com &&.",
-        "Line {line}: the stage has {count} RUN instructions (at most {max}); group commands with &&."),
-    "rule.json-cmd.passed": _pair("CMD/ENTRYPOINT na forma JSON (exec).", "CMD/ENTRYPOINT in JSON (exec) form."),
-    "rule.json-cmd.missing": _pair(
-        'Defina o comando do contêiner com CMD na forma JSON, ex.: CMD ["gunicorn", "--bind", "0.0.0.0:5000", "app:app"].',
-        'Set the container\'s command with CMD in JSON form, e.g. CMD ["gunicorn", "--bind", "0.0.0.0:5000", "app:app"].'),
-    "rule.json-cmd.shell-form": _pair(
-        'Linha {line}: {instruction} {found} está na forma shell; use a forma JSON, ex.: {instruction} ["gunicorn", "app:app"], para o processo receber os sinais de parada.',
-        'Line {line}: {instruction} {found} is in shell form; use the JSON form, e.g. {instruction} ["gunicorn", "app:app"], so the process receives stop signals.'),
-    "rule.json-cmd.bad-json": _pair(
-        "Linha {line}: {instruction} {found} parece JSON mas não é válido (use aspas duplas e vírgulas); o Docker o trata como forma shell.",
-        "Line {line}: {instruction} {found} looks like JSON but is not valid (use double quotes and commas); Docker treats it as shell form."),
-    "rule.cmd-gunicorn.passed": _pair("A aplicação roda com {server} em 0.0.0.0:{port}.", "The application runs with {server} on 0.0.0.0:{port}."),
-    "rule.cmd-gunicorn.no-server": _pair(
-        'Linha {line}: o comando do contêiner não usa {server} (encontrado: {found}); para produção, use ex.: CMD ["gunicorn", "--bind", "0.0.0.0:5000", "app:app"].',
-        'Line {line}: the container\'s command does not use {server} (found: {found}); for production use e.g. CMD ["gunicorn", "--bind", "0.0.0.0:5000", "app:app"].'),
-    "rule.cmd-gunicorn.bad-bind": _pair(
-        "Linha {line}: {server} escuta em {found}; faça-o escutar em 0.0.0.0:{port} (com 127.0.0.1, nada de fora do contêiner o alcança).",
-        "Line {line}: {server} listens on {found}; make it listen on 0.0.0.0:{port} (on 127.0.0.1 nothing outside the container reaches it)."),
-    "rule.expose.passed": _pair("EXPOSE {port} declarado.", "EXPOSE {port} is declared."),
-    "rule.expose.failed": _pair(
-        "Declare a porta da aplicação com EXPOSE {port} (encontrado: {found}).",
-        "Declare the application's port with EXPOSE {port} (found: {found})."),
-    "rule.non-root-user.passed": _pair("O contêiner roda como o usuário não-root {user}.", "The container runs as the non-root user {user}."),
-    "rule.non-root-user.missing": _pair(
-        "O contêiner roda como root; crie um usuário (ex.: RUN useradd --create-home appuser) e use USER appuser depois das instalações.",
-        "The container runs as root; create a user (e.g. RUN useradd --create-home appuser) and add USER appuser after the installs."),
-    "rule.non-root-user.root": _pair(
-        "Linha {line}: USER {user} continua sendo root; use um usuário não-root criado no Dockerfile.",
-        "Line {line}: USER {user} is still root; use a non-root user created in the Dockerfile."),
-    "rule.non-root-user.not-created": _pair(
-        "Linha {line}: o usuário {user} não é criado no Dockerfile; adicione RUN useradd --create-home {user} antes de USER {user}.",
-        "Line {line}: the user {user} is not created in the Dockerfile; add RUN useradd --create-home {user} before USER {user}."),
-    "rule.non-root-user.before-installs": _pair(
-        "Linha {line}: USER {user} vem antes de uma instalação (linha {install}); faça as instalações como root e troque de usuário depois delas.",
-        "Line {line}: USER {user} comes before an install (line {install}); install as root and switch user after the installs."),
-    "rule.multi-stage.passed": _pair("Build multi-stage: o estágio final copia de {stage}.", "Multi-stage build: the final stage copies from {stage}."),
-    "rule.multi-stage.single": _pair(
-        "O Dockerfile tem um só estágio; considere um multi-stage build (FROM ... AS builder) para separar build e runtime.",
-        "The Dockerfile has a single stage; consider a multi-stage build (FROM ... AS builder) to separate build and runtime."),
-    "rule.multi-stage.no-copy-from": _pair(
-        "Linha {line}: o estágio final não copia nada de um estágio anterior; use COPY --from=builder para levar só o necessário.",
-        "Line {line}: the final stage copies nothing from an earlier stage; use COPY --from=builder to carry over only what is needed."),
-    "rule.no-secrets-in-env.passed": _pair("Nenhum segredo fixo em ENV/ARG.", "No hard-coded secret in ENV/ARG."),
-    "rule.no-secrets-in-env.failed": _pair(
-        "Linha {line}: {instruction} {name} grava um segredo na imagem (qualquer um com a imagem o lê); passe-o ao rodar o contêiner (docker run -e {name}=...).",
-        "Line {line}: {instruction} {name} stores a secret in the image (anyone with the image can read it); pass it when running the container (docker run -e {name}=...)."),
-    "rule.comments.passed": _pair("O Dockerfile tem {found} linha(s) de comentário.", "The Dockerfile has {found} comment line(s)."),
-    "rule.comments.failed": _pair(
-        "Adicione comentários claros (# ...) explicando cada passo: encontrado {found}, mínimo {min}.",
-        "Add clear comments (# ...) explaining each step: found {found}, at least {min}."),
-    "rule.healthcheck.passed": _pair("HEALTHCHECK definido.", "HEALTHCHECK is defined."),
-    "rule.healthcheck.missing": _pair(
-        "Adicione um HEALTHCHECK para o Docker saber se a aplicação responde.",
-        "Add a HEALTHCHECK so Docker knows whether the application answers."),
-    "rule.healthcheck.disabled": _pair("Linha {line}: HEALTHCHECK NONE desativa a verificação; defina um comando.", "Line {line}: HEALTHCHECK NONE turns the check off; define a command."),
-    "rule.no-latest-tag.passed": _pair("Todas as imagens têm tag fixa.", "Every image has a pinned tag."),
-    "rule.no-latest-tag.failed": _pair(
-        "Linha {line}: {image} usa a tag latest (explícita ou implícita); fixe uma versão (ex.: python:3.11-slim) para builds reprodutíveis.",
-        "Line {line}: {image} uses the latest tag (explicit or implied); pin a version (e.g. python:3.11-slim) for reproducible builds."),
-    "rule.no-sudo.passed": _pair("Nenhum sudo nos comandos RUN.", "No sudo in RUN commands."),
-    "rule.no-sudo.failed": _pair(
-        "Linha {line}: não use sudo no Dockerfile; faça as instalações antes do USER, que ainda rodam como root.",
-        "Line {line}: do not use sudo in a Dockerfile; do the installs before USER, while they still run as root."),
-    "rule.apt-cleanup.passed": _pair("apt-get install sem pacotes recomendados e com limpeza das listas.", "apt-get install skips recommended packages and cleans its lists."),
-    "rule.apt-cleanup.no-cleanup": _pair(
-        "Linha {line}: remova as listas do apt no mesmo RUN: ... && rm -rf /var/lib/apt/lists/*.",
-        "Line {line}: remove the apt lists in the same RUN: ... && rm -rf /var/lib/apt/lists/*."),
-    "rule.apt-cleanup.recommends": _pair(
-        "Linha {line}: use apt-get install --no-install-recommends para não instalar pacotes desnecessários.",
-        "Line {line}: use apt-get install --no-install-recommends so unneeded packages are not installed."),
-})

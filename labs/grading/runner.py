@@ -13,7 +13,6 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from . import messages  # noqa: F401  (registers the runner's messages)
 from .context_rules import CONTEXT_RULES
 from .dockerfile import gate, parse
 from .hadolint import HadolintUnavailable, run_hadolint

@@ -36,7 +36,6 @@ import urllib3
 from docker.errors import APIError, NotFound
 from docker.types.daemon import CancellableStream
 
-from labs.grading.i18n import register
 from labs.grading.types import BuildOutcome, Limits
 
 from .context import make_tar
@@ -61,73 +60,6 @@ FILES_LOOK_SECONDS = 2.0
 _NONZERO = re.compile(r"^The command .* returned a non-zero code: (\d+)$", re.DOTALL)
 _PULL_ATTEMPT = re.compile(r"pull access denied|registry-1\.docker\.io|manifest unknown|dial tcp|repository does not exist",
                            re.IGNORECASE)
-
-register({
-    "sandbox.build_command_failed": {
-        "pt-BR": "O comando terminou com o código de saída {code}; veja o fim do log de build.",
-        "en": "The command exited with code {code}; see the end of the build log.",
-    },
-    "sandbox.build_killed": {
-        "pt-BR": "O comando foi encerrado à força (código {code}), em geral por passar do limite de memória "
-                 "de {memory_mb} MB do build.",
-        "en": "The command was killed (code {code}), usually for going over the build's {memory_mb} MB memory limit.",
-    },
-    "sandbox.build_error": {
-        "pt-BR": "O Docker recusou este passo: {detail}",
-        "en": "Docker refused this step: {detail}",
-    },
-    "sandbox.build_rejected": {
-        "pt-BR": "O Docker recusou o Dockerfile: {detail}",
-        "en": "Docker refused the Dockerfile: {detail}",
-    },
-    "sandbox.build_image_missing": {
-        "pt-BR": "A imagem pedida não existe no ambiente de avaliação, que não tem acesso a registros de imagens. "
-                 "Use uma das imagens base permitidas no laboratório (ou o nome certo do estágio em COPY --from).",
-        "en": "The requested image does not exist in the grading sandbox, which cannot reach image registries. "
-              "Use one of the base images the lab allows (or the right stage name in COPY --from).",
-    },
-    "sandbox.build_timeout": {
-        "pt-BR": "O build passou do limite de {seconds} s e foi interrompido. Algum comando não termina ou é lento demais.",
-        "en": "The build went over its {seconds} s limit and was stopped. Some command does not end or is too slow.",
-    },
-    "sandbox.build_log_limit": {
-        "pt-BR": "O build escreveu mais de {max_kb} KB de log e foi interrompido (log truncado). "
-                 "Reduza a saída dos comandos (por exemplo, pip install -q).",
-        "en": "The build wrote more than {max_kb} KB of log and was stopped (log truncated). "
-              "Make the commands quieter (for example, pip install -q).",
-    },
-    "sandbox.build_disk_limit": {
-        "pt-BR": "O build gravou {used_mb} MB em disco, mais que os {limit_mb} MB que este laboratório permite, e foi "
-                 "interrompido neste passo. Confira se algum comando gera arquivos enormes ou desnecessários "
-                 "(caches, downloads, dados de teste) e apague-os no mesmo RUN que os cria.",
-        "en": "The build wrote {used_mb} MB to disk, more than the {limit_mb} MB this lab allows, and was stopped at "
-              "this step. Check whether a command makes huge or needless files (caches, downloads, test data) and "
-              "delete them in the same RUN that makes them.",
-    },
-    "sandbox.build_files_limit": {
-        "pt-BR": "O build criou mais de {limit} arquivos, o máximo que este laboratório permite, e foi interrompido "
-                 "neste passo.",
-        "en": "The build created more than {limit} files, the most this lab allows, and was stopped at this step.",
-    },
-    "sandbox.build_pids_limit": {
-        "pt-BR": "O comando tentou criar mais processos ou threads do que os {limit} que este laboratório permite "
-                 "e falhou. Confira se algum comando cria processos sem parar (um laço, uma bomba de fork).",
-        "en": "The command tried to start more processes or threads than the {limit} this lab allows, and "
-              "failed. Check whether some command starts processes without end (a loop, a fork bomb).",
-    },
-    "sandbox.build_platform": {
-        "pt-BR": "Falha da plataforma durante o build (não é culpa sua): {detail}",
-        "en": "The platform failed during the build (not your fault): {detail}",
-    },
-    "sandbox.build_image_not_allowed": {
-        "pt-BR": "O build foi interrompido: o passo '{step}' usaria uma imagem que não é uma das bases permitidas "
-                 "neste laboratório ({allowed}) nem um estágio anterior deste Dockerfile. A imagem e o log a partir "
-                 "desse passo foram descartados.",
-        "en": "The build was stopped: the step '{step}' would use an image that is neither one of the bases this "
-              "lab allows ({allowed}) nor an earlier stage of this Dockerfile. The image and the log from that step "
-              "on were discarded.",
-    },
-})
 
 
 @dataclass

@@ -3,7 +3,8 @@
 Pure Python (no docker import) so it can run in the web process before anything is queued.
 Everything here assumes hostile input: paths that escape the context, symlinks that point
 at the host, zip bombs whose headers lie. Every rejection is a `ContextError` carrying a
-registered bilingual message, because the learner must be told what to change.
+message id (its text is in labs/grading/sandbox_messages.py), because the learner must be
+told what to change.
 """
 
 import bz2
@@ -15,7 +16,6 @@ import tarfile
 import zipfile
 import zlib
 
-from labs.grading.i18n import register
 from labs.grading.types import Limits
 
 # Linux allows 4096, but nobody needs more in a lab and USTAR/PAX headers stay small.
@@ -29,83 +29,6 @@ RATIO_MIN_BYTES = 1_000_000
 # Finder and Windows add these to zips; they are never part of a learner's project.
 SKIPPED_PREFIXES = ("__MACOSX/",)
 SKIPPED_NAMES = (".DS_Store", "Thumbs.db")
-
-register({
-    "context.absolute_path": {
-        "pt-BR": "O caminho '{path}' é absoluto. Envie caminhos relativos à raiz do contexto de build.",
-        "en": "The path '{path}' is absolute. Send paths relative to the root of the build context.",
-    },
-    "context.parent_ref": {
-        "pt-BR": "O caminho '{path}' usa '..' para sair do contexto de build, o que não é permitido.",
-        "en": "The path '{path}' uses '..' to leave the build context, which is not allowed.",
-    },
-    "context.empty_name": {
-        "pt-BR": "Um arquivo enviado não tem nome.",
-        "en": "A submitted file has no name.",
-    },
-    "context.bad_char": {
-        "pt-BR": "O caminho '{path}' contém caracteres inválidos (caracteres de controle ou NUL).",
-        "en": "The path '{path}' contains invalid characters (control characters or NUL).",
-    },
-    "context.backslash": {
-        "pt-BR": "O caminho '{path}' contém '\\'. Use '/' para separar pastas.",
-        "en": "The path '{path}' contains '\\'. Use '/' to separate folders.",
-    },
-    "context.path_too_long": {
-        "pt-BR": "O caminho '{path}' é longo demais (máximo de {max} bytes).",
-        "en": "The path '{path}' is too long (at most {max} bytes).",
-    },
-    "context.duplicate": {
-        "pt-BR": "O arquivo '{path}' foi enviado mais de uma vez.",
-        "en": "The file '{path}' was sent more than once.",
-    },
-    "context.file_dir_conflict": {
-        "pt-BR": "'{path}' é ao mesmo tempo um arquivo e uma pasta no contexto enviado.",
-        "en": "'{path}' is both a file and a folder in the submitted context.",
-    },
-    "context.too_many_files": {
-        "pt-BR": "O contexto tem {count} arquivos; o máximo é {max}. Envie só o que a imagem precisa.",
-        "en": "The context has {count} files; the maximum is {max}. Send only what the image needs.",
-    },
-    "context.file_too_big": {
-        "pt-BR": "O arquivo '{path}' é grande demais (máximo de {max_mb} MB por arquivo).",
-        "en": "The file '{path}' is too large (at most {max_mb} MB per file).",
-    },
-    "context.too_big": {
-        "pt-BR": "O contexto de build é grande demais (máximo de {max_mb} MB no total).",
-        "en": "The build context is too large (at most {max_mb} MB in total).",
-    },
-    "context.zip_invalid": {
-        "pt-BR": "O arquivo .zip enviado está corrompido ou não é um zip válido.",
-        "en": "The uploaded .zip file is corrupted or is not a valid zip.",
-    },
-    "context.zip_empty": {
-        "pt-BR": "O arquivo .zip enviado não contém nenhum arquivo.",
-        "en": "The uploaded .zip file contains no files.",
-    },
-    "context.zip_symlink": {
-        "pt-BR": "O zip contém o link simbólico '{path}'. Links não são aceitos: envie o arquivo de verdade.",
-        "en": "The zip contains the symbolic link '{path}'. Links are not accepted: send the real file.",
-    },
-    "context.zip_special": {
-        "pt-BR": "O zip contém '{path}', que não é um arquivo comum (dispositivo, pipe ou socket).",
-        "en": "The zip contains '{path}', which is not a regular file (device, pipe or socket).",
-    },
-    "context.zip_encrypted": {
-        "pt-BR": "O arquivo '{path}' no zip está protegido por senha. Envie um zip sem senha.",
-        "en": "The file '{path}' in the zip is password-protected. Send a zip without a password.",
-    },
-    "context.zip_method": {
-        "pt-BR": "O arquivo '{path}' no zip usa o método de compressão {method}, que não é aceito. "
-                 "Crie o zip com o método padrão (deflate) ou sem compressão.",
-        "en": "The file '{path}' in the zip uses the {method} compression method, which is not accepted. "
-              "Create the zip with the standard method (deflate) or without compression.",
-    },
-    "context.zip_bomb": {
-        "pt-BR": "O zip foi recusado: o arquivo '{path}' se expande muito além do tamanho declarado ou permitido.",
-        "en": "The zip was refused: the file '{path}' expands far beyond its declared or allowed size.",
-    },
-})
 
 
 class ContextError(Exception):

@@ -19,7 +19,6 @@ import docker
 from docker.errors import APIError, ImageNotFound, NotFound
 from docker.types import LogConfig, Ulimit
 
-from labs.grading.i18n import register
 from labs.grading.ports import ContainerRefused, SandboxFault
 from labs.grading.types import ExecOutcome, HttpOutcome, Limits
 
@@ -61,20 +60,6 @@ def _volume_mounts(client: docker.DockerClient, image: str, size_mb: int) -> dic
         raise ContainerRefused("sandbox.too_many_volumes", count=len(volumes), max=MAX_VOLUMES)
     return {path: f"rw,size={size_mb}m,nosuid,nodev" for path in volumes
             if path.startswith("/") and path.rstrip("/") not in ("", "/tmp")}
-
-
-register({
-    "sandbox.container_refused": {
-        "pt-BR": "O Docker não conseguiu criar um contêiner desta imagem: {detail}. Confira VOLUME, USER e WORKDIR.",
-        "en": "Docker could not create a container from this image: {detail}. Check VOLUME, USER and WORKDIR.",
-    },
-    "sandbox.too_many_volumes": {
-        "pt-BR": "A imagem declara {count} volumes (VOLUME); o ambiente de avaliação monta no máximo {max}. "
-                 "Declare só os volumes de que a aplicação precisa.",
-        "en": "The image declares {count} volumes (VOLUME); the grading sandbox mounts at most {max}. "
-              "Declare only the volumes the application needs.",
-    },
-})
 
 
 def start_container(client: docker.DockerClient, *, image: str, limits: Limits, labels: dict[str, str],

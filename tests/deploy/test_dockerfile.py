@@ -75,7 +75,7 @@ def test_the_dockerignore_passes_the_lab_check_and_keeps_secrets_out():
 def test_the_context_holds_what_the_runtime_needs_and_nothing_private():
     paths = set(copied_paths())
     for needed in ("manage.py", "requirements.txt", "config/settings.py", "config/wsgi.py", "core/urls.py",
-                   "labs/tasks.py", "quizzes/models.py", "content/labs/api-modelo-ml/lab.yaml",
+                   "common/i18n.py", "labs/tasks.py", "quizzes/models.py", "content/labs/api-modelo-ml/lab.yaml",
                    "locale/pt_BR/LC_MESSAGES/django.po", "static/css/app.css", "templates/_base.html"):
         assert needed in paths, f"the build context lacks {needed}"
     for path in paths:

@@ -1,0 +1,1 @@
+"""Django-free pieces shared by the engine and the apps; imports nothing from the project."""
