@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.i18n import normalize_lang
 from core.decorators import instructor_required
 from core.query import int_param
 from core.roles import is_instructor
@@ -38,10 +39,6 @@ LOG_VIEW_CHARS = 64_000
 LOG_VIEW_BYTES = 64_000
 
 
-def _grading_lang() -> str:
-    return "en" if (get_language() or "").startswith("en") else "pt-BR"
-
-
 def _starter_files(lab: Lab) -> dict[str, bytes]:
     try:
         content = find_lab(lab.slug)
@@ -52,7 +49,7 @@ def _starter_files(lab: Lab) -> dict[str, bytes]:
 
 def _lab_context(request, lab: Lab, form: SubmissionForm) -> dict:
     spec = LabSpec.model_validate(lab.spec)
-    lang = _grading_lang()
+    lang = normalize_lang(get_language())
 
     starter = _starter_files(lab)
     return {
@@ -88,7 +85,7 @@ def submission_new(request, slug):
     if refused:
         return _submission_too_large(request, refused, slug=slug)
     if form.is_valid():
-        lang = _grading_lang()
+        lang = normalize_lang(get_language())
         try:
             uploads = {}
             if form.cleaned_data["archive"]:

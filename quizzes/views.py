@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.i18n import normalize_lang
 from core.decorators import instructor_required
 from core.query import int_param, int_params
 
@@ -16,10 +17,6 @@ from .services import (
     QuizClosed, answer_save, attempt_expire_if_due, attempt_start, attempt_submit, attempts_finish_overdue, not_open_yet_message,
     overdue_message,
 )
-
-
-def _grading_lang(request) -> str:
-    return "en" if (request.LANGUAGE_CODE or "").startswith("en") else "pt-BR"
 
 
 @login_required
@@ -198,7 +195,7 @@ def attempt_result(request, pk):
                    and selectors.has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id))
     reveal = selectors.can_reveal(attempt=attempt, now=now, in_progress=in_progress)
     marks = selectors.marks_visible(attempt=attempt, now=now, user=request.user, in_progress=in_progress)
-    lang = _grading_lang(request)
+    lang = normalize_lang(request.LANGUAGE_CODE)
     questions = selectors.attempt_questions(attempt=attempt)
     for view in questions:
         feedback = view.answer.feedback if view.answer else []
