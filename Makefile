@@ -1,4 +1,4 @@
-.PHONY: run test setup sandbox-start sandbox-stop clean bench bench-grading bench-burst bench-web bench-logflood
+.PHONY: run test lint setup sandbox-start sandbox-stop clean bench bench-grading bench-burst bench-web bench-logflood
 
 # Start the whole product on http://127.0.0.1:8000 (installs what is missing first).
 run:
@@ -7,6 +7,11 @@ run:
 # Run the test suite against real Redis, a real sandbox Docker daemon and a real browser.
 test:
 	@bash scripts/test.sh $(PYTEST_ARGS)
+
+# Style and types alone (make test runs them too): ruff check, ruff format --check, mypy.
+lint:
+	@bash scripts/setup.sh
+	@bash scripts/lint.sh
 
 # Benchmarks: each prints ratios against a baseline measured in the same run and writes
 # its figures to docs/BENCHMARKS.md. BENCH_ARGS go to the benchmark.
