@@ -19,7 +19,7 @@ import re
 import time
 import uuid
 
-import common
+import harness
 
 GOAL = 0.8
 BASE = "FROM python:3.11-slim\n"
@@ -67,7 +67,7 @@ def run_floor(find_lab, submission_files, work, concurrency: int) -> float:
         lab = find_lab(slug)
         if gate(files["Dockerfile"], allowed_bases=lab.spec.bases):
             return 0.0  # refused before any build, by the platform and by any grader
-        return common.floor_grade(lab, submission_files(lab, files), f"estaleiro-floor:{uuid.uuid4().hex[:10]}")
+        return harness.floor_grade(lab, submission_files(lab, files), f"estaleiro-floor:{uuid.uuid4().hex[:10]}")
 
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -76,7 +76,7 @@ def run_floor(find_lab, submission_files, work, concurrency: int) -> float:
 
 
 def main() -> None:
-    common.setup_django()
+    harness.setup_django()
     from labs.content import find_lab, read_tree, submission_files
     from labs.models import Submission
 
@@ -84,20 +84,20 @@ def main() -> None:
     work = jobs(find_lab, read_tree)
     learners = [f"turma-{n:02d}" for n in range(len(work))]
     for name in learners:
-        common.make_learner(name)
-    worker = common.start_grading_worker(concurrency)
-    web, base = common.start_web()
-    with common.stopping(web, worker):
-        sessions = [common.login(base, name) for name in learners]
+        harness.make_learner(name)
+    worker = harness.start_grading_worker(concurrency)
+    web, base = harness.start_web()
+    with harness.stopping(web, worker):
+        sessions = [harness.login(base, name) for name in learners]
         # Warm the build cache as a class's first submissions would, outside the measure.
         for slug in ("primeiro-conteiner", "api-modelo-ml", "otimizar-imagem"):
-            common.wait_final([common.web_submit(sessions[0], base, slug, read_tree(find_lab(slug).dir / "reference"))[0]])
+            harness.wait_final([harness.web_submit(sessions[0], base, slug, read_tree(find_lab(slug).dir / "reference"))[0]])
         Submission.objects.all().delete()
         worker_log_start = len(worker.log())
-        with common.PeakMemory(worker.pid) as memory:
-            sent = [common.web_submit(session, base, slug, files) for session, (_, slug, files) in zip(sessions, work)]
+        with harness.PeakMemory(worker.pid) as memory:
+            sent = [harness.web_submit(session, base, slug, files) for session, (_, slug, files) in zip(sessions, work, strict=True)]
             first_sent = min(at for _, at in sent)
-            submissions = common.wait_final([pk for pk, _ in sent], seconds=1800)
+            submissions = harness.wait_final([pk for pk, _ in sent], seconds=1800)
         platform_seconds = max(s.finished_at.timestamp() for s in submissions) - first_sent
         log = worker.log()[worker_log_start:]
     floor_seconds = run_floor(find_lab, submission_files, work, concurrency)
@@ -111,7 +111,7 @@ def main() -> None:
     platform_rate, floor_rate = 60 * len(work) / platform_seconds, 60 * len(work) / floor_seconds
     ratio = platform_rate / floor_rate
     by_job = collections.defaultdict(collections.Counter)
-    for (label, _, _), submission in zip(work, submissions):
+    for (label, _, _), submission in zip(work, submissions, strict=True):
         by_job[label.split("/")[0] if label.startswith("hostile") else label][submission.status] += 1
     print(f"verdicts {dict(verdicts)} graded {dict(graded)} platform {platform_seconds:.1f}s floor {floor_seconds:.1f}s")
     if lost or twice or any(s.retries for s in submissions) or graded.get("not-claimed"):
@@ -126,13 +126,13 @@ def main() -> None:
         f"**Throughput ratio {ratio:.2f}** (goal ≥ {GOAL}: {'met' if ratio >= GOAL else 'missed'}).\n\n"
         f"- verdicts: {', '.join(f'{k} {v}' for k, v in sorted(verdicts.items()))}; lost: {lost}; graded twice: {twice}; "
         f"platform retries: {sum(s.retries for s in submissions)}\n"
-        f"- queue wait (queued → claimed by a worker): p50 {common.percentile(waits, 50):.1f} s, "
-        f"p95 {common.percentile(waits, 95):.1f} s, max {max(waits):.1f} s\n"
+        f"- queue wait (queued → claimed by a worker): p50 {harness.percentile(waits, 50):.1f} s, "
+        f"p95 {harness.percentile(waits, 95):.1f} s, max {max(waits):.1f} s\n"
         f"- worker peak memory (main process and pool together): {memory.peak / 2**20:.0f} MiB\n\n"
         "| submission | verdicts |\n|---|---|\n"
         + "\n".join(f"| `{label}` | {', '.join(f'{k} {v}' for k, v in sorted(c.items()))} |" for label, c in sorted(by_job.items()))
     )
-    common.write_results("burst", "2. Burst: 40 mixed submissions at once", body)
+    harness.write_results("burst", "2. Burst: 40 mixed submissions at once", body)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
-import common
+import harness
 
 GOAL_MIB = 300
 FLOOD_BYTES = 200_000_000
@@ -29,20 +29,20 @@ def dockerfile() -> str:
 
 
 def main() -> None:
-    common.setup_django()
+    harness.setup_django()
     from labs.models import Lab
 
-    common.make_learner("bench-flood")
+    harness.make_learner("bench-flood")
     limits = Lab.objects.get(slug="primeiro-conteiner").spec["limits"]
-    worker = common.start_grading_worker()
-    web, base = common.start_web()
-    with common.stopping(web, worker):
-        session = common.login(base, "bench-flood")
-        idle = common.tree_rss_bytes(worker.pid)
-        with common.PeakMemory(worker.pid, every=0.02) as memory:
-            submission_id, sent_at = common.web_submit(session, base, "primeiro-conteiner",
+    worker = harness.start_grading_worker()
+    web, base = harness.start_web()
+    with harness.stopping(web, worker):
+        session = harness.login(base, "bench-flood")
+        idle = harness.tree_rss_bytes(worker.pid)
+        with harness.PeakMemory(worker.pid, every=0.02) as memory:
+            submission_id, sent_at = harness.web_submit(session, base, "primeiro-conteiner",
                                                        {"Dockerfile": dockerfile().encode()})
-            [submission] = common.wait_final([submission_id], seconds=600)
+            [submission] = harness.wait_final([submission_id], seconds=600)
         seconds = submission.finished_at.timestamp() - sent_at
     build = next(c for c in submission.report["checks"] if c["id"] == "build")
     if build["status"] != "failed" or "KB" not in build["message"]:
@@ -52,10 +52,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as context:
         (Path(context) / "Dockerfile").write_text(dockerfile())
         started = time.monotonic()
-        cli = subprocess.run([*common.docker_cli(), "build", "--network", "none", "-t", "estaleiro-floor:flood", context],
+        cli = subprocess.run([*harness.docker_cli(), "build", "--network", "none", "-t", "estaleiro-floor:flood", context],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         raw_seconds = time.monotonic() - started
-        subprocess.run([*common.docker_cli(), "rmi", "--no-prune", "estaleiro-floor:flood"], capture_output=True)
+        subprocess.run([*harness.docker_cli(), "rmi", "--no-prune", "estaleiro-floor:flood"], capture_output=True)
 
     peak_mib = memory.peak / 2**20
     body = (
@@ -73,7 +73,7 @@ def main() -> None:
         f"| web submit → verdict stored | {seconds:.1f} s |\n"
         f"| the same build read to the end by the docker CLI (for scale) | {raw_seconds:.1f} s, exit {cli.returncode} |\n"
     )
-    common.write_results("logflood", "4. Log flood: 200 MB of build log", body)
+    harness.write_results("logflood", "4. Log flood: 200 MB of build log", body)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import common
+import harness
 
 CONNECTIONS = 16
 
@@ -56,13 +56,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=30)
     args = parser.parse_args()
-    common.setup_django()
+    harness.setup_django()
     from labs.livelog import LiveLog
     from labs.models import Lab, Submission
     from quizzes.models import Quiz
     from quizzes.services import attempt_start
 
-    learner = common.make_learner("bench-web")
+    learner = harness.make_learner("bench-web")
     quiz = Quiz.objects.get(slug="aula-45")
     quiz.one_per_page = False
     quiz.save()
@@ -80,10 +80,10 @@ def main() -> None:
     for step in range(64):
         live.append(f"Step {step}/64 : RUN echo {'x' * 60}\n" + "linha de log de build\n" * 40)
 
-    web, base = common.start_web()
+    web, base = harness.start_web()
     results: dict[str, dict] = {}
-    with common.stopping(web):
-        session = common.login(base, "bench-web")
+    with harness.stopping(web):
+        session = harness.login(base, "bench-web")
         page = session.get(f"{base}/questionarios/tentativas/{attempt.pk}/")
         assert page.status_code == 200 and f'name="q{question.pk}"' in page.text, "the quiz page did not render"
         cookies = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
@@ -139,7 +139,7 @@ def main() -> None:
         f"{'met' if quiz_ratio >= 0.5 else 'missed'}), p99 **{quiz_p99:.1f} ms** (goal < 100 ms: "
         f"{'met' if quiz_p99 < 100 else 'missed'})."
     )
-    common.write_results("web", "3. The web under load", body)
+    harness.write_results("web", "3. The web under load", body)
 
 
 if __name__ == "__main__":
