@@ -24,11 +24,21 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.models.images import Image
 
-from .cpython import CPYTHON, CPythonBuildError, bootstrap_wheels, cpython_key, ensure_cpython, forget_other_builds
+from .cpython import (
+    CPYTHON,
+    CPythonBuildError,
+    Say,
+    bootstrap_wheels,
+    cpython_key,
+    ensure_cpython,
+    forget_other_builds,
+)
 from .rootfs import RootfsError, cache_lock, content_key, debootstrapped, extract_tar, ldconfig, slimify, write_tar
 
 log = logging.getLogger(__name__)
@@ -56,10 +66,22 @@ _FULL = [
     "libyaml-dev", "make", "patch", "unzip", "xz-utils", "zlib1g-dev",
     "libbluetooth-dev", "tk-dev", "uuid-dev",
 ]
-_PYTHON_SLIM = {"suite": "bookworm", "include": _SLIM, "slim": True, "python": "slim"}
-_PYTHON_FULL = {"suite": "bookworm", "include": _FULL, "slim": False, "python": "full"}
-_DEBIAN_SLIM = {"suite": "bookworm", "include": [], "slim": True, "python": None}
-RECIPES: dict[str, dict] = {
+
+
+class Recipe(TypedDict):
+    suite: str
+    include: list[str]
+    slim: bool
+    python: str | None  # which CPython build goes in: "slim", "full", or none
+
+
+# What the stand-in's image config needs from its rootfs: the Python and pip versions.
+Facts = dict[str, str | None]
+
+_PYTHON_SLIM: Recipe = {"suite": "bookworm", "include": _SLIM, "slim": True, "python": "slim"}
+_PYTHON_FULL: Recipe = {"suite": "bookworm", "include": _FULL, "slim": False, "python": "full"}
+_DEBIAN_SLIM: Recipe = {"suite": "bookworm", "include": [], "slim": True, "python": None}
+RECIPES: dict[str, Recipe] = {
     "python:3.11-slim": _PYTHON_SLIM,
     "python:3.11-slim-bookworm": _PYTHON_SLIM,
     "python:3.11": _PYTHON_FULL,
@@ -85,16 +107,22 @@ class PreparedBase:
     image_id: str
 
 
-def root_key(recipe: dict) -> str:
+def root_key(recipe: Recipe) -> str:
     return content_key(RECIPE_VERSION, recipe, cpython_key() if recipe["python"] else None, platform.machine())
 
 
-def _image_with_label(client: docker.DockerClient, name: str, label: str, value: str):
+def _image_with_label(client: docker.DockerClient, name: str, label: str, value: str) -> Image | None:
     try:
         image = client.images.get(name)
     except ImageNotFound:
         return None
     return image if (image.labels or {}).get(label) == value else None
+
+
+def _image_id(image: Image) -> str:
+    # docker-py's types allow an image without an id; one the daemon listed has one.
+    assert image.id is not None
+    return image.id
 
 
 def _try_pull(client: docker.DockerClient, name: str) -> bool:
@@ -134,7 +162,7 @@ def _pull_with_skopeo(client: docker.DockerClient, name: str, *, timeout: int = 
     return True
 
 
-def _make_rootfs(client, recipe: dict, tar_path: Path, cache_dir: Path, say) -> dict:
+def _make_rootfs(client: docker.DockerClient, recipe: Recipe, tar_path: Path, cache_dir: Path, say: Say) -> Facts:
     """Writes the stand-in's rootfs tar; returns what the image's config needs to know."""
     include = list(recipe["include"])
     build = None
@@ -150,12 +178,12 @@ def _make_rootfs(client, recipe: dict, tar_path: Path, cache_dir: Path, say) -> 
             extract_tar(rootfs, build.slim_tar if recipe["slim"] else build.full_tar)
             ldconfig(rootfs)
         write_tar(rootfs, tar_path)
-    facts = {"python_version": build.version if build else None, "pip_version": build.pip_version if build else None}
+    facts: Facts = {"python_version": build.version if build else None, "pip_version": build.pip_version if build else None}
     tar_path.with_suffix(".json").write_text(json.dumps(facts))
     return facts
 
 
-def _config_changes(name: str, key: str, recipe: dict, facts: dict) -> list[str]:
+def _config_changes(name: str, key: str, recipe: Recipe, facts: Facts) -> list[str]:
     changes = [f'LABEL {BASE_LABEL}="{key}" {STANDIN_LABEL}="true" estaleiro.standin.for="{name}"']
     if recipe["python"]:
         changes += [f"ENV PATH={PYTHON_PATH}", "ENV LANG=C.UTF-8",
@@ -165,7 +193,7 @@ def _config_changes(name: str, key: str, recipe: dict, facts: dict) -> list[str]
     return changes
 
 
-def _root_image(client, name: str, recipe: dict, cache_dir: Path, say) -> tuple[str, str]:
+def _root_image(client: docker.DockerClient, name: str, recipe: Recipe, cache_dir: Path, say: Say) -> tuple[str, str]:
     """The image under the wheelhouse layer; returns (image reference, source)."""
     key = root_key(recipe)
     root_ref = f"{ROOT_REPO}:{key}"
@@ -191,7 +219,7 @@ def _root_image(client, name: str, recipe: dict, cache_dir: Path, say) -> tuple[
     return root_ref, "standin"
 
 
-def _download_wheels(packages: list[str], python: str, dest: Path, say) -> None:
+def _download_wheels(packages: list[str], python: str, dest: Path, say: Say) -> None:
     if (dest / ".complete").exists():
         return
     dest.mkdir(parents=True, exist_ok=True)
@@ -229,14 +257,15 @@ def _wheelhouse_context(root_ref: str, wheels: list[Path], key: str, name: str) 
     return buf.getvalue()
 
 
-def _wheelhouse_layer(client, *, under: str, tag: str, name: str, packages: list[str], cache_dir: Path, say) -> str:
+def _wheelhouse_layer(client: docker.DockerClient, *, under: str, tag: str, name: str, packages: list[str],
+                      cache_dir: Path, say: Say) -> str:
     """`tag`: the image `under`, plus /opt/wheelhouse with `packages` (and pip, setuptools
     and wheel) and the pip settings that use it; kept when nothing changed. Returns its id."""
     wheels = bootstrap_wheels(cache_dir, say)
     key = content_key(name, client.images.get(under).id, packages, [w.name for w in wheels])
     ready = _image_with_label(client, tag, WHEELHOUSE_LABEL, key)
     if ready:
-        return ready.id
+        return _image_id(ready)
     if packages:
         wheel_dir = cache_dir / "wheels" / content_key(CPYTHON["version"], packages, platform.machine())
         _download_wheels(packages, CPYTHON["version"], wheel_dir, say)
@@ -250,10 +279,10 @@ def _wheelhouse_layer(client, *, under: str, tag: str, name: str, packages: list
             errors.append(chunk["error"])
     if errors:
         raise BaseImageError(f"{tag}: wheelhouse layer failed: {' '.join(errors)[:2000]}")
-    return client.images.get(tag).id
+    return _image_id(client.images.get(tag))
 
 
-def prepare_base(client, name: str, packages: list[str], cache_dir: Path, say=lambda _: None,
+def prepare_base(client: docker.DockerClient, name: str, packages: list[str], cache_dir: Path, say: Say = lambda _: None,
                  tag_prefix: str = "") -> PreparedBase:
     """Makes `name` ready in the daemon, tagged `tag_prefix + name` (a prefix keeps a new
     recipe away from the tags the labs use until it is trusted)."""
@@ -264,7 +293,7 @@ def prepare_base(client, name: str, packages: list[str], cache_dir: Path, say=la
             image = client.images.get(name)
             if tag != name:
                 image.tag(tag)
-            return PreparedBase(name=name, tag=tag, source="registry", packages=0, image_id=image.id)
+            return PreparedBase(name=name, tag=tag, source="registry", packages=0, image_id=_image_id(image))
         raise BaseImageError(f"{name}: no registry answers and no stand-in recipe exists (known: {', '.join(RECIPES)})")
     if packages and not recipe["python"]:
         raise BaseImageError(f"{name}: packages were declared for a base without Python")
@@ -273,12 +302,13 @@ def prepare_base(client, name: str, packages: list[str], cache_dir: Path, say=la
     if not recipe["python"]:
         image = client.images.get(root_ref)
         image.tag(tag)
-        return PreparedBase(name=name, tag=tag, source=source, packages=0, image_id=image.id)
+        return PreparedBase(name=name, tag=tag, source=source, packages=0, image_id=_image_id(image))
     image_id = _wheelhouse_layer(client, under=root_ref, tag=tag, name=name, packages=packages, cache_dir=cache_dir, say=say)
     return PreparedBase(name=name, tag=tag, source=source, packages=len(packages), image_id=image_id)
 
 
-def official_with_wheelhouse(client, name: str, tag: str, packages: list[str], cache_dir: Path, say=lambda _: None) -> str:
+def official_with_wheelhouse(client: docker.DockerClient, name: str, tag: str, packages: list[str], cache_dir: Path,
+                             say: Say = lambda _: None) -> str:
     """The official image `name` pulled from a registry, with the same offline wheelhouse
     layer as a stand-in, tagged `tag` (for comparing the two). BaseImageError when no
     registry answers."""
@@ -288,7 +318,7 @@ def official_with_wheelhouse(client, name: str, tag: str, packages: list[str], c
                              cache_dir=cache_dir, say=say)
 
 
-def forget_superseded(client, cache_dir: Path) -> list[str]:
+def forget_superseded(client: docker.DockerClient, cache_dir: Path) -> list[str]:
     """After a recipe change: drop the cache entries and root tags of earlier recipes.
 
     A root tag is only dropped when no other tagged image stands on it (a base, a test's

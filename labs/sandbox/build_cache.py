@@ -28,8 +28,10 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Mapping
+from typing import Any
 from dataclasses import dataclass
 
+import docker
 import redis
 from docker.errors import APIError, NotFound
 
@@ -61,8 +63,8 @@ class _Entry:
     children: int = 0
 
 
-def build_cache_trim(client, *, max_bytes: int, used_at: Mapping[str, float] | None = None,
-                     min_idle_seconds: float = 0.0, now: float | None = None, free_bytes: int = 0) -> dict:
+def build_cache_trim(client: docker.DockerClient, *, max_bytes: int, used_at: Mapping[str, float] | None = None,
+                     min_idle_seconds: float = 0.0, now: float | None = None, free_bytes: int = 0) -> dict[str, Any]:
     """Delete least-recently-used cache leaves until the cache is at most max_bytes and at
     least free_bytes were freed (a grading that finds the disk too full asks for room).
 
@@ -80,7 +82,7 @@ def build_cache_trim(client, *, max_bytes: int, used_at: Mapping[str, float] | N
     cache = _cache_entries(images, used_at)
     before = total = sum(entry.own_bytes for entry in cache.values())
     present = {short_id(image["Id"]) for image in images}
-    counts = {"removed": 0, "skipped": 0, "freed_bytes": 0, "cache_bytes_before": before}
+    counts: dict[str, Any] = {"removed": 0, "skipped": 0, "freed_bytes": 0, "cache_bytes_before": before}
 
     leaves = [(e.last_used, e.id) for e in cache.values() if e.children == 0 and short_id(e.id) not in in_use]
     heapq.heapify(leaves)
@@ -109,14 +111,14 @@ def build_cache_trim(client, *, max_bytes: int, used_at: Mapping[str, float] | N
     return counts
 
 
-def _is_tagged(image: dict) -> bool:
+def _is_tagged(image: dict[str, Any]) -> bool:
     tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
     # A pulled image can lose its tag and keep its digest: a registry image, not cache.
     digests = [d for d in image.get("RepoDigests") or [] if not d.startswith("<none>@")]
     return bool(tags or digests)
 
 
-def _cache_entries(images: list[dict], used_at: Mapping[str, float]) -> dict[str, _Entry]:
+def _cache_entries(images: list[dict[str, Any]], used_at: Mapping[str, float]) -> dict[str, _Entry]:
     by_id = {image["Id"]: image for image in images}
     protected: set[str] = set()
     for image_id in [i["Id"] for i in images if _is_tagged(i)]:
@@ -142,7 +144,7 @@ def _cache_entries(images: list[dict], used_at: Mapping[str, float]) -> dict[str
     return cache
 
 
-def delete_image(api, image: str, *, force: bool) -> bool:
+def delete_image(api: docker.APIClient, image: str, *, force: bool) -> bool:
     """Remove an image (by id or tag) but never its parents, which are the build cache.
     True when it is gone; False when the daemon keeps it (in use, has children)."""
     name = short_id(image) if image.startswith("sha256:") else image
@@ -161,7 +163,7 @@ def delete_image(api, image: str, *, force: bool) -> bool:
 
 # -- last-use times, shared by every worker process of a grading host -------------------------
 
-def daemon_usage_key(client) -> str:
+def daemon_usage_key(client: docker.DockerClient) -> str:
     """The Redis key of one sandbox daemon's usage hash.
 
     Grading hosts share one Redis and usually reach their own daemon by the same address

@@ -22,16 +22,29 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
+import docker
 from docker.errors import APIError, NotFound
 
 from .rootfs import RootfsError, apt_mirror, content_key, debootstrapped, write_tar
 
 SCRIPT = Path(__file__).with_name("build_cpython.sh")
+Say = Callable[[str], None]
+
+
+class CPythonRecipe(TypedDict):
+    version: str
+    source: str
+    sha256: str
+    suite: str
+    build_packages: list[str]
+    wheels: list[str]
+
 
 # The interpreter of Debian 12's python3.11 source package; the official images carry the
 # latest 3.11 release instead (see README, "Base images without a registry").
-CPYTHON = {
+CPYTHON: CPythonRecipe = {
     "version": "3.11.2",
     "source": "pool/main/p/python3.11/python3.11_3.11.2.orig.tar.gz",
     "sha256": "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849",
@@ -90,7 +103,7 @@ def cached_cpython(cache_dir: Path) -> CPythonBuild | None:
     return _read(directory, key) if (directory / ".complete").exists() else None
 
 
-def _download_source(dest: Path, say) -> None:
+def _download_source(dest: Path, say: Say) -> None:
     if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == CPYTHON["sha256"]:
         return
     url = f"{apt_mirror()}/{CPYTHON['source']}"
@@ -109,7 +122,7 @@ def _download_source(dest: Path, say) -> None:
     partial.rename(dest)
 
 
-def _download_wheels(dest: Path, say) -> None:
+def _download_wheels(dest: Path, say: Say) -> None:
     if (dest / ".complete").exists():
         return
     dest.mkdir(parents=True, exist_ok=True)
@@ -121,7 +134,7 @@ def _download_wheels(dest: Path, say) -> None:
     (dest / ".complete").touch()
 
 
-def bootstrap_wheels(cache_dir: Path, say=lambda _: None) -> list[Path]:
+def bootstrap_wheels(cache_dir: Path, say: Say = lambda _: None) -> list[Path]:
     """The pip, setuptools and wheel wheels, also offered in the stand-ins' wheelhouse so an
     offline `pip install --upgrade pip` finds what it asks for."""
     dest = cache_dir / "sources" / f"wheels-{content_key(CPYTHON['wheels'])}"
@@ -147,7 +160,7 @@ def _builder_key() -> str:
     return content_key(CPYTHON["suite"], CPYTHON["build_packages"], platform.machine())
 
 
-def _builder_image(client, cache_dir: Path, say) -> str:
+def _builder_image(client: docker.DockerClient, cache_dir: Path, say: Say) -> str:
     key = _builder_key()
     ref = f"{BUILDER_REPO}:{key}"
     try:
@@ -165,7 +178,8 @@ def _builder_image(client, cache_dir: Path, say) -> str:
     return ref
 
 
-def _run_build(client, image: str, inputs: bytes, key: str, log_path: Path, out_tar: Path, say) -> None:
+def _run_build(client: docker.DockerClient, image: str, inputs: bytes, key: str, log_path: Path, out_tar: Path,
+               say: Say) -> None:
     api = client.api
     for leftover in api.containers(all=True, filters={"label": BUILD_LABEL}):
         # A build cut short (the command killed, the daemon restarted) left its container.
@@ -202,7 +216,7 @@ def _run_build(client, image: str, inputs: bytes, key: str, log_path: Path, out_
             pass
 
 
-def ensure_cpython(client, cache_dir: Path, say: Callable[[str], None] = lambda _: None) -> CPythonBuild:
+def ensure_cpython(client: docker.DockerClient, cache_dir: Path, say: Say = lambda _: None) -> CPythonBuild:
     """The cached build, or a new one made in the daemon `client` talks to."""
     done = cached_cpython(cache_dir)
     if done:
@@ -230,7 +244,9 @@ def ensure_cpython(client, cache_dir: Path, say: Callable[[str], None] = lambda 
     with tarfile.open(out_tar) as tar:
         for member in tar.getmembers():
             if member.isfile() and member.name.startswith("out/") and "/" not in member.name[4:]:
-                with tar.extractfile(member) as src, (directory / member.name[4:]).open("wb") as dst:
+                reader = tar.extractfile(member)
+                assert reader is not None  # a regular file always has one
+                with reader as src, (directory / member.name[4:]).open("wb") as dst:
                     shutil.copyfileobj(src, dst)
     out_tar.unlink()
     (cache_dir / "rootfs" / f"cpython-builder-{_builder_key()}.tar").unlink(missing_ok=True)

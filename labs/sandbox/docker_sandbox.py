@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import docker
 from docker.errors import APIError, NotFound
@@ -107,15 +108,16 @@ class DockerSandbox:
         taken = self.slot_pool.take(limits=limits) if self.slot_pool is not None else None
         room = None
         if taken is not None:
-            self._slot, room = taken
+            slot, room = taken
         else:
-            self._slot = Slot.open(self.client, limits=limits, labels=self._labels, probe_busybox=self.probe_busybox)
+            slot = Slot.open(self.client, limits=limits, labels=self._labels, probe_busybox=self.probe_busybox)
+        self._slot = slot
         self._policy = BuildPolicy(
             allowed_ids=frozenset(allowed.values()), allowed_names=tuple(bases), allow_scratch="scratch" in bases,
-            cgroup_parent=self._slot.cgroup, resolve=self._resolve, room=self._room,
+            cgroup_parent=slot.cgroup, resolve=self._resolve, room=self._room,
         )
         try:
-            room = self._ensure_room(limits, room)
+            room = self._ensure_room(slot, limits, room)
         except BaseException:
             self.end()
             raise
@@ -138,7 +140,8 @@ class DockerSandbox:
         prefix, as a build would resolve it), or None."""
         try:
             with daemon_errors("inspect image"):
-                return self.client.api.inspect_image(reference)["Id"]
+                image_id: str = self.client.api.inspect_image(reference)["Id"]
+                return image_id
         except NotFound:
             return None
         except APIError:  # 4xx: not a reference the daemon can read, so no build can use it
@@ -147,16 +150,16 @@ class DockerSandbox:
     def _room(self) -> DiskRoom | None:
         return self._slot.disk_room() if self._slot is not None else None
 
-    def _ensure_room(self, limits: Limits, room: DiskRoom | None = None) -> DiskRoom:
+    def _ensure_room(self, slot: Slot, limits: Limits, room: DiskRoom | None = None) -> DiskRoom:
         need = limits.disk_mb * 1024 * 1024 + DISK_RESERVE_BYTES
-        room = room or self._slot.disk_room()
+        room = room or slot.disk_room()
         if room.free_bytes >= need and room.free_files >= limits.disk_files + FILES_RESERVE:
             return room
         log.warning("sandbox disk low (%s MB, %s files free; a grading needs %s MB): trimming the build cache",
                     room.free_bytes // 2**20, room.free_files, need // 2**20)
         self.trim_build_cache(max_bytes=0, min_idle_seconds=IN_FLIGHT_GRACE_SECONDS,
                               free_bytes=need - room.free_bytes)
-        room = self._slot.disk_room()
+        room = slot.disk_room()
         if room.free_bytes < need or room.free_files < limits.disk_files + FILES_RESERVE:
             raise PlatformError(f"the sandbox disk is too full to grade safely ({room.free_bytes // 2**20} MB and "
                                 f"{room.free_files} files free; this lab needs {need // 2**20} MB)")
@@ -333,7 +336,7 @@ class DockerSandbox:
             if not self._delete_image(parent, force=False):
                 break
 
-    def _label_step_ancestors(self, attrs: dict) -> list[str]:
+    def _label_step_ancestors(self, attrs: dict[str, Any]) -> list[str]:
         found: list[str] = []
         parent = attrs.get("Parent")
         while parent and len(found) < 32:
@@ -356,7 +359,7 @@ class DockerSandbox:
 
     # -- housekeeping -----------------------------------------------------------------------
 
-    def janitor(self, *, older_than_seconds: int, label_key: str = SUBMISSION_LABEL) -> dict:
+    def janitor(self, *, older_than_seconds: int, label_key: str = SUBMISSION_LABEL) -> dict[str, Any]:
         """Reclaim what crashed or forgetful workers left: submission containers and images
         older than the age, and stopped containers of builds that were never cleaned up."""
         api = self.client.api
@@ -386,7 +389,7 @@ class DockerSandbox:
             log.info("sandbox janitor removed %s", counts)
         return counts
 
-    def _submission_images(self, reference: str) -> list[dict]:
+    def _submission_images(self, reference: str) -> list[dict[str, Any]]:
         """Submission images matching a reference, with their tags and when they were tagged.
 
         The tag time, not the image's: a fully cached build tags a step image that may be
@@ -405,7 +408,7 @@ class DockerSandbox:
         return found
 
     def trim_build_cache(self, *, max_bytes: int, min_idle_seconds: float = IN_FLIGHT_GRACE_SECONDS,
-                         free_bytes: int = 0) -> dict:
+                         free_bytes: int = 0) -> dict[str, Any]:
         """Bound the legacy builder's cache to max_bytes (and free at least free_bytes), least
         recently used first."""
         try:
@@ -436,12 +439,12 @@ def _timestamp(value: str | None) -> float | None:
     return moment.timestamp() + float(f"0.{match[2] or 0}")
 
 
-def _expired(item: dict, now: float) -> bool:
+def _expired(item: dict[str, Any], now: float) -> bool:
     value = (item.get("Labels") or {}).get(EXPIRES_LABEL, "")
     return value.isdigit() and int(value) < now
 
 
-def _is_build_leftover(item: dict, label_key: str) -> bool:
+def _is_build_leftover(item: dict[str, Any], label_key: str) -> bool:
     """The legacy builder's step containers carry no build labels (those go to the final
     image only) and are created from an image *id*, never a name; a submission's run
     container always has the submission label and a tag."""

@@ -7,10 +7,12 @@ status, whether the daemon still answers, the filesystem's free space — never 
 a message, which may quote the learner's own Dockerfile or output.
 """
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import requests
 import urllib3
+from docker import APIClient
 from docker.errors import APIError, DockerException, NotFound
 
 from labs.grading.ports import SandboxFault
@@ -26,7 +28,7 @@ def api_error_text(exc: APIError) -> str:
 
 
 @contextmanager
-def daemon_errors(what: str, *, server_errors_are_platform: bool = True):
+def daemon_errors(what: str, *, server_errors_are_platform: bool = True) -> Iterator[None]:
     """Turn "the daemon is gone" into SandboxUnavailable and daemon-side failures (5xx) into
     PlatformError, so callers outside this package never see docker-py's exceptions.
     NotFound and other 4xx errors pass through: they mean something to the caller. Some 5xx
@@ -46,7 +48,7 @@ def daemon_errors(what: str, *, server_errors_are_platform: bool = True):
         raise SandboxUnavailable(f"{what}: {exc}") from exc
 
 
-def remove_container(api, container_id: str, *, what: str = "remove container") -> bool:
+def remove_container(api: APIClient, container_id: str, *, what: str = "remove container") -> bool:
     """Force-remove a container (SIGKILL at once: an app that ignores SIGTERM cannot delay
     it) with its anonymous volumes. True when this call removed it; False when it was
     already gone or its removal is already in progress (409)."""

@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,7 +22,7 @@ class RootfsError(RuntimeError):
     pass
 
 
-def content_key(*parts) -> str:
+def content_key(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -118,7 +118,7 @@ def extract_tar(rootfs: Path, tar_path: Path) -> None:
 
 
 @contextmanager
-def debootstrapped(*, suite: str, include: Iterable[str], cache_dir: Path, say: Callable[[str], None]):
+def debootstrapped(*, suite: str, include: Iterable[str], cache_dir: Path, say: Callable[[str], None]) -> Iterator[Path]:
     """A fresh minbase rootfs in a temporary directory, removed on exit."""
     _require_root_and_debootstrap()
     debs = cache_dir / "debs"
@@ -140,7 +140,7 @@ def debootstrapped(*, suite: str, include: Iterable[str], cache_dir: Path, say: 
 
 
 @contextmanager
-def cache_lock(cache_dir: Path):
+def cache_lock(cache_dir: Path) -> Iterator[None]:
     """One maker at a time per cache directory: two `prepare_sandbox` runs (one per daemon)
     started together would otherwise both compile CPython and debootstrap."""
     cache_dir.mkdir(parents=True, exist_ok=True)

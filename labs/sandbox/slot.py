@@ -26,6 +26,7 @@ from pathlib import Path
 
 import docker
 from docker.errors import APIError, ImageNotFound
+from docker.types import LogConfig
 
 from labs.grading.types import Limits
 
@@ -92,7 +93,7 @@ def slot_image(client: docker.DockerClient, busybox: str) -> str:
 class Slot:
     """One grading's cgroup and its window on the sandbox's filesystem."""
 
-    def __init__(self, api, container_id: str, cgroup: str | None, *, ends_at: float = float("inf")):
+    def __init__(self, api: docker.APIClient, container_id: str, cgroup: str | None, *, ends_at: float = float("inf")):
         self._api = api
         self.id = container_id
         # None when the daemon's cgroups cannot nest (cgroup v2 puts no processes beside
@@ -119,7 +120,7 @@ class Slot:
                         network_mode="none", mem_limit=memory, memswap_limit=memory,
                         nano_cpus=int(limits.cpus * 1e9), pids_limit=limits.pids + SLOT_PIDS_HEADROOM,
                         cap_drop=["ALL"], security_opt=["no-new-privileges"], read_only=True,
-                        log_config={"Type": "none", "Config": {}},
+                        log_config=LogConfig(type="none", config={}),
                     ),
                 )
         except ImageNotFound as exc:
@@ -143,7 +144,8 @@ class Slot:
             code = self._api.exec_inspect(exec_id).get("ExitCode")
         if code != 0:
             raise PlatformError(f"grading slot: {argv[1]} exited with {code}")
-        return out.decode("utf-8", "replace")
+        text: str = out.decode("utf-8", "replace")
+        return text
 
     def _own_cgroup(self) -> str | None:
         """The slot's cgroup path as the kernel names it (the same under every v1 controller
@@ -162,8 +164,9 @@ class Slot:
         body = {"PidsLimit": limits.pids + SLOT_PIDS_HEADROOM, "Memory": memory, "MemorySwap": memory,
                 "NanoCpus": int(limits.cpus * 1e9)}
         with daemon_errors("update the grading slot"):
-            response = self._api._post_json(self._api._url("/containers/{0}/update", self.id), data=body)  # noqa: SLF001
-            self._api._raise_for_status(response)  # noqa: SLF001
+            response = self._api._post_json(  # type: ignore[attr-defined]  # noqa: SLF001
+                self._api._url("/containers/{0}/update", self.id), data=body)  # type: ignore[attr-defined]  # noqa: SLF001
+            self._api._raise_for_status(response)  # type: ignore[attr-defined]  # noqa: SLF001
 
     def disk_room(self) -> DiskRoom:
         """Free and total bytes of the sandbox's filesystem, as statfs sees it through the
@@ -213,10 +216,7 @@ class SlotPool:
         with cls._pools_lock:
             pools = list(cls._pools.values())
         for pool in pools:
-            with pool._lock:
-                ready, pool._ready = pool._ready, None
-            if ready is not None:
-                pool._discard(ready[0])
+            pool.discard_ready()
 
     @classmethod
     def for_daemon(cls, base_url: str) -> "SlotPool":
@@ -243,6 +243,13 @@ class SlotPool:
             self._discard(slot)
             return None
         return slot, (room if time.monotonic() - measured_at < 30 else None)
+
+    def discard_ready(self) -> None:
+        """Remove the slot started ahead, if one is ready."""
+        with self._lock:
+            ready, self._ready = self._ready, None
+        if ready is not None:
+            self._discard(ready[0])
 
     def give_back(self, used: Slot | None, *, limits: Limits, probe_busybox: str) -> None:
         """Remove a used slot and start the next one, in the background."""
