@@ -158,7 +158,7 @@ def test_text_the_learner_controls_never_makes_a_platform_fault(lab, sandbox_doc
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: list = []
 
-    def do_GET(self):  # noqa: N802 - the standard library's name
+    def do_GET(self):  # the standard library's name
         self.hits.append(self.path)
         self.send_response(200)
         self.end_headers()

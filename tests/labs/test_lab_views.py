@@ -19,7 +19,7 @@ def submit(client, lab, dockerfile=REFERENCE, **files):
     data = {"dockerfile": dockerfile}
     if files:
         data["files"] = [io.BytesIO(content) for content in files.values()]
-        for handle, name in zip(data["files"], files):
+        for handle, name in zip(data["files"], files, strict=True):
             handle.name = name
     return client.post(reverse("labs:submit", args=[lab.slug]), data)
 

@@ -59,7 +59,7 @@ def test_container_root_is_not_host_root(sandbox_docker, busybox_image):
         inside = container.exec_run(["/bin/busybox", "id", "-u"]).output.decode().strip()
         assert inside == "0"
         host_pid = container.attrs["State"]["Pid"]
-        uid_line = next(l for l in Path(f"/proc/{host_pid}/status").read_text().splitlines() if l.startswith("Uid:"))
+        uid_line = next(line for line in Path(f"/proc/{host_pid}/status").read_text().splitlines() if line.startswith("Uid:"))
         host_uids = {int(x) for x in uid_line.split()[1:]}
         assert 0 not in host_uids, uid_line
     finally:

@@ -44,7 +44,7 @@ def race(finish, rounds=ROUNDS):
         answer_save(attempt=attempt, question=essay, choice_ids=[], text="v0")
         stop, saves, refused, errors = threading.Event(), [0], [0], []
 
-        def autosave(attempt_id=attempt.pk):
+        def autosave(attempt_id=attempt.pk, stop=stop, saves=saves, refused=refused, errors=errors):
             try:
                 n = 0
                 while not stop.is_set():

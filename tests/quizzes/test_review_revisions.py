@@ -51,7 +51,7 @@ def test_a_draft_on_a_released_review_stays_private_until_saved(client, quiz, le
     assert "Rascunho salvo" in draft and "o aprendiz continua vendo a versão liberada" in draft
     client.force_login(instructor)
     sheet = list(csv.reader(io.StringIO(client.get(reverse("quizzes:grades-csv", args=[quiz.slug])).content.decode())))
-    assert dict(zip(*sheet))["q5 (4)"] == "4"  # the grade in force is the released one
+    assert dict(zip(*sheet, strict=True))["q5 (4)"] == "4"  # the grade in force is the released one
 
     # Saved: a new revision, shown at once (the review was released already), and graded by.
     saved = client.post(review_url, {"action": "save", "version": version + 1, "level": levels(quiz, ["Parcial"] * 4),

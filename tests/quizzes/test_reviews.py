@@ -34,7 +34,7 @@ def essay_attempt(quiz, learner, text="Docker garante reprodutibilidade e efici√
 def levels(quiz, names):
     """One level per criterion of q5's rubric, by level name, in criterion order."""
     rubric = quiz.questions.get(key="q5").rubric
-    return [c.levels.get(name=name).pk for c, name in zip(rubric.criteria.all(), names)]
+    return [c.levels.get(name=name).pk for c, name in zip(rubric.criteria.all(), names, strict=True)]
 
 
 def test_q5_ships_with_a_rubric_worth_the_question(quiz):
@@ -167,7 +167,7 @@ def test_csv_exports(client, quiz, learner, instructor):
     rows = list(csv.reader(io.StringIO(client.get(reverse("quizzes:grades-csv", args=[quiz.slug])).content.decode())))
     header, row = rows
     assert header[:3] == ["username", "name", "attempts"] and header[-2:] == ["final_grade_percent", "pending_review"]
-    values = dict(zip(header, row))
+    values = dict(zip(header, row, strict=True))
     assert values["name"].startswith("'=") and values["q1 (1)"] == "1" and values["q5 (4)"] == "4"
     assert values["final_grade_percent"] == f"{100 * 5 / 14:.1f}" and values["pending_review"] == "no"
     lab = lab_from_content("primeiro-conteiner")
@@ -176,7 +176,7 @@ def test_csv_exports(client, quiz, learner, instructor):
                                   score=score, max_score=100, counted=counted)
     book = list(csv.reader(io.StringIO(client.get(reverse("quizzes:gradebook-csv")).content.decode())))
     assert book[0][:3] == ["username", "name", "quiz:aula-45 (%)"] and "lab:primeiro-conteiner" in book[0]
-    mine = dict(zip(book[0], next(row for row in book[1:] if row[0] == learner.username)))
+    mine = dict(zip(book[0], next(row for row in book[1:] if row[0] == learner.username), strict=True))
     assert mine["quiz:aula-45 (%)"] == f"{100 * 5 / 14:.1f}"
     assert float(mine["lab:primeiro-conteiner"]) == 85
 

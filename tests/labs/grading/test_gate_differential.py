@@ -265,7 +265,7 @@ def compare(state, case: Case) -> dict:
     # The same instructions, in the same order, counted the same.
     total = result.steps[0][1]
     assert total == len(parsed.instructions), (total, [i.original for i in parsed.instructions])
-    for (index, _, text, _), instruction in zip(result.steps, parsed.instructions):
+    for (index, _, text, _), instruction in zip(result.steps, parsed.instructions, strict=False):
         assert text == instruction.original, (index, text, instruction.original)
 
     short = {tag: image_id for tag, image_id in markers.values()}

@@ -47,7 +47,7 @@ def importable(name: str) -> bool:
     try:
         importlib.import_module(name)
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever stops the import, the module is not usable
         return False
 
 
