@@ -11,7 +11,6 @@ runs each, interleaved so that drift on a shared machine hits both alike.
 """
 
 import argparse
-import time
 import uuid
 
 import harness

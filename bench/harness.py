@@ -381,7 +381,7 @@ def machine() -> str:
 
 def write_results(name: str, title: str, body: str) -> None:
     """Put this benchmark's section into docs/BENCHMARKS.md, replacing its previous figures."""
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (f"<!-- bench:{name} -->\n## {title}\n\n_Measured {stamp} on {machine()}._  \n"
                f"_Command: `make bench-{name}`._\n\n{body.strip()}\n<!-- /bench:{name} -->")
     text = RESULTS.read_text() if RESULTS.exists() else (

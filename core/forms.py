@@ -38,6 +38,6 @@ class MailedPasswordResetForm(PasswordResetForm):
             message.attach_alternative(loader.render_to_string(html_email_template_name, context), "text/html")
         try:
             message.send()
-        except Exception:  # noqa: BLE001 — smtplib and socket errors alike
+        except Exception:  # smtplib and socket errors alike; logged with the traceback
             log.exception("password reset e-mail to user %s could not be sent", context["user"].pk)
             self.send_failed = True

@@ -42,9 +42,8 @@ def quiz_from_content(slug: str = "aula-45", **settings_):
     from django.conf import settings
 
     from quizzes.importers import parse_file
-    from quizzes.services import quiz_import
-
     from quizzes.reviews import rubrics_load
+    from quizzes.services import quiz_import
 
     quiz = quiz_import(data=parse_file(settings.CONTENT_DIR / "quizzes" / f"{slug}.yaml")).quiz
     rubrics = settings.CONTENT_DIR / "quizzes" / f"{slug}.rubric.yaml"

@@ -28,8 +28,8 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import docker
 import redis

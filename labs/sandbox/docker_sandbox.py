@@ -15,8 +15,14 @@ from docker.errors import APIError, NotFound
 from labs.grading.types import SUBMISSION_IMAGE_REPO, BuildOutcome, ImageFacts, Limits
 
 from .build import BuildPolicy, run_build
-from .build_cache import (IN_FLIGHT_GRACE_SECONDS, BuildCacheUsage, build_cache_trim, daemon_usage_key,
-                          default_usage_url, delete_image)
+from .build_cache import (
+    IN_FLIGHT_GRACE_SECONDS,
+    BuildCacheUsage,
+    build_cache_trim,
+    daemon_usage_key,
+    default_usage_url,
+    delete_image,
+)
 from .client import connect
 from .faults import PlatformError, daemon_errors, remove_container
 from .run import DockerContainer, start_container

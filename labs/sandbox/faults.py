@@ -19,6 +19,7 @@ from labs.grading.ports import SandboxFault
 
 from .client import SandboxUnavailable
 
+
 class PlatformError(SandboxFault):
     """The daemon answered, but failed for a reason that is not the learner's."""
 

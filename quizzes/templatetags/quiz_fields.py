@@ -1,6 +1,7 @@
 from django import template
 
-from quizzes.rendering import autosave_urls, question_field as render_question_field
+from quizzes.rendering import autosave_urls
+from quizzes.rendering import question_field as render_question_field
 
 register = template.Library()
 

@@ -92,7 +92,7 @@ def test_a_stage_hidden_by_a_no_break_space_is_seen_and_refused(daemon, case, hi
 
 FETCHED = {
     "arg-variable": f"ARG U={URL}\nADD $U /m",
-    "global-arg": f"ARG U\nADD ${{U}} /m",  # with `ARG U=<url>` before the first FROM
+    "global-arg": "ARG U\nADD ${U} /m",  # with `ARG U=<url>` before the first FROM
     "quoted": f'ADD "{URL}" /m',
     "single-quoted": f"ADD '{URL}' /m",
     "json-form": f'ADD ["{URL}", "/m"]',

@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from labs.content import LabContent
 from labs.grading.spec import parse_spec

@@ -83,7 +83,7 @@ def test_answer_key_is_never_sent_before_review_allows(client, learner, quiz):
     # Nor whether each answer was right: the per-question marks wait for the reveal too.
     result = pages[-1]
     assert "result-right" not in result and "result-wrong" not in result
-    assert f'question-number">Questão 1\n      <span class="muted small">· <span title=' in result
+    assert 'question-number">Questão 1\n      <span class="muted small">· <span title=' in result
 
 
 def test_other_learners_cannot_reach_an_attempt(client, learner, other_learner, instructor, quiz):

@@ -4,13 +4,20 @@ import io
 import pytest
 from django.urls import reverse
 
+from labs.models import Submission
 from quizzes.models import Level, Review
 from quizzes.reviews import (
-    ReviewConflict, attempt_rescore, level_set_points, next_answer_to_review, review_counts, review_open, review_release,
-    review_save, stable_order_key,
+    ReviewConflict,
+    attempt_rescore,
+    level_set_points,
+    next_answer_to_review,
+    review_counts,
+    review_open,
+    review_release,
+    review_save,
+    stable_order_key,
 )
 from quizzes.services import answer_save, attempt_start, attempt_submit
-from labs.models import Submission
 from tests.factories import UserFactory, lab_from_content, quiz_from_content
 
 pytestmark = pytest.mark.django_db
