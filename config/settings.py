@@ -103,7 +103,7 @@ TEMPLATES = [
 ]
 
 # SQLite file by default; PostgreSQL (psycopg) when DATABASE_URL says so.
-def _database(url: str) -> dict:
+def _database(url: str) -> dj_database_url.DBConfig:
     scheme = url.split("://", 1)[0] if "://" in url else ""
     try:
         config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")))

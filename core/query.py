@@ -10,13 +10,20 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import date
+from typing import overload
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 _DECIMAL = re.compile(r"-?[0-9]{1,12}(?:[.,][0-9]{1,6})?", re.ASCII)
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 
 
-def int_param(value, *, default: int | None = None, minimum: int | None = None,
+# Given a default, the answer is always a number.
+@overload
+def int_param(value: object, *, default: int, minimum: int | None = None, maximum: int | None = None) -> int: ...
+@overload
+def int_param(value: object, *, default: None = None, minimum: int | None = None,
+              maximum: int | None = None) -> int | None: ...
+def int_param(value: object, *, default: int | None = None, minimum: int | None = None,
               maximum: int | None = None) -> int | None:
     """An integer written in ASCII digits (an optional leading '-') within [minimum, maximum]."""
     if not isinstance(value, str) or not _INTEGER.fullmatch(value):
@@ -27,7 +34,7 @@ def int_param(value, *, default: int | None = None, minimum: int | None = None,
     return number
 
 
-def int_params(values: Iterable, *, minimum: int | None = 1, maximum: int | None = 2**63 - 1) -> list[int]:
+def int_params(values: Iterable[object], *, minimum: int | None = 1, maximum: int | None = 2**63 - 1) -> list[int]:
     """The well-formed integers of a repeated key (e.g. chosen choice ids), in order, without repeats."""
     seen: dict[int, None] = {}
     for value in values:
@@ -37,7 +44,13 @@ def int_params(values: Iterable, *, minimum: int | None = 1, maximum: int | None
     return list(seen)
 
 
-def float_param(value, *, default: float | None = None, minimum: float | None = None,
+@overload
+def float_param(value: object, *, default: float, minimum: float | None = None,
+                maximum: float | None = None) -> float: ...
+@overload
+def float_param(value: object, *, default: None = None, minimum: float | None = None,
+                maximum: float | None = None) -> float | None: ...
+def float_param(value: object, *, default: float | None = None, minimum: float | None = None,
                 maximum: float | None = None) -> float | None:
     """A plain decimal number ("2", "-1.5", "0,5"): no exponent, no inf or nan, bounded."""
     if not isinstance(value, str) or not _DECIMAL.fullmatch(value.strip()):
@@ -50,7 +63,7 @@ def float_param(value, *, default: float | None = None, minimum: float | None = 
     return number
 
 
-def date_param(value, *, default: date | None = None) -> date | None:
+def date_param(value: object, *, default: date | None = None) -> date | None:
     """A calendar date written YYYY-MM-DD (what <input type="date"> sends)."""
     match = _DATE.fullmatch(value) if isinstance(value, str) else None
     if not match:

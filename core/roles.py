@@ -1,11 +1,11 @@
 """Who is an instructor: staff users in the "Instructors" group (superusers too)."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser, Group, User
 
 INSTRUCTORS_GROUP = "Instructors"
 
 
-def is_instructor(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_instructor(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     if user.is_superuser:

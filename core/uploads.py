@@ -43,7 +43,7 @@ def refused_response(request, message: str, status: int):
     except Resolver404:
         match = None
     handler = getattr(match.func, "too_large", None) if match else None
-    if handler is not None:
+    if match is not None and handler is not None:
         return handler(request, message, status=status, **match.kwargs)
     return render(request, "core/refused.html", {"message": message}, status=status)
 
@@ -92,7 +92,7 @@ class BoundedUploadHandler(FileUploadHandler):
 
     def _refuse(self, message: str):
         if self.request is not None:
-            self.request.upload_refused = message
+            self.request.upload_refused = message  # type: ignore[attr-defined]  # read by the view with getattr
         # The rest of the body (at most REQUEST_MAX_BYTES: the middleware saw to that) is read
         # and dropped here in fixed-size pieces, so the browser gets the answer rather than a
         # reset connection. Django's own StopUpload(connection_reset=False) would read it line

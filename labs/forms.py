@@ -31,7 +31,8 @@ class SubmissionForm(forms.Form):
         }),
         help_text=_("Write or paste your Dockerfile. The lab's starter files are used for every file you do not send."),
     )
-    files = MultipleFileField(
+    # The form's metaclass moves fields off the class: the instance's `files` stays the uploads.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Extra files (optional)"), required=False,
         help_text=_("For example .dockerignore or a changed requirements.txt; they replace the starter file of the same name."),
     )
@@ -54,7 +55,7 @@ class SubmissionFilterForm(forms.Form):
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", _("The end date is before the start date."))

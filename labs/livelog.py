@@ -3,6 +3,7 @@ show it while a worker writes it. The database keeps the final copy; losing Redi
 loses the live view of work in progress."""
 
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -93,11 +94,12 @@ def live_log_since(submission_id: int, *, offset: int | None, max_bytes: int) ->
         conn = _conn()
         length = conn.strlen(key)
         restart = offset is None or offset > length
-        start = offset if not restart else max(0, length - max_bytes)
+        start = max(0, length - max_bytes) if offset is None or restart else offset
         skipped = start > 0 and restart
         if length - start > max_bytes:  # behind by more than one slice: jump to the tail
             start, skipped = length - max_bytes, True
-        data = conn.getrange(key, start, length - 1) if length > start else b""
+        # Bytes: the connection does not decode (decode_responses is off).
+        data = cast(bytes, conn.getrange(key, start, length - 1)) if length > start else b""
     except redis.RedisError:
         return None
     if skipped:  # the slice starts inside a line: drop its first, partial one

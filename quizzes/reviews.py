@@ -51,6 +51,11 @@ def _claim_fresh(review: Review, now) -> bool:
     return bool(review.claimed_by_id and review.claimed_at and now - review.claimed_at < timedelta(minutes=CLAIM_MINUTES))
 
 
+def _holder_name(review: Review) -> str:
+    holder = review.claimed_by
+    return (holder.get_full_name() or holder.get_username()) if holder is not None else ""
+
+
 def next_answer_to_review(*, reviewer, quiz: Quiz | None = None, question: Question | None = None, now=None) -> Answer | None:
     """The next unreviewed answer in the stable order that nobody else is grading right now."""
     now = now or timezone.now()
@@ -76,7 +81,7 @@ def review_open(*, answer: Answer, reviewer, now=None) -> tuple[Review, str]:
     now = now or timezone.now()
     review, _created = Review.objects.select_for_update().get_or_create(answer=answer)
     if _claim_fresh(review, now) and review.claimed_by_id != reviewer.pk:
-        return review, review.claimed_by.get_full_name() or review.claimed_by.get_username()
+        return review, _holder_name(review)
     review.claimed_by, review.claimed_at = reviewer, now
     review.save(update_fields=["claimed_by", "claimed_at", "updated_at"])
     return review, ""
@@ -97,7 +102,7 @@ def review_save(*, review_id: int, reviewer, version: int, level_ids: list[int],
               .get(pk=review_id))
     if _claim_fresh(review, now) and review.claimed_by_id != reviewer.pk:
         raise ReviewConflict(_("%(name)s is grading this answer now; your changes were not saved.")
-                             % {"name": review.claimed_by.get_full_name() or review.claimed_by.get_username()})
+                             % {"name": _holder_name(review)})
     if review.version != version:
         raise ReviewConflict(_("This review changed since you opened it (someone else saved it); reload to see the current version. Your changes were not saved."))
     question = review.answer.question

@@ -42,7 +42,8 @@ def race(finish, rounds=ROUNDS):
     for number in range(rounds):
         attempt = attempt_start(quiz=quiz, learner=learner)  # attempt 1, 2, ... of the same learner
         answer_save(attempt=attempt, question=essay, choice_ids=[], text="v0")
-        stop, saves, refused, errors = threading.Event(), [0], [0], []
+        stop, saves, refused = threading.Event(), [0], [0]
+        errors: list[Exception] = []
 
         def autosave(attempt_id=attempt.pk, stop=stop, saves=saves, refused=refused, errors=errors):
             try:

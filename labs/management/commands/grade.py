@@ -32,9 +32,9 @@ class Command(BaseCommand):
         except (LookupError, SpecError) as exc:
             raise CommandError(str(exc)) from exc
         given = self.read_submission(path, lab)
-        stream = (lambda chunk: sys.stderr.write(chunk)) if log and not json else None
         try:
-            result = grade_files(lab=lab, given=given, lang=lang, submission_id=f"cli-{uuid.uuid4().hex[:12]}", on_log=stream)
+            result = grade_files(lab=lab, given=given, lang=lang, submission_id=f"cli-{uuid.uuid4().hex[:12]}",
+                                 on_log=_to_stderr if log and not json else None)
         except SandboxUnavailable as exc:
             raise CommandError(f"{exc}. Start it with: sudo sandbox/start.sh") from exc
         report = result.report
@@ -79,3 +79,7 @@ class Command(BaseCommand):
 
 def _json_dumps(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _to_stderr(chunk: str) -> None:
+    sys.stderr.write(chunk)
