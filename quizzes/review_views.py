@@ -97,8 +97,8 @@ def _review_context(request, answer: Answer, review, holder: str, error: str = "
     }
 
 
-def _adjustment(request, question: Question) -> tuple[float | None, str]:
-    """(the manual adjustment typed, '') or (None, why it is refused). An empty field adjusts
+def _adjustment(request, question: Question) -> tuple[float, str]:
+    """(the manual adjustment typed, '') or (0.0, why it is refused). An empty field adjusts
     nothing (a browser sends an unparseable number field empty). Beyond the question's worth
     (or its rubric's, if larger) no adjustment changes the score, which is kept within it."""
     typed = (request.POST.get("adjustment") or "").strip()
@@ -108,7 +108,7 @@ def _adjustment(request, question: Question) -> tuple[float | None, str]:
     limit = max(question.points, rubric.max_points if rubric else 0)
     value = float_param(typed, minimum=-limit, maximum=limit)
     if value is None:
-        return None, _("The manual adjustment must be a number between %(low)s and %(high)s points.") % {
+        return 0.0, _("The manual adjustment must be a number between %(low)s and %(high)s points.") % {
             "low": floatformat(-limit, "-2"), "high": floatformat(limit, "-2")}
     return value, ""
 

@@ -27,15 +27,16 @@ class QuizProgress:
 
 def final_percent(*, quiz: Quiz, attempts: list[Attempt]) -> float | None:
     """The quiz grade (0-100) from submitted attempts, per the quiz's grading method."""
-    done = [a for a in attempts if a.status == Attempt.Status.SUBMITTED and a.percent is not None]
-    if not done:
+    done = sorted((a for a in attempts if a.status == Attempt.Status.SUBMITTED and a.percent is not None),
+                  key=lambda a: a.number)
+    percents = [a.percent for a in done if a.percent is not None]
+    if not percents:
         return None
-    done.sort(key=lambda a: a.number)
     if quiz.grading_method == Quiz.GradingMethod.LAST:
-        return done[-1].percent
+        return percents[-1]
     if quiz.grading_method == Quiz.GradingMethod.AVERAGE:
-        return sum(a.percent for a in done) / len(done)
-    return max(a.percent for a in done)
+        return sum(percents) / len(percents)
+    return max(percents)
 
 
 def quizzes_for_home(*, user) -> list[QuizProgress]:
