@@ -19,12 +19,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Params:
         instructor = factory.Trait(is_staff=True)
 
+    # factory_boy calls it with the built user, not the factory.
     @factory.post_generation
-    def add_to_instructors(self, create, extracted, **kwargs):
-        if create and self.is_staff:
-            self.groups.add(instructors_group())
+    def add_to_instructors(user: User, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and user.is_staff:
+            user.groups.add(instructors_group())
         if create:
-            self.save()
+            user.save()
 
 
 def lab_from_content(slug: str):
