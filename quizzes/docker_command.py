@@ -5,8 +5,9 @@ Quiz answers of kind "command" are typed by learners: `docker run -p 8080:5000 -
 pass, while a missing `-d` must be named in words the learner understands. So the command is
 tokenized with shlex (never a shell), flags are mapped to a canonical long name per
 subcommand, values are normalized (ports, image tags, paths) and the two commands are
-compared as sets of meanings. Pure Python: the Django side calls it.
-The module runs past 400 lines because it ends with its bilingual (pt-BR, en) catalogue.
+compared as sets of meanings. Pure Python: the Django side calls it, and its messages are
+translated with common.i18n on the project's catalogue, in the language the caller passes.
+The module runs past 400 lines because it ends with its catalogue of messages.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.i18n import gettext, gettext_noop
+
 __all__ = [
     "CommandComparison", "CommandParseError", "DockerCommand", "Problem",
     "compare_commands", "describe", "parse_docker_command",
@@ -25,11 +28,18 @@ __all__ = [
 
 
 class CommandParseError(ValueError):
-    """The text is not a readable docker command; `code` lets `describe` translate it."""
+    """The text is not a readable docker command; `code` says why, `text()` in words (pt-BR by default)."""
 
-    def __init__(self, code: str, message: str, *, flag: str | None = None, program: str | None = None):
-        super().__init__(message)
-        self.code, self.message, self.flag, self.program = code, message, flag, program
+    def __init__(self, code: str, *, flag: str | None = None, program: str | None = None):
+        self.code, self.flag, self.program = code, flag, program
+        super().__init__(self.text())
+
+    def text(self, lang: str | None = None) -> str:
+        return _parse_error_text(self.code, lang, flag=self.flag, program=self.program)
+
+    @property
+    def message(self) -> str:
+        return self.text()
 
 
 @dataclass(frozen=True)
@@ -120,17 +130,17 @@ def parse_docker_command(text: str) -> DockerCommand:
     try:
         words = _split(line)
     except ValueError as exc:
-        raise CommandParseError("quoting", "Não foi possível ler o comando: há aspas sem fechamento.") from exc
+        raise CommandParseError("quoting") from exc
     if words and words[0] == "sudo":
         words = words[1:]
         while words and words[0].startswith("-"):  # sudo -E docker ...
             words = words[1:]
     if not words:
-        raise CommandParseError("empty", "O comando está vazio.")
+        raise CommandParseError("empty")
     if posixpath.basename(words[0]) != "docker":
-        raise CommandParseError("not_docker", f"O comando deve começar com docker, mas começa com {words[0]}.", program=words[0])
+        raise CommandParseError("not_docker", program=words[0])
     if any(word in _CHAINING for word in words):
-        raise CommandParseError("chained", "Escreva um único comando docker, sem encadear com &&, ; ou |.")
+        raise CommandParseError("chained")
     cmd = DockerCommand(subcommand="", raw=text)
     rest = words[1:]
     while rest and rest[0].startswith("-"):  # global options (docker -H host run ...): kept, not judged
@@ -139,7 +149,7 @@ def parse_docker_command(text: str) -> DockerCommand:
         if flag in _GLOBAL_WITH_VALUE and rest:
             rest.pop(0)
     if not rest:
-        raise CommandParseError("no_subcommand", "Falta o subcomando depois de docker (por exemplo, docker run).")
+        raise CommandParseError("no_subcommand")
     sub = rest.pop(0)
     if sub in _MANAGEMENT and rest and not rest[0].startswith("-"):
         second = rest.pop(0)
@@ -217,7 +227,7 @@ def _store(cmd: DockerCommand, spec: FlagSpec | None, name: str, value: str | No
 
 
 def _missing_value(flag: str) -> CommandParseError:
-    return CommandParseError("missing_value", f"A opção {_display(flag)} precisa de um valor.", flag=flag)
+    return CommandParseError("missing_value", flag=flag)
 
 
 # -- normalization -----------------------------------------------------------------------
@@ -348,76 +358,87 @@ def _compare_positionals(exp: DockerCommand, got: DockerCommand) -> list[Problem
 
 
 # -- learner-readable messages -----------------------------------------------------------
+# English msgids marked for the project's catalogue; the Portuguese is in django.po.
 
 _SHORTS = {s.long: s.short for table in _SPECS.values() for s in table.values() if s.short}
 
-# flag -> (pt "should", pt "does", en "should", en "does"): why the flag matters, in words.
+# flag -> (why it should be there, what it does): the flag's meaning, in words.
 _MEANINGS = {
-    "--detach": ("o contêiner deve rodar em segundo plano", "ela executa o contêiner em segundo plano",
-                 "the container must run in the background", "it runs the container in the background"),
-    "--publish": ("a porta do contêiner deve ser publicada no host", "ela publica uma porta do contêiner no host",
-                  "the container port must be published on the host", "it publishes a container port on the host"),
-    "--name": ("o contêiner deve receber um nome", "ela dá um nome ao contêiner",
-               "the container must get a name", "it names the container"),
-    "--volume": ("um volume ou diretório deve ser montado no contêiner", "ela monta um volume ou diretório no contêiner",
-                 "a volume or directory must be mounted in the container", "it mounts a volume or directory in the container"),
-    "--env": ("uma variável de ambiente deve ser definida no contêiner", "ela define uma variável de ambiente no contêiner",
-              "an environment variable must be set in the container", "it sets an environment variable in the container"),
-    "--rm": ("o contêiner deve ser removido quando terminar", "ela remove o contêiner quando ele termina",
-             "the container must be removed when it exits", "it removes the container when it exits"),
-    "--interactive": ("a entrada padrão deve ficar aberta (modo interativo)", "ela mantém a entrada padrão aberta (modo interativo)",
-                      "standard input must stay open (interactive mode)", "it keeps standard input open (interactive mode)"),
-    "--tty": ("um terminal deve ser alocado", "ela aloca um terminal (TTY)",
-              "a terminal must be allocated", "it allocates a terminal (TTY)"),
-    "--network": ("o contêiner deve ser ligado a uma rede", "ela liga o contêiner a uma rede",
-                  "the container must join a network", "it connects the container to a network"),
-    "--restart": ("o contêiner deve ter uma política de reinício", "ela define a política de reinício",
-                  "the container must have a restart policy", "it sets the restart policy"),
-    "--tag": ("a imagem deve receber nome e tag", "ela dá nome e tag à imagem",
-              "the image must get a name and tag", "it names and tags the image"),
-    "--file": ("é preciso indicar qual Dockerfile usar", "ela indica qual Dockerfile usar",
-               "the Dockerfile to use must be given", "it chooses which Dockerfile to use"),
-    "--no-cache": ("o build não deve usar o cache", "ela faz o build sem usar o cache",
-                   "the build must not use the cache", "it builds without the cache"),
-    "--follow": ("os logs devem ser acompanhados em tempo real", "ela acompanha os logs em tempo real",
-                 "the logs must be followed live", "it follows the logs live"),
-    "--tail": ("só as últimas linhas devem ser mostradas", "ela mostra só as últimas linhas",
-               "only the last lines must be shown", "it shows only the last lines"),
-    "--all": ("todos devem ser listados, inclusive os parados", "ela lista todos, inclusive os parados",
-              "all must be listed, stopped ones included", "it lists all, stopped ones included"),
-    "--quiet": ("só os IDs devem ser mostrados", "ela mostra só os IDs", "only IDs must be shown", "it shows only IDs"),
-    "--force": ("a remoção deve ser forçada", "ela força a remoção", "removal must be forced", "it forces removal"),
-    "--time": ("o tempo de espera antes de forçar a parada deve ser definido", "ela define quantos segundos esperar",
-               "the wait before forcing the stop must be set", "it sets how many seconds to wait"),
+    "--detach": (gettext_noop("the container must run in the background"),
+                 gettext_noop("it runs the container in the background")),
+    "--publish": (gettext_noop("the container port must be published on the host"),
+                  gettext_noop("it publishes a container port on the host")),
+    "--name": (gettext_noop("the container must get a name"), gettext_noop("it names the container")),
+    "--volume": (gettext_noop("a volume or directory must be mounted in the container"),
+                 gettext_noop("it mounts a volume or directory in the container")),
+    "--env": (gettext_noop("an environment variable must be set in the container"),
+              gettext_noop("it sets an environment variable in the container")),
+    "--rm": (gettext_noop("the container must be removed when it exits"),
+             gettext_noop("it removes the container when it exits")),
+    "--interactive": (gettext_noop("standard input must stay open (interactive mode)"),
+                      gettext_noop("it keeps standard input open (interactive mode)")),
+    "--tty": (gettext_noop("a terminal must be allocated"), gettext_noop("it allocates a terminal (TTY)")),
+    "--network": (gettext_noop("the container must join a network"),
+                  gettext_noop("it connects the container to a network")),
+    "--restart": (gettext_noop("the container must have a restart policy"), gettext_noop("it sets the restart policy")),
+    "--tag": (gettext_noop("the image must get a name and tag"), gettext_noop("it names and tags the image")),
+    "--file": (gettext_noop("the Dockerfile to use must be given"), gettext_noop("it chooses which Dockerfile to use")),
+    "--no-cache": (gettext_noop("the build must not use the cache"), gettext_noop("it builds without the cache")),
+    "--follow": (gettext_noop("the logs must be followed live"), gettext_noop("it follows the logs live")),
+    "--tail": (gettext_noop("only the last lines must be shown"), gettext_noop("it shows only the last lines")),
+    "--all": (gettext_noop("all must be listed, stopped ones included"),
+              gettext_noop("it lists all, stopped ones included")),
+    "--quiet": (gettext_noop("only IDs must be shown"), gettext_noop("it shows only IDs")),
+    "--force": (gettext_noop("removal must be forced"), gettext_noop("it forces removal")),
+    "--time": (gettext_noop("the wait before forcing the stop must be set"),
+               gettext_noop("it sets how many seconds to wait")),
 }
 _VALUE_LABELS = {
-    "--publish": ("A porta publicada", "The published port"), "--name": ("O nome do contêiner", "The container name"),
-    "--tag": ("A tag da imagem", "The image tag"), "--file": ("O Dockerfile", "The Dockerfile"),
-    "--volume": ("O volume montado", "The mounted volume"), "--env": ("A variável de ambiente", "The environment variable"),
-    "--network": ("A rede", "The network"), "--restart": ("A política de reinício", "The restart policy"),
-    "--tail": ("O número de linhas", "The number of lines"), "--time": ("O tempo de espera", "The wait time"),
+    "--publish": gettext_noop("The published port"), "--name": gettext_noop("The container name"),
+    "--tag": gettext_noop("The image tag"), "--file": gettext_noop("The Dockerfile"),
+    "--volume": gettext_noop("The mounted volume"), "--env": gettext_noop("The environment variable"),
+    "--network": gettext_noop("The network"), "--restart": gettext_noop("The restart policy"),
+    "--tail": gettext_noop("The number of lines"), "--time": gettext_noop("The wait time"),
 }
 _SUBCOMMAND_MEANINGS = {
-    "run": ("cria e inicia um contêiner a partir de uma imagem", "creates and starts a container from an image"),
-    "start": ("inicia um contêiner que já existe", "starts an existing container"),
-    "exec": ("executa um comando num contêiner em execução", "runs a command in a running container"),
-    "build": ("constrói uma imagem a partir de um Dockerfile", "builds an image from a Dockerfile"),
-    "ps": ("lista contêineres", "lists containers"), "images": ("lista imagens", "lists images"),
-    "stop": ("para um contêiner", "stops a container"), "rm": ("remove contêineres", "removes containers"),
-    "rmi": ("remove imagens", "removes images"), "logs": ("mostra os logs de um contêiner", "shows a container's logs"),
-    "pull": ("baixa uma imagem", "downloads an image"), "push": ("envia uma imagem a um registro", "uploads an image"),
+    "run": gettext_noop("creates and starts a container from an image"),
+    "start": gettext_noop("starts an existing container"),
+    "exec": gettext_noop("runs a command in a running container"),
+    "build": gettext_noop("builds an image from a Dockerfile"),
+    "ps": gettext_noop("lists containers"), "images": gettext_noop("lists images"),
+    "stop": gettext_noop("stops a container"), "rm": gettext_noop("removes containers"),
+    "rmi": gettext_noop("removes images"), "logs": gettext_noop("shows a container's logs"),
+    "pull": gettext_noop("downloads an image"), "push": gettext_noop("uploads an image"),
 }
+# Why a command could not be read, by CommandParseError code: the exception's message and
+# the learner's feedback are the same text.
 _PARSE_ERRORS = {
-    "quoting": ("O comando tem aspas sem fechamento.", "The command has an unclosed quote."),
-    "empty": ("O comando está vazio.", "The command is empty."),
-    "no_subcommand": ("Falta o subcomando depois de docker (por exemplo, docker run).",
-                      "The subcommand after docker is missing (for example, docker run)."),
-    "missing_value": ("A opção {flag} precisa de um valor.", "Option {flag} needs a value."),
-    "chained": ("Escreva um único comando docker, sem encadear com &&, ; ou |.",
-                "Write a single docker command, without chaining with &&, ; or |."),
+    "quoting": gettext_noop("The command has an unclosed quote."),
+    "empty": gettext_noop("The command is empty."),
+    "not_docker": gettext_noop("The command should start with docker, but it starts with {program}."),
+    "no_subcommand": gettext_noop("The subcommand after docker is missing (for example, docker run)."),
+    "missing_value": gettext_noop("Option {flag} needs a value."),
+    "chained": gettext_noop("Write a single docker command, without chaining with &&, ; or |."),
 }
-_ROLE_NOUNS = {"command": ("O comando executado no contêiner", "The command run in the container"),
-               "container": ("O contêiner", "The container"), "context": ("O contexto de build", "The build context")}
+_UNREADABLE = gettext_noop("The command could not be read.")
+_ROLE_NOUNS = {"command": gettext_noop("The command run in the container"), "container": gettext_noop("The container"),
+               "context": gettext_noop("The build context")}
+_IMAGE, _ARGUMENT = gettext_noop("The image"), gettext_noop("The argument")
+# (with a value, with the flag's meaning) -> the sentence; whole sentences, so each language
+# keeps its own word order.
+_MISSING_FLAG = {
+    (False, False): gettext_noop("Option {flag} is missing."),
+    (True, False): gettext_noop("Option {flag} with the value {value} is missing."),
+    (False, True): gettext_noop("Option {flag} is missing: {why}."),
+    (True, True): gettext_noop("Option {flag} with the value {value} is missing: {why}."),
+}
+_UNEXPECTED_FLAG = {
+    (False, False): gettext_noop("Option {flag} is not part of the expected command."),
+    (True, False): gettext_noop("Option {flag} with the value {value} is not part of the expected command."),
+    (False, True): gettext_noop("Option {flag} is not part of the expected command: {why}."),
+    (True, True): gettext_noop("Option {flag} with the value {value} is not part of the expected command: {why}."),
+}
+_SHOULD_BE = gettext_noop("{subject} should be {expected}, but it was {given}.")
 
 
 def _display(flag: str | None) -> str:
@@ -425,44 +446,46 @@ def _display(flag: str | None) -> str:
     return f"{short} ({flag})" if short else str(flag)
 
 
-def describe(problem: Problem | Mapping[str, Any], lang: str = "pt-BR") -> str:
-    """A sentence the learner can act on, in pt-BR (default) or English ("en", "en-US"...).
+def _say(text: str, lang: str | None, **params: Any) -> str:
+    return gettext(text, lang).format(**params)
+
+
+def _parse_error_text(code: str, lang: str | None, *, flag: str | None = None, program: str | None = None) -> str:
+    return _say(_PARSE_ERRORS.get(code, _UNREADABLE), lang, flag=_display(flag), program=program)
+
+
+def describe(problem: Problem | Mapping[str, Any], lang: str | None = None) -> str:
+    """A sentence the learner can act on, in the learner's language (see common.i18n).
 
     Also takes the dict form (`dataclasses.asdict(problem)`), as stored with an answer.
     """
     if isinstance(problem, Mapping):
         problem = Problem(**{name: problem.get(name) or default for name, default in _PROBLEM_DEFAULTS.items()})
-    en = (lang or "").replace("_", "-").lower().split("-")[0] == "en"
-    pick = (lambda pair: pair[1 if en else 0])  # noqa: E731 - (pt, en) pairs below
     code, flag, exp, got = problem.code, _display(problem.flag), problem.expected, problem.given
     meaning = _MEANINGS.get(problem.flag or "")
     if code == "not_docker":
-        return pick((f"O comando deveria começar com docker, mas começou com {got}.",
-                     f"The command should start with docker, but it starts with {got}."))
+        return _parse_error_text("not_docker", lang, program=got)
     if code == "parse_error":
-        text = pick(_PARSE_ERRORS.get(problem.detail, ("Não foi possível ler o comando.", "The command could not be read.")))
-        return text.format(flag=flag)
+        return _say(_PARSE_ERRORS.get(problem.detail, _UNREADABLE), lang, flag=flag, program=got)
     if code == "wrong_subcommand":
         def sub(name: str) -> str:
-            return f"docker {name}" + (f" ({pick(_SUBCOMMAND_MEANINGS[name])})" if name in _SUBCOMMAND_MEANINGS else "")
-        return pick((f"O subcomando deveria ser {sub(exp)}, mas foi {sub(got)}.",
-                     f"The subcommand should be {sub(exp)}, but it was {sub(got)}."))
+            does = _SUBCOMMAND_MEANINGS.get(name)
+            return f"docker {name}" + (f" ({_say(does, lang)})" if does else "")
+        return _say(gettext_noop("The subcommand should be {expected}, but it was {given}."), lang,
+                    expected=sub(exp), given=sub(got))
     if code == "missing_flag":
-        value = pick((f" com o valor {exp}", f" with the value {exp}")) if exp else ""
-        why = f": {meaning[2 if en else 0]}" if meaning else ""
-        return pick((f"Falta a opção {flag}{value}{why}.", f"Option {flag}{value} is missing{why}."))
+        why = _say(meaning[0], lang) if meaning else None
+        return _say(_MISSING_FLAG[bool(exp), bool(why)], lang, flag=flag, value=exp, why=why)
     if code == "unexpected_flag":
-        value = pick((f" com o valor {got}", f" with the value {got}")) if got else ""
-        why = f": {meaning[3 if en else 1]}" if meaning else ""
-        return pick((f"A opção {flag}{value} não faz parte do comando esperado{why}.",
-                     f"Option {flag}{value} is not part of the expected command{why}."))
+        why = _say(meaning[1], lang) if meaning else None
+        return _say(_UNEXPECTED_FLAG[bool(got), bool(why)], lang, flag=flag, value=got, why=why)
     if code == "wrong_value":
         label = _VALUE_LABELS.get(problem.flag or "")
-        subject = pick(label) if label else pick((f"O valor da opção {flag}", f"The value of option {flag}"))
-        return pick((f"{subject} deveria ser {exp}, mas foi {got}.", f"{subject} should be {exp}, but it was {got}."))
-    noun = pick(_ROLE_NOUNS.get(problem.detail, ("A imagem", "The image") if code == "wrong_image" else ("O argumento", "The argument")))
+        subject = _say(label, lang) if label else _say(gettext_noop("The value of option {flag}"), lang, flag=flag)
+        return _say(_SHOULD_BE, lang, subject=subject, expected=exp, given=got)
+    noun = _say(_ROLE_NOUNS.get(problem.detail, _IMAGE if code == "wrong_image" else _ARGUMENT), lang)
     if not got:
-        return pick((f"Falta {noun[0].lower() + noun[1:]}: {exp}.", f"Missing {noun[0].lower() + noun[1:]}: {exp}."))
+        return _say(gettext_noop("Missing {what}: {expected}."), lang, what=noun[0].lower() + noun[1:], expected=exp)
     if not exp:
-        return pick((f"{got} não faz parte do comando esperado.", f"{got} is not part of the expected command."))
-    return pick((f"{noun} deveria ser {exp}, mas foi {got}.", f"{noun} should be {exp}, but it was {got}."))
+        return _say(gettext_noop("{given} is not part of the expected command."), lang, given=got)
+    return _say(_SHOULD_BE, lang, subject=noun, expected=exp, given=got)

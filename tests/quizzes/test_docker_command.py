@@ -81,6 +81,17 @@ def test_not_docker_and_parse_errors():
         parse_docker_command("sudo docker")
 
 
+@pytest.mark.parametrize("text", ['docker run "x', "", "podman run x", "docker run x && ls", "docker", "docker run -p"])
+def test_a_parse_error_tells_the_author_what_describe_tells_the_learner(text):
+    with pytest.raises(CommandParseError) as info:
+        parse_docker_command(text)
+    problem = compare_commands(text, EXPECTED).problems[0]
+    assert problem.code in ("parse_error", "not_docker")
+    for lang in ("pt-BR", "en"):
+        assert info.value.text(lang) == describe(problem, lang)
+    assert info.value.message == str(info.value) == describe(problem) != describe(problem, "en")
+
+
 def test_parse_details():
     cmd = parse_docker_command(
         "docker run --rm -it --name=api -e A=1 --env B=2 -v dados:/data -p 80:80 -p 443:443 "
