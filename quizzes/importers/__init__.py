@@ -2,17 +2,20 @@
 
 Pure Python (no Django): the management commands and services call these and store the
 resulting `QuizData`. Every parser validates through `validation.finalize`, so all formats obey
-the same rules, and raises `QuizImportError` (pt-BR message, source and line) on bad input.
+the same rules, and raises `QuizImportError` (a translatable message, source and line) on bad
+input. Messages are English texts marked with `gettext_noop`; the Portuguese is in the `.po`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from common.i18n import gettext_noop
+
 from .aiken import parse_aiken
 from .gift import parse_gift
 from .lesson import parse_lesson
-from .model import KINDS, ChoiceData, QuestionData, QuizData, QuizImportError
+from .model import KINDS, ChoiceData, Message, QuestionData, QuizData, QuizImportError
 from .validation import finalize, slugify
 from .yamlfile import dump_yaml, parse_yaml
 
@@ -33,16 +36,20 @@ def parse_file(path: str | Path, fmt: str | None = None) -> QuizData:
         fmt = _EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
             raise QuizImportError(
-                f"extensão '{path.suffix or '(nenhuma)'}' não reconhecida; esperado {', '.join(_EXTENSIONS)} "
-                "ou o formato explícito (lesson, gift, aiken, yaml).", source=path.name)
+                gettext_noop("extension '{extension}' not recognised; expected {extensions} or the format given "
+                             "explicitly (lesson, gift, aiken, yaml)."),
+                source=path.name, extension=path.suffix or Message(gettext_noop("(none)")),
+                extensions=", ".join(_EXTENSIONS))
     if fmt not in FORMATS:
-        raise QuizImportError(f"formato '{fmt}' desconhecido; esperado um de: {', '.join(FORMATS)}.", source=path.name)
+        raise QuizImportError(gettext_noop("unknown format '{format}'; expected one of: {formats}."), source=path.name,
+                              format=fmt, formats=", ".join(FORMATS))
     try:
         text = path.read_bytes().decode("utf-8-sig")  # -sig: editors on Windows add a BOM
     except OSError as exc:
-        raise QuizImportError(f"não foi possível ler o arquivo: {exc.strerror or exc}.", source=path.name) from None
+        raise QuizImportError(gettext_noop("the file could not be read: {error}."), source=path.name,
+                              error=exc.strerror or exc) from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise QuizImportError("o arquivo não está em UTF-8; salve-o com a codificação UTF-8.",
+        raise QuizImportError(gettext_noop("the file is not UTF-8; save it with the UTF-8 encoding."),
                               line=line, source=path.name) from None
     return FORMATS[fmt](text, source=path.name)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from common.i18n import gettext_noop
+
 from .model import ChoiceData, QuestionData, QuizData, QuizImportError
-from .validation import finalize, plural, slugify
+from .validation import finalize, slugify
 
 _OPTION = re.compile(r"^([A-Za-z])[.)]\s+(.*\S)\s*$")
 _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*?)\s*$", re.IGNORECASE)
@@ -32,12 +34,12 @@ def parse_aiken(text: str, *, source: str = "questoes.aiken", title: str | None 
     options: list[tuple[str, str, int]] = []  # letter, text, line
     start = 0
 
-    def fail(message: str, line: int | None) -> QuizImportError:
-        return QuizImportError(message, line=line, source=source)
+    def fail(message: str, line: int | None, **params) -> QuizImportError:
+        return QuizImportError(message, line=line, source=source, **params)
 
     def unanswered() -> QuizImportError:
-        return fail("a questão que começa nesta linha não tem a linha de resposta; esperado 'ANSWER: <letra>' "
-                    "depois das alternativas.", start)
+        return fail(gettext_noop("the question that starts on this line has no answer line; expected "
+                                 "'ANSWER: <letter>' after the options."), start)
 
     for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
         line = raw.strip()
@@ -47,17 +49,22 @@ def parse_aiken(text: str, *, source: str = "questoes.aiken", title: str | None 
         option = _OPTION.match(line)
         if answer:
             if not statement:
-                raise fail("'ANSWER:' sem questão antes; esperado o enunciado e as alternativas antes dela.", number)
+                raise fail(gettext_noop("'ANSWER:' with no question before it; expected the statement and the "
+                                        "options before it."), number)
+            if len(options) == 1:
+                raise fail(gettext_noop("the question has 1 option; expected at least 2 ('A. text', 'B. text') "
+                                        "before 'ANSWER:'."), start)
             if len(options) < 2:
-                raise fail(f"a questão tem {plural(len(options), 'alternativa', 'alternativas')}; esperado pelo menos 2 "
-                           "('A. texto', 'B. texto') antes de 'ANSWER:'.", start)
+                raise fail(gettext_noop("the question has {count} options; expected at least 2 ('A. text', "
+                                        "'B. text') before 'ANSWER:'."), start, count=len(options))
             letter = answer.group(1).upper()
             letters = [opt[0] for opt in options]
             if not re.fullmatch(r"[A-Z]", letter):
-                raise fail(f"'ANSWER: {answer.group(1)}' inválido; esperado uma só letra, como 'ANSWER: B'.", number)
+                raise fail(gettext_noop("invalid 'ANSWER: {answer}'; expected a single letter, such as 'ANSWER: B'."),
+                           number, answer=answer.group(1))
             if letter not in letters:
-                raise fail(f"'ANSWER: {letter}' não corresponde a nenhuma alternativa; as alternativas são "
-                           f"{', '.join(letters)}.", number)
+                raise fail(gettext_noop("'ANSWER: {letter}' matches no option; the options are {letters}."), number,
+                           letter=letter, letters=", ".join(letters))
             choices = [ChoiceData(key=x.lower(), text=t, is_correct=x == letter, fraction=float(x == letter))
                        for x, t, _ in options]
             questions.append(QuestionData(key=f"q{len(questions) + 1}", kind="single",
@@ -66,11 +73,11 @@ def parse_aiken(text: str, *, source: str = "questoes.aiken", title: str | None 
             statement, options = [], []
         elif option:
             if not statement:
-                raise fail(f"alternativa '{line[:40]}' antes de qualquer enunciado; esperado o texto da questão "
-                           "numa linha antes das alternativas.", number)
+                raise fail(gettext_noop("option '{text}' before any statement; expected the question's text on a "
+                                        "line before the options."), number, text=line[:40])
             letter = option.group(1).upper()
             if any(letter == opt[0] for opt in options):
-                raise fail(f"a alternativa {letter} aparece duas vezes na mesma questão.", number)
+                raise fail(gettext_noop("option {letter} appears twice in the same question."), number, letter=letter)
             options.append((letter, option.group(2), number))
         else:
             if options:  # text after options: the previous question never got its ANSWER line

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from common.i18n import gettext_noop
+
 from .model import ChoiceData, QuestionData, QuizData, QuizImportError
 from .validation import finalize, slugify, unique_key
 
@@ -109,36 +111,39 @@ class _Block:
     def line_at(self, offset: int) -> int:
         return self.lines[self.text.count("\n", 0, max(offset, 0))][0]
 
-    def fail(self, message: str, offset: int = 0) -> QuizImportError:
-        return QuizImportError(message, line=self.line_at(offset), source=self.source)
+    def fail(self, message: str, offset: int = 0, **params) -> QuizImportError:
+        return QuizImportError(message, line=self.line_at(offset), source=self.source, **params)
 
     def parse(self) -> QuestionData:
         text, pos, key = self.text, len(self.text) - len(self.text.lstrip()), ""
         if text.startswith("::", pos):
             end = _find(text, "::", pos + 2)
             if end < 0:
-                raise self.fail("título '::' sem o '::' de fechamento; esperado '::título:: enunciado {...}'.", pos)
+                raise self.fail(gettext_noop("title '::' without the closing '::'; expected "
+                                             "'::title:: statement {...}'."), pos)
             key, pos = _unescape(text[pos + 2:end]), end + 2
             if not key:
-                raise self.fail("título '::::' vazio; escreva um título ou omita os '::'.", pos)
+                raise self.fail(gettext_noop("empty title '::::'; write a title or leave out the '::'."), pos)
         opening = _find(text, "{", pos)
         closing_early = _find(text, "}", pos, opening if opening >= 0 else None)
         if closing_early >= 0:
-            raise self.fail("'}' sem '{' correspondente; escape-o como '\\}' se faz parte do texto.", closing_early)
+            raise self.fail(gettext_noop("'}' without a matching '{'; escape it as '\\}' if it is part of the text."),
+                            closing_early)
         if opening < 0:
-            raise self.fail("questão sem bloco de respostas '{...}'; textos soltos (tipo descrição do Moodle) "
-                            "não são suportados.", pos)
+            raise self.fail(gettext_noop("question without an answer block '{...}'; loose text (Moodle's description "
+                                         "type) is not supported."), pos)
         closing = _find(text, "}", opening + 1)
         if closing < 0:
-            raise self.fail(f"o '{{' aberto na linha {self.line_at(opening)} não foi fechado; esperado '}}' antes "
-                            "da linha em branco que encerra a questão.", 0)
+            raise self.fail(gettext_noop("the '{{' opened on line {opened} was not closed; expected '}}' before the "
+                                         "blank line that ends the question."), 0, opened=self.line_at(opening))
         nested = _find(text, "{", opening + 1, closing)
         if nested >= 0:
-            raise self.fail("'{' dentro do bloco de respostas; escape-o como '\\{' se faz parte do texto.", nested)
+            raise self.fail(gettext_noop("'{' inside the answer block; escape it as '\\{' if it is part of the text."),
+                            nested)
         after = text[closing + 1:]
         if _find(after, "{") >= 0:
-            raise self.fail("mais de um bloco de respostas '{...}' na mesma questão (lacunas múltiplas/cloze) "
-                            "não é suportado.", closing + 1 + _find(after, "{"))
+            raise self.fail(gettext_noop("more than one answer block '{...}' in the same question (multiple "
+                                         "gaps/cloze) is not supported."), closing + 1 + _find(after, "{"))
         before = _FORMAT_TAG.sub("", text[pos:opening], count=1)
         statement = _unescape(before) + (" _____ " + _unescape(after) if after.strip() else "")
         question = QuestionData(key=key, kind="essay", text=statement.strip())
@@ -156,20 +161,22 @@ class _Block:
         if _TRUE_FALSE.match(tf[0][1]):
             return self._true_false(q, tf)
         if inner.lstrip().startswith("#"):
-            raise self.fail("questão numérica ('{#...}') não é suportada; use múltipla escolha.", base)
+            raise self.fail(gettext_noop("numerical questions ('{#...}') are not supported; use multiple choice."),
+                            base)
         arrow = _find(inner, "->")
         if arrow >= 0:
-            raise self.fail("questão de associação ('->') não é suportada; use múltipla escolha.", base + arrow)
+            raise self.fail(gettext_noop("matching questions ('->') are not supported; use multiple choice."),
+                            base + arrow)
         pieces = _split(inner, "=~")
         head_offset, head = pieces[0]
         if head.strip() and head.lstrip()[0] not in "=~":
-            raise self.fail(f"texto '{head.strip()[:40]}' antes da primeira resposta; cada resposta deve começar com "
-                            "'=' (certa) ou '~' (errada).", base + head_offset)
+            raise self.fail(gettext_noop("text '{text}' before the first answer; each answer must start with '=' "
+                                         "(right) or '~' (wrong)."), base + head_offset, text=head.strip()[:40])
         answers = [(off, piece) for off, piece in pieces if piece.strip()]
         markers = [piece[0] for _, piece in answers]
         if "~" not in markers:
-            raise self.fail("questão de resposta curta (só respostas '=') não é suportada; marque as "
-                            "alternativas erradas com '~'.", base + answers[0][0])
+            raise self.fail(gettext_noop("short-answer questions (only '=' answers) are not supported; mark the "
+                                         "wrong options with '~'."), base + answers[0][0])
         weights = []
         for off, piece in answers:
             weight = _WEIGHT.match(piece[1:])
@@ -178,10 +185,11 @@ class _Block:
             answer_text = _unescape(_FORMAT_TAG.sub("", parts[0][1], count=1))
             feedback = _unescape(body[parts[1][0] + 1:]) if len(parts) > 1 else ""
             if not answer_text:
-                raise self.fail("resposta vazia depois de '=' ou '~'.", base + off)
+                raise self.fail(gettext_noop("empty answer after '=' or '~'."), base + off)
             value = float(weight.group(1).replace(",", ".")) / 100 if weight else None
             if value is not None and not -1 <= value <= 1:
-                raise self.fail(f"peso {weight.group(1)}% fora do intervalo -100% a 100%.", base + off)
+                raise self.fail(gettext_noop("weight {weight}% outside the range -100% to 100%."), base + off,
+                                weight=weight.group(1))
             weights.append(value)
             q.choices.append(ChoiceData(key=chr(ord("a") + len(q.choices)), text=answer_text,
                                         is_correct=piece[0] == "=", feedback=feedback))
@@ -191,8 +199,8 @@ class _Block:
                 choice.fraction = 1.0 if choice.is_correct else (value or 0.0)
             return
         if not any(w and w > 0 for w in weights):
-            raise self.fail("nenhuma resposta correta: marque a certa com '=' ou, para várias respostas certas, "
-                            "dê pesos positivos ('~%50%resposta').", base + answers[0][0])
+            raise self.fail(gettext_noop("no right answer: mark the right one with '=' or, for several right answers, "
+                                         "give positive weights ('~%50%answer')."), base + answers[0][0])
         q.kind = "multiple"
         for choice, value in zip(q.choices, weights):
             choice.is_correct, choice.fraction = bool(value and value > 0), value or 0.0

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from common.i18n import gettext_noop
+
 from .model import ChoiceData, QuestionData, QuizData, QuizImportError
 from .validation import finalize, slugify
 
@@ -46,13 +48,14 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
     lines = text.lstrip("\ufeff").splitlines()
     headings = _headings(lines)
 
-    def fail(message: str, line: int | None = None) -> QuizImportError:
-        return QuizImportError(message, line=line, source=source)
+    def fail(message: str, line: int | None = None, **params) -> QuizImportError:
+        return QuizImportError(message, line=line, source=source, **params)
 
     if title is None:
         first = next((h for h in headings if h.level == 1), None)
         if first is None:
-            raise fail("título não encontrado; esperado um cabeçalho '# Aula NN – Tema' no início do texto.")
+            raise fail(gettext_noop("title not found; expected a heading '# Aula NN – Tema' at the start of the "
+                                    "text."))
         title = first.title
     if slug is None:
         number = _AULA.search(title)
@@ -60,8 +63,8 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
 
     section = next((h for h in headings if h.level >= 2 and slugify(h.title) == "autoavaliacao"), None)
     if section is None:
-        raise fail("seção de autoavaliação não encontrada; esperado um cabeçalho '## Autoavaliação' "
-                   "seguido das questões ('### Questão 1', ...).")
+        raise fail(gettext_noop("self-assessment section not found; expected a heading '## Autoavaliação' "
+                                "followed by the questions ('### Questão 1', ...)."))
     questions: dict[int, _Question] = {}
     for heading in _children(headings, section):
         match = _QUESTION.match(heading.title)
@@ -69,11 +72,13 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
             continue
         number = int(match.group(1))
         if number in questions:
-            raise fail(f"a Questão {number} aparece duas vezes (a primeira na linha {questions[number].line}).", heading.line)
+            raise fail(gettext_noop("question {number} appears twice (the first on line {first})."), heading.line,
+                       number=number, first=questions[number].line)
         essay = slugify(match.group("note") or "").startswith("dissertativa")
         questions[number] = _read_question(number, heading, lines, essay, fail)
     if not questions:
-        raise fail("a seção '## Autoavaliação' não tem questões; esperado '### Questão 1', '### Questão 2'...", section.line)
+        raise fail(gettext_noop("the '## Autoavaliação' section has no questions; expected '### Questão 1', "
+                                "'### Questão 2'..."), section.line)
 
     answers = _read_gabarito(headings, lines, questions, fail)
     out = []
@@ -85,15 +90,18 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
                                     explanation=answer[1] if answer else ""))
             continue
         if len(q.options) < 2:
-            raise fail(f"a Questão {q.number} tem {len(q.options)} alternativa(s); esperado pelo menos 2 no "
-                       "formato '- a) texto' (ou marque-a como '(Dissertativa)').", q.line)
+            raise fail(gettext_noop("question {number} has {count} option(s); expected at least 2 in the form "
+                                    "'- a) text' (or mark it as '(Dissertativa)')."), q.line,
+                       number=q.number, count=len(q.options))
         if answer is None:
-            raise fail(f"a Questão {q.number} não tem resposta no Gabarito; esperado '## Questão {q.number}' "
-                       "seguido de '**Resposta: x)** ...' na seção '# Gabarito'.", q.line)
+            raise fail(gettext_noop("question {number} has no answer in the Gabarito; expected '## Questão {number}' "
+                                    "followed by '**Resposta: x)** ...' in the '# Gabarito' section."), q.line,
+                       number=q.number)
         letter, explanation, answer_line = answer
         if letter not in letters:
-            raise fail(f"o Gabarito da Questão {q.number} indica a alternativa {letter}), mas a questão só tem "
-                       f"{', '.join(x + ')' for x in letters)}.", answer_line)
+            raise fail(gettext_noop("the Gabarito of question {number} names option {letter}), but the question "
+                                    "only has {letters}."), answer_line,
+                       number=q.number, letter=letter, letters=", ".join(x + ")" for x in letters))
         choices = [ChoiceData(key=x, text=t, is_correct=x == letter, fraction=1.0 if x == letter else 0.0)
                    for x, t, _ in q.options]
         out.append(QuestionData(key=f"q{q.number}", kind="single", text=_join(q.statement),
@@ -148,21 +156,24 @@ def _read_question(number: int, heading: _Heading, lines: list[str], essay: bool
         if option:
             letter = option.group(1).lower()
             if any(letter == opt[0] for opt in q.options):
-                raise fail(f"a alternativa {letter}) aparece duas vezes na Questão {number}.", n)
+                raise fail(gettext_noop("option {letter}) appears twice in question {number}."), n,
+                           letter=letter, number=number)
             if essay:
-                raise fail(f"a Questão {number} é dissertativa mas tem alternativas; tire '(Dissertativa)' "
-                           "do título ou remova as alternativas.", n)
+                raise fail(gettext_noop("question {number} is an essay but has options; take '(Dissertativa)' out "
+                                        "of the title or remove the options."), n, number=number)
             q.options.append([letter, option.group(2), n])
             after_blank = False
         elif q.options and not after_blank:
             q.options[-1][1] += " " + stripped  # the option continues on the next line
         elif q.options:
-            raise fail(f"texto inesperado depois das alternativas da Questão {number}: '{stripped[:60]}'; "
-                       "esperado apenas alternativas '- a) ...' até a próxima questão.", n)
+            raise fail(gettext_noop("unexpected text after the options of question {number}: '{text}'; expected "
+                                    "only options '- a) ...' up to the next question."), n,
+                       number=number, text=stripped[:60])
         else:
             q.statement.append(line.rstrip())
     if not q.statement:
-        raise fail(f"a Questão {number} não tem enunciado; esperado o texto da pergunta logo após o título.", heading.line)
+        raise fail(gettext_noop("question {number} has no statement; expected the question's text right after its "
+                                "title."), heading.line, number=number)
     return q
 
 
@@ -178,10 +189,11 @@ def _read_gabarito(headings, lines, questions, fail) -> dict[int, tuple[str, str
             continue
         number = int(match.group(1))
         if number not in questions:
-            raise fail(f"o Gabarito tem a Questão {number}, que não existe na Autoavaliação "
-                       f"(questões: {', '.join(map(str, questions))}).", heading.line)
+            raise fail(gettext_noop("the Gabarito has question {number}, which is not in the Autoavaliação "
+                                    "(questions: {numbers})."), heading.line,
+                       number=number, numbers=", ".join(map(str, questions)))
         if number in answers:
-            raise fail(f"a Questão {number} aparece duas vezes no Gabarito.", heading.line)
+            raise fail(gettext_noop("question {number} appears twice in the Gabarito."), heading.line, number=number)
         letter, line, rest = "", heading.line, []
         for n, text in _body(heading, lines):
             answer = _ANSWER.match(text.strip())
@@ -191,8 +203,8 @@ def _read_gabarito(headings, lines, questions, fail) -> dict[int, tuple[str, str
             elif text.strip() and not _PAGE_NUMBER.match(text.strip()):
                 rest.append(text.rstrip())
         if not letter and not questions[number].essay:
-            raise fail(f"o Gabarito da Questão {number} não tem a linha de resposta; esperado "
-                       "'**Resposta: x)** explicação'.", heading.line)
+            raise fail(gettext_noop("the Gabarito of question {number} has no answer line; expected "
+                                    "'**Resposta: x)** explicação'."), heading.line, number=number)
         answers[number] = (letter, _join(rest), line)
     return answers
 

@@ -3,12 +3,15 @@
 Plain dataclasses, no Django: parsers (lesson text, GIFT, Aiken, project YAML) fill them,
 `validation.finalize` checks them in one place, and the database layer maps them to models.
 Keys are stable identifiers so that a re-import updates questions instead of duplicating them.
+Errors are English texts marked for the project's catalogue, said in pt-BR unless asked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from common.i18n import gettext, gettext_noop
 
 QuestionKind = Literal["single", "multiple", "essay", "command"]
 KINDS: tuple[str, ...] = ("single", "multiple", "essay", "command")
@@ -43,13 +46,44 @@ class QuizData:
     questions: list[QuestionData] = field(default_factory=list)
 
 
-class QuizImportError(Exception):
-    """A file that cannot become a quiz; the message (pt-BR) says what is wrong and what was expected."""
+class Message:
+    """An English text marked for the project's catalogue and its parameters, said in a
+    language only when shown (common.i18n). A parameter that is itself translatable (it has
+    a `text(lang)` method) is said in the same language; `{placeholders}` are filled only
+    when there are parameters, so a text without them may show braces as they are."""
 
-    def __init__(self, message: str, *, line: int | None = None, source: str = ""):
-        super().__init__(message)
-        self.message, self.line, self.source = message, line, source
+    __slots__ = ("msgid", "params")
+
+    def __init__(self, msgid: str, **params: Any):
+        self.msgid, self.params = msgid, params
+
+    def text(self, lang: str | None = None) -> str:
+        template = gettext(self.msgid, lang)
+        if not self.params:
+            return template
+        return template.format(**{name: value.text(lang) if callable(getattr(value, "text", None)) else value
+                                  for name, value in self.params.items()})
+
+
+class QuizImportError(Exception):
+    """A file that cannot become a quiz: what is wrong and what was expected, with the source
+    and line. `message` and `str()` speak pt-BR (the default language); `text(lang)` any."""
+
+    def __init__(self, msgid: str, *, line: int | None = None, source: str = "", **params: Any):
+        self.problem, self.line, self.source = Message(msgid, **params), line, source
+        super().__init__(self.describe())
+
+    def text(self, lang: str | None = None) -> str:
+        return self.problem.text(lang)
+
+    @property
+    def message(self) -> str:
+        return self.text()
+
+    def describe(self, lang: str | None = None) -> str:
+        line = Message(gettext_noop("line {line}"), line=self.line).text(lang) if self.line else ""
+        where = ", ".join(part for part in (self.source, line) if part)
+        return f"{where}: {self.text(lang)}" if where else self.text(lang)
 
     def __str__(self) -> str:
-        where = ", ".join(part for part in (self.source, f"linha {self.line}" if self.line else "") if part)
-        return f"{where}: {self.message}" if where else self.message
+        return self.describe()

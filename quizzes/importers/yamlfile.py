@@ -32,7 +32,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .model import KINDS, ChoiceData, QuestionData, QuizData, QuizImportError
+from common.i18n import gettext_noop
+
+from .model import KINDS, ChoiceData, Message, QuestionData, QuizData, QuizImportError
 from .validation import finalize
 
 
@@ -66,22 +68,24 @@ class _Quiz(_Strict):
     questions: list[_Question] = Field(min_length=1)
 
 
+# pydantic's error type -> what is wrong, its context ({gt}, {max_length}...) filled in.
 _MESSAGES = {
-    "missing": "campo obrigatório ausente",
-    "string_type": "deveria ser um texto",
-    "float_type": "deveria ser um número", "float_parsing": "deveria ser um número",
-    "int_type": "deveria ser um número inteiro", "int_parsing": "deveria ser um número inteiro",
-    "int_from_float": "deveria ser um número inteiro",
-    "bool_type": "deveria ser true ou false", "bool_parsing": "deveria ser true ou false",
-    "list_type": "deveria ser uma lista (itens começando com '- ')",
-    "model_type": "deveria ser um mapeamento (campo: valor)", "dict_type": "deveria ser um mapeamento (campo: valor)",
-    "literal_error": f"valor inválido; esperado um de: {', '.join(KINDS)}",
-    "greater_than": "deveria ser maior que {gt}",
-    "greater_than_equal": "deveria ser maior ou igual a {ge}",
-    "less_than_equal": "deveria ser menor ou igual a {le}",
-    "too_short": "deveria ter pelo menos {min_length} item(ns)",
-    "string_too_short": "não pode ser vazio",
-    "string_too_long": "deveria ter no máximo {max_length} caracteres",
+    "missing": gettext_noop("required field missing"),
+    "string_type": gettext_noop("should be a text"),
+    "float_type": gettext_noop("should be a number"), "float_parsing": gettext_noop("should be a number"),
+    "int_type": gettext_noop("should be a whole number"), "int_parsing": gettext_noop("should be a whole number"),
+    "int_from_float": gettext_noop("should be a whole number"),
+    "bool_type": gettext_noop("should be true or false"), "bool_parsing": gettext_noop("should be true or false"),
+    "list_type": gettext_noop("should be a list (items starting with '- ')"),
+    "model_type": gettext_noop("should be a mapping (field: value)"),
+    "dict_type": gettext_noop("should be a mapping (field: value)"),
+    "literal_error": gettext_noop("invalid value; expected one of: {kinds}"),
+    "greater_than": gettext_noop("should be greater than {gt}"),
+    "greater_than_equal": gettext_noop("should be greater than or equal to {ge}"),
+    "less_than_equal": gettext_noop("should be less than or equal to {le}"),
+    "too_short": gettext_noop("should have at least {min_length} item(s)"),
+    "string_too_short": gettext_noop("cannot be empty"),
+    "string_too_long": gettext_noop("should have at most {max_length} characters"),
 }
 
 
@@ -93,19 +97,22 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise QuizImportError(f"YAML inválido: {problem}.", line=mark.line + 1 if mark else None, source=source) from None
+        raise QuizImportError(gettext_noop("invalid YAML: {problem}."), line=mark.line + 1 if mark else None,
+                              source=source, problem=problem) from None
     if not isinstance(data, dict):
-        raise QuizImportError("esperado um mapeamento com title, slug e questions no topo do arquivo.",
+        raise QuizImportError(gettext_noop("expected a mapping with title, slug and questions at the top of the file."),
                               line=1, source=source)
     try:
         parsed = _Quiz.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
-        message = f"{_path(first['loc'])}: {_message(first)}"
+        where = {"line": _line(root, first["loc"]), "source": source, "path": _path(first["loc"]),
+                 "problem": _message(first)}
         if len(errors) > 1:
-            message += f" (e mais {len(errors) - 1} problema(s) no arquivo)"
-        raise QuizImportError(message, line=_line(root, first["loc"]), source=source) from None
+            raise QuizImportError(gettext_noop("{path}: {problem} (and {count} more problem(s) in the file)"),
+                                  count=len(errors) - 1, **where) from None
+        raise QuizImportError(gettext_noop("{path}: {problem}"), **where) from None
     questions = [
         QuestionData(key=q.key, kind=q.kind, text=q.text, points=q.points, explanation=q.explanation,
                      expected_command=q.expected_command,
@@ -118,24 +125,24 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
     return finalize(quiz, source=source, lines=lines)
 
 
-def _path(loc: tuple) -> str:
+def _path(loc: tuple) -> str | Message:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(raiz)"
+    return out or Message(gettext_noop("(root)"))
 
 
-def _message(error: dict) -> str:
+def _message(error: dict) -> str | Message:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden":
         model = _Choice if "choices" in error["loc"] else _Question if "questions" in error["loc"] else _Quiz
-        return f"campo desconhecido; campos válidos aqui: {', '.join(model.model_fields)}"
+        return Message(gettext_noop("unknown field; valid fields here: {fields}"), fields=", ".join(model.model_fields))
     template = _MESSAGES.get(kind)
-    text = template.format(**ctx) if template else error["msg"]
-    if kind != "missing":
-        found = repr(error.get("input"))
-        text += f" (encontrado: {found[:60]})"
-    return text
+    # pydantic's own English text when the error is not one of ours
+    problem = Message(template, **ctx, kinds=", ".join(KINDS)) if template else error["msg"]
+    if kind == "missing":
+        return problem
+    return Message(gettext_noop("{problem} (found: {found})"), problem=problem, found=repr(error.get("input"))[:60])
 
 
 def _line(node: yaml.Node | None, loc: tuple) -> int | None:

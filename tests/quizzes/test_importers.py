@@ -88,6 +88,22 @@ def test_lesson_errors_name_the_line():
     assert error.line is None and "## Autoavaliação" in error.message
 
 
+def test_import_errors_are_said_in_either_language():
+    error = _error(parse_lesson, MINI_LESSON.replace("- b) RUN\n", ""), source="aula.md")
+    assert error.describe("en") == ("aula.md, line 5: question 1 has 1 option(s); expected at least 2 in the form "
+                                    "'- a) text' (or mark it as '(Dissertativa)').")
+    assert error.describe("pt-BR") == str(error) == ("aula.md, linha 5: a Questão 1 tem 1 alternativa(s); esperado "
+                                                     "pelo menos 2 no formato '- a) texto' (ou marque-a como "
+                                                     "'(Dissertativa)').")
+    # A problem inside a question and a docker command's own error are said in the same language.
+    error = _error(parse_yaml, "title: T\nslug: t\nquestions:\n  - {key: a, kind: command, text: Q, "
+                               "expected_command: 'podman ps'}\n", source="q.yaml")
+    assert error.describe("en") == ("q.yaml, line 4: question 'a': expected_command 'podman ps' is not a readable "
+                                    "docker command: The command should start with docker, but it starts with podman.")
+    assert error.message == ("questão 'a': expected_command 'podman ps' não é um comando docker legível: "
+                             "O comando deveria começar com docker, mas começou com podman.")
+
+
 def test_lesson_mini_parses_and_essay_has_no_choices():
     quiz = parse_lesson(MINI_LESSON)
     assert quiz.slug == "aula-7"
