@@ -27,7 +27,7 @@ def _merge(*catalogues: dict[str, str]) -> dict[str, str]:
 CATALOGUE = _merge(messages.MESSAGES, gate_messages.MESSAGES, rule_messages.MESSAGES, sandbox_messages.MESSAGES)
 
 
-def t(msg_id: str, lang: str | None = None, **params) -> str:
+def t(msg_id: str, lang: str | None = None, **params: object) -> str:
     """The message in `lang` (pt-BR unless English is asked for), its `{placeholders}` filled."""
     text = CATALOGUE.get(msg_id)
     if text is None:
