@@ -468,8 +468,8 @@ def describe(problem: Problem | Mapping[str, Any], lang: str | None = None) -> s
     if code == "parse_error":
         return _say(_PARSE_ERRORS.get(problem.detail, _UNREADABLE), lang, flag=flag, program=got)
     if code == "wrong_subcommand":
-        def sub(name: str) -> str:
-            does = _SUBCOMMAND_MEANINGS.get(name)
+        def sub(name: str | None) -> str:
+            does = _SUBCOMMAND_MEANINGS.get(name or "")
             return f"docker {name}" + (f" ({_say(does, lang)})" if does else "")
         return _say(gettext_noop("The subcommand should be {expected}, but it was {given}."), lang,
                     expected=sub(exp), given=sub(got))

@@ -107,12 +107,13 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
-        where = {"line": _line(root, first["loc"]), "source": source, "path": _path(first["loc"]),
-                 "problem": _message(first)}
+        line, path, problem = _line(root, first["loc"]), _path(first["loc"]), _message(first)
         if len(errors) > 1:
             raise QuizImportError(gettext_noop("{path}: {problem} (and {count} more problem(s) in the file)"),
-                                  count=len(errors) - 1, **where) from None
-        raise QuizImportError(gettext_noop("{path}: {problem}"), **where) from None
+                                  line=line, source=source, path=path, problem=problem,
+                                  count=len(errors) - 1) from None
+        raise QuizImportError(gettext_noop("{path}: {problem}"), line=line, source=source, path=path,
+                              problem=problem) from None
     questions = [
         QuestionData(key=q.key, kind=q.kind, text=q.text, points=q.points, explanation=q.explanation,
                      expected_command=q.expected_command,

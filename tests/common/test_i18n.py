@@ -18,7 +18,9 @@ MARKED_PACKAGES = ("common", "core", "labs", "quizzes")
 
 def _po_entries(text: str) -> dict[tuple[str | None, str], dict]:
     """(msgctxt, msgid) -> {"msgstr": ..., "flags": {...}}; obsolete (#~) entries left out."""
-    entries, current, key = {}, None, None
+    entries: dict[tuple[str | None, str], dict] = {}
+    current: dict | None = None
+    key = ""
 
     def flush():
         if current and "msgid" in current:
@@ -28,7 +30,7 @@ def _po_entries(text: str) -> dict[tuple[str | None, str], dict]:
         line = line.strip()
         if not line:
             flush()
-            current, key = None, None
+            current, key = None, ""
             continue
         if line.startswith("#~"):
             continue
@@ -45,7 +47,7 @@ def _po_entries(text: str) -> dict[tuple[str | None, str], dict]:
 
 def _marked_texts() -> dict[str, str]:
     """Every literal passed to a function named gettext_noop in the project -> where."""
-    found = {}
+    found: dict[str, str] = {}
     for package in MARKED_PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
