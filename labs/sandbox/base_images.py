@@ -19,7 +19,6 @@ import logging
 import platform
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from .cpython import (
     ensure_cpython,
     forget_other_builds,
 )
+from .pip_target import pip_download_command
 from .rootfs import RootfsError, cache_lock, content_key, debootstrapped, extract_tar, ldconfig, slimify, write_tar
 
 log = logging.getLogger(__name__)
@@ -219,17 +219,18 @@ def _root_image(client: docker.DockerClient, name: str, recipe: Recipe, cache_di
     return root_ref, "standin"
 
 
+def wheel_platforms() -> list[str]:
+    """The wheel platforms the stand-ins (glibc 2.36) can install."""
+    machine = platform.machine()
+    return [f"manylinux2014_{machine}", f"manylinux_2_28_{machine}", f"manylinux_2_17_{machine}", f"linux_{machine}"]
+
+
 def _download_wheels(packages: list[str], python: str, dest: Path, say: Say) -> None:
     if (dest / ".complete").exists():
         return
     dest.mkdir(parents=True, exist_ok=True)
     say(f"downloading {len(packages)} package(s) and their dependencies for Python {python}")
-    machine = platform.machine()
-    platforms = [f"manylinux2014_{machine}", f"manylinux_2_28_{machine}", f"manylinux_2_17_{machine}", f"linux_{machine}"]
-    cmd = [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--python-version", python,
-           "--implementation", "cp", "-d", str(dest)]
-    for plat in platforms:
-        cmd += ["--platform", plat]
+    cmd = pip_download_command(python, dest=str(dest), platforms=wheel_platforms())
     done = subprocess.run(cmd + packages, capture_output=True, text=True)
     if done.returncode != 0:
         raise BaseImageError(f"pip download failed for {packages}: {done.stderr[-3000:]}")
