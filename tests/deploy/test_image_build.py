@@ -26,7 +26,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
@@ -39,6 +38,8 @@ from docker.errors import APIError, ImageNotFound, NotFound
 from labs.sandbox.base_images import STANDIN_LABEL
 from labs.sandbox.context import make_tar
 from labs.sandbox.docker_sandbox import DockerSandbox
+from labs.sandbox.pip_target import pip_download_command
+from labs.sandbox.rootfs import apt_mirror
 
 from .project import DOCKERFILE, ROOT, sent_files
 
@@ -128,35 +129,13 @@ def run_in(api, image: str, command: list[str]) -> str:
         api.remove_container(container, force=True)
 
 
-def pip_like(python_version: str, workdir: Path) -> list[str]:
-    """A pip run by an interpreter of the stand-in's exact version. `pip download
-    --python-version` only picks wheel tags: environment markers are still evaluated by the
-    running interpreter, and redis needs async-timeout only below Python 3.11.3 (Debian 12
-    ships 3.11.2). Debian's own python3 is the stand-in's; a throwaway venv gives it pip."""
-    for python in dict.fromkeys([sys.executable, "/usr/bin/python3", shutil.which("python3.11") or "", shutil.which("python3") or ""]):
-        if not python or not os.path.exists(python):
-            continue
-        version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
-                                 capture_output=True, text=True).stdout.strip()
-        if version != python_version:
-            continue
-        if subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0:
-            return [python, "-m", "pip"]
-        venv = workdir / "pip-venv"
-        if subprocess.run([python, "-m", "venv", str(venv)], capture_output=True).returncode == 0:
-            return [str(venv / "bin" / "python"), "-m", "pip"]
-    pytest.skip(f"no Python {python_version} with pip or venv on this host to resolve the stand-in's wheels")
-
-
 def download_wheels(requirements: Path, dest: Path, *, python_version: str) -> None:
-    """The wheels of requirements.txt for the stand-in's Python: from `make run`'s own
-    wheelhouse when it holds them all, else from PyPI."""
+    """The wheels of requirements.txt for the stand-in's Python, its markers evaluated for that
+    version whatever this host's python3 is (redis needs async-timeout below 3.11.3 only):
+    from `make run`'s own wheelhouse when it holds them all, else from PyPI."""
     machine = os.uname().machine
-    command = [*pip_like(python_version, dest.parent), "download", "-q", "--disable-pip-version-check",
-               "--only-binary=:all:", "--python-version", python_version, "--implementation", "cp",
-               "-d", str(dest), "-r", str(requirements)]
-    for platform in PLATFORMS:
-        command += ["--platform", platform.format(m=machine)]
+    command = pip_download_command(python_version, dest=str(dest), platforms=[p.format(m=machine) for p in PLATFORMS])
+    command += ["-r", str(requirements)]
     cache = Path(os.environ.get("ESTALEIRO_CACHE_DIR", "/var/cache/estaleiro")) / "wheelhouse"
     for local in sorted(cache.glob("*/.complete")):
         if subprocess.run(command + ["--no-index", "--find-links", str(local.parent)], capture_output=True).returncode == 0:
@@ -165,20 +144,56 @@ def download_wheels(requirements: Path, dest: Path, *, python_version: str) -> N
     assert done.returncode == 0, f"pip download -r requirements.txt: {done.stderr[-3000:]}"
 
 
+def os_codename(os_release: str) -> str:
+    for line in os_release.splitlines():
+        name, _, value = line.partition("=")
+        if name == "VERSION_CODENAME":
+            return value.strip().strip('"')
+    return ""
+
+
+def apt_options_for(suite: str, workdir: Path) -> list[str]:
+    """apt options under which apt-cache and apt-get see `suite` of the mirror this host's apt
+    uses. None when the host runs that suite itself; otherwise (a Debian 13 host, a bookworm
+    stand-in) a package list of its own, fetched once into `workdir`, so the packages fit the
+    stand-in's libraries rather than the host's."""
+    if os_codename(Path("/etc/os-release").read_text()) == suite:
+        return []
+    state = workdir / f"apt-{suite}"
+    sources = state / "sources.list"
+    keyring = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+    signed = f"[signed-by={keyring}] " if keyring.exists() else ""
+    # An empty dpkg status too: the host's newer installed versions would otherwise be the
+    # candidates, and those are not in the stand-in's suite.
+    options = ["-o", f"Dir::Etc::SourceList={sources}", "-o", "Dir::Etc::SourceParts=/nonexistent",
+               "-o", f"Dir::State::Lists={state / 'lists'}", "-o", f"Dir::State::status={state / 'status'}",
+               "-o", f"Dir::Cache={state / 'cache'}", "-o", "Acquire::Languages=none"]
+    if not (state / "updated").exists():
+        (state / "lists" / "partial").mkdir(parents=True, exist_ok=True)
+        (state / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
+        (state / "status").touch()
+        sources.write_text(f"deb {signed}{apt_mirror()} {suite} main\n")
+        done = subprocess.run(["apt-get", *options, "update", "-q"], capture_output=True, text=True)
+        assert done.returncode == 0, f"apt-get update for {suite}: {done.stderr[-2000:]}"
+        (state / "updated").touch()
+    return options
+
+
 def download_debs(api, root_id: str, dest: Path) -> None:
-    """The APT_PACKAGES and whatever they depend on that the stand-in lacks, as a flat apt
-    repository (Packages index from dpkg-scanpackages)."""
+    """The APT_PACKAGES and whatever they depend on that the stand-in lacks, from the stand-in's
+    own Debian release, as a flat apt repository (Packages index from dpkg-scanpackages)."""
     for tool in ("apt-cache", "apt-get", "dpkg-scanpackages"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is needed to make the offline base (Debian: apt, dpkg-dev)")
     installed = set(run_in(api, root_id, ["dpkg-query", "-W", "-f=${Package}\\n"]).split())
-    closure = subprocess.run(["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
+    apt = apt_options_for(os_codename(run_in(api, root_id, ["cat", "/etc/os-release"])), dest.parent)
+    closure = subprocess.run(["apt-cache", *apt, "depends", "--recurse", "--no-recommends", "--no-suggests",
                               "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", *APT_PACKAGES],
                              capture_output=True, text=True, check=True).stdout
     # Top-level lines are packages; "<name>" ones are virtual (a real provider is listed too).
     needed = sorted({line.strip() for line in closure.splitlines()
                      if line and not line[0].isspace() and not line.startswith("<")} - installed)
-    done = subprocess.run(["apt-get", "download", "-q", *needed], cwd=dest, capture_output=True, text=True)
+    done = subprocess.run(["apt-get", *apt, "download", "-q", *needed], cwd=dest, capture_output=True, text=True)
     assert done.returncode == 0, f"apt-get download {needed}: {done.stderr[-2000:]}"
     index = subprocess.run(["dpkg-scanpackages", "--multiversion", "."], cwd=dest, capture_output=True, check=True)
     (dest / "Packages").write_bytes(index.stdout)
