@@ -9,14 +9,19 @@ name=${1:?usage: scripts/bench.sh grading|burst|web|logflood|all [ARGS...]}
 shift
 
 scripts/setup.sh
-# wrk, the load generator of the web benchmark (Debian package).
-if [ "$name" = web ] || [ "$name" = all ]; then
-  if ! command -v wrk >/dev/null; then
-    [ "$(id -u)" = 0 ] || { echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null \
-      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
-  fi
-fi
+# A Debian package that provides COMMAND, installed if the command is missing.
+need() {
+  local command=$1 package=$2
+  command -v "$command" >/dev/null && return 0
+  [ "$(id -u)" = 0 ] || { echo "$command is missing: sudo apt-get install $package" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null; }
+}
+# wrk, the load generator of the web benchmark.
+if [ "$name" = web ] || [ "$name" = all ]; then need wrk wrk; fi
+# The docker CLI, for the raw-Docker floor the grading, burst and logflood benchmarks measure: part of
+# docker.io on Debian 12, a package of its own (docker-cli) from Debian 13 on.
+case "$name" in grading|burst|logflood|all) need docker docker-cli ;; esac
 
 BENCH_REDIS_PORT=${BENCH_REDIS_PORT:-6391}
 SANDBOX_NAME=${SANDBOX_NAME:-estaleiro}
