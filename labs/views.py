@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.csv_cells import csv_safe
 from common.i18n import normalize_lang
 from core.decorators import instructor_required
 from core.query import int_param
@@ -297,11 +298,6 @@ def lab_scores_csv(request, slug):
     max_score = LabSpec.model_validate(lab.spec).max_score if lab.spec else ""
     for row in selectors.lab_best_scores(lab=lab):
         name = f"{row['learner__first_name']} {row['learner__last_name']}".strip()
-        writer.writerow([_csv_safe(row["learner__username"]), _csv_safe(name), row["best"], max_score, row["attempts"],
+        writer.writerow([csv_safe(row["learner__username"]), csv_safe(name), row["best"], max_score, row["attempts"],
                          "yes" if row["passes"] else "no", row["last"].isoformat()])
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise learner-chosen text."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -10,13 +10,6 @@ from .models import Attempt, Question, Quiz
 from .selectors import final_percent
 
 
-def csv_safe(value):
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise learner text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return f"'{value}"
-    return value
-
-
 def _question_score(question: Question, answer) -> float | None:
     if answer is None:
         return 0.0

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.csv_cells import csv_safe
 from core.decorators import instructor_required
 from core.query import float_param, int_param, int_params
 
@@ -173,7 +174,7 @@ def _csv_response(filename: str, header: list[str], rows: list[list]) -> HttpRes
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows([[gradebook.csv_safe(cell) for cell in row] for row in rows])
+    writer.writerows([[csv_safe(cell) for cell in row] for row in rows])
     return response
 
 
