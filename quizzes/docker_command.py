@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.i18n import gettext, gettext_noop
+from common.image_ref import parse_image_ref
 
 __all__ = [
     "CommandComparison", "CommandParseError", "DockerCommand", "Problem",
@@ -245,21 +246,12 @@ def normalize_port(value: str) -> str:
     return text if proto.lower() in ("", "tcp") else f"{text}/{proto.lower()}"
 
 
-def normalize_image(ref: str) -> str:
-    """"docker.io/library/python" -> "python:latest": the same image to the daemon."""
-    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
-        ref = ref.removeprefix(prefix)
-    ref = ref.removeprefix("library/")
-    if "@" not in ref and ":" not in ref.rsplit("/", 1)[-1]:
-        ref += ":latest"
-    return ref
-
-
 def _normalize(kind: str, value: str) -> str:
     if kind == "port":
         return normalize_port(value)
-    if kind == "image":
-        return normalize_image(value)
+    if kind == "image":  # python == docker.io/library/python:latest; what is no reference, as typed
+        ref = parse_image_ref(value)
+        return ref.reference if ref else value
     if kind == "path" and "://" not in value and value != "-":
         return posixpath.normpath(value)
     return value
@@ -340,7 +332,7 @@ def _compare_positionals(exp: DockerCommand, got: DockerCommand) -> list[Problem
         problems = []
         head = role.split("+")[0]
         e_head, g_head = (exp.arguments or [""])[0], (got.arguments or [""])[0]
-        if head == "image" and normalize_image(e_head or "-") != normalize_image(g_head or "-"):
+        if head == "image" and _normalize("image", e_head) != _normalize("image", g_head):
             problems.append(Problem("wrong_image", expected=e_head, given=g_head))
         elif head != "image" and e_head != g_head:
             problems.append(Problem("wrong_argument", expected=e_head, given=g_head, detail=head))

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 import dockerfile as docker_parser
 
+from common.image_ref import parse_image_ref
+
 from .dockerfile_lines import count_comments, error_line, parser_directives, physical_lines, without_flags
-from .image_ref import ImageRef, parse_image_ref  # noqa: F401  (the rules import them from here)
 from .shell_words import Binding, Expansion, Scope, ShellWordError, go_lower, go_trim_space, process_word
 from .types import Finding
 

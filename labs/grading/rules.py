@@ -11,7 +11,9 @@ import posixpath
 import re
 import shlex
 
-from .dockerfile import Instruction, ParsedDockerfile, Stage, expand_variables, parse_image_ref, split_key_values
+from common.image_ref import parse_image_ref
+
+from .dockerfile import Instruction, ParsedDockerfile, Stage, expand_variables, split_key_values
 from .types import Finding
 
 _PRACTICES = "Boas Práticas na Criação de Dockerfiles para ML"

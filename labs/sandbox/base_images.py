@@ -29,6 +29,8 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.images import Image
 
+from common.image_ref import parse_image_ref
+
 from .cpython import (
     CPYTHON,
     CPythonBuildError,
@@ -144,7 +146,8 @@ def _try_pull(client: docker.DockerClient, name: str) -> bool:
 
 
 def _pull_with_skopeo(client: docker.DockerClient, name: str, *, timeout: int = 600) -> bool:
-    reference = name if "/" in name.split(":")[0] else f"docker.io/library/{name}"
+    ref = parse_image_ref(name)
+    reference = ref.reference if ref else name
     with tempfile.TemporaryDirectory(prefix="estaleiro-pull-") as tmp:
         archive = Path(tmp) / "image.tar"
         try:

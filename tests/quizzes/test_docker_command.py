@@ -2,8 +2,10 @@
 
 import pytest
 
+from common import image_ref
+from quizzes import docker_command
 from quizzes.docker_command import (
-    CommandParseError, Problem, compare_commands, describe, normalize_image, normalize_port, parse_docker_command,
+    CommandParseError, Problem, compare_commands, describe, normalize_port, parse_docker_command,
 )
 
 EXPECTED = "docker run -d -p 8080:5000 minha-app-ml"
@@ -159,9 +161,35 @@ def test_normalizers():
     assert normalize_port("8080:5000/UDP") == "8080:5000/udp"
     assert normalize_port("[::1]:8080:5000") == "[::1]:8080:5000"
     assert normalize_port("5000") == "5000"
-    assert normalize_image("docker.io/library/python") == "python:latest"
-    assert normalize_image("ghcr.io/me/app:1") == "ghcr.io/me/app:1"
-    assert normalize_image("localhost:5000/app") == "localhost:5000/app:latest"
+    assert compare_commands("docker run docker.io/library/python", "docker run python:latest").equivalent
+    assert compare_commands("docker run ghcr.io/me/app:1", "docker run ghcr.io/me/app:1").equivalent
+    assert not compare_commands("docker run ghcr.io/me/app:1", "docker run me/app:1").equivalent
+    assert compare_commands("docker run localhost:5000/app", "docker run localhost:5000/app:latest").equivalent
+
+
+def test_image_references_are_read_by_the_one_parser():
+    assert docker_command.parse_image_ref is image_ref.parse_image_ref
+    digest = "sha256:" + "a" * 64
+    same = [
+        ("docker pull localhost:5000/team/app", "docker pull localhost:5000/team/app:latest"),
+        (f"docker pull index.docker.io/library/python@{digest}", f"docker pull python@{digest}"),
+        ("docker build -t library/app:v1 .", "docker build -t app:v1 ."),
+        ("docker run registry-1.docker.io/library/python:3.11", "docker run python:3.11"),
+    ]
+    for given, expected in same:
+        assert compare_commands(given, expected).equivalent, given
+    # What Docker itself would refuse ("invalid reference format") never passes for a right
+    # image: an invalid registry-with-port spelling, stacked Docker Hub prefixes, upper case.
+    # The copy this parser replaced stripped prefixes as text and took the first two.
+    different = [
+        ("docker run docker.io/registry:5000/app", "docker run registry:5000/app"),
+        ("docker run docker.io/index.docker.io/python", "docker run python"),
+        ("docker run Python", "docker run python"),
+        (f"docker pull python:3.11@{digest}", f"docker pull python@{digest}"),
+    ]
+    for given, expected in different:
+        result = compare_commands(given, expected)
+        assert [p.code for p in result.problems] == ["wrong_image"], given
 
 
 def test_describe_falls_back_for_unknown_flags():

@@ -3,7 +3,7 @@ import time
 import pytest
 
 from labs.grading import dockerfile
-from labs.grading.dockerfile import gate, parse, parse_image_ref
+from labs.grading.dockerfile import gate, parse
 from labs.grading.i18n import known, t
 
 from .dockerfiles import BEST, BEST_BASES, LESSON, LESSON_BASES
@@ -64,19 +64,6 @@ def test_parse_reads_flags_and_parser_directives():
     assert parsed.comments == 0  # directives are not comments
     copy = parsed.instructions[1]
     assert copy.flags == {"from": "builder", "chown": "1000:1000"} and copy.args == ("/a", "/b")
-
-
-@pytest.mark.parametrize("spelling", ["python:3.11-slim", "library/python:3.11-slim", "docker.io/library/python:3.11-slim", "index.docker.io/library/python:3.11-slim"])
-def test_image_references_are_normalized(spelling):
-    assert parse_image_ref(spelling).canonical == "docker.io/library/python:3.11-slim"
-
-
-def test_image_reference_details():
-    assert parse_image_ref("python").canonical == "docker.io/library/python:latest"
-    assert parse_image_ref("ghcr.io/org/app:1").canonical == "ghcr.io/org/app:1"
-    assert parse_image_ref("localhost:5000/app:2").registry == "localhost:5000"
-    assert parse_image_ref("user/app").repository == "user/app"
-    assert parse_image_ref("Python:3") is None and parse_image_ref("") is None
 
 
 # -- gate: accepted ----------------------------------------------------------------------

@@ -115,6 +115,8 @@ def test_a_registry_image_comes_in_through_this_process_not_the_sandbox_daemon(m
     assert calls[0][3] == "docker://docker.io/library/python:3.11-slim"
     assert calls[0][4].endswith(":python:3.11-slim")
     assert loaded == [b"an image archive"]
+    assert base_images._try_pull(Client(), "localhost:5000/team/app")  # a registry with a port is no Docker Hub name
+    assert calls[1][3] == "docker://localhost:5000/team/app:latest"
 
     def failing_run(argv, **kwargs):
         return subprocess.CompletedProcess(argv, 1, "", "pinging container registry: no route to host")

@@ -1,4 +1,7 @@
-"""Docker's image references: how two spellings of one image compare (python:3.11-slim, docker.io/library/...)."""
+"""Docker's image references: how two spellings of one image compare (python:3.11-slim, docker.io/library/...).
+
+The one parser of them: the Dockerfile gate and rules (labs/grading) and the docker-command
+questions (quizzes/docker_command.py) both read references here."""
 
 import re
 from dataclasses import dataclass
@@ -23,6 +26,13 @@ class ImageRef:
     def canonical(self) -> str:
         """The form two spellings of one image share: docker.io/library/python:3.11-slim."""
         return f"{self.registry}/{self.repository}:{self.tag or 'latest'}"
+
+    @property
+    def reference(self) -> str:
+        """The whole reference as the daemon resolves it: the tag defaults to latest only when
+        no digest pins the image (docker.io/library/python@sha256:...)."""
+        tag = f":{self.tag}" if self.tag else "" if self.digest else ":latest"
+        return f"{self.registry}/{self.repository}{tag}" + (f"@{self.digest}" if self.digest else "")
 
     @property
     def short(self) -> str:
