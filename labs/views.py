@@ -28,7 +28,6 @@ from .grading.i18n import t
 from .grading.spec import LabSpec, localize
 from .livelog import live_log_since
 from .models import Lab, Submission
-from .rendering import render_markdown
 from .sandbox.context import ContextError, extract_zip
 from .services import (
     REGRADE_EVERY, REGRADE_LATEST, SubmissionRefused, lab_regrade_all, submission_create, submission_regrade,
@@ -57,7 +56,7 @@ def _lab_context(request, lab: Lab, form: SubmissionForm) -> dict:
         "lab": lab,
         "spec": spec,
         "title": localize(spec.title, lang),
-        "instructions": render_markdown(localize(spec.instructions, lang)),
+        "instructions": localize(spec.instructions, lang),
         "checks": [{"id": c.id, "title": localize(c.title, lang), "points": c.points, "required": c.required,
                     "bonus": c.bonus, "kind": c.kind} for c in spec.checks],
         "starter_names": sorted(starter),

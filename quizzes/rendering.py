@@ -5,7 +5,7 @@ it is a few hundred template nodes per question: Django's template engine spent 
 of the page's time there (see docs/BENCHMARKS.md). The same HTML is built here with plain
 string formatting, so the rule is strict: every value inserted is an int (`%d`), passes
 through `_e` (html.escape, quotes included), or is already-sanitised HTML from
-labs.rendering (the instructor's Markdown). What the markup must keep: the fieldset's id
+common.markdown_html (the instructor's Markdown). What the markup must keep: the fieldset's id
 (the autosave's hx-include), one label per input, and the status line the autosave answer
 replaces.
 """
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from core.templatetags.estaleiro import markdown, markdown_inline
+from common.markdown_html import render_markdown, render_markdown_inline
 
 from .selectors import QuestionView
 
@@ -65,7 +65,7 @@ def question_field(view: QuestionView, *, attempt_id: int, save_url=None) -> Saf
         f'<fieldset class="question card" id="question-{pk}" aria-describedby="saved-q{pk}">\n'
         f'<legend><span class="question-number">{_e(gettext("Question %(n)s") % {"n": int(view.number)})}</span>\n'
         f'<span class="muted small">· {labels["worth"]} {_e(str(floatformat(q.points, "-2")))}</span></legend>\n'
-        f'<div class="prose question-text">{markdown(q.text)}</div>\n'
+        f'<div class="prose question-text">{render_markdown(q.text)}</div>\n'
     ]
     answer_text = _e(view.answer.text) if view.answer else ""
     if q.kind in ("single", "multiple"):
@@ -78,7 +78,7 @@ def question_field(view: QuestionView, *, attempt_id: int, save_url=None) -> Saf
             parts.append(
                 f'<li>\n<label class="choice">\n'
                 f'<input type="{kind}" name="q{pk}" value="{int(choice.pk)}"{checked} hx-trigger="change" {hx}>\n'
-                f'<span class="choice-key">{_e(choice.key)})</span> <span>{markdown_inline(choice.text)}</span>\n'
+                f'<span class="choice-key">{_e(choice.key)})</span> <span>{render_markdown_inline(choice.text)}</span>\n'
                 f'</label>\n</li>\n'
             )
         parts.append("</ul>\n")

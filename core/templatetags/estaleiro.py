@@ -1,6 +1,8 @@
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from common.markdown_html import render_markdown, render_markdown_inline
 from labs.grading.spec import localize as localize_text
 
 register = template.Library()
@@ -22,20 +24,11 @@ def lesson_anchor(section: str) -> str:
 
 @register.filter
 def markdown(text):
-    """Instructor-written Markdown, sanitised (see labs.rendering)."""
-    from labs.rendering import render_markdown
-
-    return render_markdown(text or "")
+    """Instructor-written Markdown, sanitised (common.markdown_html)."""
+    return mark_safe(render_markdown(text))  # noqa: S308 — sanitised by nh3 in render_markdown
 
 
 @register.filter
 def markdown_inline(text):
     """Markdown for a one-line text (a choice): no surrounding paragraph."""
-    from django.utils.safestring import mark_safe
-
-    from labs.rendering import render_markdown
-
-    html = str(render_markdown(text or "")).strip()
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return mark_safe(html)  # noqa: S308 — already sanitised by render_markdown
+    return mark_safe(render_markdown_inline(text))  # noqa: S308 — sanitised by nh3 in render_markdown_inline

@@ -1,11 +1,13 @@
-"""Lab instructions are Markdown written by instructors; render them, then sanitise with nh3
-so even a careless or hostile spec cannot put script into a learner's page."""
+"""Markdown written by instructors (quiz questions and choices, lab instructions) as HTML,
+sanitised with nh3 so even a careless or hostile text cannot put script into a learner's page.
+
+The results are plain strings of sanitised HTML; the Django side marks them safe where it
+puts them into a page (the `markdown` filters of core/templatetags/estaleiro.py)."""
 
 from functools import lru_cache
 
 import markdown
 import nh3
-from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -13,8 +15,16 @@ ALLOWED_TAGS = {
 }
 
 
-def render_markdown(text: str) -> SafeString:
-    return mark_safe(_render(text or ""))  # noqa: S308 — sanitised by nh3 in _render
+def render_markdown(text: str | None) -> str:
+    return _render(text or "")
+
+
+def render_markdown_inline(text: str | None) -> str:
+    """Markdown for a one-line text (a choice): no surrounding paragraph."""
+    html = _render(text or "").strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html
 
 
 # The same few texts (questions, choices, instructions) are rendered on every page view:
