@@ -50,10 +50,6 @@ class CheckBase(_Model):
     lesson_section: str | None = None
 
     @property
-    def needs_image(self) -> bool:
-        return False
-
-    @property
     def needs_container(self) -> bool:
         return False
 
@@ -92,10 +88,6 @@ class MetadataExpect(_Model):
 class MetadataCheck(CheckBase):
     kind: Literal["metadata"]
     expect: MetadataExpect
-
-    @property
-    def needs_image(self) -> bool:
-        return True
 
 
 class HttpCheck(CheckBase):
@@ -153,10 +145,6 @@ class ImageSizeCheck(CheckBase):
     max_added_mb: Annotated[float, Field(gt=0)] | None = None
     # Or: at most this fraction of the size the lab's starter Dockerfile produces.
     max_fraction_of_starter: Annotated[float, Field(gt=0, le=1)] | None = None
-
-    @property
-    def needs_image(self) -> bool:
-        return True
 
     @model_validator(mode="after")
     def _one_bound(self):

@@ -20,7 +20,6 @@ class CheckStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"  # not run because an earlier phase failed (e.g. the build)
-    ERROR = "error"  # the platform could not run the check
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         return {"Dockerfile": path.read_bytes()}
 
     def print_human(self, report) -> None:
-        marks = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!"}
+        marks = {"passed": "✔", "failed": "✘", "skipped": "–"}
         self.stdout.write(f"{report.lab}: {report.status.upper()} — {report.summary}")
         for rejection in report.rejections:
             line = f" (linha {rejection['line']})" if rejection.get("line") else ""
