@@ -235,7 +235,7 @@ def submission_detail(request, pk):
                                       log_epoch=request.GET.get("log_epoch", ""))
         if not submission.is_active:
             context |= _history_context(submission)  # the verdict changes the history and the best score
-        return render(request, "labs/partials/submission_poll.html", context)
+        return render(request, "labs/submission_detail.html#poll", context)
     submission = selectors.submission_for_viewer(submission_id=pk, user=request.user)
     return render(request, "labs/submission_detail.html", _submission_context(submission) | _history_context(submission))
 

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from common.i18n import normalize_lang
 from core.decorators import instructor_required
@@ -132,12 +133,10 @@ def answer_autosave(request, pk, question_id):
         answer_save(attempt=attempt, question=question, choice_ids=_choice_ids(request.POST.getlist(field)),
                     text=request.POST.get(field, ""))
     except QuizClosed as exc:
-        # htmx follows HX-Redirect at once; the message waits on the page it lands on.
-        response = render(request, "quizzes/partials/saved.html", {"question": question, "error": str(exc)})
-        response["HX-Redirect"] = _refused(request, attempt, exc)
-        return response
+        # htmx follows HX-Redirect at once (and swaps nothing); the message waits on the page it lands on.
+        return HttpResponseClientRedirect(_refused(request, attempt, exc))
     answered, total = selectors.attempt_progress(attempt=attempt)
-    return render(request, "quizzes/partials/saved.html", {"question": question, "saved_at": timezone.now(),
+    return render(request, "quizzes/attempt.html#autosave-state", {"question": question, "saved_at": timezone.now(),
                                                            "answered": answered, "total": total})
 
 

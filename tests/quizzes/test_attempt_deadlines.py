@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 from quizzes.models import Attempt, Quiz
 from quizzes.reviews import review_open, review_release, review_save
@@ -164,6 +165,8 @@ def test_the_learner_is_told_the_quiz_closed_on_every_way_in(client, learner, qu
     refused = client.post(reverse("quizzes:autosave", args=[attempt.pk, q2.pk]), {f"q{q2.pk}": right(q2)[0]}, headers=HTMX)
     result_url = reverse("quizzes:result", args=[attempt.pk])
     assert refused.status_code == 200 and refused["HX-Redirect"] == result_url
+    # django-htmx's answer: htmx follows the header and swaps nothing, so no body, no Location.
+    assert isinstance(refused, HttpResponseClientRedirect) and not refused.has_header("Location")
     result = client.get(result_url).content.decode()
     assert "O questionário fechou; sua tentativa foi enviada com as respostas salvas antes do fechamento." in result
     assert "Enviada automaticamente quando o questionário fechou." in result
