@@ -37,7 +37,11 @@ class ImageRef:
     @property
     def short(self) -> str:
         """How a learner would write it: python:3.11-slim."""
-        repo = self.repository.removeprefix("library/") if self.registry == "docker.io" else f"{self.registry}/{self.repository}"
+        repo = (
+            self.repository.removeprefix("library/")
+            if self.registry == "docker.io"
+            else f"{self.registry}/{self.repository}"
+        )
         return f"{repo}:{self.tag}" if self.tag else repo
 
     @property

@@ -9,10 +9,7 @@ from functools import lru_cache
 import markdown
 import nh3
 
-ALLOWED_TAGS = {
-    "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
-    "h2", "h3", "h4", "a", "table", "thead", "tbody", "tr", "th", "td",
-}
+ALLOWED_TAGS = set("p br hr strong em code pre blockquote ul ol li h2 h3 h4 a table thead tbody tr th td".split())
 
 
 def render_markdown(text: str | None) -> str:

@@ -5,7 +5,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VIEWS = [path for app in ("core", "labs", "quizzes") for path in (ROOT / app).rglob("*.py") if "migrations" not in path.parts]
+VIEWS = [
+    path for app in ("core", "labs", "quizzes") for path in (ROOT / app).rglob("*.py") if "migrations" not in path.parts
+]
 
 
 def test_no_view_sets_an_htmx_header_by_hand():

@@ -2,7 +2,9 @@ from common.markdown_html import render_markdown, render_markdown_inline
 
 
 def test_markdown_is_rendered_and_sanitised():
-    html = render_markdown("Use `FROM`:\n\n1. one\n\n<script>alert(1)</script>[x](javascript:alert(1)) [y](https://docs.docker.com)")
+    html = render_markdown(
+        "Use `FROM`:\n\n1. one\n\n<script>alert(1)</script>[x](javascript:alert(1)) [y](https://docs.docker.com)"
+    )
     assert "<code>FROM</code>" in html and "<ol>" in html
     assert "<script" not in html and "javascript:" not in html
     assert '<a href="https://docs.docker.com" rel="noopener noreferrer nofollow">y</a>' in html
