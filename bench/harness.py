@@ -109,7 +109,7 @@ def start_grading_worker(concurrency: int | None = None) -> Process:
     """The grading worker exactly as `make run` starts it (one process per core by default)."""
     from django.conf import settings
 
-    from labs.tasks import alive_workers
+    from labs.worker import alive_workers
 
     name = f"bench-{os.getpid()}@%h"
     worker = Process("worker", [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "-Q", settings.GRADING_QUEUE,

@@ -187,6 +187,9 @@ CELERY_TIMEZONE = TIME_ZONE
 GRADING_QUEUE = "grading"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"labs.grade_submission": {"queue": GRADING_QUEUE}}
+# Every worker imports these at its start, whatever tasks autodiscovery finds: the worker's
+# start and shutdown hooks and the remote-control command the operations page sends.
+CELERY_IMPORTS = ["labs.worker"]
 
 # Django's cache holds the sign-up and password-reset throttles (core/throttle.py): Redis, so
 # that every gunicorn worker counts together; its own database number beside the broker's.

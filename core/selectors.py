@@ -11,7 +11,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from labs.models import Submission
 from labs.sandbox.client import DaemonStatus
-from labs.tasks import SANDBOX_REPORT, SANDBOX_REPORT_TIMEOUT_SECONDS
+from labs.worker import SANDBOX_REPORT, SANDBOX_REPORT_TIMEOUT_SECONDS
 
 _DAEMON_FIELDS = {field.name for field in fields(DaemonStatus)}
 

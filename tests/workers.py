@@ -23,7 +23,7 @@ def database_env(conn=connection) -> dict:
 
 
 def alive_workers() -> set[str]:
-    from labs.tasks import alive_workers as ping
+    from labs.worker import alive_workers as ping
 
     return ping() or set()
 

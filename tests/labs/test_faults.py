@@ -16,7 +16,7 @@ from labs.grading.types import SUBMISSION_IMAGE_REPO
 from labs.models import Submission
 from labs.sandbox.docker_sandbox import DockerSandbox
 from labs.services import submission_create, watchdog_run
-from labs.tasks import alive_workers
+from labs.worker import alive_workers
 from tests.factories import UserFactory, lab_from_content
 from tests.workers import Worker
 

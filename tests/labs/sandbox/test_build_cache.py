@@ -367,12 +367,12 @@ def test_trim_evicts_the_least_recently_used_steps_on_the_real_daemon(sandbox_do
 
 
 def test_the_janitor_trims_the_cache_to_the_configured_budget(settings, monkeypatch):
-    from labs import tasks
+    from labs import worker
 
     seen = {}
     monkeypatch.setattr(DockerSandbox, "janitor", lambda self, **kw: {"containers": 0, "images": 0})
     monkeypatch.setattr(DockerSandbox, "trim_build_cache", lambda self, **kw: seen.update(kw) or {"removed": 0})
     settings.SANDBOX_BUILD_CACHE_MB = 7
-    counts = tasks.sandbox_janitor(force=True)
+    counts = worker.sandbox_janitor(force=True)
     assert seen == {"max_bytes": 7 * 1024 * 1024}
     assert counts["build_cache"] == {"removed": 0}
