@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from config.celery import app as celery_app
+
 from .content import find_lab, load_lab
 from .grading.i18n import t
 from .grading.report import Verdict
@@ -22,6 +24,8 @@ from .sandbox.context import ContextError, validate_files
 log = logging.getLogger(__name__)
 Status = Submission.Status
 LOG_CAP_CHARS = 200_000
+# The grading task's registered name (labs/tasks.py registers it; config/settings.py routes it).
+GRADE_SUBMISSION_TASK = "labs.grade_submission"
 
 
 class ContentError(ValueError):
@@ -111,8 +115,10 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
 
 
 def _enqueue(submission_id: int, *, countdown: int = 0) -> None:
-    from .tasks import grade_submission
-
+    # By name, since labs.tasks imports this module; taken from the app's registry rather
+    # than sent with app.send_task, which would bypass task_always_eager and a test's
+    # stand-in for apply_async. labs/apps.py registers the task in every process.
+    grade_submission = celery_app.tasks[GRADE_SUBMISSION_TASK]
     transaction.on_commit(lambda: grade_submission.apply_async((submission_id,), countdown=countdown))
 
 

@@ -6,13 +6,13 @@ import socket
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from .services import submission_grade, submission_platform_fault, watchdog_run
+from .services import GRADE_SUBMISSION_TASK, submission_grade, submission_platform_fault, watchdog_run
 from .worker import GRADING_HARD_LIMIT_SECONDS, GRADING_SOFT_LIMIT_SECONDS, alive_workers, sandbox_janitor
 
 
 @shared_task(
     bind=True,
-    name="labs.grade_submission",
+    name=GRADE_SUBMISSION_TASK,
     # Acknowledged only after the work: a worker killed mid-build gives the message back.
     # The claim (queued -> building) makes a redelivered or duplicated message harmless.
     acks_late=True,

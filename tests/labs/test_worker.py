@@ -1,4 +1,5 @@
-"""The worker's wiring (labs/worker.py) is in place in a worker."""
+"""The worker's wiring (labs/worker.py) is in place in a worker, and the web sends the
+grading task by name without loading the sandbox's Docker machinery."""
 
 import os
 import subprocess
@@ -48,6 +49,26 @@ for thread in threading.enumerate():
 assert done == ["ready slots dropped", ("janitor", True)], done
 assert worker.SANDBOX_REPORT in Panel.data
 assert {"labs.grade_submission", "labs.watchdog", "core.ping", "quizzes.finish_overdue_attempts"} <= set(app.tasks)
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV, check=True)
+
+
+def test_the_web_knows_the_grading_task_by_name_without_the_sandbox_machinery():
+    code = """
+import sys
+
+import django
+
+django.setup()
+import config.urls  # noqa: F401 - every view the web serves
+
+from config.celery import app
+
+assert "labs.grade_submission" in app.tasks
+worker_only = {"labs.grading_service", "labs.sandbox.docker_sandbox", "labs.sandbox.slot",
+               "labs.sandbox.build", "labs.sandbox.run", "labs.sandbox.build_cache"}
+leaks = sorted(worker_only & set(sys.modules))
+assert not leaks, leaks
 """
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV, check=True)
 
