@@ -10,6 +10,7 @@ from django.db import transaction
 
 from .files import private_file_create
 from .roles import instructors_group
+from .tasks import ping
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,6 @@ def user_signup(*, username: str, password: str, first_name: str, email: str = "
 
 def worker_ping(*, timeout: float = 10.0) -> dict:
     """Send core.ping through the broker and wait for a worker's answer."""
-    from .tasks import ping
-
     sent = time.time()
     result = ping.delay(sent)
     try:
