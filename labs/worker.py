@@ -10,6 +10,7 @@ inside the functions only a worker runs, as labs/services.py keeps the grading e
 import logging
 import threading
 from dataclasses import asdict
+from typing import Any
 
 from celery.signals import worker_process_shutdown, worker_ready
 from celery.worker.control import inspect_command
@@ -36,7 +37,7 @@ SANDBOX_REPORT_TIMEOUT_SECONDS = 2
 janitor = SandboxJanitor(min_age_seconds=GRADING_HARD_LIMIT_SECONDS + 60, every_seconds=JANITOR_EVERY_SECONDS)
 
 
-def sandbox_janitor(*, force: bool = False) -> dict | None:
+def sandbox_janitor(*, force: bool = False) -> dict[str, Any] | None:
     """Reclaim what dead workers left in *this* worker's sandbox daemon: when a grading
     worker starts, and then at most every JANITOR_EVERY_SECONDS before a grading. None when
     it was not its turn or the daemon did not answer."""

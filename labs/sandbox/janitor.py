@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from .client import SandboxUnavailable
 from .faults import PlatformError
@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 class CleanableSandbox(Protocol):
     """What the janitor needs of a sandbox (DockerSandbox is one)."""
 
-    def janitor(self, *, older_than_seconds: int) -> dict: ...
+    def janitor(self, *, older_than_seconds: int) -> dict[str, Any]: ...
 
-    def trim_build_cache(self, *, max_bytes: int) -> dict: ...
+    def trim_build_cache(self, *, max_bytes: int) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
 
@@ -35,16 +35,16 @@ class SandboxJanitor:
     time limit). Thread-safe: a worker's start runs it in a thread while a first grading may
     already ask for its turn."""
 
-    def __init__(self, *, min_age_seconds: int, every_seconds: float,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, *, min_age_seconds: int, every_seconds: float, clock: Callable[[], float] = time.monotonic):
         self.min_age_seconds = min_age_seconds
         self.every_seconds = every_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._last = float("-inf")
 
-    def run(self, open_sandbox: Callable[[], CleanableSandbox], *, build_cache_bytes: int,
-            force: bool = False) -> dict | None:
+    def run(
+        self, open_sandbox: Callable[[], CleanableSandbox], *, build_cache_bytes: int, force: bool = False
+    ) -> dict[str, Any] | None:
         """The counts of what was removed (the build cache's under "build_cache"); None when
         it was not its turn or the daemon did not answer. A sandbox is opened only for a turn
         and closed after it."""

@@ -80,8 +80,9 @@ def test_a_grading_worker_runs_the_janitor_at_its_start_and_answers_the_sandbox_
     """A daemon that is not there: the janitor skips its turn, the report says unreachable."""
     worker = Worker("wiring", env={"SANDBOX_DOCKER_HOST": "unix:///nonexistent/estaleiro-test.sock"})
     try:
-        answers = app.control.broadcast(SANDBOX_REPORT, reply=True, destination=[worker.name], limit=1,
-                                        timeout=SANDBOX_REPORT_TIMEOUT_SECONDS + 5.0)
+        answers = app.control.broadcast(
+            SANDBOX_REPORT, reply=True, destination=[worker.name], limit=1, timeout=SANDBOX_REPORT_TIMEOUT_SECONDS + 5.0
+        )
         [report] = [answer[worker.name] for answer in answers if worker.name in answer]
         assert report["queues"] == [settings.GRADING_QUEUE] and report["grading"] is True
         assert report["sandbox"]["reachable"] is False and "nonexistent" in report["sandbox"]["error"]
