@@ -267,7 +267,7 @@ def floor_grade(lab, files: dict[str, bytes], tag: str) -> float:
     """The same build, run, HTTP probes and removal done directly with the docker CLI
     against the same sandbox daemon, with the lab's limits: the least any grader must do.
     Returns the wall time in seconds."""
-    limits = lab.spec.limits_value
+    limits = lab.spec.limits
     memory = f"{limits.memory_mb}m"
     with tempfile.TemporaryDirectory(prefix="estaleiro-floor-") as context:
         for path, data in files.items():

@@ -25,7 +25,7 @@ def grade_files(*, lab: LabContent, given: dict[str, bytes], lang: str = "pt-BR"
 
     `slot_pool`: start the next grading's slot ahead of time (for long-lived processes, the
     grading workers; a command that exits after grading would leave it to the janitor)."""
-    limits = lab.spec.limits_value
+    limits = lab.spec.limits
     try:
         files = validate_files(submission_files(lab, given), limits=limits)
     except ContextError as exc:

@@ -94,7 +94,7 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
         raise SubmissionRefused(_("The Dockerfile contains NUL bytes: send it as plain text."))
     spec = LabSpec.model_validate(lab.spec)
     try:
-        validate_files({**uploads, "Dockerfile": dockerfile_text.encode()}, limits=spec.limits_value)
+        validate_files({**uploads, "Dockerfile": dockerfile_text.encode()}, limits=spec.limits)
     except ContextError as exc:
         raise SubmissionRefused(t(exc.message_id, lang, **exc.params)) from exc
     since = timezone.now() - timedelta(minutes=1)

@@ -90,7 +90,7 @@ def submission_new(request, slug):
             uploads = {}
             if form.cleaned_data["archive"]:
                 spec = LabSpec.model_validate(lab.spec)
-                uploads.update(extract_zip(form.cleaned_data["archive"].read(), limits=spec.limits_value))
+                uploads.update(extract_zip(form.cleaned_data["archive"].read(), limits=spec.limits))
             for upload in form.cleaned_data["files"]:
                 uploads[upload.name.rsplit("/", 1)[-1]] = upload.read()
             submission = submission_create(learner=request.user, lab=lab, dockerfile=form.cleaned_data["dockerfile"],

@@ -104,9 +104,9 @@ class _Grader:
                 self.lint()
             with self.phase("build"):
                 self.on_phase("building")
-                self.sandbox.begin(limits=self.spec.limits_value, labels=self.labels, bases=self.spec.bases)
+                self.sandbox.begin(limits=self.spec.limits, labels=self.labels, bases=self.spec.bases)
                 self.begun = True
-                build = self.build = self.sandbox.build(files=self.files, tag=self.tag, limits=self.spec.limits_value,
+                build = self.build = self.sandbox.build(files=self.files, tag=self.tag, limits=self.spec.limits,
                                                         labels={}, on_log=self.on_log)
                 self.log = build.log
                 self.report.log_truncated = build.log_truncated
@@ -203,7 +203,7 @@ class _Grader:
         self.on_phase("running")
         with self.phase("run"):
             try:
-                self.container = self.sandbox.start(image=self.tag, limits=self.spec.limits_value, labels=self.labels)
+                self.container = self.sandbox.start(image=self.tag, limits=self.spec.limits, labels=self.labels)
             except ContainerRefused as refused:
                 outcome = Outcome(CheckStatus.FAILED, self.msg(refused.message_id, **refused.params))
                 for check in self.spec.checks:
@@ -294,7 +294,7 @@ class _Grader:
             raise PlatformFault(f"lab {self.spec.slug} compares with its starter, but no starter files were given")
         tag = f"estaleiro-lab/{self.spec.slug}-starter:latest"
         # Built within this grading's budget and policy, like the learner's image.
-        build = self.sandbox.build(files=self.starter_files, tag=tag, limits=self.spec.limits_value,
+        build = self.sandbox.build(files=self.starter_files, tag=tag, limits=self.spec.limits,
                                    labels={"estaleiro.lab": self.spec.slug, "estaleiro.starter": "true"})
         if not build.ok:
             raise PlatformFault(f"the starter of {self.spec.slug} does not build: {build.failing_step}")

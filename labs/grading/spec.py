@@ -160,23 +160,6 @@ Check = Annotated[
 ]
 
 
-class LimitsSpec(_Model):
-    build_seconds: Annotated[int, Field(ge=5, le=1800)] = 300
-    run_seconds: Annotated[int, Field(ge=5, le=600)] = 60
-    memory_mb: Annotated[int, Field(ge=32, le=8192)] = 512
-    cpus: Annotated[float, Field(gt=0, le=8)] = 1.0
-    pids: Annotated[int, Field(ge=16, le=4096)] = 128
-    log_bytes: Annotated[int, Field(ge=10_000, le=50_000_000)] = 1_000_000
-    context_bytes: Annotated[int, Field(ge=1_000, le=200_000_000)] = 20_000_000
-    context_files: Annotated[int, Field(ge=1, le=5000)] = 500
-    file_bytes: Annotated[int, Field(ge=1_000, le=100_000_000)] = 10_000_000
-    disk_mb: Annotated[int, Field(ge=16, le=16_384)] = 1024
-    disk_files: Annotated[int, Field(ge=1_000, le=2_000_000)] = 200_000
-
-    def to_limits(self) -> Limits:
-        return Limits(**self.model_dump())
-
-
 class LabSpec(_Model):
     slug: Annotated[str, Field(pattern=SLUG)]
     title: LocalText
@@ -187,7 +170,7 @@ class LabSpec(_Model):
     bases: Annotated[list[str], Field(min_length=1)]
     # Python packages (pinned) offered offline in the base image's wheelhouse.
     packages: list[str] = []
-    limits: LimitsSpec = LimitsSpec()
+    limits: Limits = Limits()
     pass_ratio: Annotated[float, Field(ge=0, le=1)] = 0.7
     checks: Annotated[list[Check], Field(min_length=1)]
 
@@ -217,10 +200,6 @@ class LabSpec(_Model):
     @property
     def max_score(self) -> int:
         return sum(check.points for check in self.checks if not check.bonus)
-
-    @property
-    def limits_value(self) -> Limits:
-        return self.limits.to_limits()
 
 
 def _error_location(loc: tuple) -> str:

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
 
 
 # Every image a submission's build makes is tagged in this repository, so the sandbox can
@@ -35,20 +38,29 @@ class Finding:
 
 @dataclass(frozen=True)
 class Limits:
-    build_seconds: int = 300
-    run_seconds: int = 60
-    memory_mb: int = 512
-    cpus: float = 1.0
-    pids: int = 128
-    log_bytes: int = 1_000_000
-    context_bytes: int = 20_000_000
-    context_files: int = 500
-    file_bytes: int = 10_000_000
-    tmpfs_mb: int = 64
+    """What one grading may use. The one declaration of every limit: its default here, and
+    the bounds a lab author may write in `limits:` of lab.yaml as the field's constraints,
+    which the lab spec enforces when it validates (pydantic reads them from the annotations).
+    Built directly, as the sandbox and its tests do, nothing is checked: a test may ask for
+    a 3-second build."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    build_seconds: Annotated[int, Field(ge=5, le=1800)] = 300
+    run_seconds: Annotated[int, Field(ge=5, le=600)] = 60
+    memory_mb: Annotated[int, Field(ge=32, le=8192)] = 512
+    cpus: Annotated[float, Field(gt=0, le=8)] = 1.0
+    pids: Annotated[int, Field(ge=16, le=4096)] = 128
+    log_bytes: Annotated[int, Field(ge=10_000, le=50_000_000)] = 1_000_000
+    context_bytes: Annotated[int, Field(ge=1_000, le=200_000_000)] = 20_000_000
+    context_files: Annotated[int, Field(ge=1, le=5000)] = 500
+    file_bytes: Annotated[int, Field(ge=1_000, le=100_000_000)] = 10_000_000
+    # Size of the run's /tmp and of every VOLUME (memory: it counts against memory_mb).
+    tmpfs_mb: Annotated[int, Field(ge=1, le=1024)] = 64
     # What one grading may write to the sandbox's disk (its build's new layers and the step
     # running), and how many files; the run writes only to memory (tmpfs).
-    disk_mb: int = 1024
-    disk_files: int = 200_000
+    disk_mb: Annotated[int, Field(ge=16, le=16_384)] = 1024
+    disk_files: Annotated[int, Field(ge=1_000, le=2_000_000)] = 200_000
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def test_hostile_uploads_are_refused_with_a_reason(lab):
     bomb = zip_of([("bomba.bin", b"\0" * 200_000_000)])
     for data in (zip_of([(link, "/etc/passwd")]), zip_of([("../fora.txt", "x")]), bomb):
         with pytest.raises(ContextError) as excinfo:
-            extract_zip(data, limits=lab.spec.limits_value)
+            extract_zip(data, limits=lab.spec.limits)
         assert excinfo.value.message_id
 
 

@@ -180,7 +180,7 @@ def host_server():
 
 def sandbox_for(lab):
     box = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
-    box.begin(limits=lab.spec.limits_value, labels={"estaleiro.submission": f"iso-{uuid.uuid4().hex[:8]}"},
+    box.begin(limits=lab.spec.limits, labels={"estaleiro.submission": f"iso-{uuid.uuid4().hex[:8]}"},
               bases=lab.spec.bases)
     return box
 
@@ -197,7 +197,7 @@ def test_the_daemon_fetches_nothing_even_when_the_gate_is_bypassed(lab, sandbox_
             "FROM python:3.11-slim\nADD http://169.254.169.254/latest/meta-data/ /m\nRUN cat /m\n",
         ]:
             tag = f"estaleiro-test/fetch-{uuid.uuid4().hex[:8]}"
-            outcome = box.build(files={"Dockerfile": dockerfile.encode()}, tag=tag, limits=lab.spec.limits_value,
+            outcome = box.build(files={"Dockerfile": dockerfile.encode()}, tag=tag, limits=lab.spec.limits,
                                 labels={})
             assert not outcome.ok and not outcome.platform_fault, outcome.log[-500:]
             assert "segredo-do-host" not in outcome.log
@@ -251,7 +251,7 @@ def test_no_build_can_name_another_gradings_image(lab, sandbox_docker):
                 "hidden-stage": f"FROM python:3.11-slim AS ok\nRUN echo x \\\u00a0\nFROM {tag}\nRUN cat /segredo\n",
             }.items():
                 outcome = box.build(files={"Dockerfile": dockerfile.encode()}, tag=f"estaleiro-test/b-{name}",
-                                    limits=lab.spec.limits_value, labels={})
+                                    limits=lab.spec.limits, labels={})
                 seen[name] = outcome
                 box.discard_build(outcome)
         finally:
@@ -309,7 +309,7 @@ def test_a_build_outside_a_grading_still_gets_a_slot_of_its_own(lab, sandbox_doc
     try:
         outcome = box.build(files={"Dockerfile": b"FROM python:3.11-slim\nRUN n=0; while [ $n -lt 300 ]; do "
                                                  b"sleep 5 & n=$((n+1)); done; echo started-$n\n"},
-                            tag=f"estaleiro-test/alone-{uuid.uuid4().hex[:8]}", limits=lab.spec.limits_value,
+                            tag=f"estaleiro-test/alone-{uuid.uuid4().hex[:8]}", limits=lab.spec.limits,
                             labels={})
         assert not outcome.ok and "started-300" not in outcome.log
         assert outcome.error_id == "sandbox.build_pids_limit", (outcome.error_id, outcome.log[-300:])

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file or directory")
         if path.suffix == ".zip":
             try:
-                return extract_zip(path.read_bytes(), limits=lab.spec.limits_value)
+                return extract_zip(path.read_bytes(), limits=lab.spec.limits)
             except ContextError as exc:
                 raise CommandError(f"{path}: {exc}") from exc
         return {"Dockerfile": path.read_bytes()}

@@ -46,7 +46,7 @@ def test_reference_earns_full_marks_and_cleans_up(ml_lab):
     assert sandbox.started_labels["estaleiro.submission"] == "s1"
     assert sandbox.started_labels["estaleiro.run"] == "t0k3n"
     # One budget for the whole grading, opened with the lab's limits and bases, then closed.
-    assert [(limits, bases) for limits, _, bases in sandbox.begun] == [(ml_lab.spec.limits_value, ml_lab.spec.bases)]
+    assert [(limits, bases) for limits, _, bases in sandbox.begun] == [(ml_lab.spec.limits, ml_lab.spec.bases)]
     assert sandbox.ended == 1
     data = report.to_dict()
     assert data["schema"] == 1 and data["gradable"] is True and data["status"] == "passed"

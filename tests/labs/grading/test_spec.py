@@ -1,7 +1,9 @@
 import pytest
+from pydantic import TypeAdapter
 
 from labs.content import lab_dirs, load_lab
-from labs.grading.spec import SpecError, localize, parse_spec
+from labs.grading.spec import LabSpec, SpecError, localize, parse_spec
+from labs.grading.types import Limits
 
 MINIMAL = """
 slug: demo-lab
@@ -61,3 +63,19 @@ def test_localize_falls_back_to_portuguese():
     assert localize({"pt-BR": "Olá", "en": "Hello"}, "en-us") == "Hello"
     assert localize({"pt-BR": "Olá"}, "en") == "Olá"
     assert localize("Só português", "en") == "Só português"
+
+
+def test_the_spec_s_limits_are_the_sandbox_s_limits_with_the_same_defaults():
+    spec = parse_spec(MINIMAL)
+    assert isinstance(spec.limits, Limits) and spec.limits == Limits()
+    limited = parse_spec(MINIMAL.replace("checks:", "limits: {build_seconds: 90, tmpfs_mb: 8}\nchecks:"))
+    assert limited.limits == Limits(build_seconds=90, tmpfs_mb=8)
+    assert LabSpec.model_validate(limited.model_dump(mode="json")) == limited
+
+
+def test_limit_bounds_bind_authors_not_the_sandbox():
+    assert Limits(build_seconds=3).build_seconds == 3  # a test's fast timeout
+    with pytest.raises(SpecError, match=r"limits.build_seconds: Input should be greater than or equal to 5"):
+        parse_spec(MINIMAL.replace("checks:", "limits: {build_seconds: 3}\nchecks:"))
+    with pytest.raises(ValueError, match="colour"):
+        TypeAdapter(Limits).validate_python({"colour": 3})
