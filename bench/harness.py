@@ -249,7 +249,7 @@ def http_probes(spec) -> list[tuple[list[str], float]]:
     each with its readiness wait."""
     import json
 
-    from labs.grading.spec import HttpCheck
+    from labs.grading.checks import HttpCheck
 
     probes = []
     for check in spec.checks:

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from .content import LabContent, read_tree, submission_files
 from .grading.runner import GradeResult, grade, reject
-from .grading.spec import ImageSizeCheck
+from .grading.checks import ImageSizeCheck
 from .grading.types import Finding
 from .sandbox.context import ContextError, validate_files
 from .sandbox.docker_sandbox import DockerSandbox
