@@ -31,9 +31,10 @@ def dockerfile() -> str:
 def main() -> None:
     harness.setup_django()
     from labs.models import Lab
+    from labs.selectors import lab_spec
 
     harness.make_learner("bench-flood")
-    limits = Lab.objects.get(slug="primeiro-conteiner").spec["limits"]
+    limits = lab_spec(lab=Lab.objects.get(slug="primeiro-conteiner")).limits
     worker = harness.start_grading_worker()
     web, base = harness.start_web()
     with harness.stopping(web, worker):
@@ -60,7 +61,7 @@ def main() -> None:
     peak_mib = memory.peak / 2**20
     body = (
         f"A `primeiro-conteiner` submission whose `RUN` prints {FLOOD_BYTES // 10**6} MB of log (100-character lines), "
-        f"sent through the web; the lab's log cap is {limits['log_bytes'] / 10**6:g} MB "
+        f"sent through the web; the lab's log cap is {limits.log_bytes / 10**6:g} MB "
         f"(`limits.log_bytes`). Memory is the resident size of the grading worker and its pool processes together, "
         "sampled every 20 ms.\n\n"
         "| | |\n|---|---|\n"

@@ -1,11 +1,43 @@
-"""Lab content on disk: content/labs/<slug>/{lab.yaml, starter/, reference/, bad/<case>/}."""
+"""Lab content on disk: content/labs/<slug>/{lab.yaml, starter/, reference/, bad/<case>/}.
 
+Disk is read by what works on the content folder itself (load_content, the self-test,
+`manage.py grade`, prepare_sandbox). The site and its gradings read a lab from the database
+(labs.selectors.lab_version): both give grading the same thing, a `GradableLab`.
+"""
+
+import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 
 from .grading.spec import LabSpec, load_spec, spec_hash
+
+
+class GradableLab(Protocol):
+    """What grading needs of one version of a lab."""
+
+    @property
+    def spec(self) -> LabSpec: ...
+
+    @property
+    def hash(self) -> str: ...
+
+    @property
+    def starter_files(self) -> Mapping[str, bytes]: ...
+
+
+@dataclass(frozen=True)
+class SpecVersion:
+    """One version of a lab as stored (a LabVersion row), validated once: the spec, the
+    hash that names it, and the starter files."""
+
+    hash: str
+    spec: LabSpec
+    starter_files: Mapping[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -21,6 +53,10 @@ class LabContent:
     @property
     def reference_dir(self) -> Path:
         return self.dir / "reference"
+
+    @cached_property
+    def starter_files(self) -> dict[str, bytes]:
+        return read_tree(self.starter_dir) if self.starter_dir.is_dir() else {}
 
     def bad_cases(self) -> list[Path]:
         return sorted(p for p in (self.dir / "bad").glob("*") if p.is_dir())
@@ -54,8 +90,17 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return files
 
 
-def submission_files(lab: LabContent, given: dict[str, bytes]) -> dict[str, bytes]:
+def encode_files(files: Mapping[str, bytes]) -> dict[str, str]:
+    """Files as a JSON column keeps them: path -> base64."""
+    return {path: base64.b64encode(data).decode("ascii") for path, data in files.items()}
+
+
+def decode_files(stored: Mapping[str, str]) -> dict[str, bytes]:
+    return {path: base64.b64decode(data) for path, data in stored.items()}
+
+
+def submission_files(lab: GradableLab, given: dict[str, bytes]) -> dict[str, bytes]:
     """The learner's files over the starter files: what the learner did not send comes from the starter."""
-    files = read_tree(lab.starter_dir) if lab.starter_dir.is_dir() else {}
+    files = dict(lab.starter_files)
     files.update(given)
     return files

@@ -5,19 +5,20 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from .content import LabContent, read_tree, submission_files
+from .content import GradableLab, submission_files
 from .grading.runner import GradeResult, grade, reject
-from .grading.checks import ImageSizeCheck
 from .grading.types import Finding
 from .sandbox.context import ContextError, validate_files
 from .sandbox.docker_sandbox import DockerSandbox
 
 
-def grade_files(*, lab: LabContent, given: dict[str, bytes], lang: str = "pt-BR", submission_id: str = "adhoc",
+def grade_files(*, lab: GradableLab, given: dict[str, bytes], lang: str = "pt-BR", submission_id: str = "adhoc",
                 on_log: Callable[[str], None] | None = None,
                 on_phase: Callable[[str], None] | None = None, run_token: str | None = None,
                 slot_pool: bool = False) -> GradeResult:
-    """Grade the learner's files (the starter fills in what they did not send).
+    """Grade the learner's files (the starter fills in what they did not send) against
+    this version of the lab: its spec and its starter files come together, from the
+    database row of that version (labs.selectors.lab_version) or from the content folder.
 
     `run_token` names this grading run; everything it makes in the sandbox is its own, so
     a retry never touches the work of an earlier run of the same submission (which may
@@ -25,16 +26,13 @@ def grade_files(*, lab: LabContent, given: dict[str, bytes], lang: str = "pt-BR"
 
     `slot_pool`: start the next grading's slot ahead of time (for long-lived processes, the
     grading workers; a command that exits after grading would leave it to the janitor)."""
-    limits = lab.spec.limits
     try:
-        files = validate_files(submission_files(lab, given), limits=limits)
+        files = validate_files(submission_files(lab, given), limits=lab.spec.limits)
     except ContextError as exc:
         return reject(spec=lab.spec, lang=lang, findings=[Finding(False, exc.message_id, exc.params)])
-    needs_starter = any(isinstance(c, ImageSizeCheck) and c.max_fraction_of_starter for c in lab.spec.checks)
-    starter = read_tree(lab.starter_dir) if needs_starter else None
     sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST, slot_pool=slot_pool)
     try:
         return grade(spec=lab.spec, files=files, sandbox=sandbox, lang=lang, submission_id=submission_id,
-                     on_log=on_log, on_phase=on_phase, starter_files=starter, run_token=run_token)
+                     on_log=on_log, on_phase=on_phase, starter_files=dict(lab.starter_files), run_token=run_token)
     finally:
         sandbox.close()

@@ -3,14 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Lab(models.Model):
-    """A practice lab, synced from content/labs/<slug>/lab.yaml (spec_hash tells a change)."""
+    """A practice lab, synced from content/labs/<slug>/lab.yaml. Its spec lives in the
+    LabVersion that spec_hash names (labs.selectors.lab_version reads it)."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
+    # The current version: what a new submission is made for.
     spec_hash = models.CharField(_("spec hash"), max_length=64, blank=True)
-    # The validated lab.yaml as loaded (texts in both languages, checks, limits).
-    spec = models.JSONField(_("spec"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -23,6 +23,30 @@ class Lab(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LabVersion(models.Model):
+    """One version of a lab's content, named by the hash of lab.yaml and the starter files:
+    the spec as validated when loaded, and the starter files (what a learner does not send
+    comes from them). Kept while submissions name it, so each is graded against the
+    version it was made for."""
+
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="versions", verbose_name=_("lab"))
+    spec_hash = models.CharField(_("spec hash"), max_length=64)
+    # The validated lab.yaml (texts in both languages, checks, limits).
+    spec = models.JSONField(_("spec"))
+    # path -> base64 of the file's bytes.
+    starter_files = models.JSONField(_("starter files"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["lab", "-created_at"]
+        verbose_name = _("lab version")
+        verbose_name_plural = _("lab versions")
+        constraints = [models.UniqueConstraint(fields=["lab", "spec_hash"], name="one_version_per_lab_and_hash")]
+
+    def __str__(self) -> str:
+        return f"{self.lab.slug} @ {self.spec_hash[:12]}"
 
 
 class SubmissionStatus(models.TextChoices):

@@ -1,3 +1,5 @@
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from statistics import median
 
@@ -6,14 +8,69 @@ from django.http import Http404
 
 from core.roles import is_instructor
 
-from .models import Lab, Submission
+from .content import SpecVersion, decode_files
+from .grading.spec import LabSpec
+from .models import Lab, LabVersion, Submission
 
 Status = Submission.Status
+
+
+class LabVersionMissing(LookupError):
+    """The version a lab or a submission names is not stored (content never loaded)."""
+
+
+# Versions validated in this process, by hash (a hash names one lab.yaml and its starter
+# files, so a version never changes): most pages and gradings then validate nothing and
+# query nothing. Bounded: a starter can hold a data file of a megabyte or two.
+VERSION_CACHE_SIZE = 16
+_versions: OrderedDict[str, SpecVersion] = OrderedDict()
+_versions_lock = threading.Lock()
+
+
+def lab_version(*, lab: Lab, spec_hash: str | None = None) -> SpecVersion:
+    """A lab's validated spec and starter files: its current version, or the one `spec_hash`
+    names (the version a submission was made for). The one way the site and the gradings
+    read a lab's spec."""
+    wanted = spec_hash or lab.spec_hash
+    with _versions_lock:
+        version = _versions.get(wanted)
+        if version is not None:
+            _versions.move_to_end(wanted)
+            return version
+    row = LabVersion.objects.filter(lab=lab, spec_hash=wanted).values_list("spec", "starter_files").first() if wanted else None
+    if row is None:
+        raise LabVersionMissing(f"lab {lab.slug} has no stored version {wanted[:12] or '(none)'}: "
+                                "run manage.py load_content")
+    spec, starter = row
+    version = SpecVersion(hash=wanted, spec=LabSpec.model_validate(spec), starter_files=decode_files(starter))
+    with _versions_lock:
+        _versions[wanted] = version
+        while len(_versions) > VERSION_CACHE_SIZE:
+            _versions.popitem(last=False)
+    return version
+
+
+def lab_spec(*, lab: Lab) -> LabSpec:
+    """The lab's current spec (see lab_version)."""
+    return lab_version(lab=lab).spec
+
+
+def submission_lab_version(*, submission: Submission) -> SpecVersion:
+    """The version a submission is graded against: the one it was made for (a regrade
+    moves it to the lab's current one). A submission older than the versions table,
+    whose version was never stored, gets the lab's current one."""
+    try:
+        return lab_version(lab=submission.lab, spec_hash=submission.spec_hash or None)
+    except LabVersionMissing:
+        if not submission.spec_hash or submission.spec_hash == submission.lab.spec_hash:
+            raise
+        return lab_version(lab=submission.lab)
 
 
 @dataclass(frozen=True)
 class LabProgress:
     lab: Lab
+    spec: LabSpec | None  # None: the lab's content was never loaded
     attempts: int
     best_score: float | None
     passed: bool
@@ -32,12 +89,22 @@ def labs_for_home(*, user) -> list[LabProgress]:
     return [
         LabProgress(
             lab=lab,
+            spec=lab_spec_or_none(lab=lab),
             attempts=stats.get(lab.pk, {}).get("attempts", 0),
             best_score=stats.get(lab.pk, {}).get("best"),
             passed=bool(stats.get(lab.pk, {}).get("passes")),
         )
         for lab in labs
     ]
+
+
+def lab_spec_or_none(*, lab: Lab) -> LabSpec | None:
+    """The lab's current spec, or None when its content was never loaded (pages that can
+    do without it: lists, titles)."""
+    try:
+        return lab_spec(lab=lab)
+    except LabVersionMissing:
+        return None
 
 
 def lab_get(*, slug: str, user) -> Lab:
@@ -74,7 +141,7 @@ def submission_status_for_viewer(*, submission_id: int, user) -> Submission:
     While the work runs the page shows the phase, the queue position and the live log (from
     Redis), so the heavy columns stay in the database; the verdict adds the report and the
     stored log, read then in one more query. Same 404 as submission_for_viewer for anyone else."""
-    submission = (Submission.objects.select_related("lab").defer(*HEAVY_FIELDS, "lab__spec")
+    submission = (Submission.objects.select_related("lab").defer(*HEAVY_FIELDS)
                   .filter(pk=submission_id).first())
     if submission is None or (submission.learner_id != user.pk and not is_instructor(user)):
         raise Http404

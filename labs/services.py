@@ -1,4 +1,3 @@
-import base64
 import logging
 import secrets
 import threading
@@ -13,12 +12,13 @@ from django.utils.translation import gettext as _
 
 from config.celery import app as celery_app
 
-from .content import find_lab, load_lab
+from .content import decode_files, encode_files, load_lab
 from .grading.i18n import t
 from .grading.report import Verdict
-from .grading.spec import LabSpec, SpecError, localize
+from .grading.spec import SpecError, localize
 from .livelog import LiveLog
-from .models import Lab, Submission
+from .models import Lab, LabVersion, Submission
+from .selectors import LabVersionMissing, lab_spec, submission_lab_version
 from .sandbox.context import ContextError, validate_files
 
 log = logging.getLogger(__name__)
@@ -34,22 +34,29 @@ class ContentError(ValueError):
 
 @transaction.atomic
 def lab_sync_from_dir(*, lab_dir: Path) -> tuple[Lab, bool]:
-    """Create or update the Lab row from content/labs/<slug>/ (the spec is validated first)."""
+    """Create or update the Lab row from content/labs/<slug>/ (the spec is validated first),
+    and store this version of it (spec and starter files) under its hash: earlier versions
+    stay for the submissions made for them."""
     try:
         content = load_lab(lab_dir)
-    except SpecError as exc:
+        starter = content.starter_files
+    except (SpecError, ValueError) as exc:
         raise ContentError(str(exc)) from exc
     spec = content.spec
-    return Lab.objects.update_or_create(
+    lab, created = Lab.objects.update_or_create(
         slug=spec.slug,
         defaults={
             "title": localize(spec.title, "pt-BR"),
             "summary": localize(spec.summary, "pt-BR"),
             "spec_hash": content.hash,
-            "spec": spec.model_dump(mode="json"),
             "position": spec.position,
         },
     )
+    LabVersion.objects.update_or_create(
+        lab=lab, spec_hash=content.hash,
+        defaults={"spec": spec.model_dump(mode="json"), "starter_files": encode_files(starter)},
+    )
+    return lab, created
 
 
 # -- submissions -----------------------------------------------------------------------------
@@ -61,12 +68,8 @@ class SubmissionRefused(ValueError):
     """The learner's submission cannot be queued; the message says why, in their language."""
 
 
-def _encode_files(files: dict[str, bytes]) -> dict[str, str]:
-    return {path: base64.b64encode(data).decode("ascii") for path, data in files.items()}
-
-
 def submission_files_decoded(submission: Submission) -> dict[str, bytes]:
-    files = {path: base64.b64decode(data) for path, data in submission.files.items()}
+    files = decode_files(submission.files)
     files["Dockerfile"] = submission.dockerfile.encode("utf-8")
     return files
 
@@ -92,9 +95,8 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
     if "\x00" in dockerfile_text:
         # Binary, not a Dockerfile; and PostgreSQL's text columns cannot hold a NUL.
         raise SubmissionRefused(_("The Dockerfile contains NUL bytes: send it as plain text."))
-    spec = LabSpec.model_validate(lab.spec)
     try:
-        validate_files({**uploads, "Dockerfile": dockerfile_text.encode()}, limits=spec.limits)
+        validate_files({**uploads, "Dockerfile": dockerfile_text.encode()}, limits=lab_spec(lab=lab).limits)
     except ContextError as exc:
         raise SubmissionRefused(t(exc.message_id, lang, **exc.params)) from exc
     since = timezone.now() - timedelta(minutes=1)
@@ -105,7 +107,7 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
-                learner=learner, lab=lab, dockerfile=dockerfile_text, files=_encode_files(uploads),
+                learner=learner, lab=lab, dockerfile=dockerfile_text, files=encode_files(uploads),
                 lang=lang, spec_hash=lab.spec_hash, queued_at=timezone.now(),
             )
     except IntegrityError as exc:  # a twin request won the race for the one active slot
@@ -209,8 +211,8 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
             live.append(chunk)
 
         try:
-            lab = find_lab(submission.lab.slug)
-            result = grade_files(lab=lab, given=submission_files_decoded(submission), lang=submission.lang,
+            version = submission_lab_version(submission=submission)
+            result = grade_files(lab=version, given=submission_files_decoded(submission), lang=submission.lang,
                                  submission_id=f"sub-{submission_id}", on_log=on_log, on_phase=on_phase,
                                  run_token=token, slot_pool=True)
         except RunSuperseded:
@@ -227,7 +229,7 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
         updated = _owned(submission_id, token).update(
             status=str(report.status), report=report.to_dict(), log=result.log[-LOG_CAP_CHARS:],
             score=report.score if report.gradable else None, max_score=report.max_score,
-            counted=report.gradable, finished_at=timezone.now(), error_detail="", spec_hash=lab.hash,
+            counted=report.gradable, finished_at=timezone.now(), error_detail="", spec_hash=version.hash,
             regrading=False, regrade_backup=None,
         )
     live.clear()
@@ -285,8 +287,10 @@ def submission_regrade(*, submission: Submission) -> bool:
         # them, so the learner's best score does not dip while the regrade runs.
         backup = {"status": current.status, "report": current.report,
                   "finished_at": current.finished_at.isoformat() if current.finished_at else None}
+        # A regrade follows the lab's current version (the reason to regrade is a spec change).
         updated = Submission.objects.filter(pk=current.pk, status__in=Submission.FINAL).update(
             status=Status.QUEUED, queued_at=timezone.now(), retries=0, report=None,
+            spec_hash=Lab.objects.values_list("spec_hash", flat=True).get(pk=current.lab_id),
             finished_at=None, building_at=None, running_at=None, checking_at=None, error_detail="",
             regrading=True, regrade_backup=backup,
         )
@@ -329,7 +333,10 @@ def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0, "resent": 0}
     for submission in Submission.objects.filter(status__in=Submission.IN_PROGRESS).select_related("lab"):
-        limits = LabSpec.model_validate(submission.lab.spec).limits if submission.lab.spec else None
+        try:
+            limits = submission_lab_version(submission=submission).spec.limits
+        except LabVersionMissing:
+            limits = None
         budget = (limits.build_seconds + limits.run_seconds if limits else 600) + settings.GRADING_STUCK_MARGIN_SECONDS
         started = submission.building_at or submission.queued_at or submission.created_at
         elapsed = (now - started).total_seconds() if started else 0

@@ -22,10 +22,10 @@ from core.query import int_param
 from core.roles import is_instructor
 
 from . import selectors
-from .content import find_lab, read_tree
+from .content import SpecVersion
 from .forms import SubmissionFilterForm, SubmissionForm
 from .grading.i18n import t
-from .grading.spec import LabSpec, localize
+from .grading.spec import localize
 from .livelog import live_log_since
 from .models import Lab, Submission
 from .sandbox.context import ContextError, extract_zip
@@ -39,19 +39,18 @@ LOG_VIEW_CHARS = 64_000
 LOG_VIEW_BYTES = 64_000
 
 
-def _starter_files(lab: Lab) -> dict[str, bytes]:
+def _version(lab: Lab) -> SpecVersion:
+    """The lab's current spec and starter files; a lab whose content was never loaded is not there."""
     try:
-        content = find_lab(lab.slug)
-    except LookupError:
-        return {}
-    return read_tree(content.starter_dir) if content.starter_dir.is_dir() else {}
+        return selectors.lab_version(lab=lab)
+    except selectors.LabVersionMissing as exc:
+        raise Http404 from exc
 
 
 def _lab_context(request, lab: Lab, form: SubmissionForm) -> dict:
-    spec = LabSpec.model_validate(lab.spec)
+    version = _version(lab)
+    spec, starter = version.spec, version.starter_files
     lang = normalize_lang(get_language())
-
-    starter = _starter_files(lab)
     return {
         "lab": lab,
         "spec": spec,
@@ -72,7 +71,7 @@ def lab_detail(request, slug):
     lab = selectors.lab_get(slug=slug, user=request.user)
     # Start from the learner's last Dockerfile, else the starter's: nothing typed is lost.
     last = selectors.learner_submissions(user=request.user, lab=lab).only("dockerfile").first()
-    initial = last.dockerfile if last else _starter_files(lab).get("Dockerfile", b"").decode("utf-8", "replace")
+    initial = last.dockerfile if last else _version(lab).starter_files.get("Dockerfile", b"").decode("utf-8", "replace")
     return render(request, "labs/lab_detail.html", _lab_context(request, lab, SubmissionForm(initial={"dockerfile": initial})))
 
 
@@ -89,8 +88,7 @@ def submission_new(request, slug):
         try:
             uploads = {}
             if form.cleaned_data["archive"]:
-                spec = LabSpec.model_validate(lab.spec)
-                uploads.update(extract_zip(form.cleaned_data["archive"].read(), limits=spec.limits))
+                uploads.update(extract_zip(form.cleaned_data["archive"].read(), limits=_version(lab).spec.limits))
             for upload in form.cleaned_data["files"]:
                 uploads[upload.name.rsplit("/", 1)[-1]] = upload.read()
             submission = submission_create(learner=request.user, lab=lab, dockerfile=form.cleaned_data["dockerfile"],
@@ -126,7 +124,7 @@ def starter_zip(request, slug):
     lab = selectors.lab_get(slug=slug, user=request.user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in sorted(_starter_files(lab).items()):
+        for name, data in sorted(_version(lab).starter_files.items()):
             archive.writestr(f"{lab.slug}/{name}", data)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{lab.slug}.zip"'
@@ -137,15 +135,16 @@ def starter_zip(request, slug):
 @require_GET
 def starter_file(request, slug, path):
     lab = selectors.lab_get(slug=slug, user=request.user)
-    files = _starter_files(lab)
-    if path not in files:
+    version = _version(lab)
+    if path not in version.starter_files:
         raise Http404
-    data = files[path]
+    data = version.starter_files[path]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    return render(request, "labs/starter_file.html", {"lab": lab, "path": path, "text": text, "size": len(data)})
+    return render(request, "labs/starter_file.html",
+                  {"lab": lab, "spec": version.spec, "path": path, "text": text, "size": len(data)})
 
 
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -237,7 +236,9 @@ def submission_detail(request, pk):
             context |= _history_context(submission)  # the verdict changes the history and the best score
         return render(request, "labs/submission_detail.html#poll", context)
     submission = selectors.submission_for_viewer(submission_id=pk, user=request.user)
-    return render(request, "labs/submission_detail.html", _submission_context(submission) | _history_context(submission))
+    context = _submission_context(submission) | _history_context(submission)
+    context["spec"] = selectors.lab_spec_or_none(lab=submission.lab)  # for the lab's title in the learner's language
+    return render(request, "labs/submission_detail.html", context)
 
 
 # -- instructors ---------------------------------------------------------------------------
@@ -252,7 +253,7 @@ def lab_submissions(request, slug):
     submissions = selectors.lab_submissions_for_instructor(lab=lab, **filters)
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
     return render(request, "labs/lab_submissions.html", {
-        "lab": lab, "form": form, "page": page, "stats": selectors.lab_check_stats(lab=lab),
+        "lab": lab, "spec": selectors.lab_spec_or_none(lab=lab), "form": form, "page": page, "stats": selectors.lab_check_stats(lab=lab),
         "finished_count": Submission.objects.filter(lab=lab, status__in=Submission.FINAL).count(),
         "query": _without_page(request.GET),
     })
@@ -294,7 +295,8 @@ def lab_scores_csv(request, slug):
     response["Content-Disposition"] = f'attachment; filename="{lab.slug}-notas.csv"'
     writer = csv.writer(response)
     writer.writerow(["username", "name", "best_score", "max_score", "attempts", "passed", "last_submission"])
-    max_score = LabSpec.model_validate(lab.spec).max_score if lab.spec else ""
+    spec = selectors.lab_spec_or_none(lab=lab)
+    max_score = spec.max_score if spec else ""
     for row in selectors.lab_best_scores(lab=lab):
         name = f"{row['learner__first_name']} {row['learner__last_name']}".strip()
         writer.writerow([csv_safe(row["learner__username"]), csv_safe(name), row["best"], max_score, row["attempts"],

@@ -4,7 +4,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from labs.models import Submission
+from labs.models import LabVersion, Submission
 from labs.services import submission_grade
 
 from .test_submission_services import DOCKERIGNORE, REFERENCE, fake_sandbox  # noqa: F401 (fixture)
@@ -40,7 +40,11 @@ def test_lab_page_shows_instructions_checks_starter_and_form(client, learner, la
 
 
 def test_instructions_are_sanitised(client, learner, lab):
-    lab.spec = {**lab.spec, "instructions": "Oi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"}
+    # Edited instructions are another version of the lab: a hash of its own names it.
+    version = LabVersion.objects.get(lab=lab, spec_hash=lab.spec_hash)
+    spec = {**version.spec, "instructions": "Oi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"}
+    LabVersion.objects.create(lab=lab, spec_hash="hostile-instructions", spec=spec, starter_files=version.starter_files)
+    lab.spec_hash = "hostile-instructions"
     lab.save()
     client.force_login(learner)
     body = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
