@@ -19,8 +19,9 @@ from .i18n import normalize_lang, t
 from .ports import Container, Sandbox, SandboxFault
 from .types import BuildOutcome, CheckStatus, Finding, ImageFacts
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the spec module builds its union from this one
     from .dockerfile import ParsedDockerfile
+    from .spec import LabSpec
 
 # A text shown to learners: plain pt-BR, or both languages.
 LocalText = str | dict[Literal["pt-BR", "en"], str]
@@ -84,7 +85,7 @@ class Grading:
     """What a check may read while it runs: the submission, and what the phases before its
     own produced (the build's outcome, the image's facts, the running container)."""
 
-    spec: Any  # the LabSpec (typed loosely: the spec module imports this one)
+    spec: "LabSpec"
     files: dict[str, bytes]
     dockerfile: str
     parsed: "ParsedDockerfile"
