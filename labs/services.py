@@ -18,8 +18,8 @@ from .grading.report import Verdict
 from .grading.spec import SpecError, localize
 from .livelog import LiveLog
 from .models import Lab, LabVersion, Submission
-from .selectors import LabVersionMissing, lab_spec, submission_lab_version
 from .sandbox.context import ContextError, validate_files
+from .selectors import LabVersionMissing, lab_spec, submission_lab_version
 
 log = logging.getLogger(__name__)
 Status = Submission.Status

@@ -35,8 +35,12 @@ def run_build(check: BuildCheck, grading: Grading) -> Outcome:
     if build.ok:
         return Outcome(CheckStatus.PASSED, grading.msg("build.passed"))
     reason = grading.msg(build.error_id, **build.error_params) if build.error_id else ""
-    return Outcome(CheckStatus.FAILED, grading.msg("build.failed", step=build.failing_step or "?", reason=reason),
-                   grading.step_line(build.failing_step), build.log[-LOG_TAIL:])
+    return Outcome(
+        CheckStatus.FAILED,
+        grading.msg("build.failed", step=build.failing_step or "?", reason=reason),
+        grading.step_line(build.failing_step),
+        build.log[-LOG_TAIL:],
+    )
 
 
 register(CheckKind("build", BuildCheck, Phase.BUILD, run_build))
@@ -148,7 +152,7 @@ class HttpCheck(CheckBase):
     method: Literal["GET", "POST", "PUT", "DELETE", "HEAD"] = "GET"
     path: Annotated[str, Field(pattern=r"^/[\x21-\x7e]*$")] = "/"
     port: Annotated[int, Field(ge=1, le=65535)]
-    body: str | dict | list | None = None
+    body: str | dict[str, Any] | list[Any] | None = None
     headers: dict[str, str] = {}
     expect_status: Annotated[int, Field(ge=100, le=599)] = 200
     expect_json_keys: list[str] = []
@@ -169,8 +173,9 @@ def _request(check: HttpCheck, grading: Grading, timeout: float = 10) -> HttpOut
     headers = dict(check.headers)
     if body is not None and not isinstance(check.body, str):
         headers.setdefault("Content-Type", "application/json")
-    return grading.running().http(method=check.method, port=check.port, path=check.path, body=body,
-                                  headers=headers, timeout=timeout)
+    return grading.running().http(
+        method=check.method, port=check.port, path=check.path, body=body, headers=headers, timeout=timeout
+    )
 
 
 def wait_ready(checks: list[HttpCheck], grading: Grading) -> None:
@@ -199,12 +204,18 @@ def run_http(check: HttpCheck, grading: Grading) -> Outcome:
     if answer.status is None:
         if not grading.running().is_running():
             return exited_outcome(grading)
-        return Outcome(CheckStatus.FAILED, msg("http.no_answer", seconds=f"{check.ready_seconds:g}", **where),
-                       output=answer.error[-LOG_TAIL:])
+        return Outcome(
+            CheckStatus.FAILED,
+            msg("http.no_answer", seconds=f"{check.ready_seconds:g}", **where),
+            output=answer.error[-LOG_TAIL:],
+        )
     output = answer.body[-LOG_TAIL:]
     if answer.status != check.expect_status:
-        return Outcome(CheckStatus.FAILED, msg("http.status", got=answer.status, expected=check.expect_status, **where),
-                       output=output)
+        return Outcome(
+            CheckStatus.FAILED,
+            msg("http.status", got=answer.status, expected=check.expect_status, **where),
+            output=output,
+        )
     if check.expect_json_keys or check.expect_json:
         try:
             data = json.loads(answer.body)
@@ -216,8 +227,11 @@ def run_http(check: HttpCheck, grading: Grading) -> Outcome:
         for key, value in check.expect_json.items():
             found = data.get(key) if isinstance(data, dict) else None
             if found != value:
-                return Outcome(CheckStatus.FAILED, msg("http.json_value", key=key, found=json.dumps(found),
-                                                       expected=json.dumps(value), **where), output=output)
+                return Outcome(
+                    CheckStatus.FAILED,
+                    msg("http.json_value", key=key, found=json.dumps(found), expected=json.dumps(value), **where),
+                    output=output,
+                )
     if check.expect_regex and not re.search(check.expect_regex, answer.body):
         return Outcome(CheckStatus.FAILED, msg("http.regex", pattern=check.expect_regex, **where), output=output)
     return Outcome(CheckStatus.PASSED, msg("http.passed", status=answer.status, **where), output=output)
@@ -250,17 +264,23 @@ def run_command(check: CommandCheck, grading: Grading) -> Outcome:
     done = container.exec(check.argv, timeout=check.timeout)
     output = done.output[-LOG_TAIL:]
     if done.exit_code is None:
-        return Outcome(CheckStatus.FAILED, msg("command.timeout", command=command, seconds=f"{check.timeout:g}"),
-                       output=output)
+        return Outcome(
+            CheckStatus.FAILED, msg("command.timeout", command=command, seconds=f"{check.timeout:g}"), output=output
+        )
     if done.exit_code != check.expect_exit:
-        return Outcome(CheckStatus.FAILED, msg("command.exit", command=command, got=done.exit_code,
-                                               expected=check.expect_exit), output=output)
+        return Outcome(
+            CheckStatus.FAILED,
+            msg("command.exit", command=command, got=done.exit_code, expected=check.expect_exit),
+            output=output,
+        )
     if check.expect_regex and not re.search(check.expect_regex, done.output):
-        return Outcome(CheckStatus.FAILED, msg("command.regex", command=command, pattern=check.expect_regex),
-                       output=output)
+        return Outcome(
+            CheckStatus.FAILED, msg("command.regex", command=command, pattern=check.expect_regex), output=output
+        )
     if check.reject_regex and re.search(check.reject_regex, done.output):
-        return Outcome(CheckStatus.FAILED, msg("command.reject", command=command, pattern=check.reject_regex),
-                       output=output)
+        return Outcome(
+            CheckStatus.FAILED, msg("command.reject", command=command, pattern=check.reject_regex), output=output
+        )
     return Outcome(CheckStatus.PASSED, msg("command.passed", command=command), output=output)
 
 
@@ -281,8 +301,10 @@ def run_file(check: FileCheck, grading: Grading) -> Outcome:
     content = grading.running().read_file(check.path, max_bytes=1_000_000)
     if content is None:
         ok = not check.exists
-        return Outcome(CheckStatus.PASSED if ok else CheckStatus.FAILED,
-                       msg("file.passed" if ok else "file.missing", path=check.path))
+        return Outcome(
+            CheckStatus.PASSED if ok else CheckStatus.FAILED,
+            msg("file.passed" if ok else "file.missing", path=check.path),
+        )
     if not check.exists:
         return Outcome(CheckStatus.FAILED, msg("file.present", path=check.path))
     if check.contains_regex and not re.search(check.contains_regex, content.decode("utf-8", "replace")):
@@ -316,16 +338,24 @@ def run_image_size(check: ImageSizeCheck, grading: Grading) -> Outcome:
         added = max(0, facts.size_bytes - (facts.base_size_bytes or 0)) / MB
         params = {"added": f"{added:.1f}", "limit": f"{check.max_added_mb:g}"}
         ok = added <= check.max_added_mb
-        return Outcome(CheckStatus.PASSED if ok else CheckStatus.FAILED,
-                       grading.msg("image_size.passed" if ok else "image_size.failed", **params))
+        return Outcome(
+            CheckStatus.PASSED if ok else CheckStatus.FAILED,
+            grading.msg("image_size.passed" if ok else "image_size.failed", **params),
+        )
     assert check.max_fraction_of_starter is not None
     starter = _starter_size(grading)
     fraction = facts.size_bytes / starter if starter else 1.0
-    params = {"size": f"{facts.size_bytes / MB:.0f}", "starter": f"{starter / MB:.0f}",
-              "percent": f"{fraction * 100:.0f}", "goal": f"{check.max_fraction_of_starter * 100:.0f}"}
+    params = {
+        "size": f"{facts.size_bytes / MB:.0f}",
+        "starter": f"{starter / MB:.0f}",
+        "percent": f"{fraction * 100:.0f}",
+        "goal": f"{check.max_fraction_of_starter * 100:.0f}",
+    }
     ok = fraction <= check.max_fraction_of_starter
-    return Outcome(CheckStatus.PASSED if ok else CheckStatus.FAILED,
-                   grading.msg("image_size.starter_passed" if ok else "image_size.starter_failed", **params))
+    return Outcome(
+        CheckStatus.PASSED if ok else CheckStatus.FAILED,
+        grading.msg("image_size.starter_passed" if ok else "image_size.starter_failed", **params),
+    )
 
 
 def _starter_size(grading: Grading) -> int:
@@ -335,8 +365,12 @@ def _starter_size(grading: Grading) -> int:
         raise PlatformFault(f"lab {spec.slug} compares with its starter, but no starter files were given")
     tag = f"estaleiro-lab/{spec.slug}-starter:latest"
     # Built within this grading's budget and policy, like the learner's image.
-    build = grading.sandbox.build(files=grading.starter_files, tag=tag, limits=spec.limits,
-                                  labels={"estaleiro.lab": spec.slug, "estaleiro.starter": "true"})
+    build = grading.sandbox.build(
+        files=grading.starter_files,
+        tag=tag,
+        limits=spec.limits,
+        labels={"estaleiro.lab": spec.slug, "estaleiro.starter": "true"},
+    )
     if not build.ok:
         raise PlatformFault(f"the starter of {spec.slug} does not build: {build.failing_step}")
     return grading.sandbox.image_facts(tag).size_bytes

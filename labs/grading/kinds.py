@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,8 +34,8 @@ def localize(text: LocalText | None, lang: str | None) -> str:
         return ""
     if isinstance(text, str):
         return text
-    lang = normalize_lang(lang)
-    return text.get(lang) or text.get("pt-BR") or next(iter(text.values()), "")
+    texts = {str(key): value for key, value in text.items()}
+    return texts.get(normalize_lang(lang)) or texts.get("pt-BR") or next(iter(texts.values()), "")
 
 
 class SpecModel(BaseModel):
@@ -107,7 +107,9 @@ class Grading:
         if not failed:
             return Outcome(CheckStatus.PASSED, self.msg(findings[0].message_id, **findings[0].params), findings[0].line)
         texts = [self.msg(f.message_id, **f.params) for f in failed]
-        message = texts[0] if len(texts) == 1 else self.msg("rules.failed_list", count=len(texts), items=" ".join(texts))
+        message = (
+            texts[0] if len(texts) == 1 else self.msg("rules.failed_list", count=len(texts), items=" ".join(texts))
+        )
         return Outcome(CheckStatus.FAILED, message, failed[0].line, "\n".join(f.output for f in failed if f.output))
 
     def step_line(self, failing_step: str) -> int | None:
@@ -145,8 +147,7 @@ _listeners: list[Callable[[], None]] = []
 
 def register(kind: CheckKind) -> CheckKind:
     """Add a kind (or replace one of the same name); the lab spec's union follows."""
-    model_kind = kind.model.model_fields["kind"].annotation
-    if model_kind != Literal[kind.name]:  # type: ignore[valid-type]
+    if get_args(kind.model.model_fields["kind"].annotation) != (kind.name,):
         raise ValueError(f"check kind {kind.name!r}: its model must declare kind: Literal[{kind.name!r}]")
     CHECK_KINDS[kind.name] = kind
     _changed()

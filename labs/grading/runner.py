@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .dockerfile import ParsedDockerfile, gate, parse
 from .hadolint import HadolintUnavailable
 from .i18n import normalize_lang, t
-from .kinds import Grading, Outcome, Phase, PlatformFault, kind_of
+from .kinds import CheckBase, Grading, Outcome, Phase, PlatformFault, kind_of
 from .ports import Container, ContainerRefused, Sandbox, SandboxFault
 from .report import CheckResult, Report, Verdict
 from .spec import LabSpec, localize
@@ -33,7 +33,8 @@ class GradeResult:
 
 class _Grader:
     def __init__(self, *, spec: LabSpec, files: dict[str, bytes], sandbox: Sandbox, lang: str,
-                 submission_id: str, on_log, on_phase, starter_files: dict[str, bytes] | None,
+                 submission_id: str, on_log: Callable[[str], None] | None,
+                 on_phase: Callable[[str], None] | None, starter_files: dict[str, bytes] | None,
                  run_token: str | None = None):
         self.spec, self.files, self.sandbox = spec, files, sandbox
         self.lang = normalize_lang(lang)
@@ -56,7 +57,7 @@ class _Grader:
         self.labels = {"estaleiro.submission": submission_id, "estaleiro.lab": spec.slug,
                        "estaleiro.run": self.run_token}
 
-    def msg(self, message_id: str, **params) -> str:
+    def msg(self, message_id: str, **params: object) -> str:
         return t(message_id, self.lang, **params)
 
     @contextmanager
@@ -79,7 +80,7 @@ class _Grader:
                     [Finding(False, "gate.no_dockerfile")] if dockerfile is None
                     else gate(dockerfile, allowed_bases=self.spec.bases)
                 )
-            if rejections:
+            if rejections or dockerfile is None:
                 return self.rejected(rejections)
             text = dockerfile.decode("utf-8")
             grading = Grading(spec=self.spec, files=self.files, dockerfile=text, parsed=parse(text),
@@ -126,7 +127,7 @@ class _Grader:
         self.report.summary = self.msg("summary.rejected", reason=self.report.rejections[0]["message"])
         return GradeResult(report=self.report, log="")
 
-    def checks_of(self, phase: Phase) -> list:
+    def checks_of(self, phase: Phase) -> list[CheckBase]:
         return [check for check in self.spec.checks if kind_of(check).phase == phase]
 
     def run_checks(self, phase: Phase, grading: Grading) -> None:
@@ -135,7 +136,7 @@ class _Grader:
 
     def prepare(self, phase: Phase, grading: Grading) -> None:
         """Each kind's own preparation, once, with its checks of the phase (in spec order)."""
-        by_kind: dict[str, list] = {}
+        by_kind: dict[str, list[CheckBase]] = {}
         for check in self.checks_of(phase):
             by_kind.setdefault(check.kind, []).append(check)
         for checks in by_kind.values():

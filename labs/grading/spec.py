@@ -42,14 +42,14 @@ class LabSpec(SpecModel):
 
     @field_validator("packages")
     @classmethod
-    def _pinned(cls, packages):
+    def _pinned(cls, packages: list[str]) -> list[str]:
         for requirement in packages:
             if not REQUIREMENT.match(requirement):
                 raise ValueError(f"{requirement!r} must be pinned as name==version")
         return packages
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> "LabSpec":
         ids = [check.id for check in self.checks]
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         if duplicated:
@@ -64,14 +64,14 @@ class LabSpec(SpecModel):
 
 
 def _follow_the_registry() -> None:
-    LabSpec.model_fields["checks"].annotation = list[check_union()]  # type: ignore[misc]
+    LabSpec.model_fields["checks"].annotation = list[check_union()]  # type: ignore[assignment,misc]
     LabSpec.model_rebuild(force=True)
 
 
 on_change(_follow_the_registry)
 
 
-def _error_location(loc: tuple) -> str:
+def _error_location(loc: tuple[str | int, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):

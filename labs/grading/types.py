@@ -6,7 +6,6 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-
 # Every image a submission's build makes is tagged in this repository, so the sandbox can
 # find it (cleanup, janitor) without a build label.
 SUBMISSION_IMAGE_REPO = "estaleiro-sub"

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 def new_version(lab: Lab, spec_hash: str, **changes) -> LabVersion:
     """Another version of the lab, made current (as load_content does after an edit)."""
     current = LabVersion.objects.get(lab=lab, spec_hash=lab.spec_hash)
-    version = LabVersion.objects.create(lab=lab, spec_hash=spec_hash, spec={**current.spec, **changes},
-                                        starter_files=current.starter_files)
+    version = LabVersion.objects.create(
+        lab=lab, spec_hash=spec_hash, spec={**current.spec, **changes}, starter_files=current.starter_files
+    )
     Lab.objects.filter(pk=lab.pk).update(spec_hash=spec_hash)
     return version
 
@@ -69,11 +70,19 @@ def test_grading_and_pages_read_no_content_from_disk(learner, lab, fake_sandbox,
     client.force_login(learner)
     page = client.get(reverse("labs:detail", args=[lab.slug]))
     assert page.status_code == 200 and reverse("labs:starter-file", args=[lab.slug, "app.py"]) in page.content.decode()
-    assert "from flask import Flask" in client.get(reverse("labs:starter-file", args=[lab.slug, "app.py"])).content.decode()
+    assert (
+        "from flask import Flask"
+        in client.get(reverse("labs:starter-file", args=[lab.slug, "app.py"])).content.decode()
+    )
 
 
-def test_a_submission_is_graded_against_the_version_it_was_made_for(learner, lab, fake_sandbox, sent_tasks,  # noqa: F811
-                                                                    django_capture_on_commit_callbacks):
+def test_a_submission_is_graded_against_the_version_it_was_made_for(
+    learner,
+    lab,
+    fake_sandbox,  # noqa: F811
+    sent_tasks,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     made_for = lab.spec_hash
     submission = create(learner, lab)
     # The content is reloaded while the submission waits: the lab's new version asks more.

@@ -50,7 +50,7 @@ def test_the_spec_union_is_the_registry():
     assert set(CHECK_KINDS) == BUILT_IN
     assert union_kinds() == set(CHECK_KINDS)
     for name, kind in CHECK_KINDS.items():
-        assert kind.model.model_fields["kind"].annotation == Literal[name]
+        assert typing.get_args(kind.model.model_fields["kind"].annotation) == (name,)
 
 
 def test_no_module_names_a_check_model_to_dispatch_on_it():
@@ -103,8 +103,11 @@ def test_a_kind_registered_elsewhere_is_validated_and_run(toy_kind):
     report = grade(spec=spec, files={"Dockerfile": b"FROM python:3.11-slim\n"}, sandbox=sandbox).report
     assert seen == [("prepare", ["first", "second"])]
     outcomes = {c.id: (c.kind, c.status, c.message) for c in report.checks}
-    assert outcomes == {"build": ("build", "passed", "A imagem foi construída com sucesso."),
-                        "first": ("toy", "passed", "toy says ok"), "second": ("toy", "failed", "toy says nope")}
+    assert outcomes == {
+        "build": ("build", "passed", "A imagem foi construída com sucesso."),
+        "first": ("toy", "passed", "toy says ok"),
+        "second": ("toy", "failed", "toy says nope"),
+    }
     assert report.score == 8 and report.status == Verdict.PASSED
     assert sandbox.container.removed  # the kind's phase made the runner start (and remove) a container
 
