@@ -120,7 +120,7 @@ def password_reset(request):
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
-    except Exception:  # noqa: BLE001 — smtplib and socket errors alike
+    except Exception:  # smtplib and socket errors alike
         log.exception("password reset: the mail server %s:%s did not answer", settings.EMAIL_HOST, settings.EMAIL_PORT)
         form.send_failed = True
     else:

@@ -175,7 +175,7 @@ class _Heartbeat:
                     if not _owned(self.submission_id, self.token).update(heartbeat_at=timezone.now()):
                         self.superseded.set()
                         return
-                except Exception:  # noqa: BLE001 - a database hiccup: the next beat tries again
+                except Exception:  # a database hiccup: the next beat tries again
                     log.warning("heartbeat of submission %s not written", self.submission_id, exc_info=True)
                     close_old_connections()
         finally:
@@ -218,7 +218,7 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
         except RunSuperseded:
             log.info("grading run %s of submission %s was superseded; it stopped", token[:8], submission_id)
             return "superseded"
-        except Exception as exc:  # noqa: BLE001 — any crash here is the platform's, never the learner's
+        except Exception as exc:  # any crash here is the platform's, never the learner's
             log.exception("grading submission %s crashed", submission_id)
             return submission_platform_fault(submission_id=submission_id, detail=f"{type(exc).__name__}: {exc}",
                                              run_token=token)

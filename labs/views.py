@@ -19,7 +19,6 @@ from common.csv_cells import csv_safe
 from common.i18n import normalize_lang
 from core.decorators import instructor_required
 from core.query import int_param
-from core.roles import is_instructor
 
 from . import selectors
 from .content import SpecVersion
@@ -30,7 +29,12 @@ from .livelog import live_log_since
 from .models import Lab, Submission
 from .sandbox.context import ContextError, extract_zip
 from .services import (
-    REGRADE_EVERY, REGRADE_LATEST, SubmissionRefused, lab_regrade_all, submission_create, submission_regrade,
+    REGRADE_EVERY,
+    REGRADE_LATEST,
+    SubmissionRefused,
+    lab_regrade_all,
+    submission_create,
+    submission_regrade,
 )
 
 LOG_VIEW_CHARS = 64_000

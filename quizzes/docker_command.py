@@ -320,7 +320,7 @@ def _unmatched(kind: str, ours: list[str], theirs: list[str]) -> list[str]:
 
 def _compare_values(flag: str, kind: str, exp: list[str], got: list[str]) -> list[Problem]:
     missing, extra = _unmatched(kind, exp, got), _unmatched(kind, got, exp)
-    problems = [Problem("wrong_value", flag, e, g) for e, g in zip(missing, extra)]
+    problems = [Problem("wrong_value", flag, e, g) for e, g in zip(missing, extra, strict=False)]
     problems += [Problem("missing_flag", flag, expected=e) for e in missing[len(extra):]]
     problems += [Problem("unexpected_flag", flag, given=g) for g in extra[len(missing):]]
     return problems
@@ -344,7 +344,7 @@ def _compare_positionals(exp: DockerCommand, got: DockerCommand) -> list[Problem
     code = "wrong_image" if role == "images" else "wrong_argument"
     missing = _unmatched(kind, exp.arguments, got.arguments)
     extra = _unmatched(kind, got.arguments, exp.arguments)
-    pairs = [(e, g) for e, g in zip(missing, extra)]
+    pairs = list(zip(missing, extra, strict=False))
     pairs += [(e, "") for e in missing[len(extra):]] + [("", g) for g in extra[len(missing):]]
     return [Problem(code, expected=e, given=g, detail=role) for e, g in pairs]
 

@@ -19,8 +19,15 @@ from core.query import float_param, int_param, int_params
 from . import gradebook
 from .models import Answer, Question, Quiz
 from .reviews import (
-    ReviewConflict, essay_answers, next_answer_to_review, review_counts, review_open, review_release, review_save,
-    rubric_for, stable_order_key,
+    ReviewConflict,
+    essay_answers,
+    next_answer_to_review,
+    review_counts,
+    review_open,
+    review_release,
+    review_save,
+    rubric_for,
+    stable_order_key,
 )
 
 BLIND_KEY = "estaleiro_blind_review"

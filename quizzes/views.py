@@ -15,7 +15,13 @@ from . import selectors
 from .docker_command import describe
 from .models import Attempt, Question, Quiz
 from .services import (
-    QuizClosed, answer_save, attempt_expire_if_due, attempt_start, attempt_submit, attempts_finish_overdue, not_open_yet_message,
+    QuizClosed,
+    answer_save,
+    attempt_expire_if_due,
+    attempt_start,
+    attempt_submit,
+    attempts_finish_overdue,
+    not_open_yet_message,
     overdue_message,
 )
 

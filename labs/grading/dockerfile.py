@@ -159,7 +159,7 @@ def _pairs(instruction: Instruction) -> list[tuple[str, str | None]]:
     """ARG's and ENV's (name, value) as the parser split them; ARG's value is None without '='."""
     if instruction.name == "ENV":
         words = instruction.args
-        return list(zip(words[0::2], words[1::2]))
+        return list(zip(words[0::2], words[1::2], strict=False))  # an odd word out is dropped
     return [(key, value if has_value else None) for key, has_value, value in (w.partition("=") for w in instruction.args)]
 
 
@@ -319,7 +319,7 @@ def gate(raw: bytes, *, allowed_bases: list[str], max_bytes: int = 64_000, max_l
     """The failing findings of the static gate; an empty list means the build may start."""
     try:
         return _gate(raw, allowed_bases, max_bytes, max_lines)
-    except Exception as exc:  # hostile text must become a rejection, never a crash
+    except Exception as exc:  # noqa: BLE001 — hostile text must become a rejection, never a crash
         return [Finding(False, "gate.unreadable", {"error": type(exc).__name__})]
 
 
@@ -464,7 +464,7 @@ def _check_instruction(instruction: Instruction, stage: Stage, parsed: ParsedDoc
         return findings + [_reject("gate.copy_needs_destination", line, instruction=name, value=instruction.rest)]
     if instruction.error:
         return findings
-    for word, expansion in zip(instruction.args[:-1], instruction.expanded):
+    for word, expansion in zip(instruction.args[:-1], instruction.expanded, strict=False):
         source = expansion.text
         if name == "ADD" and _URL_SOURCE.match(source):
             findings.append(_reject("gate.add_url", line, source=source))

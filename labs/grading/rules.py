@@ -10,6 +10,7 @@ import fnmatch
 import posixpath
 import re
 import shlex
+from itertools import pairwise
 
 from common.image_ref import parse_image_ref
 
@@ -199,7 +200,7 @@ def grouped_run(parsed, files, params) -> Finding:
             if len(runs) > int(max_run):
                 return _fail("grouped-run.too-many", runs[int(max_run)].line, count=len(runs), max=int(max_run))
             continue
-        for previous, current in zip(stage.instructions, stage.instructions[1:]):
+        for previous, current in pairwise(stage.instructions):
             if previous.name == current.name == "RUN":
                 return _fail("grouped-run.consecutive", current.line, previous=previous.line)
     return _ok("grouped-run")
@@ -322,7 +323,7 @@ def _looks_secret(name: str) -> bool:
     words = re.split(r"[_\W]+", name.upper())
     if not words or words[-1] in _NOT_THE_SECRET_ITSELF:
         return False
-    return bool(_SECRET_WORDS & set(words)) or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:]))
+    return bool(_SECRET_WORDS & set(words)) or any(pair in _SECRET_PAIRS for pair in pairwise(words))
 
 
 def no_secrets_in_env(parsed, files, params) -> Finding:

@@ -539,7 +539,7 @@ def _chunks(stream, watchdog: _Watchdog):
             return
         except APIError:
             raise  # an HTTPError too, but it is the daemon's answer, not a broken stream
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             # Closing the socket under a reading thread surfaces as anything from
             # ProtocolError to ValueError or AttributeError deep in http.client.
             if watchdog.stopped:

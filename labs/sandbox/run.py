@@ -143,7 +143,7 @@ class DockerContainer:
         log.info("container %s reached its %s s wall clock; removing it", self.id[:12], self._limits.run_seconds)
         try:
             self._force_remove()
-        except Exception:  # noqa: BLE001 - the janitor will find it
+        except Exception:  # the janitor will find it
             log.warning("could not remove expired container %s", self.id[:12], exc_info=True)
 
     # -- commands ---------------------------------------------------------------------------

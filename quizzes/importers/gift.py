@@ -195,14 +195,14 @@ class _Block:
                                         is_correct=piece[0] == "=", feedback=feedback))
         if "=" in markers:  # one right answer; weighted "~" answers give partial credit
             q.kind = "single"
-            for choice, value in zip(q.choices, weights):
+            for choice, value in zip(q.choices, weights, strict=True):
                 choice.fraction = 1.0 if choice.is_correct else (value or 0.0)
             return
         if not any(w and w > 0 for w in weights):
             raise self.fail(gettext_noop("no right answer: mark the right one with '=' or, for several right answers, "
                                          "give positive weights ('~%50%answer')."), base + answers[0][0])
         q.kind = "multiple"
-        for choice, value in zip(q.choices, weights):
+        for choice, value in zip(q.choices, weights, strict=True):
             choice.is_correct, choice.fraction = bool(value and value > 0), value or 0.0
 
     def _true_false(self, q: QuestionData, parts: list[tuple[int, str]]) -> None:

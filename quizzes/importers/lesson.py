@@ -122,7 +122,7 @@ def _headings(lines: list[str]) -> list[_Heading]:
         if match:
             title = re.sub(r"\*\*|__", "", match.group(2)).strip()
             found.append(_Heading(index + 1, len(match.group(1)), title))
-    for current, following in zip(found, found[1:] + [_Heading(len(lines) + 1, 0, "")]):
+    for current, following in zip(found, found[1:] + [_Heading(len(lines) + 1, 0, "")], strict=True):
         current.end = following.line - 1
     return found
 

@@ -13,7 +13,17 @@ import subprocess
 import pytest
 from django.conf import settings
 
-from .project import COMPOSE_FILE, ENV_EXAMPLE, GRADING_HOST_FILE, IN_CI, ROOT, SANDBOX_ENTRYPOINT, compose, grading_host, service
+from .project import (
+    COMPOSE_FILE,
+    ENV_EXAMPLE,
+    GRADING_HOST_FILE,
+    IN_CI,
+    ROOT,
+    SANDBOX_ENTRYPOINT,
+    compose,
+    grading_host,
+    service,
+)
 
 APP_SERVICES = ("web", "worker", "beat", "migrate")
 LONG_RUNNING = ("web", "worker", "beat", "redis", "postgres", "sandbox")

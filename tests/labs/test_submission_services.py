@@ -13,7 +13,12 @@ from labs.grading.ports import SandboxFault
 from labs.grading.types import HttpOutcome
 from labs.models import Submission
 from labs.services import (
-    SubmissionRefused, lab_regrade_all, submission_create, submission_grade, submission_platform_fault, submission_regrade,
+    SubmissionRefused,
+    lab_regrade_all,
+    submission_create,
+    submission_grade,
+    submission_platform_fault,
+    submission_regrade,
     watchdog_run,
 )
 from tests.factories import UserFactory

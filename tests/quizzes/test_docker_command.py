@@ -5,7 +5,12 @@ import pytest
 from common import image_ref
 from quizzes import docker_command
 from quizzes.docker_command import (
-    CommandParseError, Problem, compare_commands, describe, normalize_port, parse_docker_command,
+    CommandParseError,
+    Problem,
+    compare_commands,
+    describe,
+    normalize_port,
+    parse_docker_command,
 )
 
 EXPECTED = "docker run -d -p 8080:5000 minha-app-ml"

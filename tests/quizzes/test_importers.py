@@ -7,8 +7,17 @@ from pathlib import Path
 import pytest
 
 from quizzes.importers import (
-    ChoiceData, QuestionData, QuizData, QuizImportError, dump_yaml, finalize, parse_aiken, parse_file, parse_gift,
-    parse_lesson, parse_yaml,
+    ChoiceData,
+    QuestionData,
+    QuizData,
+    QuizImportError,
+    dump_yaml,
+    finalize,
+    parse_aiken,
+    parse_file,
+    parse_gift,
+    parse_lesson,
+    parse_yaml,
 )
 
 DATA = Path(__file__).parent / "data"

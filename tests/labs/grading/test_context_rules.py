@@ -1,6 +1,12 @@
 import pytest
 
-from labs.grading.context_rules import CONTEXT_RULES, DEFAULT_MUST_EXCLUDE, dockerignore, is_excluded, parse_dockerignore
+from labs.grading.context_rules import (
+    CONTEXT_RULES,
+    DEFAULT_MUST_EXCLUDE,
+    dockerignore,
+    is_excluded,
+    parse_dockerignore,
+)
 from labs.grading.i18n import t
 
 COMPLETE = b"# o que nao vai para a imagem\n.git\n__pycache__\n*.pyc\n.venv\n.env\n"
