@@ -3,8 +3,16 @@ import os
 import sys
 
 # A database that does not answer, said in one sentence rather than a traceback.
-_UNREACHABLE = ("could not connect", "connection refused", "connection timed out", "could not translate host name",
-                "password authentication failed", "does not exist", "unable to open database file", "no route to host")
+_UNREACHABLE = (
+    "could not connect",
+    "connection refused",
+    "connection timed out",
+    "could not translate host name",
+    "password authentication failed",
+    "does not exist",
+    "unable to open database file",
+    "no route to host",
+)
 
 
 def main():

@@ -30,7 +30,8 @@ HOSTILE = {
     "fork-bomb": BASE + "RUN bomba() { bomba | bomba; }; bomba\n",
     "memory-bomb": BASE + 'RUN python -c "b = bytearray(2 * 1024 ** 3)"\n',
     "log-flood": BASE + 'RUN yes "muito log muito log muito log"\n',
-    "network-egress": BASE + "RUN python -c \"import urllib.request; urllib.request.urlopen('http://1.1.1.1', timeout=5)\"\n",
+    "network-egress": BASE
+    + "RUN python -c \"import urllib.request; urllib.request.urlopen('http://1.1.1.1', timeout=5)\"\n",
     "pip-from-the-internet": BASE + "RUN pip install --index-url https://pypi.org/simple requests\n",
     "add-url": BASE + "ADD https://example.com/x.tar.gz /x\n",
     "foreign-base": "FROM ubuntu:latest\nRUN id\n",
@@ -50,7 +51,9 @@ def jobs(find_lab, read_tree) -> list[tuple[str, str, dict[str, bytes]]]:
             files.setdefault("Dockerfile", (lab.starter_dir / "Dockerfile").read_bytes())
             ordinary.append((f"{slug}/bad/{case.name}", slug, files))
     ordinary = (ordinary * 4)[:32]
-    hostile = [(f"hostile/{name}", "primeiro-conteiner", {"Dockerfile": text.encode()}) for name, text in HOSTILE.items()]
+    hostile = [
+        (f"hostile/{name}", "primeiro-conteiner", {"Dockerfile": text.encode()}) for name, text in HOSTILE.items()
+    ]
     mixed = []
     for index, job in enumerate(ordinary):
         mixed.append(job)
@@ -91,11 +94,16 @@ def main() -> None:
         sessions = [harness.login(base, name) for name in learners]
         # Warm the build cache as a class's first submissions would, outside the measure.
         for slug in ("primeiro-conteiner", "api-modelo-ml", "otimizar-imagem"):
-            harness.wait_final([harness.web_submit(sessions[0], base, slug, read_tree(find_lab(slug).dir / "reference"))[0]])
+            harness.wait_final(
+                [harness.web_submit(sessions[0], base, slug, read_tree(find_lab(slug).dir / "reference"))[0]]
+            )
         Submission.objects.all().delete()
         worker_log_start = len(worker.log())
         with harness.PeakMemory(worker.pid) as memory:
-            sent = [harness.web_submit(session, base, slug, files) for session, (_, slug, files) in zip(sessions, work, strict=True)]
+            sent = [
+                harness.web_submit(session, base, slug, files)
+                for session, (_, slug, files) in zip(sessions, work, strict=True)
+            ]
             first_sent = min(at for _, at in sent)
             submissions = harness.wait_final([pk for pk, _ in sent], seconds=1800)
         platform_seconds = max(s.finished_at.timestamp() for s in submissions) - first_sent
@@ -113,7 +121,9 @@ def main() -> None:
     by_job = collections.defaultdict(collections.Counter)
     for (label, _, _), submission in zip(work, submissions, strict=False):
         by_job[label.split("/")[0] if label.startswith("hostile") else label][submission.status] += 1
-    print(f"verdicts {dict(verdicts)} graded {dict(graded)} platform {platform_seconds:.1f}s floor {floor_seconds:.1f}s")
+    print(
+        f"verdicts {dict(verdicts)} graded {dict(graded)} platform {platform_seconds:.1f}s floor {floor_seconds:.1f}s"
+    )
     if lost or twice or any(s.retries for s in submissions) or graded.get("not-claimed"):
         raise SystemExit(f"lost {lost}, graded twice {twice}, retried {sum(s.retries for s in submissions)}")
 
@@ -130,7 +140,10 @@ def main() -> None:
         f"p95 {harness.percentile(waits, 95):.1f} s, max {max(waits):.1f} s\n"
         f"- worker peak memory (main process and pool together): {memory.peak / 2**20:.0f} MiB\n\n"
         "| submission | verdicts |\n|---|---|\n"
-        + "\n".join(f"| `{label}` | {', '.join(f'{k} {v}' for k, v in sorted(c.items()))} |" for label, c in sorted(by_job.items()))
+        + "\n".join(
+            f"| `{label}` | {', '.join(f'{k} {v}' for k, v in sorted(c.items()))} |"
+            for label, c in sorted(by_job.items())
+        )
     )
     harness.write_results("burst", "2. Burst: 40 mixed submissions at once", body)
 

@@ -41,7 +41,9 @@ def main() -> None:
                 submission_id, started = harness.web_submit(session, base, slug, given)
                 [submission] = harness.wait_final([submission_id])
                 if submission.status != "passed":
-                    raise RuntimeError(f"{slug}: the reference did not pass: {submission.status} {submission.error_detail}")
+                    raise RuntimeError(
+                        f"{slug}: the reference did not pass: {submission.status} {submission.error_detail}"
+                    )
                 elapsed = submission.finished_at.timestamp() - started
                 raw = harness.floor_grade(lab, context, f"estaleiro-floor:{uuid.uuid4().hex[:8]}")
                 if counted:
@@ -50,8 +52,10 @@ def main() -> None:
                     phases.append(submission.report["timings"])
                     phases[-1]["queue_wait"] = round((submission.building_at - submission.queued_at).total_seconds(), 3)
             ratio = harness.median(platform) / harness.median(floor)
-            rows.append(f"| `{slug}` | {harness.median(platform):.2f} | {harness.median(floor):.2f} | "
-                        f"**{ratio:.2f}** | ≤ {goal} | {'met' if ratio <= goal else 'missed'} |")
+            rows.append(
+                f"| `{slug}` | {harness.median(platform):.2f} | {harness.median(floor):.2f} | "
+                f"**{ratio:.2f}** | ≤ {goal} | {'met' if ratio <= goal else 'missed'} |"
+            )
             keys = ["queue_wait", "gate", "lint", "build", "run", "checks", "cleanup", "total"]
             medians = {k: harness.median([p.get(k, 0) for p in phases]) for k in keys}
             details.append(f"| `{slug}` | " + " | ".join(f"{medians[k]:.3f}" for k in keys) + " |")
@@ -59,8 +63,9 @@ def main() -> None:
     body = (
         f"{args.runs} runs per lab (after one warm-up each), medians, the reference solution, warm build cache.\n\n"
         "| lab | platform: web submit → verdict stored (s) | floor: docker CLI build + run + probe + rm (s) "
-        "| ratio | goal | |\n|---|---|---|---|---|---|\n" + "\n".join(rows) +
-        "\n\nWhere the platform's time goes (medians, seconds; `total` is the grading engine's own, "
+        "| ratio | goal | |\n|---|---|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n\nWhere the platform's time goes (medians, seconds; `total` is the grading engine's own, "
         "inside the worker; `queue_wait` is from queued to claimed):\n\n"
         "| lab | queue_wait | gate | lint | build | run | checks | cleanup | total |\n|---|---|---|---|---|---|---|---|---|\n"
         + "\n".join(details)

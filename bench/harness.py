@@ -85,8 +85,14 @@ class Process:
     def __init__(self, name: str, argv: list[str], env: dict | None = None):
         self.name = name
         self.log_path = BENCH_VAR / f"{name}.log"
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, start_new_session=True,
-                                     stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+            stdout=open(self.log_path, "w"),
+            stderr=subprocess.STDOUT,
+        )
 
     @property
     def pid(self) -> int:
@@ -112,9 +118,23 @@ def start_grading_worker(concurrency: int | None = None) -> Process:
     from labs.worker import alive_workers
 
     name = f"bench-{os.getpid()}@%h"
-    worker = Process("worker", [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "-Q", settings.GRADING_QUEUE,
-                                "--hostname", name, "--concurrency", str(concurrency or os.cpu_count()),
-                                "--loglevel", "INFO"])
+    worker = Process(
+        "worker",
+        [
+            str(ROOT / ".venv/bin/celery"),
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            settings.GRADING_QUEUE,
+            "--hostname",
+            name,
+            "--concurrency",
+            str(concurrency or os.cpu_count()),
+            "--loglevel",
+            "INFO",
+        ],
+    )
     expected = name.replace("%h", socket.gethostname())
     wait_until(lambda: worker.proc.poll() is not None or expected in (alive_workers() or set()), 90, "the worker")
     if worker.proc.poll() is not None:
@@ -127,8 +147,19 @@ def start_web() -> tuple[Process, str]:
     import requests
 
     port = free_port()
-    web = Process("web", [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                          "--workers", os.environ.get("WEB_WORKERS", "2"), "--threads", "4"])
+    web = Process(
+        "web",
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            os.environ.get("WEB_WORKERS", "2"),
+            "--threads",
+            "4",
+        ],
+    )
     base = f"http://127.0.0.1:{port}"
 
     def up():
@@ -147,9 +178,12 @@ def login(base: str, username: str):
     session = requests.Session()
     page = session.get(f"{base}/contas/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
-    done = session.post(f"{base}/contas/login/", data={"username": username, "password": PASSWORD,
-                                                       "csrfmiddlewaretoken": token},
-                        headers={"Referer": f"{base}/contas/login/"}, allow_redirects=False)
+    done = session.post(
+        f"{base}/contas/login/",
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/contas/login/"},
+        allow_redirects=False,
+    )
     if done.status_code != 302:
         raise RuntimeError(f"login of {username} failed: {done.status_code}")
     return session
@@ -162,9 +196,13 @@ def web_submit(session, base: str, slug: str, files: dict[str, bytes]) -> tuple[
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
     extra = [("files", (path, data)) for path, data in files.items() if path != "Dockerfile"]
     sent_at = time.time()
-    done = session.post(f"{base}/laboratorios/{slug}/enviar/",
-                        data={"csrfmiddlewaretoken": token, "dockerfile": files["Dockerfile"].decode()},
-                        files=extra or None, headers={"Referer": f"{base}/laboratorios/{slug}/"}, allow_redirects=False)
+    done = session.post(
+        f"{base}/laboratorios/{slug}/enviar/",
+        data={"csrfmiddlewaretoken": token, "dockerfile": files["Dockerfile"].decode()},
+        files=extra or None,
+        headers={"Referer": f"{base}/laboratorios/{slug}/"},
+        allow_redirects=False,
+    )
     location = done.headers.get("Location", "")
     match = re.search(r"/entregas/(\d+)/", location)
     if done.status_code != 302 or not match:
@@ -176,8 +214,12 @@ def wait_final(submission_ids, seconds: float = 900):
     from labs.models import Submission
 
     ids = list(submission_ids)
-    wait_until(lambda: Submission.objects.filter(pk__in=ids, status__in=Submission.FINAL).count() == len(ids),
-               seconds, f"{len(ids)} verdict(s)", every=0.02)
+    wait_until(
+        lambda: Submission.objects.filter(pk__in=ids, status__in=Submission.FINAL).count() == len(ids),
+        seconds,
+        f"{len(ids)} verdict(s)",
+        every=0.02,
+    )
     return list(Submission.objects.filter(pk__in=ids).order_by("pk"))
 
 
@@ -276,9 +318,27 @@ def floor_grade(lab, files: dict[str, bytes], tag: str) -> float:
             target.write_bytes(data)
         started = time.monotonic()
         if _floor_build(context, tag, limits, memory):
-            container = _docker("run", "-d", "--network", "none", "--memory", memory, "--memory-swap", memory,
-                                "--pids-limit", str(limits.pids), "--cap-drop", "ALL", "--read-only",
-                                "--tmpfs", "/tmp", "--init", "-v", "/bin/busybox:/.probe/busybox:ro", tag).stdout.strip()
+            container = _docker(
+                "run",
+                "-d",
+                "--network",
+                "none",
+                "--memory",
+                memory,
+                "--memory-swap",
+                memory,
+                "--pids-limit",
+                str(limits.pids),
+                "--cap-drop",
+                "ALL",
+                "--read-only",
+                "--tmpfs",
+                "/tmp",
+                "--init",
+                "-v",
+                "/bin/busybox:/.probe/busybox:ro",
+                tag,
+            ).stdout.strip()
             try:
                 # As the platform does: the first check waits for the app to be ready, the
                 # others are asked once.
@@ -298,8 +358,11 @@ def _floor_build(context: str, tag: str, limits, memory: str) -> bool:
     """`docker build`, stopped where the platform stops one: past the lab's wall clock, its
     log cap or its disk budget (the CLI is killed, which closes the stream and makes the
     daemon cancel; a step past the disk budget is killed too, as the platform does)."""
-    build = subprocess.Popen([*docker_cli(), "build", "--network", "none", "--memory", memory, "--memory-swap", memory,
-                              "-t", tag, context], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    build = subprocess.Popen(
+        [*docker_cli(), "build", "--network", "none", "--memory", memory, "--memory-swap", memory, "-t", tag, context],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     timer = threading.Timer(limits.build_seconds, build.kill)
     timer.start()
     steps: list[str] = []
@@ -369,25 +432,36 @@ def machine() -> str:
         model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    memory = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    memory = next(
+        (int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0
+    )
     engine = ""
     try:
         engine = _docker("version", "--format", "{{.Server.Version}}", timeout=20).stdout.strip()
     except Exception:  # noqa: BLE001 — the page says what it could find
         engine = "?"
-    return (f"{os.cpu_count()} cores ({model or platform.processor() or '?'}), {memory} GiB, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, Docker engine {engine}")
+    return (
+        f"{os.cpu_count()} cores ({model or platform.processor() or '?'}), {memory} GiB, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, Docker engine {engine}"
+    )
 
 
 def write_results(name: str, title: str, body: str) -> None:
     """Put this benchmark's section into docs/BENCHMARKS.md, replacing its previous figures."""
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = (f"<!-- bench:{name} -->\n## {title}\n\n_Measured {stamp} on {machine()}._  \n"
-               f"_Command: `make bench-{name}`._\n\n{body.strip()}\n<!-- /bench:{name} -->")
-    text = RESULTS.read_text() if RESULTS.exists() else (
-        "# Benchmarks\n\nEach section is rewritten by its benchmark (`make bench-<name>`, or `make bench` for "
-        "all). Figures are ratios against a baseline measured in the same run, because the machines are "
-        "shared and noisy; absolute times are given for context only.\n")
+    section = (
+        f"<!-- bench:{name} -->\n## {title}\n\n_Measured {stamp} on {machine()}._  \n"
+        f"_Command: `make bench-{name}`._\n\n{body.strip()}\n<!-- /bench:{name} -->"
+    )
+    text = (
+        RESULTS.read_text()
+        if RESULTS.exists()
+        else (
+            "# Benchmarks\n\nEach section is rewritten by its benchmark (`make bench-<name>`, or `make bench` for "
+            "all). Figures are ratios against a baseline measured in the same run, because the machines are "
+            "shared and noisy; absolute times are given for context only.\n"
+        )
+    )
     pattern = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else f"{text.rstrip()}\n\n{section}\n"
     RESULTS.write_text(text)

@@ -23,9 +23,11 @@ FLOOD_BYTES = 200_000_000
 def dockerfile() -> str:
     """200 MB of 100-character lines, then a step that would pass: only the cap may stop
     it. A fresh token each time, so the flood step never comes from the build cache."""
-    return ("FROM python:3.11-slim\n"
-            f"RUN echo {uuid.uuid4().hex} && head -c {FLOOD_BYTES} /dev/zero | tr '\\0' 'x' | fold -w 99\n"
-            "WORKDIR /app\nCOPY . .\n")
+    return (
+        "FROM python:3.11-slim\n"
+        f"RUN echo {uuid.uuid4().hex} && head -c {FLOOD_BYTES} /dev/zero | tr '\\0' 'x' | fold -w 99\n"
+        "WORKDIR /app\nCOPY . .\n"
+    )
 
 
 def main() -> None:
@@ -41,8 +43,9 @@ def main() -> None:
         session = harness.login(base, "bench-flood")
         idle = harness.tree_rss_bytes(worker.pid)
         with harness.PeakMemory(worker.pid, every=0.02) as memory:
-            submission_id, sent_at = harness.web_submit(session, base, "primeiro-conteiner",
-                                                       {"Dockerfile": dockerfile().encode()})
+            submission_id, sent_at = harness.web_submit(
+                session, base, "primeiro-conteiner", {"Dockerfile": dockerfile().encode()}
+            )
             [submission] = harness.wait_final([submission_id], seconds=600)
         seconds = submission.finished_at.timestamp() - sent_at
     build = next(c for c in submission.report["checks"] if c["id"] == "build")
@@ -53,8 +56,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as context:
         (Path(context) / "Dockerfile").write_text(dockerfile())
         started = time.monotonic()
-        cli = subprocess.run([*harness.docker_cli(), "build", "--network", "none", "-t", "estaleiro-floor:flood", context],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cli = subprocess.run(
+            [*harness.docker_cli(), "build", "--network", "none", "-t", "estaleiro-floor:flood", context],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         raw_seconds = time.monotonic() - started
         subprocess.run([*harness.docker_cli(), "rmi", "--no-prune", "estaleiro-floor:flood"], capture_output=True)
 

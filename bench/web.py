@@ -47,9 +47,14 @@ def wrk(url: str, *, seconds: int, headers: dict[str, str], script: str | None =
 
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]), "p50": ms("50"), "p99": ms("99"),
-            "requests": int(re.search(r"(\d+) requests in", out)[1]), "non_2xx": int(non_2xx[1]) if non_2xx else 0,
-            "errors": errors[1] if errors else ""}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "requests": int(re.search(r"(\d+) requests in", out)[1]),
+        "non_2xx": int(non_2xx[1]) if non_2xx else 0,
+        "errors": errors[1] if errors else "",
+    }
 
 
 def main() -> None:
@@ -72,9 +77,15 @@ def main() -> None:
     lab = Lab.objects.get(slug="primeiro-conteiner")
     from django.utils import timezone
 
-    submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
-                                           status=Submission.Status.BUILDING, queued_at=timezone.now(),
-                                           building_at=timezone.now(), worker_host="bench")
+    submission = Submission.objects.create(
+        learner=learner,
+        lab=lab,
+        dockerfile="FROM python:3.11-slim\n",
+        status=Submission.Status.BUILDING,
+        queued_at=timezone.now(),
+        building_at=timezone.now(),
+        worker_host="bench",
+    )
     live = LiveLog(submission.pk, owner="bench")
     live.start()
     for step in range(64):
@@ -90,24 +101,38 @@ def main() -> None:
         csrf = session.cookies["csrftoken"]
         logged_in = {"Cookie": cookies}
         htmx = {**logged_in, "HX-Request": "true"}
-        autosave = (f'wrk.method = "POST"\nwrk.body = "q{question.pk}={choice.pk}"\n'
-                    'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-                    f'wrk.headers["X-CSRFToken"] = "{csrf}"\n')
-        probe = session.post(f"{base}/questionarios/tentativas/{attempt.pk}/respostas/{question.pk}/",
-                             data={f"q{question.pk}": choice.pk}, headers={"X-CSRFToken": csrf, "HX-Request": "true"})
+        autosave = (
+            f'wrk.method = "POST"\nwrk.body = "q{question.pk}={choice.pk}"\n'
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            f'wrk.headers["X-CSRFToken"] = "{csrf}"\n'
+        )
+        probe = session.post(
+            f"{base}/questionarios/tentativas/{attempt.pk}/respostas/{question.pk}/",
+            data={f"q{question.pk}": choice.pk},
+            headers={"X-CSRFToken": csrf, "HX-Request": "true"},
+        )
         assert probe.status_code == 200, f"autosave refused: {probe.status_code}"
         # The page, then the poll it sends every second: with the offset its log has reached,
         # so a poll while nothing new was logged sends the status only.
         detail = session.get(f"{base}/laboratorios/entregas/{submission.pk}/")
-        assert detail.status_code == 200 and "linha de log de build" in detail.text, "the submission page did not render"
+        assert detail.status_code == 200 and "linha de log de build" in detail.text, (
+            "the submission page did not render"
+        )
         poll_url = base + html.unescape(re.search(r'hx-get="([^"]+)"', detail.text)[1])
         poll = session.get(poll_url, headers={"HX-Request": "true"})
         assert poll.status_code == 200 and 'id="submission-status"' in poll.text, "the status poll did not render"
         endpoints = {
             "trivial view (`/healthz`)": (f"{base}/healthz", {}, None),
             f"quiz page (GET, {len(attempt.question_order)} questions on one page)": (
-                f"{base}/questionarios/tentativas/{attempt.pk}/", logged_in, None),
-            "answer autosave (htmx POST)": (f"{base}/questionarios/tentativas/{attempt.pk}/respostas/{question.pk}/", htmx, autosave),
+                f"{base}/questionarios/tentativas/{attempt.pk}/",
+                logged_in,
+                None,
+            ),
+            "answer autosave (htmx POST)": (
+                f"{base}/questionarios/tentativas/{attempt.pk}/respostas/{question.pk}/",
+                htmx,
+                autosave,
+            ),
             "submission status poll (htmx GET, following a 64 KB live log)": (poll_url, htmx, None),
         }
         # The baseline first and last: the ratio uses their mean, so drift hits both sides.
@@ -125,8 +150,10 @@ def main() -> None:
     quiz_name = list(endpoints)[1]
     rows = []
     for name, result in results.items():
-        rows.append(f"| {name} | {result['rps']:.0f} | {result['rps'] / baseline:.0%} | {result['p50']:.1f} | "
-                    f"{result['p99']:.1f} | {result['non_2xx']}{' ' + result['errors'] if result['errors'] else ''} |")
+        rows.append(
+            f"| {name} | {result['rps']:.0f} | {result['rps'] / baseline:.0%} | {result['p50']:.1f} | "
+            f"{result['p99']:.1f} | {result['non_2xx']}{' ' + result['errors'] if result['errors'] else ''} |"
+        )
     quiz_ratio, quiz_p99 = results[quiz_name]["rps"] / baseline, results[quiz_name]["p99"]
     body = (
         f"wrk on loopback, {CONNECTIONS} connections, 2 threads, {args.seconds} s per endpoint, against gunicorn as "

@@ -102,6 +102,7 @@ TEMPLATES = [
     },
 ]
 
+
 # SQLite file by default; PostgreSQL (psycopg) when DATABASE_URL says so.
 def _database(url: str) -> dj_database_url.DBConfig:
     scheme = url.split("://", 1)[0] if "://" in url else ""
@@ -112,7 +113,8 @@ def _database(url: str) -> dj_database_url.DBConfig:
     if config.get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
         raise ImproperlyConfigured(
             f"DATABASE_URL must be sqlite:///PATH or postgres://USER:PASSWORD@HOST:5432/NAME, "
-            f"not a {scheme + '://' if scheme else 'value without a scheme'} URL.")
+            f"not a {scheme + '://' if scheme else 'value without a scheme'} URL."
+        )
     return config
 
 
@@ -191,6 +193,7 @@ CELERY_TASK_ROUTES = {"labs.grade_submission": {"queue": GRADING_QUEUE}}
 # start and shutdown hooks and the remote-control command the operations page sends.
 CELERY_IMPORTS = ["labs.worker"]
 
+
 # Django's cache holds the sign-up and password-reset throttles (core/throttle.py): Redis, so
 # that every gunicorn worker counts together; its own database number beside the broker's.
 def _cache_url(broker: str) -> str:
@@ -199,11 +202,17 @@ def _cache_url(broker: str) -> str:
 
 
 CACHE_URL = os.environ.get("CACHE_URL") or _cache_url(CELERY_BROKER_URL)
-CACHES = {"default": {
-    "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "estaleiro",
-    # A Redis that does not answer costs a request one second, not a hang (the throttles let it through).
-    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-} if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "estaleiro",
+        # A Redis that does not answer costs a request one second, not a hang (the throttles let it through).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # Throttles. Logins: django-axes counts failures per (user name, client address), so one
 # learner's typos never lock out the classroom behind the same school address; an

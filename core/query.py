@@ -21,10 +21,12 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 @overload
 def int_param(value: object, *, default: int, minimum: int | None = None, maximum: int | None = None) -> int: ...
 @overload
-def int_param(value: object, *, default: None = None, minimum: int | None = None,
-              maximum: int | None = None) -> int | None: ...
-def int_param(value: object, *, default: int | None = None, minimum: int | None = None,
-              maximum: int | None = None) -> int | None:
+def int_param(
+    value: object, *, default: None = None, minimum: int | None = None, maximum: int | None = None
+) -> int | None: ...
+def int_param(
+    value: object, *, default: int | None = None, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
     """An integer written in ASCII digits (an optional leading '-') within [minimum, maximum]."""
     if not isinstance(value, str) or not _INTEGER.fullmatch(value):
         return default
@@ -45,13 +47,16 @@ def int_params(values: Iterable[object], *, minimum: int | None = 1, maximum: in
 
 
 @overload
-def float_param(value: object, *, default: float, minimum: float | None = None,
-                maximum: float | None = None) -> float: ...
+def float_param(
+    value: object, *, default: float, minimum: float | None = None, maximum: float | None = None
+) -> float: ...
 @overload
-def float_param(value: object, *, default: None = None, minimum: float | None = None,
-                maximum: float | None = None) -> float | None: ...
-def float_param(value: object, *, default: float | None = None, minimum: float | None = None,
-                maximum: float | None = None) -> float | None:
+def float_param(
+    value: object, *, default: None = None, minimum: float | None = None, maximum: float | None = None
+) -> float | None: ...
+def float_param(
+    value: object, *, default: float | None = None, minimum: float | None = None, maximum: float | None = None
+) -> float | None:
     """A plain decimal number ("2", "-1.5", "0,5"): no exponent, no inf or nan, bounded."""
     if not isinstance(value, str) or not _DECIMAL.fullmatch(value.strip()):
         return default

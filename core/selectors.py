@@ -56,9 +56,16 @@ def services_status() -> ServiceStatus:
         workers = sorted(name for reply in replies for name in reply)
     if workers:
         # The broker relays the question; the answer returns as soon as every worker replied.
-        answers = celery_app.control.broadcast(
-            SANDBOX_REPORT, reply=True, destination=workers, limit=len(workers),
-            timeout=SANDBOX_REPORT_TIMEOUT_SECONDS + 2.0) or []
+        answers = (
+            celery_app.control.broadcast(
+                SANDBOX_REPORT,
+                reply=True,
+                destination=workers,
+                limit=len(workers),
+                timeout=SANDBOX_REPORT_TIMEOUT_SECONDS + 2.0,
+            )
+            or []
+        )
         reports = {name: report for answer in answers for name, report in answer.items() if isinstance(report, dict)}
 
     return ServiceStatus(
@@ -79,12 +86,17 @@ def _grading_hosts(reports: dict[str, dict]) -> list[GradingHost]:
     since = timezone.now() - timedelta(days=1)
     graded = dict(
         Submission.objects.filter(worker_host__in=names, finished_at__gte=since)
-        .values("worker_host").annotate(count=Count("id")).values_list("worker_host", "count")
+        .values("worker_host")
+        .annotate(count=Count("id"))
+        .values_list("worker_host", "count")
     )
     hosts = []
     for name in names:
         sandbox = reports[name].get("sandbox") or {}
         known = {key: value for key, value in sandbox.items() if key in _DAEMON_FIELDS}
-        hosts.append(GradingHost(name=name, sandbox=DaemonStatus(**{"reachable": False, **known}),
-                                 graded_last_day=graded.get(name, 0)))
+        hosts.append(
+            GradingHost(
+                name=name, sandbox=DaemonStatus(**{"reachable": False, **known}), graded_last_day=graded.get(name, 0)
+            )
+        )
     return hosts

@@ -46,8 +46,9 @@ def demo_accounts_ensure() -> list[DemoAccount]:
         for role, username in DEMO_USERNAMES.items():
             if User.objects.filter(username=username).exists():
                 continue
-            user = User.objects.create_user(username=username, password=passwords[role], first_name=DEMO_NAMES[role],
-                                            is_staff=role == "instructor")
+            user = User.objects.create_user(
+                username=username, password=passwords[role], first_name=DEMO_NAMES[role], is_staff=role == "instructor"
+            )
             if role == "instructor":
                 user.groups.add(instructors_group())
         # Written last, inside the transaction: should another start have written it first,
@@ -65,7 +66,9 @@ def _demo_account_state(role: str, username: str, password: str) -> DemoAccount:
     if not user.is_active:
         return DemoAccount(role, username, "", "disabled by an administrator")
     if not password:
-        return DemoAccount(role, username, "", f"password unknown: {settings.VAR_DIR / 'demo_accounts.json'} is unreadable")
+        return DemoAccount(
+            role, username, "", f"password unknown: {settings.VAR_DIR / 'demo_accounts.json'} is unreadable"
+        )
     if not user.check_password(password):
         return DemoAccount(role, username, "", "password changed since it was created")
     return DemoAccount(role, username, password)
@@ -73,9 +76,7 @@ def _demo_account_state(role: str, username: str, password: str) -> DemoAccount:
 
 @transaction.atomic
 def user_signup(*, username: str, password: str, first_name: str, email: str = "") -> User:
-    return User.objects.create_user(
-        username=username, password=password, first_name=first_name, email=email
-    )
+    return User.objects.create_user(username=username, password=password, first_name=first_name, email=email)
 
 
 def worker_ping(*, timeout: float = 10.0) -> dict:

@@ -32,9 +32,11 @@ def _megabytes(size: int) -> str:
 
 
 def too_large_message() -> str:
-    return _("What you sent is larger than %(max)s MB in all (files and form together), so it was not "
-             "received. Send fewer or smaller files: the lab's starter files are used for every file you "
-             "leave out.") % {"max": _megabytes(settings.SUBMISSION_MAX_BYTES)}
+    return _(
+        "What you sent is larger than %(max)s MB in all (files and form together), so it was not "
+        "received. Send fewer or smaller files: the lab's starter files are used for every file you "
+        "leave out."
+    ) % {"max": _megabytes(settings.SUBMISSION_MAX_BYTES)}
 
 
 def refused_response(request, message: str, status: int):
@@ -55,8 +57,11 @@ class RequestSizeLimit:
     def __call__(self, request):
         if request.method in BODY_METHODS:
             if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
-                return refused_response(request, _("Send the form again from the page: this server needs to "
-                                                   "know the size of what is sent."), status=411)
+                return refused_response(
+                    request,
+                    _("Send the form again from the page: this server needs to know the size of what is sent."),
+                    status=411,
+                )
             length = int_param(request.META.get("CONTENT_LENGTH") or "0", default=0, minimum=0)
             if length > settings.REQUEST_MAX_BYTES:
                 return refused_response(request, too_large_message(), status=413)
@@ -78,8 +83,14 @@ class BoundedUploadHandler(FileUploadHandler):
         self.files += 1
         # +1: the build context may come as one .zip beside the loose files.
         if self.files > settings.SUBMISSION_MAX_FILES + 1:
-            self._refuse(ngettext("Send at most %(max)d file at a time.", "Send at most %(max)d files at a time.",
-                                  settings.SUBMISSION_MAX_FILES) % {"max": settings.SUBMISSION_MAX_FILES})
+            self._refuse(
+                ngettext(
+                    "Send at most %(max)d file at a time.",
+                    "Send at most %(max)d files at a time.",
+                    settings.SUBMISSION_MAX_FILES,
+                )
+                % {"max": settings.SUBMISSION_MAX_FILES}
+            )
 
     def receive_data_chunk(self, raw_data, start):
         self.total += len(raw_data)

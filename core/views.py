@@ -46,10 +46,13 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and not throttle_allow(scope="signup", key=client_address(request),
-                                                       limit=settings.SIGNUPS_PER_HOUR, window=3600):
-        error = _("Too many sign-ups from this address in the last hour. Try again later, "
-                  "or ask your instructor to create your account.")
+    if request.method == "POST" and not throttle_allow(
+        scope="signup", key=client_address(request), limit=settings.SIGNUPS_PER_HOUR, window=3600
+    ):
+        error = _(
+            "Too many sign-ups from this address in the last hour. Try again later, "
+            "or ask your instructor to create your account."
+        )
         return render(request, "registration/signup.html", {"form": form, "error": error}, status=429)
     if request.method == "POST" and form.is_valid():
         user = user_signup(
@@ -111,9 +114,12 @@ def password_reset(request):
     email = request.POST.get("email", "")[:254].strip().lower()
     limit = settings.PASSWORD_RESETS_PER_HOUR
     if not throttle_allow(scope="reset-address", key=client_address(request), limit=limit, window=3600) or (
-            form.is_valid() and not throttle_allow(scope="reset-email", key=email, limit=limit, window=3600)):
-        context["error"] = _("Too many password reset requests in the last hour. Try again later, "
-                             "or ask your instructor to set a new password for you.")
+        form.is_valid() and not throttle_allow(scope="reset-email", key=email, limit=limit, window=3600)
+    ):
+        context["error"] = _(
+            "Too many password reset requests in the last hour. Try again later, "
+            "or ask your instructor to set a new password for you."
+        )
         return render(request, "registration/password_reset_form.html", context, status=429)
     if not form.is_valid():
         return render(request, "registration/password_reset_form.html", context, status=400)
@@ -130,7 +136,9 @@ def password_reset(request):
         finally:
             connection.close()
     if form.send_failed:
-        context["error"] = _("The e-mail could not be sent right now. Try again in a few minutes, "
-                             "or ask your instructor to set a new password for you.")
+        context["error"] = _(
+            "The e-mail could not be sent right now. Try again in a few minutes, "
+            "or ask your instructor to set a new password for you."
+        )
         return render(request, "registration/password_reset_form.html", context, status=503)
     return redirect("password_reset_done")

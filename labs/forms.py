@@ -25,19 +25,30 @@ class SubmissionForm(forms.Form):
         label=_("Dockerfile"),
         required=False,
         max_length=64_000,
-        widget=forms.Textarea(attrs={
-            "class": "code-editor", "rows": 20, "spellcheck": "false", "autocapitalize": "off",
-            "autocomplete": "off", "wrap": "off", "aria-describedby": "id_dockerfile_helptext",
-        }),
+        widget=forms.Textarea(
+            attrs={
+                "class": "code-editor",
+                "rows": 20,
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "autocomplete": "off",
+                "wrap": "off",
+                "aria-describedby": "id_dockerfile_helptext",
+            }
+        ),
         help_text=_("Write or paste your Dockerfile. The lab's starter files are used for every file you do not send."),
     )
     # The form's metaclass moves fields off the class: the instance's `files` stays the uploads.
     files = MultipleFileField(  # type: ignore[assignment]
-        label=_("Extra files (optional)"), required=False,
-        help_text=_("For example .dockerignore or a changed requirements.txt; they replace the starter file of the same name."),
+        label=_("Extra files (optional)"),
+        required=False,
+        help_text=_(
+            "For example .dockerignore or a changed requirements.txt; they replace the starter file of the same name."
+        ),
     )
     archive = forms.FileField(
-        label=_("Or a .zip of the whole build context (optional)"), required=False,
+        label=_("Or a .zip of the whole build context (optional)"),
+        required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
 
@@ -50,7 +61,9 @@ class SubmissionForm(forms.Form):
 
 class SubmissionFilterForm(forms.Form):
     learner = forms.CharField(label=_("Learner"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("any"))] + list(Submission.Status.choices))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("any"))] + list(Submission.Status.choices)
+    )
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -12,10 +12,17 @@ from .sandbox.context import ContextError, validate_files
 from .sandbox.docker_sandbox import DockerSandbox
 
 
-def grade_files(*, lab: GradableLab, given: dict[str, bytes], lang: str = "pt-BR", submission_id: str = "adhoc",
-                on_log: Callable[[str], None] | None = None,
-                on_phase: Callable[[str], None] | None = None, run_token: str | None = None,
-                slot_pool: bool = False) -> GradeResult:
+def grade_files(
+    *,
+    lab: GradableLab,
+    given: dict[str, bytes],
+    lang: str = "pt-BR",
+    submission_id: str = "adhoc",
+    on_log: Callable[[str], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
+    run_token: str | None = None,
+    slot_pool: bool = False,
+) -> GradeResult:
     """Grade the learner's files (the starter fills in what they did not send) against
     this version of the lab: its spec and its starter files come together, from the
     database row of that version (labs.selectors.lab_version) or from the content folder.
@@ -32,7 +39,16 @@ def grade_files(*, lab: GradableLab, given: dict[str, bytes], lang: str = "pt-BR
         return reject(spec=lab.spec, lang=lang, findings=[Finding(False, exc.message_id, exc.params)])
     sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST, slot_pool=slot_pool)
     try:
-        return grade(spec=lab.spec, files=files, sandbox=sandbox, lang=lang, submission_id=submission_id,
-                     on_log=on_log, on_phase=on_phase, starter_files=dict(lab.starter_files), run_token=run_token)
+        return grade(
+            spec=lab.spec,
+            files=files,
+            sandbox=sandbox,
+            lang=lang,
+            submission_id=submission_id,
+            on_log=on_log,
+            on_phase=on_phase,
+            starter_files=dict(lab.starter_files),
+            run_token=run_token,
+        )
     finally:
         sandbox.close()

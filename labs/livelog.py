@@ -58,8 +58,9 @@ class LiveLog:
         try:
             # One string per submission: a reader takes its tail with GETRANGE, without
             # fetching the whole log on every poll.
-            self.conn.eval(_APPEND_IF_OWNER, 2, self.key, self.owner_key, self.owner, chunk.encode("utf-8"),
-                           TTL_SECONDS)
+            self.conn.eval(
+                _APPEND_IF_OWNER, 2, self.key, self.owner_key, self.owner, chunk.encode("utf-8"), TTL_SECONDS
+            )
         except redis.RedisError:
             self.broken = True
 
@@ -104,7 +105,7 @@ def live_log_since(submission_id: int, *, offset: int | None, max_bytes: int) ->
         return None
     if skipped:  # the slice starts inside a line: drop its first, partial one
         newline = data.find(b"\n")
-        start, data = (start + newline + 1, data[newline + 1:]) if newline >= 0 else (start + len(data), b"")
+        start, data = (start + newline + 1, data[newline + 1 :]) if newline >= 0 else (start + len(data), b"")
     last = data.rfind(b"\n")
     data = data[: last + 1] if last >= 0 else b""
     return LogSlice(text=data.decode("utf-8", "replace"), end=start + len(data), restart=restart, skipped=skipped)

@@ -69,7 +69,9 @@ class Submission(models.Model):
     IN_PROGRESS = (Status.BUILDING, Status.RUNNING, Status.CHECKING)
     FINAL = (Status.PASSED, Status.FAILED, Status.REJECTED, Status.ERROR)
 
-    learner = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="submissions", verbose_name=_("learner"))
+    learner = models.ForeignKey(
+        "auth.User", on_delete=models.CASCADE, related_name="submissions", verbose_name=_("learner")
+    )
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("lab"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     # What the learner sent (the starter fills in the rest when grading): path -> text/base64.
@@ -108,7 +110,9 @@ class Submission(models.Model):
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=SubmissionStatus.values), name="submission_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=SubmissionStatus.values), name="submission_status_valid"
+            ),
             # One submission in flight per learner and lab: a second click cannot queue a twin.
             # Regrades are the instructor's and do not take that slot.
             models.UniqueConstraint(
@@ -117,7 +121,10 @@ class Submission(models.Model):
                 name="one_active_submission_per_learner_and_lab",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["lab", "learner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["lab", "learner", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.learner} · {self.lab.slug} · {self.status}"

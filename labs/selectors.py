@@ -37,10 +37,15 @@ def lab_version(*, lab: Lab, spec_hash: str | None = None) -> SpecVersion:
         if version is not None:
             _versions.move_to_end(wanted)
             return version
-    row = LabVersion.objects.filter(lab=lab, spec_hash=wanted).values_list("spec", "starter_files").first() if wanted else None
+    row = (
+        LabVersion.objects.filter(lab=lab, spec_hash=wanted).values_list("spec", "starter_files").first()
+        if wanted
+        else None
+    )
     if row is None:
-        raise LabVersionMissing(f"lab {lab.slug} has no stored version {wanted[:12] or '(none)'}: "
-                                "run manage.py load_content")
+        raise LabVersionMissing(
+            f"lab {lab.slug} has no stored version {wanted[:12] or '(none)'}: run manage.py load_content"
+        )
     spec, starter = row
     version = SpecVersion(hash=wanted, spec=LabSpec.model_validate(spec), starter_files=decode_files(starter))
     with _versions_lock:
@@ -141,8 +146,7 @@ def submission_status_for_viewer(*, submission_id: int, user) -> Submission:
     While the work runs the page shows the phase, the queue position and the live log (from
     Redis), so the heavy columns stay in the database; the verdict adds the report and the
     stored log, read then in one more query. Same 404 as submission_for_viewer for anyone else."""
-    submission = (Submission.objects.select_related("lab").defer(*HEAVY_FIELDS)
-                  .filter(pk=submission_id).first())
+    submission = Submission.objects.select_related("lab").defer(*HEAVY_FIELDS).filter(pk=submission_id).first()
     if submission is None or (submission.learner_id != user.pk and not is_instructor(user)):
         raise Http404
     if not submission.is_active:
@@ -160,14 +164,18 @@ def queue_position(*, submission: Submission) -> int:
 def typical_grading_seconds(*, lab: Lab, sample: int = 20) -> float:
     durations = [
         (finished - started).total_seconds()
-        for started, finished in Submission.objects.filter(lab=lab, finished_at__isnull=False, building_at__isnull=False)
+        for started, finished in Submission.objects.filter(
+            lab=lab, finished_at__isnull=False, building_at__isnull=False
+        )
         .order_by("-finished_at")
         .values_list("building_at", "finished_at")[:sample]
     ]
     return median(durations) if durations else 30.0
 
 
-def lab_submissions_for_instructor(*, lab: Lab, learner: str = "", status: str = "", since=None, until=None) -> QuerySet[Submission]:
+def lab_submissions_for_instructor(
+    *, lab: Lab, learner: str = "", status: str = "", since=None, until=None
+) -> QuerySet[Submission]:
     qs = Submission.objects.filter(lab=lab).select_related("learner").defer("log", "files")
     if learner:
         qs = qs.filter(Q(learner__username__icontains=learner) | Q(learner__first_name__icontains=learner))
@@ -208,8 +216,12 @@ def lab_best_scores(*, lab: Lab) -> list[dict]:
     rows = (
         Submission.objects.filter(lab=lab, counted=True)
         .values("learner__username", "learner__first_name", "learner__last_name")
-        .annotate(best=Max("score"), attempts=Count("id"), passes=Count("id", filter=Q(status=Status.PASSED)),
-                  last=Max("created_at"))
+        .annotate(
+            best=Max("score"),
+            attempts=Count("id"),
+            passes=Count("id", filter=Q(status=Status.PASSED)),
+            last=Max("created_at"),
+        )
         .order_by("learner__username")
     )
     return list(rows)

@@ -51,11 +51,15 @@ def check_reference(lab: LabContent) -> CaseResult:
     result = CaseResult(lab=lab.spec.slug, case="reference", ok=True)
     if REQUIRED_BASE not in lab.spec.bases:
         result.problems.append(f"the lab must allow {REQUIRED_BASE}")
-    report = grade_files(lab=lab, given=read_tree(lab.reference_dir), submission_id=f"selftest-{lab.spec.slug}-ref").report
+    report = grade_files(
+        lab=lab, given=read_tree(lab.reference_dir), submission_id=f"selftest-{lab.spec.slug}-ref"
+    ).report
     result.report = report
     if report.status != Verdict.PASSED or report.score != report.max_score:
         failing = [f"{c.id}: {c.message}" for c in report.checks if c.status != "passed" and not c.bonus]
-        result.problems.append(f"reference got {report.status} {report.score}/{report.max_score}: {failing or report.rejections or report.error}")
+        result.problems.append(
+            f"reference got {report.status} {report.score}/{report.max_score}: {failing or report.rejections or report.error}"
+        )
     result.ok = not result.problems
     return result
 
@@ -75,7 +79,9 @@ def check_bad_case(lab: LabContent, case_dir: Path) -> CaseResult:
             unexpected = sorted(not_passed - wanted)
             missed = sorted(wanted - not_passed)
             details = {c.id: c.message for c in report.checks if c.id in unexpected}
-            result.problems.append(f"checks not passed differ: unexpected {unexpected} {details}, expected but passed {missed}")
+            result.problems.append(
+                f"checks not passed differ: unexpected {unexpected} {details}, expected but passed {missed}"
+            )
         if expected.get("message_contains"):
             messages = " ".join(c.message for c in report.checks if c.status != "passed")
             if expected["message_contains"] not in messages:

@@ -53,15 +53,14 @@ def lab_sync_from_dir(*, lab_dir: Path) -> tuple[Lab, bool]:
         },
     )
     LabVersion.objects.update_or_create(
-        lab=lab, spec_hash=content.hash,
+        lab=lab,
+        spec_hash=content.hash,
         defaults={"spec": spec.model_dump(mode="json"), "starter_files": encode_files(starter)},
     )
     return lab, created
 
 
 # -- submissions -----------------------------------------------------------------------------
-
-
 
 
 class SubmissionRefused(ValueError):
@@ -84,10 +83,16 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
     if "Dockerfile" not in uploads:
         raise SubmissionRefused(_("Write your Dockerfile in the editor or send a file named Dockerfile."))
     if len(uploads) > settings.SUBMISSION_MAX_FILES:
-        raise SubmissionRefused(_("Too many files: %(count)d (at most %(max)d).") % {"count": len(uploads), "max": settings.SUBMISSION_MAX_FILES})
+        raise SubmissionRefused(
+            _("Too many files: %(count)d (at most %(max)d).")
+            % {"count": len(uploads), "max": settings.SUBMISSION_MAX_FILES}
+        )
     total = sum(len(data) for data in uploads.values())
     if total > settings.SUBMISSION_MAX_BYTES:
-        raise SubmissionRefused(_("The files add up to %(size)d KB (at most %(max)d KB).") % {"size": total // 1024, "max": settings.SUBMISSION_MAX_BYTES // 1024})
+        raise SubmissionRefused(
+            _("The files add up to %(size)d KB (at most %(max)d KB).")
+            % {"size": total // 1024, "max": settings.SUBMISSION_MAX_BYTES // 1024}
+        )
     try:
         dockerfile_text = uploads.pop("Dockerfile").decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -107,11 +112,18 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
-                learner=learner, lab=lab, dockerfile=dockerfile_text, files=encode_files(uploads),
-                lang=lang, spec_hash=lab.spec_hash, queued_at=timezone.now(),
+                learner=learner,
+                lab=lab,
+                dockerfile=dockerfile_text,
+                files=encode_files(uploads),
+                lang=lang,
+                spec_hash=lab.spec_hash,
+                queued_at=timezone.now(),
             )
     except IntegrityError as exc:  # a twin request won the race for the one active slot
-        raise SubmissionRefused(_("You already have a submission being graded for this lab; wait for its verdict.")) from exc
+        raise SubmissionRefused(
+            _("You already have a submission being graded for this lab; wait for its verdict.")
+        ) from exc
     _enqueue(submission.pk)
     return submission
 
@@ -139,8 +151,13 @@ def submission_claim(*, submission_id: int, worker_host: str) -> str | None:
     now = timezone.now()
     token = secrets.token_hex(16)
     claimed = Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
-        status=Status.BUILDING, building_at=now, running_at=None, checking_at=None, worker_host=worker_host[:200],
-        run_token=token, heartbeat_at=now,
+        status=Status.BUILDING,
+        building_at=now,
+        running_at=None,
+        checking_at=None,
+        worker_host=worker_host[:200],
+        run_token=token,
+        heartbeat_at=now,
     )
     return token if claimed else None
 
@@ -195,6 +212,7 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
     live.start()
 
     with _Heartbeat(submission_id, token) as heartbeat:
+
         def still_owner() -> None:
             if heartbeat.superseded.is_set():
                 raise RunSuperseded()
@@ -212,25 +230,40 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
 
         try:
             version = submission_lab_version(submission=submission)
-            result = grade_files(lab=version, given=submission_files_decoded(submission), lang=submission.lang,
-                                 submission_id=f"sub-{submission_id}", on_log=on_log, on_phase=on_phase,
-                                 run_token=token, slot_pool=True)
+            result = grade_files(
+                lab=version,
+                given=submission_files_decoded(submission),
+                lang=submission.lang,
+                submission_id=f"sub-{submission_id}",
+                on_log=on_log,
+                on_phase=on_phase,
+                run_token=token,
+                slot_pool=True,
+            )
         except RunSuperseded:
             log.info("grading run %s of submission %s was superseded; it stopped", token[:8], submission_id)
             return "superseded"
         except Exception as exc:  # any crash here is the platform's, never the learner's
             log.exception("grading submission %s crashed", submission_id)
-            return submission_platform_fault(submission_id=submission_id, detail=f"{type(exc).__name__}: {exc}",
-                                             run_token=token)
+            return submission_platform_fault(
+                submission_id=submission_id, detail=f"{type(exc).__name__}: {exc}", run_token=token
+            )
     report = result.report
     if report.status == Verdict.ERROR:
         return submission_platform_fault(submission_id=submission_id, detail=report.error, run_token=token)
     with transaction.atomic():
         updated = _owned(submission_id, token).update(
-            status=str(report.status), report=report.to_dict(), log=result.log[-LOG_CAP_CHARS:],
-            score=report.score if report.gradable else None, max_score=report.max_score,
-            counted=report.gradable, finished_at=timezone.now(), error_detail="", spec_hash=version.hash,
-            regrading=False, regrade_backup=None,
+            status=str(report.status),
+            report=report.to_dict(),
+            log=result.log[-LOG_CAP_CHARS:],
+            score=report.score if report.gradable else None,
+            max_score=report.max_score,
+            counted=report.gradable,
+            finished_at=timezone.now(),
+            error_detail="",
+            spec_hash=version.hash,
+            regrading=False,
+            regrade_backup=None,
         )
     live.clear()
     return str(report.status) if updated else "superseded"
@@ -254,7 +287,7 @@ def submission_platform_fault(*, submission_id: int, detail: str, run_token: str
             submission.status = Status.QUEUED
             submission.queued_at = timezone.now()
             submission.save(update_fields=["status", "retries", "error_detail", "queued_at", "run_token"])
-            _enqueue(submission_id, countdown=min(120, 5 * 2 ** submission.retries))
+            _enqueue(submission_id, countdown=min(120, 5 * 2**submission.retries))
             return "retrying"
         if submission.regrading and submission.regrade_backup:
             # The regrade could not be done: the verdict it was to replace stands, and the
@@ -271,8 +304,18 @@ def submission_platform_fault(*, submission_id: int, detail: str, run_token: str
             submission.report = None
         submission.regrading = False
         submission.regrade_backup = None
-        submission.save(update_fields=["status", "error_detail", "counted", "finished_at", "report", "regrading",
-                                       "regrade_backup", "run_token"])
+        submission.save(
+            update_fields=[
+                "status",
+                "error_detail",
+                "counted",
+                "finished_at",
+                "report",
+                "regrading",
+                "regrade_backup",
+                "run_token",
+            ]
+        )
         return "error"
 
 
@@ -285,14 +328,25 @@ def submission_regrade(*, submission: Submission) -> bool:
             return False
         # The score and whether it counted stay as they are until the new verdict replaces
         # them, so the learner's best score does not dip while the regrade runs.
-        backup = {"status": current.status, "report": current.report,
-                  "finished_at": current.finished_at.isoformat() if current.finished_at else None}
+        backup = {
+            "status": current.status,
+            "report": current.report,
+            "finished_at": current.finished_at.isoformat() if current.finished_at else None,
+        }
         # A regrade follows the lab's current version (the reason to regrade is a spec change).
         updated = Submission.objects.filter(pk=current.pk, status__in=Submission.FINAL).update(
-            status=Status.QUEUED, queued_at=timezone.now(), retries=0, report=None,
+            status=Status.QUEUED,
+            queued_at=timezone.now(),
+            retries=0,
+            report=None,
             spec_hash=Lab.objects.values_list("spec_hash", flat=True).get(pk=current.lab_id),
-            finished_at=None, building_at=None, running_at=None, checking_at=None, error_detail="",
-            regrading=True, regrade_backup=backup,
+            finished_at=None,
+            building_at=None,
+            running_at=None,
+            checking_at=None,
+            error_detail="",
+            regrading=True,
+            regrade_backup=backup,
         )
         if updated:
             _enqueue(current.pk)
@@ -311,7 +365,9 @@ def lab_regrade_all(*, lab: Lab, scope: str = REGRADE_LATEST) -> int:
         chosen = list(finished.only("id"))
     else:
         chosen, seen = [], set()
-        for sub in Submission.objects.filter(lab=lab).order_by("learner_id", "-created_at").only("id", "learner_id", "status"):
+        for sub in (
+            Submission.objects.filter(lab=lab).order_by("learner_id", "-created_at").only("id", "learner_id", "status")
+        ):
             if sub.learner_id not in seen:
                 seen.add(sub.learner_id)
                 if sub.status in Submission.FINAL:
@@ -342,15 +398,23 @@ def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:
         elapsed = (now - started).total_seconds() if started else 0
         beat = submission.heartbeat_at or started
         silent = (now - beat).total_seconds() if beat else 0
-        worker_gone = (alive_workers is not None and submission.worker_host not in alive_workers
-                       and silent > settings.GRADING_WORKER_LOST_SECONDS)
+        worker_gone = (
+            alive_workers is not None
+            and submission.worker_host not in alive_workers
+            and silent > settings.GRADING_WORKER_LOST_SECONDS
+        )
         if worker_gone or elapsed > budget:
-            detail = "worker lost: it stopped answering while grading" if worker_gone else "stuck past the lab's time limits"
-            outcome = submission_platform_fault(submission_id=submission.pk, detail=detail,
-                                                run_token=submission.run_token)
+            detail = (
+                "worker lost: it stopped answering while grading" if worker_gone else "stuck past the lab's time limits"
+            )
+            outcome = submission_platform_fault(
+                submission_id=submission.pk, detail=detail, run_token=submission.run_token
+            )
             counts["requeued" if outcome == "retrying" else "failed"] += outcome in {"retrying", "error"}
     stale = now - timedelta(seconds=settings.GRADING_STUCK_MARGIN_SECONDS)
-    for submission_id in Submission.objects.filter(status=Status.QUEUED, queued_at__lt=stale).values_list("pk", flat=True):
+    for submission_id in Submission.objects.filter(status=Status.QUEUED, queued_at__lt=stale).values_list(
+        "pk", flat=True
+    ):
         _enqueue(submission_id)  # the claim makes a duplicate message harmless
         counts["resent"] += 1
     return counts

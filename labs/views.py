@@ -60,8 +60,17 @@ def _lab_context(request, lab: Lab, form: SubmissionForm) -> dict:
         "spec": spec,
         "title": localize(spec.title, lang),
         "instructions": localize(spec.instructions, lang),
-        "checks": [{"id": c.id, "title": localize(c.title, lang), "points": c.points, "required": c.required,
-                    "bonus": c.bonus, "kind": c.kind} for c in spec.checks],
+        "checks": [
+            {
+                "id": c.id,
+                "title": localize(c.title, lang),
+                "points": c.points,
+                "required": c.required,
+                "bonus": c.bonus,
+                "kind": c.kind,
+            }
+            for c in spec.checks
+        ],
         "starter_names": sorted(starter),
         "form": form,
         "history": selectors.learner_submissions(user=request.user, lab=lab)[:20],
@@ -76,7 +85,9 @@ def lab_detail(request, slug):
     # Start from the learner's last Dockerfile, else the starter's: nothing typed is lost.
     last = selectors.learner_submissions(user=request.user, lab=lab).only("dockerfile").first()
     initial = last.dockerfile if last else _version(lab).starter_files.get("Dockerfile", b"").decode("utf-8", "replace")
-    return render(request, "labs/lab_detail.html", _lab_context(request, lab, SubmissionForm(initial={"dockerfile": initial})))
+    return render(
+        request, "labs/lab_detail.html", _lab_context(request, lab, SubmissionForm(initial={"dockerfile": initial}))
+    )
 
 
 @login_required
@@ -95,8 +106,9 @@ def submission_new(request, slug):
                 uploads.update(extract_zip(form.cleaned_data["archive"].read(), limits=_version(lab).spec.limits))
             for upload in form.cleaned_data["files"]:
                 uploads[upload.name.rsplit("/", 1)[-1]] = upload.read()
-            submission = submission_create(learner=request.user, lab=lab, dockerfile=form.cleaned_data["dockerfile"],
-                                           uploads=uploads, lang=lang)
+            submission = submission_create(
+                learner=request.user, lab=lab, dockerfile=form.cleaned_data["dockerfile"], uploads=uploads, lang=lang
+            )
         except ContextError as exc:
             form.add_error(None, t(exc.message_id, lang, **exc.params))
         except SubmissionRefused as exc:
@@ -147,8 +159,11 @@ def starter_file(request, slug, path):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    return render(request, "labs/starter_file.html",
-                  {"lab": lab, "spec": version.spec, "path": path, "text": text, "size": len(data)})
+    return render(
+        request,
+        "labs/starter_file.html",
+        {"lab": lab, "spec": version.spec, "path": path, "text": text, "size": len(data)},
+    )
 
 
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -234,8 +249,9 @@ def _offset(value: str | None) -> int | None:
 def submission_detail(request, pk):
     if request.htmx:
         submission = selectors.submission_status_for_viewer(submission_id=pk, user=request.user)
-        context = _submission_context(submission, log_from=_offset(request.GET.get("log_from")),
-                                      log_epoch=request.GET.get("log_epoch", ""))
+        context = _submission_context(
+            submission, log_from=_offset(request.GET.get("log_from")), log_epoch=request.GET.get("log_epoch", "")
+        )
         if not submission.is_active:
             context |= _history_context(submission)  # the verdict changes the history and the best score
         return render(request, "labs/submission_detail.html#poll", context)
@@ -256,11 +272,19 @@ def lab_submissions(request, slug):
     filters = form.filters() if form.is_bound else {}
     submissions = selectors.lab_submissions_for_instructor(lab=lab, **filters)
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
-    return render(request, "labs/lab_submissions.html", {
-        "lab": lab, "spec": selectors.lab_spec_or_none(lab=lab), "form": form, "page": page, "stats": selectors.lab_check_stats(lab=lab),
-        "finished_count": Submission.objects.filter(lab=lab, status__in=Submission.FINAL).count(),
-        "query": _without_page(request.GET),
-    })
+    return render(
+        request,
+        "labs/lab_submissions.html",
+        {
+            "lab": lab,
+            "spec": selectors.lab_spec_or_none(lab=lab),
+            "form": form,
+            "page": page,
+            "stats": selectors.lab_check_stats(lab=lab),
+            "finished_count": Submission.objects.filter(lab=lab, status__in=Submission.FINAL).count(),
+            "query": _without_page(request.GET),
+        },
+    )
 
 
 def _without_page(query) -> str:
@@ -303,6 +327,15 @@ def lab_scores_csv(request, slug):
     max_score = spec.max_score if spec else ""
     for row in selectors.lab_best_scores(lab=lab):
         name = f"{row['learner__first_name']} {row['learner__last_name']}".strip()
-        writer.writerow([csv_safe(row["learner__username"]), csv_safe(name), row["best"], max_score, row["attempts"],
-                         "yes" if row["passes"] else "no", row["last"].isoformat()])
+        writer.writerow(
+            [
+                csv_safe(row["learner__username"]),
+                csv_safe(name),
+                row["best"],
+                max_score,
+                row["attempts"],
+                "yes" if row["passes"] else "no",
+                row["last"].isoformat(),
+            ]
+        )
     return response

@@ -18,7 +18,11 @@ class QuestionInline(admin.TabularInline):
     def edit_link(self, question):
         if not question.pk:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("admin:quizzes_question_change", args=[question.pk]), _("edit text and choices"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:quizzes_question_change", args=[question.pk]),
+            _("edit text and choices"),
+        )
 
 
 @admin.register(Quiz)
@@ -30,13 +34,24 @@ class QuizAdmin(admin.ModelAdmin):
     inlines = [QuestionInline]
     fieldsets = [
         (None, {"fields": ("title", "slug", "description", "is_published", "position")}),
-        (_("Attempts and grading"), {"fields": ("attempts_allowed", "grading_method", "time_limit_minutes", "opens_at", "closes_at")}),
-        (_("Presentation and review"), {"fields": ("one_per_page", "shuffle_questions", "shuffle_choices", "reveal_answers")}),
-        (_("Marks shown to the learner"), {
-            "fields": ("marks_during", "marks_immediately", "marks_open", "marks_closed"),
-            "description": _("When the score, each question's marks and the quiz grade are shown. Hiding them until the "
-                             "quiz closes keeps several attempts from giving the answers away one at a time."),
-        }),
+        (
+            _("Attempts and grading"),
+            {"fields": ("attempts_allowed", "grading_method", "time_limit_minutes", "opens_at", "closes_at")},
+        ),
+        (
+            _("Presentation and review"),
+            {"fields": ("one_per_page", "shuffle_questions", "shuffle_choices", "reveal_answers")},
+        ),
+        (
+            _("Marks shown to the learner"),
+            {
+                "fields": ("marks_during", "marks_immediately", "marks_open", "marks_closed"),
+                "description": _(
+                    "When the score, each question's marks and the quiz grade are shown. Hiding them until the "
+                    "quiz closes keeps several attempts from giving the answers away one at a time."
+                ),
+            },
+        ),
     ]
 
 
@@ -86,7 +101,9 @@ class CriterionInline(admin.StackedInline):
     def edit_link(self, criterion):
         if not criterion.pk:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("admin:quizzes_criterion_change", args=[criterion.pk]), _("edit levels"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:quizzes_criterion_change", args=[criterion.pk]), _("edit levels")
+        )
 
 
 @admin.register(Rubric)
@@ -115,7 +132,9 @@ class CriterionAdmin(admin.ModelAdmin):
                 if level.pk and "points" in level_form.changed_data and not level_form.cleaned_data.get("DELETE"):
                     changed_points[level.pk] = level_form.cleaned_data["points"]
         super().save_formset(request, form, formset, change)
-        rescored = sum(level_set_points(level=Level.objects.get(pk=pk), points=points) for pk, points in changed_points.items())
+        rescored = sum(
+            level_set_points(level=Level.objects.get(pk=pk), points=points) for pk, points in changed_points.items()
+        )
         if changed_points:
             self.message_user(request, _("%(count)d review(s) re-scored after the level change.") % {"count": rescored})
 
@@ -124,5 +143,17 @@ class CriterionAdmin(admin.ModelAdmin):
 class ReviewAdmin(admin.ModelAdmin):
     list_display = ("answer", "reviewer", "score", "is_complete", "released_at")
     list_filter = ("is_complete", "answer__attempt__quiz")
-    readonly_fields = ("answer", "version", "claimed_by", "claimed_at", "reviewed_at", "released_at", "score",
-                       "revision", "revision_levels", "revision_adjustment", "revision_comment", "revision_score")
+    readonly_fields = (
+        "answer",
+        "version",
+        "claimed_by",
+        "claimed_at",
+        "reviewed_at",
+        "released_at",
+        "score",
+        "revision",
+        "revision_levels",
+        "revision_adjustment",
+        "revision_comment",
+        "revision_score",
+    )

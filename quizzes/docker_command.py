@@ -23,8 +23,13 @@ from common.i18n import gettext, gettext_noop
 from common.image_ref import parse_image_ref
 
 __all__ = [
-    "CommandComparison", "CommandParseError", "DockerCommand", "Problem",
-    "compare_commands", "describe", "parse_docker_command",
+    "CommandComparison",
+    "CommandParseError",
+    "DockerCommand",
+    "Problem",
+    "compare_commands",
+    "describe",
+    "parse_docker_command",
 ]
 
 
@@ -45,11 +50,11 @@ class CommandParseError(ValueError):
 
 @dataclass(frozen=True)
 class FlagSpec:
-    long: str              # canonical name ("--detach"): what comparisons and messages use
-    short: str | None      # "-d"
+    long: str  # canonical name ("--detach"): what comparisons and messages use
+    short: str | None  # "-d"
     takes_value: bool
-    repeatable: bool       # repeatable flags are compared as sets of values
-    kind: str              # how values are normalized: text, port, image, path
+    repeatable: bool  # repeatable flags are compared as sets of values
+    kind: str  # how values are normalized: text, port, image, path
 
 
 def _spec(*notations: str) -> dict[str, FlagSpec]:
@@ -59,8 +64,7 @@ def _spec(*notations: str) -> dict[str, FlagSpec]:
         names, eq, kind = notation.partition("=")
         repeatable = kind.endswith("*")
         short, _, long = names.rpartition("|")
-        spec = FlagSpec("--" + long, "-" + short if short else None, bool(eq), repeatable,
-                        kind.rstrip("*") or "text")
+        spec = FlagSpec("--" + long, "-" + short if short else None, bool(eq), repeatable, kind.rstrip("*") or "text")
         table[spec.long] = spec
         if spec.short:
             table[spec.short] = spec
@@ -70,13 +74,44 @@ def _spec(*notations: str) -> dict[str, FlagSpec]:
 # The flags the lesson uses, plus common neighbours, so that a learner's extra flag is
 # recognized (and its value consumed) rather than misread as the image name.
 _SPECS: dict[str, dict[str, FlagSpec]] = {
-    "run": _spec("d|detach", "p|publish=port*", "name=", "v|volume=*", "e|env=*", "env-file=*", "rm",
-                 "i|interactive", "t|tty", "network=", "restart=", "w|workdir=", "u|user=",
-                 "entrypoint=", "P|publish-all", "m|memory=", "cpus=", "h|hostname=", "platform=",
-                 "pull=", "read-only", "mount=*", "l|label=*"),
+    "run": _spec(
+        "d|detach",
+        "p|publish=port*",
+        "name=",
+        "v|volume=*",
+        "e|env=*",
+        "env-file=*",
+        "rm",
+        "i|interactive",
+        "t|tty",
+        "network=",
+        "restart=",
+        "w|workdir=",
+        "u|user=",
+        "entrypoint=",
+        "P|publish-all",
+        "m|memory=",
+        "cpus=",
+        "h|hostname=",
+        "platform=",
+        "pull=",
+        "read-only",
+        "mount=*",
+        "l|label=*",
+    ),
     "exec": _spec("d|detach", "i|interactive", "t|tty", "e|env=*", "u|user=", "w|workdir=", "privileged"),
-    "build": _spec("t|tag=image*", "f|file=path", "build-arg=*", "no-cache", "pull", "target=",
-                   "q|quiet", "platform=", "progress=", "label=*"),
+    "build": _spec(
+        "t|tag=image*",
+        "f|file=path",
+        "build-arg=*",
+        "no-cache",
+        "pull",
+        "target=",
+        "q|quiet",
+        "platform=",
+        "progress=",
+        "label=*",
+    ),
     "logs": _spec("f|follow", "n|tail=", "t|timestamps", "since=", "until=", "details"),
     "ps": _spec("a|all", "q|quiet", "f|filter=*", "n|last=", "l|latest", "s|size", "format=", "no-trunc"),
     "images": _spec("a|all", "q|quiet", "f|filter=*", "format=", "digests", "no-trunc"),
@@ -91,18 +126,37 @@ _SPECS["run"]["--net"] = _SPECS["run"]["--network"]  # old spelling, same meanin
 
 # Management-command spellings of the classic subcommands (docker container run == docker run).
 _ALIASES = {
-    ("container", "run"): "run", ("container", "exec"): "exec", ("container", "logs"): "logs",
-    ("container", "ls"): "ps", ("container", "list"): "ps", ("container", "ps"): "ps",
-    ("container", "stop"): "stop", ("container", "start"): "start", ("container", "rm"): "rm",
-    ("container", "remove"): "rm", ("image", "build"): "build", ("builder", "build"): "build",
-    ("buildx", "build"): "build", ("image", "ls"): "images", ("image", "list"): "images",
-    ("image", "rm"): "rmi", ("image", "remove"): "rmi", ("image", "pull"): "pull", ("image", "push"): "push",
+    ("container", "run"): "run",
+    ("container", "exec"): "exec",
+    ("container", "logs"): "logs",
+    ("container", "ls"): "ps",
+    ("container", "list"): "ps",
+    ("container", "ps"): "ps",
+    ("container", "stop"): "stop",
+    ("container", "start"): "start",
+    ("container", "rm"): "rm",
+    ("container", "remove"): "rm",
+    ("image", "build"): "build",
+    ("builder", "build"): "build",
+    ("buildx", "build"): "build",
+    ("image", "ls"): "images",
+    ("image", "list"): "images",
+    ("image", "rm"): "rmi",
+    ("image", "remove"): "rmi",
+    ("image", "pull"): "pull",
+    ("image", "push"): "push",
 }
 _MANAGEMENT = {"container", "image", "builder", "buildx"}
 # What the positional arguments mean; run and exec stop reading flags at the first one
 # because what follows is the container's own command (docker run app ls -l).
-_ROLES = {"run": "image+command", "exec": "container+command", "build": "context",
-          "rmi": "images", "pull": "images", "push": "images"}
+_ROLES = {
+    "run": "image+command",
+    "exec": "container+command",
+    "build": "context",
+    "rmi": "images",
+    "pull": "images",
+    "push": "images",
+}
 _GLOBAL_WITH_VALUE = {"-H", "--host", "-c", "--context", "--config", "-l", "--log-level"}
 _FALSE = {"false", "0", "no"}
 _CHAINING = {"&&", "||", ";", "|", "&"}
@@ -110,12 +164,12 @@ _CHAINING = {"&&", "||", ";", "|", "&"}
 
 @dataclass
 class DockerCommand:
-    subcommand: str                                            # canonical: "run", "build", "ps"...
-    switches: list[str] = field(default_factory=list)          # flags without value, canonical long names
+    subcommand: str  # canonical: "run", "build", "ps"...
+    switches: list[str] = field(default_factory=list)  # flags without value, canonical long names
     options: dict[str, list[str]] = field(default_factory=dict)  # valued flags -> raw values in order
-    arguments: list[str] = field(default_factory=list)         # positionals (run: [image])
-    command: list[str] = field(default_factory=list)           # run/exec: the container's command
-    unknown_flags: list[str] = field(default_factory=list)     # kept and reported, never fatal
+    arguments: list[str] = field(default_factory=list)  # positionals (run: [image])
+    command: list[str] = field(default_factory=list)  # run/exec: the container's command
+    unknown_flags: list[str] = field(default_factory=list)  # kept and reported, never fatal
     raw: str = ""
 
     @property
@@ -233,8 +287,9 @@ def _missing_value(flag: str) -> CommandParseError:
 
 # -- normalization -----------------------------------------------------------------------
 
+
 def normalize_port(value: str) -> str:
-    """"0.0.0.0:8080:5000/tcp" -> "8080:5000": all interfaces and TCP are docker's defaults."""
+    """ "0.0.0.0:8080:5000/tcp" -> "8080:5000": all interfaces and TCP are docker's defaults."""
     spec, _, proto = value.partition("/")
     if spec.startswith("["):  # [::1]:8080:5000
         ip, _, ports = spec[1:].partition("]")
@@ -259,14 +314,15 @@ def _normalize(kind: str, value: str) -> str:
 
 # -- comparison --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Problem:
-    code: str                   # not_docker, wrong_subcommand, missing_flag, unexpected_flag,
-                                # wrong_value, wrong_image, wrong_argument, parse_error
-    flag: str | None = None     # canonical long name ("--detach") or an unknown flag as typed
+    code: str  # not_docker, wrong_subcommand, missing_flag, unexpected_flag,
+    # wrong_value, wrong_image, wrong_argument, parse_error
+    flag: str | None = None  # canonical long name ("--detach") or an unknown flag as typed
     expected: str | None = None
     given: str | None = None
-    detail: str = ""            # parse_error: the CommandParseError code; wrong_argument: the role
+    detail: str = ""  # parse_error: the CommandParseError code; wrong_argument: the role
 
 
 _PROBLEM_DEFAULTS = {"code": "", "flag": None, "expected": None, "given": None, "detail": ""}
@@ -321,8 +377,8 @@ def _unmatched(kind: str, ours: list[str], theirs: list[str]) -> list[str]:
 def _compare_values(flag: str, kind: str, exp: list[str], got: list[str]) -> list[Problem]:
     missing, extra = _unmatched(kind, exp, got), _unmatched(kind, got, exp)
     problems = [Problem("wrong_value", flag, e, g) for e, g in zip(missing, extra, strict=False)]
-    problems += [Problem("missing_flag", flag, expected=e) for e in missing[len(extra):]]
-    problems += [Problem("unexpected_flag", flag, given=g) for g in extra[len(missing):]]
+    problems += [Problem("missing_flag", flag, expected=e) for e in missing[len(extra) :]]
+    problems += [Problem("unexpected_flag", flag, given=g) for g in extra[len(missing) :]]
     return problems
 
 
@@ -337,15 +393,18 @@ def _compare_positionals(exp: DockerCommand, got: DockerCommand) -> list[Problem
         elif head != "image" and e_head != g_head:
             problems.append(Problem("wrong_argument", expected=e_head, given=g_head, detail=head))
         if exp.command != got.command:
-            problems.append(Problem("wrong_argument", expected=shlex.join(exp.command),
-                                    given=shlex.join(got.command), detail="command"))
+            problems.append(
+                Problem(
+                    "wrong_argument", expected=shlex.join(exp.command), given=shlex.join(got.command), detail="command"
+                )
+            )
         return problems
     kind = {"images": "image", "context": "path"}.get(role, "text")
     code = "wrong_image" if role == "images" else "wrong_argument"
     missing = _unmatched(kind, exp.arguments, got.arguments)
     extra = _unmatched(kind, got.arguments, exp.arguments)
     pairs = list(zip(missing, extra, strict=False))
-    pairs += [(e, "") for e in missing[len(extra):]] + [("", g) for g in extra[len(missing):]]
+    pairs += [(e, "") for e in missing[len(extra) :]] + [("", g) for g in extra[len(missing) :]]
     return [Problem(code, expected=e, given=g, detail=role) for e, g in pairs]
 
 
@@ -356,51 +415,78 @@ _SHORTS = {s.long: s.short for table in _SPECS.values() for s in table.values() 
 
 # flag -> (why it should be there, what it does): the flag's meaning, in words.
 _MEANINGS = {
-    "--detach": (gettext_noop("the container must run in the background"),
-                 gettext_noop("it runs the container in the background")),
-    "--publish": (gettext_noop("the container port must be published on the host"),
-                  gettext_noop("it publishes a container port on the host")),
+    "--detach": (
+        gettext_noop("the container must run in the background"),
+        gettext_noop("it runs the container in the background"),
+    ),
+    "--publish": (
+        gettext_noop("the container port must be published on the host"),
+        gettext_noop("it publishes a container port on the host"),
+    ),
     "--name": (gettext_noop("the container must get a name"), gettext_noop("it names the container")),
-    "--volume": (gettext_noop("a volume or directory must be mounted in the container"),
-                 gettext_noop("it mounts a volume or directory in the container")),
-    "--env": (gettext_noop("an environment variable must be set in the container"),
-              gettext_noop("it sets an environment variable in the container")),
-    "--rm": (gettext_noop("the container must be removed when it exits"),
-             gettext_noop("it removes the container when it exits")),
-    "--interactive": (gettext_noop("standard input must stay open (interactive mode)"),
-                      gettext_noop("it keeps standard input open (interactive mode)")),
+    "--volume": (
+        gettext_noop("a volume or directory must be mounted in the container"),
+        gettext_noop("it mounts a volume or directory in the container"),
+    ),
+    "--env": (
+        gettext_noop("an environment variable must be set in the container"),
+        gettext_noop("it sets an environment variable in the container"),
+    ),
+    "--rm": (
+        gettext_noop("the container must be removed when it exits"),
+        gettext_noop("it removes the container when it exits"),
+    ),
+    "--interactive": (
+        gettext_noop("standard input must stay open (interactive mode)"),
+        gettext_noop("it keeps standard input open (interactive mode)"),
+    ),
     "--tty": (gettext_noop("a terminal must be allocated"), gettext_noop("it allocates a terminal (TTY)")),
-    "--network": (gettext_noop("the container must join a network"),
-                  gettext_noop("it connects the container to a network")),
+    "--network": (
+        gettext_noop("the container must join a network"),
+        gettext_noop("it connects the container to a network"),
+    ),
     "--restart": (gettext_noop("the container must have a restart policy"), gettext_noop("it sets the restart policy")),
     "--tag": (gettext_noop("the image must get a name and tag"), gettext_noop("it names and tags the image")),
     "--file": (gettext_noop("the Dockerfile to use must be given"), gettext_noop("it chooses which Dockerfile to use")),
     "--no-cache": (gettext_noop("the build must not use the cache"), gettext_noop("it builds without the cache")),
     "--follow": (gettext_noop("the logs must be followed live"), gettext_noop("it follows the logs live")),
     "--tail": (gettext_noop("only the last lines must be shown"), gettext_noop("it shows only the last lines")),
-    "--all": (gettext_noop("all must be listed, stopped ones included"),
-              gettext_noop("it lists all, stopped ones included")),
+    "--all": (
+        gettext_noop("all must be listed, stopped ones included"),
+        gettext_noop("it lists all, stopped ones included"),
+    ),
     "--quiet": (gettext_noop("only IDs must be shown"), gettext_noop("it shows only IDs")),
     "--force": (gettext_noop("removal must be forced"), gettext_noop("it forces removal")),
-    "--time": (gettext_noop("the wait before forcing the stop must be set"),
-               gettext_noop("it sets how many seconds to wait")),
+    "--time": (
+        gettext_noop("the wait before forcing the stop must be set"),
+        gettext_noop("it sets how many seconds to wait"),
+    ),
 }
 _VALUE_LABELS = {
-    "--publish": gettext_noop("The published port"), "--name": gettext_noop("The container name"),
-    "--tag": gettext_noop("The image tag"), "--file": gettext_noop("The Dockerfile"),
-    "--volume": gettext_noop("The mounted volume"), "--env": gettext_noop("The environment variable"),
-    "--network": gettext_noop("The network"), "--restart": gettext_noop("The restart policy"),
-    "--tail": gettext_noop("The number of lines"), "--time": gettext_noop("The wait time"),
+    "--publish": gettext_noop("The published port"),
+    "--name": gettext_noop("The container name"),
+    "--tag": gettext_noop("The image tag"),
+    "--file": gettext_noop("The Dockerfile"),
+    "--volume": gettext_noop("The mounted volume"),
+    "--env": gettext_noop("The environment variable"),
+    "--network": gettext_noop("The network"),
+    "--restart": gettext_noop("The restart policy"),
+    "--tail": gettext_noop("The number of lines"),
+    "--time": gettext_noop("The wait time"),
 }
 _SUBCOMMAND_MEANINGS = {
     "run": gettext_noop("creates and starts a container from an image"),
     "start": gettext_noop("starts an existing container"),
     "exec": gettext_noop("runs a command in a running container"),
     "build": gettext_noop("builds an image from a Dockerfile"),
-    "ps": gettext_noop("lists containers"), "images": gettext_noop("lists images"),
-    "stop": gettext_noop("stops a container"), "rm": gettext_noop("removes containers"),
-    "rmi": gettext_noop("removes images"), "logs": gettext_noop("shows a container's logs"),
-    "pull": gettext_noop("downloads an image"), "push": gettext_noop("uploads an image"),
+    "ps": gettext_noop("lists containers"),
+    "images": gettext_noop("lists images"),
+    "stop": gettext_noop("stops a container"),
+    "rm": gettext_noop("removes containers"),
+    "rmi": gettext_noop("removes images"),
+    "logs": gettext_noop("shows a container's logs"),
+    "pull": gettext_noop("downloads an image"),
+    "push": gettext_noop("uploads an image"),
 }
 # Why a command could not be read, by CommandParseError code: the exception's message and
 # the learner's feedback are the same text.
@@ -413,8 +499,11 @@ _PARSE_ERRORS = {
     "chained": gettext_noop("Write a single docker command, without chaining with &&, ; or |."),
 }
 _UNREADABLE = gettext_noop("The command could not be read.")
-_ROLE_NOUNS = {"command": gettext_noop("The command run in the container"), "container": gettext_noop("The container"),
-               "context": gettext_noop("The build context")}
+_ROLE_NOUNS = {
+    "command": gettext_noop("The command run in the container"),
+    "container": gettext_noop("The container"),
+    "context": gettext_noop("The build context"),
+}
 _IMAGE, _ARGUMENT = gettext_noop("The image"), gettext_noop("The argument")
 # (with a value, with the flag's meaning) -> the sentence; whole sentences, so each language
 # keeps its own word order.
@@ -460,11 +549,17 @@ def describe(problem: Problem | Mapping[str, Any], lang: str | None = None) -> s
     if code == "parse_error":
         return _say(_PARSE_ERRORS.get(problem.detail, _UNREADABLE), lang, flag=flag, program=got)
     if code == "wrong_subcommand":
+
         def sub(name: str | None) -> str:
             does = _SUBCOMMAND_MEANINGS.get(name or "")
             return f"docker {name}" + (f" ({_say(does, lang)})" if does else "")
-        return _say(gettext_noop("The subcommand should be {expected}, but it was {given}."), lang,
-                    expected=sub(exp), given=sub(got))
+
+        return _say(
+            gettext_noop("The subcommand should be {expected}, but it was {given}."),
+            lang,
+            expected=sub(exp),
+            given=sub(got),
+        )
     if code == "missing_flag":
         why = _say(meaning[0], lang) if meaning else None
         return _say(_MISSING_FLAG[bool(exp), bool(why)], lang, flag=flag, value=exp, why=why)

@@ -25,7 +25,14 @@ def _fmt(value) -> str:
 
 def quiz_grades(*, quiz: Quiz) -> tuple[list[str], list[list]]:
     questions = list(quiz.questions.all())
-    header = ["username", "name", "attempts", *[f"{q.key} ({q.points:g})" for q in questions], "final_grade_percent", "pending_review"]
+    header = [
+        "username",
+        "name",
+        "attempts",
+        *[f"{q.key} ({q.points:g})" for q in questions],
+        "final_grade_percent",
+        "pending_review",
+    ]
     rows = []
     attempts_by_learner: dict[int, list[Attempt]] = {}
     for attempt in Attempt.objects.filter(quiz=quiz).select_related("learner").prefetch_related("answers__review"):
@@ -43,8 +50,16 @@ def quiz_grades(*, quiz: Quiz) -> tuple[list[str], list[list]]:
             else:
                 per_question.append(_fmt(_question_score(question, _answer(chosen, question))) if chosen else "")
         percent = final_percent(quiz=quiz, attempts=submitted)
-        rows.append([learner.get_username(), learner.get_full_name(), len(attempts), *per_question,
-                     "" if percent is None else f"{percent:.1f}", "yes" if any(a.pending_review for a in submitted) else "no"])
+        rows.append(
+            [
+                learner.get_username(),
+                learner.get_full_name(),
+                len(attempts),
+                *per_question,
+                "" if percent is None else f"{percent:.1f}",
+                "yes" if any(a.pending_review for a in submitted) else "no",
+            ]
+        )
     rows.sort(key=lambda row: row[0])
     return header, rows
 
@@ -65,8 +80,10 @@ def combined() -> tuple[list[str], list[list]]:
     quizzes = list(Quiz.objects.all())
     labs = list(Lab.objects.all())
     header = ["username", "name", *[f"quiz:{q.slug} (%)" for q in quizzes], *[f"lab:{lab.slug}" for lab in labs]]
-    best = {(row["learner_id"], row["lab_id"]): row["best"] for row in
-            Submission.objects.filter(counted=True).values("learner_id", "lab_id").annotate(best=Max("score"))}
+    best = {
+        (row["learner_id"], row["lab_id"]): row["best"]
+        for row in Submission.objects.filter(counted=True).values("learner_id", "lab_id").annotate(best=Max("score"))
+    }
     attempts: dict[tuple[int, int], list[Attempt]] = {}
     for attempt in Attempt.objects.filter(status=Attempt.Status.SUBMITTED):
         attempts.setdefault((attempt.learner_id, attempt.quiz_id), []).append(attempt)

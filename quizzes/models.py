@@ -20,22 +20,32 @@ class Quiz(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
-    attempts_allowed = models.PositiveSmallIntegerField(_("attempts allowed"), default=0, help_text=_("0 means unlimited."))
-    grading_method = models.CharField(_("grading method"), max_length=16, choices=GradingMethod.choices, default=GradingMethod.HIGHEST)
+    attempts_allowed = models.PositiveSmallIntegerField(
+        _("attempts allowed"), default=0, help_text=_("0 means unlimited.")
+    )
+    grading_method = models.CharField(
+        _("grading method"), max_length=16, choices=GradingMethod.choices, default=GradingMethod.HIGHEST
+    )
     one_per_page = models.BooleanField(_("one question per page"), default=False)
     shuffle_questions = models.BooleanField(_("shuffle questions"), default=False)
     shuffle_choices = models.BooleanField(_("shuffle choices"), default=False)
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     time_limit_minutes = models.PositiveSmallIntegerField(_("time limit (minutes)"), null=True, blank=True)
-    reveal_answers = models.CharField(_("reveal answers"), max_length=24, choices=Reveal.choices, default=Reveal.IMMEDIATELY)
+    reveal_answers = models.CharField(
+        _("reveal answers"), max_length=24, choices=Reveal.choices, default=Reveal.IMMEDIATELY
+    )
     # Marks (score, per-question marks, totals) are a review option of their own, per moment,
     # as in Moodle: with several attempts, totals seen after each one give the key away one
     # answer at a time, so a quiz may hold them back until it closes.
-    marks_during = models.BooleanField(_("marks during an attempt"), default=True, help_text=_(
-        "While the learner is taking an attempt of this quiz: the marks of their other attempts."))
-    marks_immediately = models.BooleanField(_("marks right after the attempt"), default=True, help_text=_(
-        "Within two minutes of submitting."))
+    marks_during = models.BooleanField(
+        _("marks during an attempt"),
+        default=True,
+        help_text=_("While the learner is taking an attempt of this quiz: the marks of their other attempts."),
+    )
+    marks_immediately = models.BooleanField(
+        _("marks right after the attempt"), default=True, help_text=_("Within two minutes of submitting.")
+    )
     marks_open = models.BooleanField(_("marks later, while the quiz is open"), default=True)
     marks_closed = models.BooleanField(_("marks after the quiz closes"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -46,7 +56,12 @@ class Quiz(models.Model):
         verbose_name = _("quiz")
         verbose_name_plural = _("quizzes")
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__isnull=True) | models.Q(opens_at__isnull=True) | models.Q(closes_at__gt=models.F("opens_at")), name="quiz_closes_after_opening"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__isnull=True)
+                | models.Q(opens_at__isnull=True)
+                | models.Q(closes_at__gt=models.F("opens_at")),
+                name="quiz_closes_after_opening",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,10 +90,14 @@ class Question(models.Model):
         COMMAND = "command", _("docker command")
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=_("quiz"))
-    key = models.SlugField(_("key"), max_length=80, help_text=_("Stable identifier: re-imports update the question with the same key."))
+    key = models.SlugField(
+        _("key"), max_length=80, help_text=_("Stable identifier: re-imports update the question with the same key.")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SINGLE)
     text = models.TextField(_("text"), help_text=_("Markdown."))
-    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown with the correct answer, when the review options allow."))
+    explanation = models.TextField(
+        _("explanation"), blank=True, help_text=_("Shown with the correct answer, when the review options allow.")
+    )
     points = models.FloatField(_("points"), default=1)
     position = models.PositiveIntegerField(_("position"), default=0)
     expected_command = models.CharField(_("expected command"), max_length=500, blank=True)
@@ -116,7 +135,9 @@ class Choice(models.Model):
         verbose_name_plural = _("choices")
         constraints = [
             models.UniqueConstraint(fields=["question", "key"], name="choice_key_unique_in_question"),
-            models.CheckConstraint(condition=models.Q(fraction__gte=-1) & models.Q(fraction__lte=1), name="choice_fraction_in_range"),
+            models.CheckConstraint(
+                condition=models.Q(fraction__gte=-1) & models.Q(fraction__lte=1), name="choice_fraction_in_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,7 +150,9 @@ class Attempt(models.Model):
         SUBMITTED = "submitted", _("submitted")
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz"))
-    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("learner"))
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("learner")
+    )
     number = models.PositiveSmallIntegerField(_("attempt number"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
@@ -152,7 +175,9 @@ class Attempt(models.Model):
         verbose_name_plural = _("attempts")
         constraints = [
             models.UniqueConstraint(fields=["quiz", "learner", "number"], name="attempt_number_unique"),
-            models.UniqueConstraint(fields=["quiz", "learner"], condition=models.Q(status="in_progress"), name="one_attempt_in_progress"),
+            models.UniqueConstraint(
+                fields=["quiz", "learner"], condition=models.Q(status="in_progress"), name="one_attempt_in_progress"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,7 +233,9 @@ class Answer(models.Model):
 class Rubric(models.Model):
     """How an essay question is graded: criteria, each with levels worth points."""
 
-    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="rubric", verbose_name=_("question"))
+    question = models.OneToOneField(
+        Question, on_delete=models.CASCADE, related_name="rubric", verbose_name=_("question")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -239,7 +266,9 @@ class Criterion(models.Model):
 
 
 class Level(models.Model):
-    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="levels", verbose_name=_("criterion"))
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.CASCADE, related_name="levels", verbose_name=_("criterion")
+    )
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     points = models.FloatField(_("points"), default=0)
@@ -258,7 +287,9 @@ class Level(models.Model):
 class CommentSnippet(models.Model):
     """A reusable comment for an essay question's reviews."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="snippets", verbose_name=_("question"))
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="snippets", verbose_name=_("question")
+    )
     text = models.TextField(_("text"))
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -276,8 +307,14 @@ class Review(models.Model):
     once released, the learner sees its last saved revision, never a draft."""
 
     answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="review", verbose_name=_("answer"))
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="reviews", verbose_name=_("reviewer"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("reviewer"),
+    )
     levels = models.ManyToManyField(Level, blank=True, related_name="reviews", verbose_name=_("chosen levels"))
     adjustment = models.FloatField(_("manual adjustment"), default=0)
     comment = models.TextField(_("comment"), blank=True)
@@ -286,14 +323,22 @@ class Review(models.Model):
     # The revision the instructor last saved (not an autosaved draft): what a release shows the
     # learner and what the attempt is graded by. Drafts change only the fields above.
     revision = models.PositiveIntegerField(_("revision"), default=0)
-    revision_levels = models.ManyToManyField(Level, blank=True, related_name="review_revisions", verbose_name=_("levels of the saved revision"))
+    revision_levels = models.ManyToManyField(
+        Level, blank=True, related_name="review_revisions", verbose_name=_("levels of the saved revision")
+    )
     revision_adjustment = models.FloatField(_("adjustment of the saved revision"), default=0)
     revision_comment = models.TextField(_("comment of the saved revision"), blank=True)
     revision_score = models.FloatField(_("score of the saved revision"), null=True, blank=True)
     # A save must name the version it edited: a stale one is refused, not silently applied.
     version = models.PositiveIntegerField(_("version"), default=0)
-    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="claimed_reviews", verbose_name=_("claimed by"))
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claimed_reviews",
+        verbose_name=_("claimed by"),
+    )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)

@@ -29,11 +29,15 @@ def _labels(language: str) -> dict[str, str]:
     cache is keyed by the active language, under which gettext runs)."""
     texts = {
         "worth": gettext("Worth"),
-        "multiple_help": gettext("Several answers may be correct. Each correct choice earns its share of the points "
-                                 "and each wrong one takes a share away; a question never scores below zero."),
+        "multiple_help": gettext(
+            "Several answers may be correct. Each correct choice earns its share of the points "
+            "and each wrong one takes a share away; a question never scores below zero."
+        ),
         "your_command": gettext("Your command"),
-        "command_help": gettext("Type the command as you would in a terminal. It is never run: it is compared with "
-                                "the expected one by meaning (flags in any order, short or long forms)."),
+        "command_help": gettext(
+            "Type the command as you would in a terminal. It is never run: it is compared with "
+            "the expected one by meaning (flags in any order, short or long forms)."
+        ),
         "your_answer": gettext("Your answer"),
         "essay_help": gettext("An instructor reviews this answer; its score appears once it is released."),
         "saved": gettext("Saved"),
@@ -79,7 +83,7 @@ def question_field(view: QuestionView, *, attempt_id: int, save_url=None) -> Saf
                 f'<li>\n<label class="choice">\n'
                 f'<input type="{kind}" name="q{pk}" value="{int(choice.pk)}"{checked} hx-trigger="change" {hx}>\n'
                 f'<span class="choice-key">{_e(choice.key)})</span> <span>{render_markdown_inline(choice.text)}</span>\n'
-                f'</label>\n</li>\n'
+                f"</label>\n</li>\n"
             )
         parts.append("</ul>\n")
     elif q.kind == "command":
@@ -96,7 +100,7 @@ def question_field(view: QuestionView, *, attempt_id: int, save_url=None) -> Saf
         parts.append(
             f'<label for="q{pk}-input" class="visually-hidden">{labels["your_answer"]}</label>\n'
             f'<textarea id="q{pk}-input" name="q{pk}" rows="8" hx-trigger="input changed delay:700ms, change" {hx}>\n'
-            f'{answer_text}</textarea>\n'
+            f"{answer_text}</textarea>\n"
             f'<p class="help">{labels["essay_help"]}</p>\n'
         )
     saved = f'<span class="muted">{labels["saved"]}</span>' if view.answered else ""

@@ -46,7 +46,9 @@ def _filters(request) -> tuple[Quiz | None, Question | None]:
 
 
 def _filter_query(quiz, question) -> str:
-    params = {k: v for k, v in {"quiz": quiz.slug if quiz else "", "question": question.pk if question else ""}.items() if v}
+    params = {
+        k: v for k, v in {"quiz": quiz.slug if quiz else "", "question": question.pk if question else ""}.items() if v
+    }
     return f"?{urlencode(params)}" if params else ""
 
 
@@ -54,15 +56,26 @@ def _filter_query(quiz, question) -> str:
 @require_GET
 def review_queue(request):
     quiz, question = _filters(request)
-    answers = sorted(essay_answers(quiz=quiz, question=question).select_related("review"),
-                     key=lambda a: (a.attempt.quiz_id, a.question.position, stable_order_key(a)))
+    answers = sorted(
+        essay_answers(quiz=quiz, question=question).select_related("review"),
+        key=lambda a: (a.attempt.quiz_id, a.question.position, stable_order_key(a)),
+    )
     questions = Question.objects.filter(kind="essay").select_related("quiz")
-    return render(request, "quizzes/review/queue.html", {
-        "quiz": quiz, "question": question, "answers": answers, "counts": review_counts(quiz=quiz, question=question),
-        "quizzes": Quiz.objects.all(), "questions": questions, "blind": request.session.get(BLIND_KEY, False),
-        "query": _filter_query(quiz, question),
-        "per_question": [(q, review_counts(question=q)) for q in questions],
-    })
+    return render(
+        request,
+        "quizzes/review/queue.html",
+        {
+            "quiz": quiz,
+            "question": question,
+            "answers": answers,
+            "counts": review_counts(quiz=quiz, question=question),
+            "quizzes": Quiz.objects.all(),
+            "questions": questions,
+            "blind": request.session.get(BLIND_KEY, False),
+            "query": _filter_query(quiz, question),
+            "per_question": [(q, review_counts(question=q)) for q in questions],
+        },
+    )
 
 
 @instructor_required
@@ -77,8 +90,13 @@ def _back_to(request, default: str) -> str:
     A path only: no other host or scheme (an open redirect, javascript:), nothing relative to
     this URL, no control characters (a split header)."""
     target = request.POST.get("next") or ""
-    if (target.startswith("/") and target.isprintable()
-            and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
         return target
     return default
 
@@ -97,11 +115,16 @@ def review_next(request):
 def _review_context(request, answer: Answer, review, holder: str, error: str = "", chosen: set | None = None) -> dict:
     quiz, question = _filters(request)
     return {
-        "answer": answer, "review": review, "holder": holder, "error": error,
+        "answer": answer,
+        "review": review,
+        "holder": holder,
+        "error": error,
         "rubric": rubric_for(answer.question),
         "chosen": set(review.levels.values_list("pk", flat=True)) if chosen is None else chosen,
-        "snippets": answer.question.snippets.all(), "blind": request.session.get(BLIND_KEY, False),
-        "query": _filter_query(quiz, question), "counts": review_counts(question=answer.question),
+        "snippets": answer.question.snippets.all(),
+        "blind": request.session.get(BLIND_KEY, False),
+        "query": _filter_query(quiz, question),
+        "counts": review_counts(question=answer.question),
     }
 
 
@@ -117,20 +140,28 @@ def _adjustment(request, question: Question) -> tuple[float, str]:
     value = float_param(typed, minimum=-limit, maximum=limit)
     if value is None:
         return 0.0, _("The manual adjustment must be a number between %(low)s and %(high)s points.") % {
-            "low": floatformat(-limit, "-2"), "high": floatformat(limit, "-2")}
+            "low": floatformat(-limit, "-2"),
+            "high": floatformat(limit, "-2"),
+        }
     return value, ""
 
 
 def _level_ids(request) -> list[int]:
     # One radio group per criterion (level-<criterion id>), or a plain repeated "level".
-    return int_params(value for key in request.POST if key == "level" or key.startswith("level-")
-                      for value in request.POST.getlist(key))
+    return int_params(
+        value
+        for key in request.POST
+        if key == "level" or key.startswith("level-")
+        for value in request.POST.getlist(key)
+    )
 
 
 @instructor_required
 @require_http_methods(["GET", "POST"])
 def review_answer(request, pk):
-    answer = get_object_or_404(Answer.objects.select_related("question__quiz", "attempt__learner"), pk=pk, question__kind="essay")
+    answer = get_object_or_404(
+        Answer.objects.select_related("question__quiz", "attempt__learner"), pk=pk, question__kind="essay"
+    )
     review, holder = review_open(answer=answer, reviewer=request.user)
     if request.method == "GET":
         return render(request, "quizzes/review/answer.html", _review_context(request, answer, review, holder))
@@ -146,8 +177,12 @@ def review_answer(request, pk):
     try:
         review = review_save(
             # No version named is a stale one: refused, like any save of a version not current.
-            review_id=review.pk, reviewer=request.user, version=int_param(request.POST.get("version"), default=-1),
-            level_ids=_level_ids(request), adjustment=adjustment, comment=request.POST.get("comment", ""),
+            review_id=review.pk,
+            reviewer=request.user,
+            version=int_param(request.POST.get("version"), default=-1),
+            level_ids=_level_ids(request),
+            adjustment=adjustment,
+            comment=request.POST.get("comment", ""),
             complete=complete,
         )
     except ReviewConflict as exc:

@@ -23,7 +23,9 @@ class ReviewConflict(ValueError):
 
 def essay_answers(*, quiz: Quiz | None = None, question: Question | None = None) -> QuerySet[Answer]:
     """Essay answers of submitted attempts that have something to read."""
-    qs = Answer.objects.filter(question__kind=Question.Kind.ESSAY, attempt__status=Attempt.Status.SUBMITTED).exclude(text__regex=r"^\s*$")
+    qs = Answer.objects.filter(question__kind=Question.Kind.ESSAY, attempt__status=Attempt.Status.SUBMITTED).exclude(
+        text__regex=r"^\s*$"
+    )
     if quiz is not None:
         qs = qs.filter(attempt__quiz=quiz)
     if question is not None:
@@ -48,7 +50,9 @@ def review_counts(*, quiz: Quiz | None = None, question: Question | None = None)
 
 
 def _claim_fresh(review: Review, now) -> bool:
-    return bool(review.claimed_by_id and review.claimed_at and now - review.claimed_at < timedelta(minutes=CLAIM_MINUTES))
+    return bool(
+        review.claimed_by_id and review.claimed_at and now - review.claimed_at < timedelta(minutes=CLAIM_MINUTES)
+    )
 
 
 def _holder_name(review: Review) -> str:
@@ -56,12 +60,16 @@ def _holder_name(review: Review) -> str:
     return (holder.get_full_name() or holder.get_username()) if holder is not None else ""
 
 
-def next_answer_to_review(*, reviewer, quiz: Quiz | None = None, question: Question | None = None, now=None) -> Answer | None:
+def next_answer_to_review(
+    *, reviewer, quiz: Quiz | None = None, question: Question | None = None, now=None
+) -> Answer | None:
     """The next unreviewed answer in the stable order that nobody else is grading right now."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=CLAIM_MINUTES)
-    candidates = essay_answers(quiz=quiz, question=question).exclude(review__is_complete=True).exclude(
-        Q(review__claimed_at__gte=cutoff) & ~Q(review__claimed_by=reviewer)
+    candidates = (
+        essay_answers(quiz=quiz, question=question)
+        .exclude(review__is_complete=True)
+        .exclude(Q(review__claimed_at__gte=cutoff) & ~Q(review__claimed_by=reviewer))
     )
     ordered = sorted(candidates, key=lambda a: (a.question.quiz_id, a.question.position, stable_order_key(a)))
     return ordered[0] if ordered else None
@@ -93,20 +101,39 @@ def _score(question: Question, levels: list[Level], adjustment: float) -> float:
 
 
 @transaction.atomic
-def review_save(*, review_id: int, reviewer, version: int, level_ids: list[int], adjustment: float, comment: str,
-                complete: bool, now=None) -> Review:
+def review_save(
+    *,
+    review_id: int,
+    reviewer,
+    version: int,
+    level_ids: list[int],
+    adjustment: float,
+    comment: str,
+    complete: bool,
+    now=None,
+) -> Review:
     """Save the reviewer's grading; refuse a stale version or another instructor's claim."""
     now = now or timezone.now()
     # Only the review's row: PostgreSQL refuses FOR UPDATE on the nullable side of a join (claimed_by).
-    review = (Review.objects.select_for_update(of=("self",)).select_related("answer__question", "claimed_by")
-              .get(pk=review_id))
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("answer__question", "claimed_by")
+        .get(pk=review_id)
+    )
     if _claim_fresh(review, now) and review.claimed_by_id != reviewer.pk:
-        raise ReviewConflict(_("%(name)s is grading this answer now; your changes were not saved.")
-                             % {"name": _holder_name(review)})
+        raise ReviewConflict(
+            _("%(name)s is grading this answer now; your changes were not saved.") % {"name": _holder_name(review)}
+        )
     if review.version != version:
-        raise ReviewConflict(_("This review changed since you opened it (someone else saved it); reload to see the current version. Your changes were not saved."))
+        raise ReviewConflict(
+            _(
+                "This review changed since you opened it (someone else saved it); reload to see the current version. Your changes were not saved."
+            )
+        )
     question = review.answer.question
-    levels = list(Level.objects.filter(pk__in=level_ids, criterion__rubric__question=question).select_related("criterion"))
+    levels = list(
+        Level.objects.filter(pk__in=level_ids, criterion__rubric__question=question).select_related("criterion")
+    )
     per_criterion = {}
     for level in levels:
         per_criterion[level.criterion_id] = level  # at most one level per criterion
@@ -122,8 +149,20 @@ def review_save(*, review_id: int, reviewer, version: int, level_ids: list[int],
         # Saved, not autosaved: a new revision, the one a release shows and the grade counts.
         review.is_complete, review.reviewer, review.reviewed_at = True, reviewer, now
         review.revision += 1
-        review.revision_score, review.revision_adjustment, review.revision_comment = review.score, review.adjustment, review.comment
-        fields += ["is_complete", "reviewer", "reviewed_at", "revision", "revision_score", "revision_adjustment", "revision_comment"]
+        review.revision_score, review.revision_adjustment, review.revision_comment = (
+            review.score,
+            review.adjustment,
+            review.comment,
+        )
+        fields += [
+            "is_complete",
+            "reviewer",
+            "reviewed_at",
+            "revision",
+            "revision_score",
+            "revision_adjustment",
+            "revision_comment",
+        ]
     review.save(update_fields=fields)
     if complete:
         review.revision_levels.set(levels)
@@ -169,16 +208,25 @@ def level_set_points(*, level: Level, points: float) -> int:
     """Change a level's points and re-score every review that used it; returns how many changed."""
     Level.objects.filter(pk=level.pk).update(points=points)
     changed = 0
-    reviews = (Review.objects.filter(Q(levels=level) | Q(revision_levels=level)).distinct()
-               .select_related("answer__question", "answer__attempt").prefetch_related("levels", "revision_levels"))
+    reviews = (
+        Review.objects.filter(Q(levels=level) | Q(revision_levels=level))
+        .distinct()
+        .select_related("answer__question", "answer__attempt")
+        .prefetch_related("levels", "revision_levels")
+    )
     for review in reviews:
         # Both the draft and the saved revision follow the level; only the revision is graded by.
         score = _score(review.answer.question, list(review.levels.all()), review.adjustment)
-        revision_score = (_score(review.answer.question, list(review.revision_levels.all()), review.revision_adjustment)
-                          if review.revision else review.revision_score)
+        revision_score = (
+            _score(review.answer.question, list(review.revision_levels.all()), review.revision_adjustment)
+            if review.revision
+            else review.revision_score
+        )
         if score == review.score and revision_score == review.revision_score:
             continue
-        Review.objects.filter(pk=review.pk).update(score=score, revision_score=revision_score, version=review.version + 1)
+        Review.objects.filter(pk=review.pk).update(
+            score=score, revision_score=revision_score, version=review.version + 1
+        )
         changed += 1
         if review.released_at and revision_score != review.revision_score:
             attempt_rescore(attempt=review.answer.attempt)
@@ -189,14 +237,23 @@ def level_set_points(*, level: Level, points: float) -> int:
 def rubric_import(*, question: Question, criteria: list[dict], snippets: list[str]) -> Rubric:
     """Create or replace a question's rubric from content (only while no review uses it)."""
     rubric, _created = Rubric.objects.get_or_create(question=question)
-    if Review.objects.filter(Q(levels__criterion__rubric=rubric) | Q(revision_levels__criterion__rubric=rubric)).exists():
+    if Review.objects.filter(
+        Q(levels__criterion__rubric=rubric) | Q(revision_levels__criterion__rubric=rubric)
+    ).exists():
         return rubric  # graded already: edit it in the admin, where level changes re-score
     rubric.criteria.all().delete()
     for position, item in enumerate(criteria):
-        criterion = Criterion.objects.create(rubric=rubric, name=item["name"], description=item.get("description", ""), position=position)
+        criterion = Criterion.objects.create(
+            rubric=rubric, name=item["name"], description=item.get("description", ""), position=position
+        )
         for level_position, level in enumerate(item["levels"]):
-            Level.objects.create(criterion=criterion, name=level["name"], description=level.get("description", ""),
-                                 points=float(level["points"]), position=level_position)
+            Level.objects.create(
+                criterion=criterion,
+                name=level["name"],
+                description=level.get("description", ""),
+                points=float(level["points"]),
+                position=level_position,
+            )
     question.snippets.all().delete()
     for position, text in enumerate(snippets):
         question.snippets.create(text=text, position=position)
@@ -221,7 +278,9 @@ def rubrics_load(*, quiz: Quiz, path) -> int:
                 raise ValueError(f"{path}: {key}.criteria[{index}] needs a name and levels")
             for level_index, level in enumerate(criterion["levels"]):
                 if "name" not in level or not isinstance(level.get("points"), (int, float)):
-                    raise ValueError(f"{path}: {key}.criteria[{index}].levels[{level_index}] needs a name and numeric points")
+                    raise ValueError(
+                        f"{path}: {key}.criteria[{index}].levels[{level_index}] needs a name and numeric points"
+                    )
         rubric_import(question=question, criteria=criteria, snippets=[str(s) for s in (spec or {}).get("snippets", [])])
         loaded += 1
     return loaded

@@ -27,8 +27,9 @@ class QuizProgress:
 
 def final_percent(*, quiz: Quiz, attempts: list[Attempt]) -> float | None:
     """The quiz grade (0-100) from submitted attempts, per the quiz's grading method."""
-    done = sorted((a for a in attempts if a.status == Attempt.Status.SUBMITTED and a.percent is not None),
-                  key=lambda a: a.number)
+    done = sorted(
+        (a for a in attempts if a.status == Attempt.Status.SUBMITTED and a.percent is not None), key=lambda a: a.number
+    )
     percents = [a.percent for a in done if a.percent is not None]
     if not percents:
         return None
@@ -51,14 +52,16 @@ def quizzes_for_home(*, user) -> list[QuizProgress]:
         attempts = by_quiz.get(quiz.pk, [])
         for attempt in attempts:
             attempt.quiz = quiz  # the marks options are read from it; no query per attempt
-        progress.append(QuizProgress(
-            quiz=quiz,
-            attempts=len(attempts),
-            in_progress=any(a.status == Attempt.Status.IN_PROGRESS for a in attempts),
-            final_percent=learner_final_percent(quiz=quiz, attempts=attempts, now=now),
-            pending_review=any(a.pending_review for a in attempts),
-            submitted=sum(a.status == Attempt.Status.SUBMITTED for a in attempts),
-        ))
+        progress.append(
+            QuizProgress(
+                quiz=quiz,
+                attempts=len(attempts),
+                in_progress=any(a.status == Attempt.Status.IN_PROGRESS for a in attempts),
+                final_percent=learner_final_percent(quiz=quiz, attempts=attempts, now=now),
+                pending_review=any(a.pending_review for a in attempts),
+                submitted=sum(a.status == Attempt.Status.SUBMITTED for a in attempts),
+            )
+        )
     return progress
 
 
@@ -101,7 +104,9 @@ class QuestionView:
     def answered(self) -> bool:
         if self.answer is None:
             return False
-        return bool(self.selected_ids) if self.question.kind in ("single", "multiple") else bool(self.answer.text.strip())
+        return (
+            bool(self.selected_ids) if self.question.kind in ("single", "multiple") else bool(self.answer.text.strip())
+        )
 
 
 # The questions and choices of a quiz, per process, keyed by the quiz's updated_at: any save or
@@ -122,8 +127,10 @@ def quiz_structure(*, quiz: Quiz) -> dict[int, tuple[Question, dict[int, Choice]
         if found is not None:
             _structure_cache.move_to_end(key)
             return found
-    structure = {q.pk: (q, {c.pk: c for c in q.choices.all()})
-                 for q in Question.objects.filter(quiz_id=quiz.pk).prefetch_related("choices")}
+    structure = {
+        q.pk: (q, {c.pk: c for c in q.choices.all()})
+        for q in Question.objects.filter(quiz_id=quiz.pk).prefetch_related("choices")
+    }
     with _structure_lock:
         _structure_cache[key] = structure
         while len(_structure_cache) > _STRUCTURE_CACHE_SIZE:
@@ -147,7 +154,9 @@ def attempt_questions(*, attempt: Attempt, with_reviews: bool = True) -> list[Qu
         choices = [by_id[cid] for cid in order if cid in by_id] + [c for cid, c in by_id.items() if cid not in order]
         answer = answers.get(question_id)
         selected = {c.pk for c in answer.selected.all()} if answer else set()
-        views.append(QuestionView(number=number, question=question, choices=choices, answer=answer, selected_ids=selected))
+        views.append(
+            QuestionView(number=number, question=question, choices=choices, answer=answer, selected_ids=selected)
+        )
     return views
 
 
@@ -155,9 +164,14 @@ def attempt_progress(*, attempt: Attempt) -> tuple[int, int]:
     """(answered, total) as attempt_questions would count them, in two small queries: the
     autosave answers with this on every click and needs nothing else of the page."""
     total = Question.objects.filter(pk__in=attempt.question_order).count()
-    rows = (Answer.objects.filter(attempt=attempt, question_id__in=attempt.question_order)
-            .annotate(picked=Count("selected")).values_list("question__kind", "text", "picked"))
-    answered = sum(bool(picked) if kind in ("single", "multiple") else bool(text.strip()) for kind, text, picked in rows)
+    rows = (
+        Answer.objects.filter(attempt=attempt, question_id__in=attempt.question_order)
+        .annotate(picked=Count("selected"))
+        .values_list("question__kind", "text", "picked")
+    )
+    answered = sum(
+        bool(picked) if kind in ("single", "multiple") else bool(text.strip()) for kind, text, picked in rows
+    )
     return answered, total
 
 
@@ -254,9 +268,14 @@ def quiz_question_stats(*, quiz: Quiz) -> list[QuestionStat]:
         answered = answers.count()
         correct = answers.filter(auto_score__gte=question.points).count() if question.is_auto_scored else 0
         picks = dict(
-            Choice.objects.filter(question=question, answers__in=answers).values_list("pk").annotate(n=Count("answers")).values_list("pk", "n")
+            Choice.objects.filter(question=question, answers__in=answers)
+            .values_list("pk")
+            .annotate(n=Count("answers"))
+            .values_list("pk", "n")
         )
-        choices = [ChoiceStat(choice=c, picks=picks.get(c.pk, 0), share=(picks.get(c.pk, 0) / answered if answered else 0.0))
-                   for c in question.choices.all()]
+        choices = [
+            ChoiceStat(choice=c, picks=picks.get(c.pk, 0), share=(picks.get(c.pk, 0) / answered if answered else 0.0))
+            for c in question.choices.all()
+        ]
         stats.append(QuestionStat(question=question, answered=answered, correct=correct, choices=choices))
     return stats

@@ -31,7 +31,9 @@ class ImportResult:
 @transaction.atomic
 def quiz_import(*, data: QuizData) -> ImportResult:
     """Create or update the quiz and its questions by their keys: re-importing never duplicates."""
-    quiz, created = Quiz.objects.get_or_create(slug=data.slug, defaults={"title": data.title, "description": data.description})
+    quiz, created = Quiz.objects.get_or_create(
+        slug=data.slug, defaults={"title": data.title, "description": data.description}
+    )
     if not created:
         quiz.title, quiz.description = data.title, data.description
         quiz.save(update_fields=["title", "description", "updated_at"])
@@ -40,9 +42,16 @@ def quiz_import(*, data: QuizData) -> ImportResult:
     for position, item in enumerate(data.questions):
         keys.append(item.key)
         question, was_created = Question.objects.update_or_create(
-            quiz=quiz, key=item.key,
-            defaults={"kind": item.kind, "text": item.text, "points": item.points, "explanation": item.explanation,
-                      "expected_command": item.expected_command, "position": position},
+            quiz=quiz,
+            key=item.key,
+            defaults={
+                "kind": item.kind,
+                "text": item.text,
+                "points": item.points,
+                "explanation": item.explanation,
+                "expected_command": item.expected_command,
+                "position": position,
+            },
         )
         if was_created:
             result.questions_created += 1
@@ -52,9 +61,15 @@ def quiz_import(*, data: QuizData) -> ImportResult:
         for choice_position, choice in enumerate(item.choices):
             choice_keys.append(choice.key)
             Choice.objects.update_or_create(
-                question=question, key=choice.key,
-                defaults={"text": choice.text, "is_correct": choice.is_correct, "fraction": choice.fraction,
-                          "feedback": choice.feedback, "position": choice_position},
+                question=question,
+                key=choice.key,
+                defaults={
+                    "text": choice.text,
+                    "is_correct": choice.is_correct,
+                    "fraction": choice.fraction,
+                    "feedback": choice.feedback,
+                    "position": choice_position,
+                },
             )
         question.choices.exclude(key__in=choice_keys).filter(answers__isnull=True).delete()
     for stale in quiz.questions.exclude(key__in=keys):
@@ -97,8 +112,14 @@ def _attempt_create(*, quiz: Quiz, learner, now) -> Attempt:
     deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
     try:
         return Attempt.objects.create(
-            quiz=quiz, learner=learner, number=used + 1, started_at=now, deadline=deadline,
-            question_order=order, choice_order=choice_order, max_score=sum(q.points for q in questions),
+            quiz=quiz,
+            learner=learner,
+            number=used + 1,
+            started_at=now,
+            deadline=deadline,
+            question_order=order,
+            choice_order=choice_order,
+            max_score=sum(q.points for q in questions),
         )
     except IntegrityError as exc:  # a twin request started one first
         raise QuizClosed(_("An attempt was just started in another tab; reload the page.")) from exc
@@ -156,7 +177,8 @@ def attempts_finish_overdue(*, now=None, quiz: Quiz | None = None, learner=None)
     periodic task, and pages that list a learner's attempts before showing anything."""
     now = now or timezone.now()
     candidates = Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS).filter(
-        Q(deadline__lte=now) | Q(quiz__closes_at__lte=now))
+        Q(deadline__lte=now) | Q(quiz__closes_at__lte=now)
+    )
     if quiz is not None:
         candidates = candidates.filter(quiz=quiz)
     if learner is not None:
@@ -197,10 +219,12 @@ def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int]
         answer.save(update_fields=["updated_at"])
     # The write stands only if the attempt is still open by the dates committed now; raising
     # here rolls it back.
-    still_open = (Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS)
-                  .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
-                  .filter(Q(quiz__closes_at__isnull=True) | Q(quiz__closes_at__gt=now))
-                  .update(last_saved_at=now))
+    still_open = (
+        Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS)
+        .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
+        .filter(Q(quiz__closes_at__isnull=True) | Q(quiz__closes_at__gt=now))
+        .update(last_saved_at=now)
+    )
     if not still_open:
         raise QuizClosed(_("This attempt no longer takes answers; reload the page."))
     return answer
@@ -247,7 +271,8 @@ def _finish(attempt: Attempt, *, now, auto: bool) -> Attempt:
     overdue = attempt.is_overdue(now)
     submitted_at = min(now, attempt.due_at) if overdue else now
     claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
-        status=Attempt.Status.SUBMITTED, submitted_at=submitted_at, auto_submitted=auto or overdue)
+        status=Attempt.Status.SUBMITTED, submitted_at=submitted_at, auto_submitted=auto or overdue
+    )
     if not claimed:
         return Attempt.objects.select_related("quiz").get(pk=attempt.pk)
     answers = {a.question_id: a for a in attempt.answers.prefetch_related("selected")}
@@ -262,7 +287,11 @@ def _finish(attempt: Attempt, *, now, auto: bool) -> Attempt:
         if answer is not None:
             Answer.objects.filter(pk=answer.pk).update(auto_score=points, feedback=feedback)
             answer.auto_score, answer.feedback = points, feedback
-    attempt.status, attempt.submitted_at, attempt.auto_submitted = Attempt.Status.SUBMITTED, submitted_at, auto or overdue
+    attempt.status, attempt.submitted_at, attempt.auto_submitted = (
+        Attempt.Status.SUBMITTED,
+        submitted_at,
+        auto or overdue,
+    )
     attempt.score, attempt.pending_review = round(total, 4), pending
     Attempt.objects.filter(pk=attempt.pk).update(score=attempt.score, pending_review=pending)
     return attempt

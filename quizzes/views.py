@@ -38,11 +38,19 @@ def quiz_detail(request, slug):
         attempt.quiz = quiz
         attempt.marks_visible = selectors.marks_visible(attempt=attempt, now=now, in_progress=in_progress is not None)
     remaining = None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - len(attempts))
-    return render(request, "quizzes/quiz_detail.html", {
-        "quiz": quiz, "attempts": attempts, "in_progress": in_progress, "remaining": remaining,
-        "final_percent": selectors.learner_final_percent(quiz=quiz, attempts=attempts, now=now),
-        "question_count": quiz.questions.count(), "is_open": quiz.is_open(now),
-    })
+    return render(
+        request,
+        "quizzes/quiz_detail.html",
+        {
+            "quiz": quiz,
+            "attempts": attempts,
+            "in_progress": in_progress,
+            "remaining": remaining,
+            "final_percent": selectors.learner_final_percent(quiz=quiz, attempts=attempts, now=now),
+            "question_count": quiz.questions.count(),
+            "is_open": quiz.is_open(now),
+        },
+    )
 
 
 @login_required
@@ -69,11 +77,17 @@ def _page_context(attempt: Attempt, page: int) -> dict:
     per_page = 1 if attempt.quiz.one_per_page else max(1, len(questions))
     pages = max(1, -(-len(questions) // per_page))
     page = min(max(1, page), pages)
-    shown = questions[(page - 1) * per_page: page * per_page]
+    shown = questions[(page - 1) * per_page : page * per_page]
     return {
-        "attempt": attempt, "quiz": attempt.quiz, "questions": shown, "all_questions": questions,
-        "answered": sum(q.answered for q in questions), "total": len(questions),
-        "page": page, "pages": pages, "seconds_left": _seconds_left(attempt),
+        "attempt": attempt,
+        "quiz": attempt.quiz,
+        "questions": shown,
+        "all_questions": questions,
+        "answered": sum(q.answered for q in questions),
+        "total": len(questions),
+        "page": page,
+        "pages": pages,
+        "seconds_left": _seconds_left(attempt),
     }
 
 
@@ -136,14 +150,21 @@ def answer_autosave(request, pk, question_id):
     question = get_object_or_404(Question, pk=question_id, quiz=attempt.quiz)
     field = f"q{question.pk}"
     try:
-        answer_save(attempt=attempt, question=question, choice_ids=_choice_ids(request.POST.getlist(field)),
-                    text=request.POST.get(field, ""))
+        answer_save(
+            attempt=attempt,
+            question=question,
+            choice_ids=_choice_ids(request.POST.getlist(field)),
+            text=request.POST.get(field, ""),
+        )
     except QuizClosed as exc:
         # htmx follows HX-Redirect at once (and swaps nothing); the message waits on the page it lands on.
         return HttpResponseClientRedirect(_refused(request, attempt, exc))
     answered, total = selectors.attempt_progress(attempt=attempt)
-    return render(request, "quizzes/attempt.html#autosave-state", {"question": question, "saved_at": timezone.now(),
-                                                           "answered": answered, "total": total})
+    return render(
+        request,
+        "quizzes/attempt.html#autosave-state",
+        {"question": question, "saved_at": timezone.now(), "answered": answered, "total": total},
+    )
 
 
 @login_required
@@ -155,8 +176,12 @@ def attempt_save_page(request, pk):
     try:
         for view in page_context["questions"]:
             field = f"q{view.question.pk}"
-            answer_save(attempt=attempt, question=view.question, choice_ids=_choice_ids(request.POST.getlist(field)),
-                        text=request.POST.get(field, ""))
+            answer_save(
+                attempt=attempt,
+                question=view.question,
+                choice_ids=_choice_ids(request.POST.getlist(field)),
+                text=request.POST.get(field, ""),
+            )
     except QuizClosed as exc:
         return redirect(_refused(request, attempt, exc))
     target = int_param(request.POST.get("go"), minimum=1)
@@ -196,8 +221,9 @@ def attempt_result(request, pk):
     attempts_finish_overdue(quiz=attempt.quiz, learner=attempt.learner, now=now)
     # What is held back while another attempt is open is held back from the learner taking it;
     # an instructor's view of the page is as it always was.
-    in_progress = (attempt.learner_id == request.user.pk
-                   and selectors.has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id))
+    in_progress = attempt.learner_id == request.user.pk and selectors.has_attempt_in_progress(
+        quiz_id=attempt.quiz_id, learner_id=attempt.learner_id
+    )
     reveal = selectors.can_reveal(attempt=attempt, now=now, in_progress=in_progress)
     marks = selectors.marks_visible(attempt=attempt, now=now, user=request.user, in_progress=in_progress)
     lang = normalize_lang(request.LANGUAGE_CODE)
@@ -209,11 +235,21 @@ def attempt_result(request, pk):
         # A review reaches the learner once released (its saved revision, never a draft), and
         # not while another attempt is being taken: its rubric describes the model answer.
         view.review = review if review is not None and review.released_at and not in_progress else None
-    return render(request, "quizzes/result.html", {
-        "attempt": attempt, "quiz": attempt.quiz, "questions": questions, "reveal": reveal, "marks": marks,
-        "in_progress": in_progress,
-        "has_essay": any(v.question.kind == Question.Kind.ESSAY and v.answer and v.answer.text.strip() for v in questions),
-    })
+    return render(
+        request,
+        "quizzes/result.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "questions": questions,
+            "reveal": reveal,
+            "marks": marks,
+            "in_progress": in_progress,
+            "has_essay": any(
+                v.question.kind == Question.Kind.ESSAY and v.answer and v.answer.text.strip() for v in questions
+            ),
+        },
+    )
 
 
 @instructor_required
@@ -221,6 +257,12 @@ def attempt_result(request, pk):
 def quiz_stats(request, slug):
     quiz = get_object_or_404(Quiz, slug=slug)
     attempts = Attempt.objects.filter(quiz=quiz, status=Attempt.Status.SUBMITTED)
-    return render(request, "quizzes/stats.html", {
-        "quiz": quiz, "stats": selectors.quiz_question_stats(quiz=quiz), "attempt_count": attempts.count(),
-    })
+    return render(
+        request,
+        "quizzes/stats.html",
+        {
+            "quiz": quiz,
+            "stats": selectors.quiz_question_stats(quiz=quiz),
+            "attempt_count": attempts.count(),
+        },
+    )

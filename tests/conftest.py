@@ -20,7 +20,15 @@ IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 REAL_SERVICE_MARKERS = ("docker", "redis", "browser", "worker", "postgres")
 # The fixtures that reach those services: a test using one counts as marked even if its
 # module forgot the marker.
-REAL_SERVICE_FIXTURES = {"redis_url", "sandbox_docker", "sandbox", "celery_worker_process", "chromium_path", "browser", "page"}
+REAL_SERVICE_FIXTURES = {
+    "redis_url",
+    "sandbox_docker",
+    "sandbox",
+    "celery_worker_process",
+    "chromium_path",
+    "browser",
+    "page",
+}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,8 +37,9 @@ def pytest_runtest_makereport(item, call):
     """In CI, a skipped Docker, Redis, worker or browser test is a failure: CI must run it."""
     outcome = yield
     report = outcome.get_result()
-    needs_services = (any(item.get_closest_marker(m) for m in REAL_SERVICE_MARKERS)
-                      or REAL_SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    needs_services = any(item.get_closest_marker(m) for m in REAL_SERVICE_MARKERS) or REAL_SERVICE_FIXTURES & set(
+        getattr(item, "fixturenames", ())
+    )
     if IN_CI and report.skipped and needs_services:
         report.outcome = "failed"
         report.longrepr = f"CI=true: a test needing real services may not skip ({report.longrepr})"
@@ -42,8 +51,9 @@ def private_cache(settings):
     every test run on the machine); tests/core/test_throttling.py checks the Redis one."""
     import uuid
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": f"test-{uuid.uuid4().hex}"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{uuid.uuid4().hex}"}
+    }
 
 
 @pytest.fixture
@@ -97,9 +107,30 @@ def celery_worker_process(django_db_setup):
     node = f"pytest-{os.getpid()}@%h"
     log = open(settings.VAR_DIR / "test-worker.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-         "--concurrency", "1", "--loglevel", "INFO", "-n", node, "-Q", f"{settings.GRADING_QUEUE},celery", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **database_env()},
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "-n",
+            node,
+            "-Q",
+            f"{settings.GRADING_QUEUE},celery",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **database_env()},
     )
     deadline = time.monotonic() + 60
     try:
@@ -136,8 +167,14 @@ def browser(chromium_path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

@@ -49,8 +49,17 @@ MATRIX = {
     "quizzes:grades-csv": (INSTRUCTOR, "get"),
 }
 SKIPPED_NAMESPACES = {"admin"}  # Django's admin guards itself (staff only)
-SKIPPED_NAMES = {"set_language", "login", "logout", "password_change", "password_change_done", "password_reset",
-                 "password_reset_done", "password_reset_confirm", "password_reset_complete"}
+SKIPPED_NAMES = {
+    "set_language",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 def named_urls(patterns=None, namespace=""):
@@ -69,26 +78,49 @@ def world(instructor):
     a, b = UserFactory(username="aprendiz-a"), UserFactory(username="aprendiz-b")
     lab = lab_from_content("primeiro-conteiner")
     quiz = quiz_from_content()
-    submission = Submission.objects.create(learner=a, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed",
-                                           report={"status": "failed", "checks": [], "rejections": [], "summary": "segredo-de-a"},
-                                           log="log-secreto-de-a")
+    submission = Submission.objects.create(
+        learner=a,
+        lab=lab,
+        dockerfile="FROM python:3.11-slim\n",
+        status="failed",
+        report={"status": "failed", "checks": [], "rejections": [], "summary": "segredo-de-a"},
+        log="log-secreto-de-a",
+    )
     attempt = attempt_start(quiz=quiz, learner=a)
     essay = quiz.questions.get(key="q5")
     answer = answer_save(attempt=attempt, question=essay, choice_ids=[], text="resposta-secreta-de-a")
     attempt_submit(attempt=attempt)
     review, _ = review_open(answer=answer, reviewer=instructor)
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[], adjustment=1,
-                comment="comentario-nao-liberado", complete=True)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=[],
+        adjustment=1,
+        comment="comentario-nao-liberado",
+        complete=True,
+    )
     open_attempt = attempt_start(quiz=quiz, learner=a)
     kwargs = {
-        "labs:detail": {"slug": lab.slug}, "labs:submit": {"slug": lab.slug}, "labs:starter-zip": {"slug": lab.slug},
-        "labs:starter-file": {"slug": lab.slug, "path": "app.py"}, "labs:submissions": {"slug": lab.slug},
-        "labs:regrade-all": {"slug": lab.slug}, "labs:scores-csv": {"slug": lab.slug},
-        "labs:submission": {"pk": submission.pk}, "labs:regrade": {"pk": submission.pk},
-        "quizzes:detail": {"slug": quiz.slug}, "quizzes:begin": {"slug": quiz.slug}, "quizzes:stats": {"slug": quiz.slug},
-        "quizzes:attempt": {"pk": open_attempt.pk}, "quizzes:save-page": {"pk": open_attempt.pk},
-        "quizzes:autosave": {"pk": open_attempt.pk, "question_id": essay.pk}, "quizzes:submit": {"pk": open_attempt.pk},
-        "quizzes:result": {"pk": attempt.pk}, "quizzes:review-answer": {"pk": answer.pk}, "quizzes:grades-csv": {"slug": quiz.slug},
+        "labs:detail": {"slug": lab.slug},
+        "labs:submit": {"slug": lab.slug},
+        "labs:starter-zip": {"slug": lab.slug},
+        "labs:starter-file": {"slug": lab.slug, "path": "app.py"},
+        "labs:submissions": {"slug": lab.slug},
+        "labs:regrade-all": {"slug": lab.slug},
+        "labs:scores-csv": {"slug": lab.slug},
+        "labs:submission": {"pk": submission.pk},
+        "labs:regrade": {"pk": submission.pk},
+        "quizzes:detail": {"slug": quiz.slug},
+        "quizzes:begin": {"slug": quiz.slug},
+        "quizzes:stats": {"slug": quiz.slug},
+        "quizzes:attempt": {"pk": open_attempt.pk},
+        "quizzes:save-page": {"pk": open_attempt.pk},
+        "quizzes:autosave": {"pk": open_attempt.pk, "question_id": essay.pk},
+        "quizzes:submit": {"pk": open_attempt.pk},
+        "quizzes:result": {"pk": attempt.pk},
+        "quizzes:review-answer": {"pk": answer.pk},
+        "quizzes:grades-csv": {"slug": quiz.slug},
     }
     # Learner A is taking a second attempt: no answer key of the first may reach them now.
     from tests.quizzes.test_quiz_views import secrets_of
@@ -150,6 +182,14 @@ def test_access(client, world, instructor, name, monkeypatch):
 
 def test_instructor_reads_learners_work(client, world, instructor):
     client.force_login(instructor)
-    assert "log-secreto-de-a" in client.get(reverse("labs:submission", kwargs=world["kwargs"]["labs:submission"])).content.decode()
-    assert "resposta-secreta-de-a" in client.get(reverse("quizzes:review-answer", kwargs=world["kwargs"]["quizzes:review-answer"])).content.decode()
+    assert (
+        "log-secreto-de-a"
+        in client.get(reverse("labs:submission", kwargs=world["kwargs"]["labs:submission"])).content.decode()
+    )
+    assert (
+        "resposta-secreta-de-a"
+        in client.get(
+            reverse("quizzes:review-answer", kwargs=world["kwargs"]["quizzes:review-answer"])
+        ).content.decode()
+    )
     assert Attempt.objects.filter(learner=world["a"]).count() == 2

@@ -27,8 +27,26 @@ from tests.factories import UserFactory, lab_from_content, quiz_from_content
 pytestmark = pytest.mark.django_db
 
 HOSTILE_VALUES = [
-    "x", "²", "٣", "７", "-1", "0", "9" * 40, "1e309", "NaN", "", " ", "\x00", "a\x00b", "2026-02-30",
-    "\r\nSet-Cookie: x=1", "ação 🐳", "'\"<script>alert(1)</script>", "../../etc/passwd", "%", "x" * 5_000,
+    "x",
+    "²",
+    "٣",
+    "７",
+    "-1",
+    "0",
+    "9" * 40,
+    "1e309",
+    "NaN",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "2026-02-30",
+    "\r\nSet-Cookie: x=1",
+    "ação 🐳",
+    "'\"<script>alert(1)</script>",
+    "../../etc/passwd",
+    "%",
+    "x" * 5_000,
 ]
 # The values that break number and date parsers, also sent one key at a time (so that a
 # key read only after another key parsed well is reached too).
@@ -67,8 +85,10 @@ def build_url(name: str | None, route: str, kwargs: dict) -> str:
 
 def _admin_objects() -> dict[str, object]:
     """admin url name prefix (app_model) -> one existing object of that model."""
-    return {f"{model._meta.app_label}_{model._meta.model_name}": model._default_manager.order_by("pk").first()
-            for model in admin.site._registry}
+    return {
+        f"{model._meta.app_label}_{model._meta.model_name}": model._default_manager.order_by("pk").first()
+        for model in admin.site._registry
+    }
 
 
 @pytest.fixture(scope="module")
@@ -84,28 +104,52 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
         superuser = User.objects.create_superuser("raiz-h", "raiz@example.org", "senha-raiz-123")
         lab = lab_from_content("primeiro-conteiner")
         quiz = quiz_from_content()
-        submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
-                                               status="failed", report={"status": "failed", "checks": [], "rejections": []})
+        submission = Submission.objects.create(
+            learner=learner,
+            lab=lab,
+            dockerfile="FROM python:3.11-slim\n",
+            status="failed",
+            report={"status": "failed", "checks": [], "rejections": []},
+        )
         attempt = attempt_start(quiz=quiz, learner=learner)
         essay = quiz.questions.get(key="q5")
         answer = answer_save(attempt=attempt, question=essay, choice_ids=[], text="uma resposta")
         attempt_submit(attempt=attempt)
         review, _ = review_open(answer=answer, reviewer=instructor)
-        review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[], adjustment=1,
-                    comment="um comentário", complete=True)
+        review_save(
+            review_id=review.pk,
+            reviewer=instructor,
+            version=review.version,
+            level_ids=[],
+            adjustment=1,
+            comment="um comentário",
+            complete=True,
+        )
         open_attempt = attempt_start(quiz=quiz, learner=learner)
         by_name = {
-            "labs:submission": {"pk": submission.pk}, "labs:regrade": {"pk": submission.pk},
+            "labs:submission": {"pk": submission.pk},
+            "labs:regrade": {"pk": submission.pk},
             "labs:starter-file": {"slug": lab.slug, "path": "app.py"},
-            "quizzes:attempt": {"pk": open_attempt.pk}, "quizzes:save-page": {"pk": open_attempt.pk},
+            "quizzes:attempt": {"pk": open_attempt.pk},
+            "quizzes:save-page": {"pk": open_attempt.pk},
             "quizzes:autosave": {"pk": open_attempt.pk, "question_id": essay.pk},
-            "quizzes:submit": {"pk": open_attempt.pk}, "quizzes:result": {"pk": attempt.pk},
+            "quizzes:submit": {"pk": open_attempt.pk},
+            "quizzes:result": {"pk": attempt.pk},
             "quizzes:review-answer": {"pk": answer.pk},
-            "password_reset_confirm": {"uidb64": urlsafe_base64_encode(force_bytes(learner.pk)),
-                                       "token": default_token_generator.make_token(learner)},
+            "password_reset_confirm": {
+                "uidb64": urlsafe_base64_encode(force_bytes(learner.pk)),
+                "token": default_token_generator.make_token(learner),
+            },
         }
-        yield {"learner": learner, "instructor": instructor, "superuser": superuser, "lab": lab, "quiz": quiz,
-               "by_name": by_name, "admin_objects": _admin_objects()}
+        yield {
+            "learner": learner,
+            "instructor": instructor,
+            "superuser": superuser,
+            "lab": lab,
+            "quiz": quiz,
+            "by_name": by_name,
+            "admin_objects": _admin_objects(),
+        }
         transaction.set_rollback(True)
 
 
@@ -149,6 +193,7 @@ class KeyRecorder:
             if isinstance(key, str):
                 self.keys.add(key)
             return original(query, key, *args, **kwargs)
+
         return recorded
 
 
@@ -203,7 +248,9 @@ def quiet_outside_world(monkeypatch):
     # The operations page asks the broker and each worker (seconds when none answers): asked
     # once, its answer is shown again for every hostile request.
     real = core_views.services_status
-    monkeypatch.setattr(core_views, "services_status", lambda: _STATUS.get("status") or _STATUS.setdefault("status", real()))
+    monkeypatch.setattr(
+        core_views, "services_status", lambda: _STATUS.get("status") or _STATUS.setdefault("status", real())
+    )
 
 
 _STATUS: dict = {}
@@ -262,6 +309,14 @@ def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, ser
                 response = call(client, method, url, data, htmx)
                 if response.status_code >= 500:
                     shown = {k: (v if len(str(v)) < 40 else f"{str(v)[:20]}…") for k, v in data.items()}
-                    failures.append((who, method.upper(), "htmx" if htmx else "", shown, response.status_code,
-                                     server_errors[-1] if server_errors else ""))
+                    failures.append(
+                        (
+                            who,
+                            method.upper(),
+                            "htmx" if htmx else "",
+                            shown,
+                            response.status_code,
+                            server_errors[-1] if server_errors else "",
+                        )
+                    )
     assert not failures, f"{url}: {len(failures)} answer(s) 5xx, the first: {failures[:3]}"

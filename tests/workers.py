@@ -18,8 +18,10 @@ def database_env(conn=connection) -> dict:
     settings_dict = conn.settings_dict
     if settings_dict["ENGINE"].endswith("sqlite3"):
         return {"DATABASE_URL": f"sqlite:///{settings_dict['NAME']}"}
-    return {"DATABASE_URL": f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
-                            f"{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"}
+    return {
+        "DATABASE_URL": f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
+        f"{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    }
 
 
 def alive_workers() -> set[str]:
@@ -36,10 +38,30 @@ class Worker:
         self.name = f"{name}-{os.getpid()}@tests"
         self.log_path = settings.VAR_DIR / f"test-{name}.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-             "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", self.name,
-             "-Q", queues or settings.GRADING_QUEUE, "--without-mingle", "--without-gossip"],
-            cwd=ROOT, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                str(concurrency),
+                "--loglevel",
+                "INFO",
+                "-n",
+                self.name,
+                "-Q",
+                queues or settings.GRADING_QUEUE,
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            stdout=open(self.log_path, "w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             env={**os.environ, **database_env(), **(env or {})},
         )
         deadline = time.monotonic() + 60

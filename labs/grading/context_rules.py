@@ -50,7 +50,9 @@ def _character_class(body: str) -> str:
     """[a-z] or [^0-9] kept; anything else in it literal, so Python's regex reads what Go's does."""
     negated = body.startswith("^")
     body = body[1:] if negated else body
-    parts = [ch if ch == "-" and 0 < i < len(body) - 1 and body[i - 1] != "-" else re.escape(ch) for i, ch in enumerate(body)]
+    parts = [
+        ch if ch == "-" and 0 < i < len(body) - 1 and body[i - 1] != "-" else re.escape(ch) for i, ch in enumerate(body)
+    ]
     return "[" + ("^" if negated else "") + "".join(parts) + "]"
 
 

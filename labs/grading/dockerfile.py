@@ -50,7 +50,6 @@ _BUILDKIT_FLAGS = {
 _INSTRUCTIONS = set(docker_parser.all_cmds())  # Docker 20.10 knows the same eighteen
 
 
-
 class DockerfileSyntaxError(ValueError):
     """Docker's parser refuses the file; `message` is its own, `line` where it stopped."""
 
@@ -150,7 +149,6 @@ def split_key_values(text: str) -> list[tuple[str, str | None]]:
     return [(k, v) for k, _, v in (w.partition("=") for w in words)]
 
 
-
 # A variable's name that depends on what the gate cannot know would make every later value unknown.
 _UNCERTAIN_NAME = "the variable's name depends on a value only known at build time"
 
@@ -160,7 +158,9 @@ def _pairs(instruction: Instruction) -> list[tuple[str, str | None]]:
     if instruction.name == "ENV":
         words = instruction.args
         return list(zip(words[0::2], words[1::2], strict=False))  # an odd word out is dropped
-    return [(key, value if has_value else None) for key, has_value, value in (w.partition("=") for w in instruction.args)]
+    return [
+        (key, value if has_value else None) for key, has_value, value in (w.partition("=") for w in instruction.args)
+    ]
 
 
 def _assignments(instruction: Instruction, scope: Scope, escape: str) -> list[tuple[Expansion, Expansion | None]]:
@@ -315,6 +315,7 @@ def _expand_stages(instructions: list, stages: list, meta: dict, escape: str) ->
 
 # ---------------------------------------------------------------------------------- gate
 
+
 def gate(raw: bytes, *, allowed_bases: list[str], max_bytes: int = 64_000, max_lines: int = 1000) -> list[Finding]:
     """The failing findings of the static gate; an empty list means the build may start."""
     try:
@@ -408,7 +409,9 @@ def _check_from(parsed: ParsedDockerfile, stage: Stage, allowed: dict, allowed_t
     if stage.alias and any(s.alias == stage.alias for s in parsed.stages[: stage.index]):
         findings.append(_reject("gate.stage_name_used", stage.line, name=stage.alias))
     if stage.error:
-        return findings + [_reject("gate.bad_substitution", stage.line, instruction=from_instruction.original, error=stage.error)]
+        return findings + [
+            _reject("gate.bad_substitution", stage.line, instruction=from_instruction.original, error=stage.error)
+        ]
     if not stage.raw_image:
         return findings + [_reject("gate.from_invalid", stage.line, image="")]
     if stage.unresolved or not stage.certain:
@@ -435,7 +438,9 @@ def _is_earlier_stage(reference: str, stage: Stage, parsed: ParsedDockerfile) ->
     return bool(_GO_INT.match(reference)) and abs(int(reference)) < 2**63 and 0 <= int(reference) < stage.index
 
 
-def _check_instruction(instruction: Instruction, stage: Stage, parsed: ParsedDockerfile, allowed: dict, allowed_text: str) -> list[Finding]:
+def _check_instruction(
+    instruction: Instruction, stage: Stage, parsed: ParsedDockerfile, allowed: dict, allowed_text: str
+) -> list[Finding]:
     findings = []
     name, line = instruction.name, instruction.line
     for flag in sorted(_BUILDKIT_FLAGS.get(name, set()) & instruction.flags.keys()):
@@ -453,7 +458,9 @@ def _check_instruction(instruction: Instruction, stage: Stage, parsed: ParsedDoc
         return findings
 
     # Every --from the parser saw (Docker refuses repeated or upper-case ones, but may read them).
-    sources_of_copy = [raw.partition("=")[2] for raw in instruction.raw_flags if raw[2:].partition("=")[0].lower() == "from"]
+    sources_of_copy = [
+        raw.partition("=")[2] for raw in instruction.raw_flags if raw[2:].partition("=")[0].lower() == "from"
+    ]
     if sources_of_copy:
         for source in sources_of_copy:
             if not _is_earlier_stage(source, stage, parsed) and not _allowed_image(source, allowed):

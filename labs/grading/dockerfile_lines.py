@@ -12,7 +12,9 @@ import dockerfile as docker_parser
 from .shell_words import GO_SPACES
 
 _GO_REGEX_SPACE = "[\t\n\f\r ]"  # Go's regexp \s
-_DIRECTIVE = re.compile(rf"#{_GO_REGEX_SPACE}*([a-zA-Z][a-zA-Z0-9]*){_GO_REGEX_SPACE}*={_GO_REGEX_SPACE}*(.+?){_GO_REGEX_SPACE}*\Z")
+_DIRECTIVE = re.compile(
+    rf"#{_GO_REGEX_SPACE}*([a-zA-Z][a-zA-Z0-9]*){_GO_REGEX_SPACE}*={_GO_REGEX_SPACE}*(.+?){_GO_REGEX_SPACE}*\Z"
+)
 _DIRECTIVES = {"syntax", "escape"}
 
 
@@ -77,7 +79,7 @@ def without_flags(text: str) -> str:
                 phase, quote = "quote", ch
             elif ch == 0x5C and pos + 1 < size:
                 pos += 1
-                word += data[pos:pos + 1]
+                word += data[pos : pos + 1]
             elif ch != 0x5C:
                 word += bytes([ch])
         elif ch == quote:
@@ -86,7 +88,7 @@ def without_flags(text: str) -> str:
             phase = "word"
         elif ch == 0x5C:
             pos += 1
-            word += data[pos:pos + 1]
+            word += data[pos : pos + 1]
         else:
             word += bytes([ch])
         pos += 1

@@ -64,17 +64,34 @@ def _lint(dockerfile_text: str, timeout: float) -> list[dict]:
         config.write_text("ignored: []\n")
         # A fixed UTF-8 locale and no inherited variables: the worker's environment must not matter.
         env = {"PATH": os.defpath, "HOME": workdir, "XDG_CONFIG_HOME": workdir, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-        argv = [binary, "--config", str(config), "--format", "json", "--no-color", "--no-fail", "--disable-ignore-pragma", "-"]
+        argv = [
+            binary,
+            "--config",
+            str(config),
+            "--format",
+            "json",
+            "--no-color",
+            "--no-fail",
+            "--disable-ignore-pragma",
+            "-",
+        ]
         try:
             done = subprocess.run(
-                argv, input=dockerfile_text.encode("utf-8", "replace"), capture_output=True, cwd=workdir, env=env, timeout=timeout
+                argv,
+                input=dockerfile_text.encode("utf-8", "replace"),
+                capture_output=True,
+                cwd=workdir,
+                env=env,
+                timeout=timeout,
             )
         except subprocess.TimeoutExpired as exc:
             raise HadolintUnavailable(f"hadolint took more than {timeout} s") from exc
         except OSError as exc:
             raise HadolintUnavailable(f"hadolint could not start: {exc}") from exc
     if done.returncode != 0:
-        raise HadolintUnavailable(f"hadolint exited with {done.returncode}: {done.stderr.decode(errors='replace')[:500]}")
+        raise HadolintUnavailable(
+            f"hadolint exited with {done.returncode}: {done.stderr.decode(errors='replace')[:500]}"
+        )
     try:
         reports = json.loads(done.stdout or b"[]")
         return [{"code": str(r["code"]), "line": int(r["line"]), "message": str(r["message"])} for r in reports]

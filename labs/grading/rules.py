@@ -169,7 +169,12 @@ def deps_before_code(parsed, files, params) -> Finding:
                 continue
             sources = instruction.args[:-1]
             if any(_is_broad(s, files) for s in sources):
-                return _fail("deps-before-code.code-first", instruction.line, copy=f"{instruction.name} {instruction.rest}", install=install.line)
+                return _fail(
+                    "deps-before-code.code-first",
+                    instruction.line,
+                    copy=f"{instruction.name} {instruction.rest}",
+                    install=install.line,
+                )
             copied_deps = copied_deps or any(_is_dependency_file(s, patterns) for s in sources)
         uses_requirements = re.search(r"(^|\s)(-r|--requirement)(\s|=)", _command_text(install))
         if uses_requirements and not copied_deps:
@@ -216,7 +221,12 @@ def json_cmd(parsed, files, params) -> Finding:
     for instruction in effective:
         if not instruction.is_json:
             looks_json = instruction.rest.startswith("[")
-            return _fail("json-cmd.bad-json" if looks_json else "json-cmd.shell-form", instruction.line, instruction=instruction.name, found=instruction.rest)
+            return _fail(
+                "json-cmd.bad-json" if looks_json else "json-cmd.shell-form",
+                instruction.line,
+                instruction=instruction.name,
+                found=instruction.rest,
+            )
     return _ok("json-cmd", effective[-1].line)
 
 
@@ -293,14 +303,21 @@ def non_root_user(parsed, files, params) -> Finding:
         return _fail("non-root-user.root", user.line, user=name)
     # `RUN useradd $APP_USER` is not expanded here, so the name may appear as written in USER.
     spellings = "|".join(re.escape(n) for n in {name, written} if n)
-    created = name.isdigit() or name in params.get("known_users", ["nobody"]) or bool(spellings) and any(
-        re.search(rf"\b(useradd|adduser)\b.*(\s|^)({spellings})(\s|$)", command)
-        for run in _runs(parsed.instructions)
-        for command in _commands(run)
+    created = (
+        name.isdigit()
+        or name in params.get("known_users", ["nobody"])
+        or bool(spellings)
+        and any(
+            re.search(rf"\b(useradd|adduser)\b.*(\s|^)({spellings})(\s|$)", command)
+            for run in _runs(parsed.instructions)
+            for command in _commands(run)
+        )
     )
     if not created:
         return _fail("non-root-user.not-created", user.line, user=name)
-    later_install = next((r for r in _runs(lineage) if r.line > user.line and _ANY_INSTALL.search(_command_text(r))), None)
+    later_install = next(
+        (r for r in _runs(lineage) if r.line > user.line and _ANY_INSTALL.search(_command_text(r))), None
+    )
     if later_install:
         return _fail("non-root-user.before-installs", user.line, user=name, install=later_install.line)
     return _ok("non-root-user", user.line, user=name)
@@ -313,7 +330,9 @@ def multi_stage(parsed, files, params) -> Finding:
     if len(parsed.stages) < 2:
         return _fail("multi-stage.single", final.line)
     earlier = {s.alias for s in parsed.stages[:-1] if s.alias} | {str(s.index) for s in parsed.stages[:-1]}
-    copy = next((i for i in final.instructions if i.name == "COPY" and i.flags.get("from", "").lower() in earlier), None)
+    copy = next(
+        (i for i in final.instructions if i.name == "COPY" and i.flags.get("from", "").lower() in earlier), None
+    )
     if copy is None:
         return _fail("multi-stage.no-copy-from", final.line)
     return _ok("multi-stage", copy.line, stage=copy.flags["from"])
@@ -358,8 +377,14 @@ def healthcheck(parsed, files, params) -> Finding:
 def no_latest_tag(parsed, files, params) -> Finding:
     aliases = {s.alias for s in parsed.stages if s.alias}
     images = [(s.image, s.line) for s in parsed.stages if s.parent is None and s.image != "scratch"]
-    images += [(i.flags["from"], i.line) for i in parsed.instructions if i.name == "COPY" and "from" in i.flags
-               and i.flags["from"].lower() not in aliases and not i.flags["from"].isdigit()]
+    images += [
+        (i.flags["from"], i.line)
+        for i in parsed.instructions
+        if i.name == "COPY"
+        and "from" in i.flags
+        and i.flags["from"].lower() not in aliases
+        and not i.flags["from"].isdigit()
+    ]
     for image, line in images:
         ref = parse_image_ref(image)
         if ref is None or (ref.tag in (None, "latest") and not ref.digest):

@@ -32,10 +32,19 @@ class GradeResult:
 
 
 class _Grader:
-    def __init__(self, *, spec: LabSpec, files: dict[str, bytes], sandbox: Sandbox, lang: str,
-                 submission_id: str, on_log: Callable[[str], None] | None,
-                 on_phase: Callable[[str], None] | None, starter_files: dict[str, bytes] | None,
-                 run_token: str | None = None):
+    def __init__(
+        self,
+        *,
+        spec: LabSpec,
+        files: dict[str, bytes],
+        sandbox: Sandbox,
+        lang: str,
+        submission_id: str,
+        on_log: Callable[[str], None] | None,
+        on_phase: Callable[[str], None] | None,
+        starter_files: dict[str, bytes] | None,
+        run_token: str | None = None,
+    ):
         self.spec, self.files, self.sandbox = spec, files, sandbox
         self.lang = normalize_lang(lang)
         self.submission_id = submission_id
@@ -54,8 +63,11 @@ class _Grader:
         # The image is known by its tag; only the containers carry labels. Build labels
         # would cost a LABEL step per build that no other submission can take from the cache.
         self.tag = submission_image(submission_id, self.run_token)
-        self.labels = {"estaleiro.submission": submission_id, "estaleiro.lab": spec.slug,
-                       "estaleiro.run": self.run_token}
+        self.labels = {
+            "estaleiro.submission": submission_id,
+            "estaleiro.lab": spec.slug,
+            "estaleiro.run": self.run_token,
+        }
 
     def msg(self, message_id: str, **params: object) -> str:
         return t(message_id, self.lang, **params)
@@ -77,14 +89,22 @@ class _Grader:
             with self.phase("gate"):
                 dockerfile = self.files.get("Dockerfile")
                 rejections = (
-                    [Finding(False, "gate.no_dockerfile")] if dockerfile is None
+                    [Finding(False, "gate.no_dockerfile")]
+                    if dockerfile is None
                     else gate(dockerfile, allowed_bases=self.spec.bases)
                 )
             if rejections or dockerfile is None:
                 return self.rejected(rejections)
             text = dockerfile.decode("utf-8")
-            grading = Grading(spec=self.spec, files=self.files, dockerfile=text, parsed=parse(text),
-                              lang=self.lang, sandbox=self.sandbox, starter_files=self.starter_files)
+            grading = Grading(
+                spec=self.spec,
+                files=self.files,
+                dockerfile=text,
+                parsed=parse(text),
+                lang=self.lang,
+                sandbox=self.sandbox,
+                starter_files=self.starter_files,
+            )
             with self.phase("lint"):
                 self.run_checks(Phase.LINT, grading)
             with self.phase("build"):
@@ -92,11 +112,14 @@ class _Grader:
                 self.sandbox.begin(limits=self.spec.limits, labels=self.labels, bases=self.spec.bases)
                 self.begun = True
                 build = self.build = grading.build = self.sandbox.build(
-                    files=self.files, tag=self.tag, limits=self.spec.limits, labels={}, on_log=self.on_log)
+                    files=self.files, tag=self.tag, limits=self.spec.limits, labels={}, on_log=self.on_log
+                )
                 self.log = build.log
                 self.report.log_truncated = build.log_truncated
             if build.platform_fault:
-                raise PlatformFault(t(build.error_id, "en", **build.error_params) if build.error_id else "build platform fault")
+                raise PlatformFault(
+                    t(build.error_id, "en", **build.error_params) if build.error_id else "build platform fault"
+                )
             if build.rejected:
                 # The daemon-side guard caught what the gate should have: refused like the
                 # gate's rejections (not an attempt), the log kept up to the refused step.
@@ -155,8 +178,9 @@ class _Grader:
         self.on_phase("running")
         with self.phase("run"):
             try:
-                self.container = grading.container = self.sandbox.start(image=self.tag, limits=self.spec.limits,
-                                                                         labels=self.labels)
+                self.container = grading.container = self.sandbox.start(
+                    image=self.tag, limits=self.spec.limits, labels=self.labels
+                )
             except ContainerRefused as refused:
                 outcome = Outcome(CheckStatus.FAILED, self.msg(refused.message_id, **refused.params))
                 for check in self.checks_of(Phase.CONTAINER):
@@ -178,20 +202,31 @@ class _Grader:
             score += points
             if check.required and outcome.status != CheckStatus.PASSED and failed_required is None:
                 failed_required = check
-            self.report.checks.append(CheckResult(
-                id=check.id, kind=check.kind, title=localize(check.title, self.lang), status=outcome.status,
-                points=points, max_points=0 if check.bonus else check.points, required=check.required,
-                bonus=check.bonus, message=outcome.message,
-                hint="" if outcome.status == CheckStatus.PASSED else localize(check.hint, self.lang),
-                lesson_section=check.lesson_section or self.spec.lesson_section or "",
-                line=outcome.line, output=outcome.output,
-            ))
+            self.report.checks.append(
+                CheckResult(
+                    id=check.id,
+                    kind=check.kind,
+                    title=localize(check.title, self.lang),
+                    status=outcome.status,
+                    points=points,
+                    max_points=0 if check.bonus else check.points,
+                    required=check.required,
+                    bonus=check.bonus,
+                    message=outcome.message,
+                    hint="" if outcome.status == CheckStatus.PASSED else localize(check.hint, self.lang),
+                    lesson_section=check.lesson_section or self.spec.lesson_section or "",
+                    line=outcome.line,
+                    output=outcome.output,
+                )
+            )
         max_score = self.spec.max_score
         self.report.score = min(score, max_score)
         numbers = {"score": f"{self.report.score:g}", "max_score": max_score}
         if failed_required is not None:
             self.report.status = Verdict.FAILED
-            self.report.summary = self.msg("summary.failed_required", check=localize(failed_required.title, self.lang), **numbers)
+            self.report.summary = self.msg(
+                "summary.failed_required", check=localize(failed_required.title, self.lang), **numbers
+            )
         elif self.report.score >= self.spec.pass_ratio * max_score:
             self.report.status = Verdict.PASSED
             self.report.summary = self.msg("summary.passed", **numbers)
@@ -223,20 +258,45 @@ def _final_base(parsed: ParsedDockerfile) -> str | None:
     return parsed.base_of(stage).image if stage else None
 
 
-def grade(*, spec: LabSpec, files: dict[str, bytes], sandbox: Sandbox, lang: str = "pt-BR",
-          submission_id: str = "adhoc", on_log: Callable[[str], None] | None = None,
-          on_phase: Callable[[str], None] | None = None,
-          starter_files: dict[str, bytes] | None = None, run_token: str | None = None) -> GradeResult:
+def grade(
+    *,
+    spec: LabSpec,
+    files: dict[str, bytes],
+    sandbox: Sandbox,
+    lang: str = "pt-BR",
+    submission_id: str = "adhoc",
+    on_log: Callable[[str], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
+    starter_files: dict[str, bytes] | None = None,
+    run_token: str | None = None,
+) -> GradeResult:
     """Grade `files` (validated context, 'Dockerfile' included) against `spec`.
 
     `run_token` names this grading run (its image tag, its containers' labels); a random
     one is made when none is given."""
-    return _Grader(spec=spec, files=files, sandbox=sandbox, lang=lang, submission_id=submission_id,
-                   on_log=on_log, on_phase=on_phase, starter_files=starter_files, run_token=run_token).run()
+    return _Grader(
+        spec=spec,
+        files=files,
+        sandbox=sandbox,
+        lang=lang,
+        submission_id=submission_id,
+        on_log=on_log,
+        on_phase=on_phase,
+        starter_files=starter_files,
+        run_token=run_token,
+    ).run()
 
 
 def reject(*, spec: LabSpec, lang: str, findings: list[Finding]) -> GradeResult:
     """A rejected report for input refused before grading (e.g. an unsafe upload)."""
-    grader = _Grader(spec=spec, files={}, sandbox=None, lang=lang, submission_id="rejected",
-                     on_log=None, on_phase=None, starter_files=None)
+    grader = _Grader(
+        spec=spec,
+        files={},
+        sandbox=None,
+        lang=lang,
+        submission_id="rejected",
+        on_log=None,
+        on_phase=None,
+        starter_files=None,
+    )
     return grader.rejected(findings)

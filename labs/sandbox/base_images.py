@@ -58,15 +58,61 @@ _SLIM = ["ca-certificates", "netbase", "tzdata"]
 # the three -dev packages below. Learners' `pip install` of C extensions relies on these.
 # (debootstrap resolves no virtual packages: libxslt1-dev is what provides libxslt-dev.)
 _FULL = [
-    "ca-certificates", "curl", "gnupg", "netbase", "sq", "wget",
-    "git", "mercurial", "openssh-client", "subversion", "procps",
-    "autoconf", "automake", "bzip2", "default-libmysqlclient-dev", "dpkg-dev", "file", "g++", "gcc", "imagemagick",
-    "libbz2-dev", "libc6-dev", "libcurl4-openssl-dev", "libdb-dev", "libevent-dev", "libffi-dev", "libgdbm-dev",
-    "libglib2.0-dev", "libgmp-dev", "libjpeg-dev", "libkrb5-dev", "liblzma-dev", "libmagickcore-dev",
-    "libmagickwand-dev", "libmaxminddb-dev", "libncurses5-dev", "libncursesw5-dev", "libpng-dev", "libpq-dev",
-    "libreadline-dev", "libsqlite3-dev", "libssl-dev", "libtool", "libwebp-dev", "libxml2-dev", "libxslt1-dev",
-    "libyaml-dev", "make", "patch", "unzip", "xz-utils", "zlib1g-dev",
-    "libbluetooth-dev", "tk-dev", "uuid-dev",
+    "ca-certificates",
+    "curl",
+    "gnupg",
+    "netbase",
+    "sq",
+    "wget",
+    "git",
+    "mercurial",
+    "openssh-client",
+    "subversion",
+    "procps",
+    "autoconf",
+    "automake",
+    "bzip2",
+    "default-libmysqlclient-dev",
+    "dpkg-dev",
+    "file",
+    "g++",
+    "gcc",
+    "imagemagick",
+    "libbz2-dev",
+    "libc6-dev",
+    "libcurl4-openssl-dev",
+    "libdb-dev",
+    "libevent-dev",
+    "libffi-dev",
+    "libgdbm-dev",
+    "libglib2.0-dev",
+    "libgmp-dev",
+    "libjpeg-dev",
+    "libkrb5-dev",
+    "liblzma-dev",
+    "libmagickcore-dev",
+    "libmagickwand-dev",
+    "libmaxminddb-dev",
+    "libncurses5-dev",
+    "libncursesw5-dev",
+    "libpng-dev",
+    "libpq-dev",
+    "libreadline-dev",
+    "libsqlite3-dev",
+    "libssl-dev",
+    "libtool",
+    "libwebp-dev",
+    "libxml2-dev",
+    "libxslt1-dev",
+    "libyaml-dev",
+    "make",
+    "patch",
+    "unzip",
+    "xz-utils",
+    "zlib1g-dev",
+    "libbluetooth-dev",
+    "tk-dev",
+    "uuid-dev",
 ]
 
 
@@ -151,9 +197,12 @@ def _pull_with_skopeo(client: docker.DockerClient, name: str, *, timeout: int = 
     with tempfile.TemporaryDirectory(prefix="estaleiro-pull-") as tmp:
         archive = Path(tmp) / "image.tar"
         try:
-            done = subprocess.run(["skopeo", "copy", "--quiet", f"docker://{reference}",
-                                   f"docker-archive:{archive}:{name}"],
-                                  capture_output=True, text=True, timeout=timeout)
+            done = subprocess.run(
+                ["skopeo", "copy", "--quiet", f"docker://{reference}", f"docker-archive:{archive}:{name}"],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
             log.info("no registry for %s (skopeo timed out); using a stand-in", name)
             return False
@@ -181,7 +230,10 @@ def _make_rootfs(client: docker.DockerClient, recipe: Recipe, tar_path: Path, ca
             extract_tar(rootfs, build.slim_tar if recipe["slim"] else build.full_tar)
             ldconfig(rootfs)
         write_tar(rootfs, tar_path)
-    facts: Facts = {"python_version": build.version if build else None, "pip_version": build.pip_version if build else None}
+    facts: Facts = {
+        "python_version": build.version if build else None,
+        "pip_version": build.pip_version if build else None,
+    }
     tar_path.with_suffix(".json").write_text(json.dumps(facts))
     return facts
 
@@ -189,8 +241,12 @@ def _make_rootfs(client: docker.DockerClient, recipe: Recipe, tar_path: Path, ca
 def _config_changes(name: str, key: str, recipe: Recipe, facts: Facts) -> list[str]:
     changes = [f'LABEL {BASE_LABEL}="{key}" {STANDIN_LABEL}="true" estaleiro.standin.for="{name}"']
     if recipe["python"]:
-        changes += [f"ENV PATH={PYTHON_PATH}", "ENV LANG=C.UTF-8",
-                    f"ENV PYTHON_VERSION={facts['python_version']}", 'CMD ["python3"]']
+        changes += [
+            f"ENV PATH={PYTHON_PATH}",
+            "ENV LANG=C.UTF-8",
+            f"ENV PYTHON_VERSION={facts['python_version']}",
+            'CMD ["python3"]',
+        ]
     else:
         changes += [f"ENV PATH={DEBIAN_PATH}", 'CMD ["bash"]']
     return changes
@@ -217,8 +273,9 @@ def _root_image(client: docker.DockerClient, name: str, recipe: Recipe, cache_di
     except (RootfsError, CPythonBuildError) as exc:
         raise BaseImageError(f"{name}: {exc}") from exc
     say(f"importing the stand-in for {name}")
-    client.api.import_image(src=str(tar_path), repository=ROOT_REPO, tag=key,
-                            changes=_config_changes(name, key, recipe, facts))
+    client.api.import_image(
+        src=str(tar_path), repository=ROOT_REPO, tag=key, changes=_config_changes(name, key, recipe, facts)
+    )
     return root_ref, "standin"
 
 
@@ -261,8 +318,9 @@ def _wheelhouse_context(root_ref: str, wheels: list[Path], key: str, name: str) 
     return buf.getvalue()
 
 
-def _wheelhouse_layer(client: docker.DockerClient, *, under: str, tag: str, name: str, packages: list[str],
-                      cache_dir: Path, say: Say) -> str:
+def _wheelhouse_layer(
+    client: docker.DockerClient, *, under: str, tag: str, name: str, packages: list[str], cache_dir: Path, say: Say
+) -> str:
     """`tag`: the image `under`, plus /opt/wheelhouse with `packages` (and pip, setuptools
     and wheel) and the pip settings that use it; kept when nothing changed. Returns its id."""
     wheels = bootstrap_wheels(cache_dir, say)
@@ -277,8 +335,16 @@ def _wheelhouse_layer(client: docker.DockerClient, *, under: str, tag: str, name
     say(f"adding the offline wheelhouse layer to {tag}")
     context = _wheelhouse_context(under, wheels, key, name)
     errors = []
-    for chunk in client.api.build(fileobj=io.BytesIO(context), custom_context=True, tag=tag, decode=True,
-                                  network_mode="none", rm=True, forcerm=True, pull=False):
+    for chunk in client.api.build(
+        fileobj=io.BytesIO(context),
+        custom_context=True,
+        tag=tag,
+        decode=True,
+        network_mode="none",
+        rm=True,
+        forcerm=True,
+        pull=False,
+    ):
         if "error" in chunk:
             errors.append(chunk["error"])
     if errors:
@@ -286,8 +352,14 @@ def _wheelhouse_layer(client: docker.DockerClient, *, under: str, tag: str, name
     return _image_id(client.images.get(tag))
 
 
-def prepare_base(client: docker.DockerClient, name: str, packages: list[str], cache_dir: Path, say: Say = lambda _: None,
-                 tag_prefix: str = "") -> PreparedBase:
+def prepare_base(
+    client: docker.DockerClient,
+    name: str,
+    packages: list[str],
+    cache_dir: Path,
+    say: Say = lambda _: None,
+    tag_prefix: str = "",
+) -> PreparedBase:
     """Makes `name` ready in the daemon, tagged `tag_prefix + name` (a prefix keeps a new
     recipe away from the tags the labs use until it is trusted)."""
     tag = f"{tag_prefix}{name}"
@@ -307,19 +379,23 @@ def prepare_base(client: docker.DockerClient, name: str, packages: list[str], ca
         image = client.images.get(root_ref)
         image.tag(tag)
         return PreparedBase(name=name, tag=tag, source=source, packages=0, image_id=_image_id(image))
-    image_id = _wheelhouse_layer(client, under=root_ref, tag=tag, name=name, packages=packages, cache_dir=cache_dir, say=say)
+    image_id = _wheelhouse_layer(
+        client, under=root_ref, tag=tag, name=name, packages=packages, cache_dir=cache_dir, say=say
+    )
     return PreparedBase(name=name, tag=tag, source=source, packages=len(packages), image_id=image_id)
 
 
-def official_with_wheelhouse(client: docker.DockerClient, name: str, tag: str, packages: list[str], cache_dir: Path,
-                             say: Say = lambda _: None) -> str:
+def official_with_wheelhouse(
+    client: docker.DockerClient, name: str, tag: str, packages: list[str], cache_dir: Path, say: Say = lambda _: None
+) -> str:
     """The official image `name` pulled from a registry, with the same offline wheelhouse
     layer as a stand-in, tagged `tag` (for comparing the two). BaseImageError when no
     registry answers."""
     if not _try_pull(client, name):
         raise BaseImageError(f"{name} could not be pulled")
-    return _wheelhouse_layer(client, under=name, tag=tag, name=name, packages=sorted(set(packages)),
-                             cache_dir=cache_dir, say=say)
+    return _wheelhouse_layer(
+        client, under=name, tag=tag, name=name, packages=sorted(set(packages)), cache_dir=cache_dir, say=say
+    )
 
 
 def forget_superseded(client: docker.DockerClient, cache_dir: Path) -> list[str]:

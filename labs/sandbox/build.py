@@ -58,8 +58,9 @@ MAX_STEP_IMAGES = 512
 # How often a running step's effect on the filesystem's free files is looked at.
 FILES_LOOK_SECONDS = 2.0
 _NONZERO = re.compile(r"^The command .* returned a non-zero code: (\d+)$", re.DOTALL)
-_PULL_ATTEMPT = re.compile(r"pull access denied|registry-1\.docker\.io|manifest unknown|dial tcp|repository does not exist",
-                           re.IGNORECASE)
+_PULL_ATTEMPT = re.compile(
+    r"pull access denied|registry-1\.docker\.io|manifest unknown|dial tcp|repository does not exist", re.IGNORECASE
+)
 
 
 @dataclass
@@ -224,7 +225,9 @@ class StepGuard:
         if self.pending_from and (match := _IMAGE_CHUNK.match(chunk)):
             step, self.pending_from = self.pending_from, ""
             image = (match[1] or "")[:12]
-            allowed = image in self.allowed_short or image in self.stage_results or (not image and self.policy.allow_scratch)
+            allowed = (
+                image in self.allowed_short or image in self.stage_results or (not image and self.policy.allow_scratch)
+            )
             if not allowed:
                 self.violation = step
                 return False
@@ -267,8 +270,16 @@ class DiskWatch:
     files exhausts inodes, not bytes) only when the filesystem's free files drop, as the
     grading slot reports them."""
 
-    def __init__(self, api, *, limit_bytes: int, limit_files: int, room: Callable[[], DiskRoom] | None,
-                 start_files: int | None, on_exceeded: Callable[[], None]):
+    def __init__(
+        self,
+        api,
+        *,
+        limit_bytes: int,
+        limit_files: int,
+        room: Callable[[], DiskRoom] | None,
+        start_files: int | None,
+        on_exceeded: Callable[[], None],
+    ):
         self._api = api
         self.limit_bytes, self.limit_files = limit_bytes, limit_files
         self._room = room
@@ -355,8 +366,12 @@ class DiskWatch:
         if self.used > self.limit_bytes:
             self._kill(container, "bytes")
             return
-        if (room and self._start_files is not None and self._start_files - room.free_files > self.limit_files // 2
-                and self._count_files(container) > self.limit_files):
+        if (
+            room
+            and self._start_files is not None
+            and self._start_files - room.free_files > self.limit_files // 2
+            and self._count_files(container) > self.limit_files
+        ):
             self._kill(container, "files")
 
     def _layer_size(self, short_id: str) -> int:
@@ -395,22 +410,37 @@ class DiskWatch:
                 pass  # already gone: the build stops anyway
 
 
-def _start_build(api, *, context: bytes, tag: str, labels: dict[str, str], limits: Limits,
-                 cgroup_parent: str | None, timeout: int):
+def _start_build(
+    api, *, context: bytes, tag: str, labels: dict[str, str], limits: Limits, cgroup_parent: str | None, timeout: int
+):
     """POST /build, as docker-py's build() does, with the limits it cannot pass."""
     memory = limits.memory_mb * MIB
     params = {
-        "t": tag, "q": "0", "nocache": "0", "rm": "1", "forcerm": "1", "pull": "0",
-        "networkmode": "none", "memory": memory, "memswap": memory,
+        "t": tag,
+        "q": "0",
+        "nocache": "0",
+        "rm": "1",
+        "forcerm": "1",
+        "pull": "0",
+        "networkmode": "none",
+        "memory": memory,
+        "memswap": memory,
         "cpushares": max(2, int(1024 * limits.cpus)),
-        "cpuperiod": CPU_PERIOD_US, "cpuquota": max(1000, int(CPU_PERIOD_US * limits.cpus)),
+        "cpuperiod": CPU_PERIOD_US,
+        "cpuquota": max(1000, int(CPU_PERIOD_US * limits.cpus)),
     }
     if labels:
         params["labels"] = json.dumps(labels)
     if cgroup_parent:
         params["cgroupparent"] = cgroup_parent
-    response = api._post(api._url("/build"), data=context, params=params,  # noqa: SLF001 - see the module's docstring
-                         headers={"Content-Type": "application/tar"}, stream=True, timeout=timeout)
+    response = api._post(
+        api._url("/build"),
+        data=context,
+        params=params,  # noqa: SLF001 - see the module's docstring
+        headers={"Content-Type": "application/tar"},
+        stream=True,
+        timeout=timeout,
+    )
     return response, api._stream_helper(response, decode=True)  # noqa: SLF001
 
 
@@ -434,16 +464,29 @@ def run_build(
     stopped_for_log = ended = False
     api = client.api
     watchdog = _Watchdog(limits.build_seconds)
-    disk = DiskWatch(api, limit_bytes=limits.disk_mb * MIB, limit_files=limits.disk_files, room=policy.room,
-                     start_files=policy.start_files, on_exceeded=watchdog.cut)
+    disk = DiskWatch(
+        api,
+        limit_bytes=limits.disk_mb * MIB,
+        limit_files=limits.disk_files,
+        room=policy.room,
+        start_files=policy.start_files,
+        on_exceeded=watchdog.cut,
+    )
     # Started before the request: uploading the context and waiting for the daemon count too.
     watchdog.start()
     disk.start()
     try:
         try:
             # Backstop only: the watchdog ends the build first.
-            response, stream = _start_build(api, context=context, tag=tag, labels=labels, limits=limits,
-                                            cgroup_parent=policy.cgroup_parent, timeout=limits.build_seconds + 30)
+            response, stream = _start_build(
+                api,
+                context=context,
+                tag=tag,
+                labels=labels,
+                limits=limits,
+                cgroup_parent=policy.cgroup_parent,
+                timeout=limits.build_seconds + 30,
+            )
             watchdog.response = response
             for chunk in _chunks(stream, watchdog):
                 if "errorDetail" in chunk or "error" in chunk:
@@ -494,15 +537,26 @@ def run_build(
 
     def failed(error_id: str, params: dict, *, platform: bool = False, rejected: bool = False) -> BuildOutcome:
         return BuildOutcome(
-            ok=False, log=log.text, log_truncated=log.truncated, error_id=error_id, error_params=params,
-            failing_step=steps.last_step, platform_fault=platform, rejected=rejected,
-            seconds=time.monotonic() - started, step_images=tuple(steps.step_images),
-            created_images=tuple(steps.created_images), disk_used_bytes=disk.used,
+            ok=False,
+            log=log.text,
+            log_truncated=log.truncated,
+            error_id=error_id,
+            error_params=params,
+            failing_step=steps.last_step,
+            platform_fault=platform,
+            rejected=rejected,
+            seconds=time.monotonic() - started,
+            step_images=tuple(steps.step_images),
+            created_images=tuple(steps.created_images),
+            disk_used_bytes=disk.used,
         )
 
     if guard is not None and guard.violation:
-        return failed("sandbox.build_image_not_allowed",
-                      {"step": guard.violation[:300], "allowed": ", ".join(policy.allowed_names) or "-"}, rejected=True)
+        return failed(
+            "sandbox.build_image_not_allowed",
+            {"step": guard.violation[:300], "allowed": ", ".join(policy.allowed_names) or "-"},
+            rejected=True,
+        )
     if disk.exceeded:
         if disk.exceeded == "files":
             return failed("sandbox.build_files_limit", {"limit": limits.disk_files})
@@ -518,11 +572,19 @@ def run_build(
     if not image_id:
         image_id = _image_id_from_log(log.text)
     if not image_id:
-        return failed("sandbox.build_platform", {"detail": "the build stream ended without an image or an error"},
-                      platform=True)
-    return BuildOutcome(ok=True, image_id=image_id, log=log.text, log_truncated=log.truncated,
-                        seconds=time.monotonic() - started, step_images=tuple(steps.step_images),
-                        created_images=tuple(steps.created_images), disk_used_bytes=disk.used)
+        return failed(
+            "sandbox.build_platform", {"detail": "the build stream ended without an image or an error"}, platform=True
+        )
+    return BuildOutcome(
+        ok=True,
+        image_id=image_id,
+        log=log.text,
+        log_truncated=log.truncated,
+        seconds=time.monotonic() - started,
+        step_images=tuple(steps.step_images),
+        created_images=tuple(steps.created_images),
+        disk_used_bytes=disk.used,
+    )
 
 
 class _StreamBroken(Exception):

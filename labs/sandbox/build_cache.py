@@ -63,8 +63,15 @@ class _Entry:
     children: int = 0
 
 
-def build_cache_trim(client: docker.DockerClient, *, max_bytes: int, used_at: Mapping[str, float] | None = None,
-                     min_idle_seconds: float = 0.0, now: float | None = None, free_bytes: int = 0) -> dict[str, Any]:
+def build_cache_trim(
+    client: docker.DockerClient,
+    *,
+    max_bytes: int,
+    used_at: Mapping[str, float] | None = None,
+    min_idle_seconds: float = 0.0,
+    now: float | None = None,
+    free_bytes: int = 0,
+) -> dict[str, Any]:
     """Delete least-recently-used cache leaves until the cache is at most max_bytes and at
     least free_bytes were freed (a grading that finds the disk too full asks for room).
 
@@ -163,6 +170,7 @@ def delete_image(api: docker.APIClient, image: str, *, force: bool) -> bool:
 
 # -- last-use times, shared by every worker process of a grading host -------------------------
 
+
 def daemon_usage_key(client: docker.DockerClient) -> str:
     """The Redis key of one sandbox daemon's usage hash.
 
@@ -185,8 +193,9 @@ class BuildCacheUsage:
         self.redis_url, self.key = redis_url, key
 
     def _redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                                    socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        return redis.Redis.from_url(
+            self.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+        )
 
     def record(self, image_ids: Iterable[str], *, when: float | None = None) -> bool:
         stamp = time.time() if when is None else when

@@ -134,7 +134,7 @@ def _read_entry(data: bytes, info: zipfile.ZipInfo, path: str, cap: int) -> byte
     elif method == zipfile.ZIP_BZIP2:
         out = _decompress_bounded(bz2.BZ2Decompressor(), bytes(raw), path, cap)
     elif method == zipfile.ZIP_LZMA:
-        out = _decompress_bounded(_zip_lzma_decompressor(raw), bytes(raw[4 + _lzma_props_size(raw):]), path, cap)
+        out = _decompress_bounded(_zip_lzma_decompressor(raw), bytes(raw[4 + _lzma_props_size(raw) :]), path, cap)
     else:
         name = zipfile.compressor_names.get(method, f"#{method}")
         raise ContextError("context.zip_method", path=path, method=name)
@@ -152,7 +152,7 @@ def _lzma_props_size(raw: memoryview) -> int:
 
 def _zip_lzma_decompressor(raw: memoryview):
     size = _lzma_props_size(raw)
-    props = bytes(raw[4:4 + size])
+    props = bytes(raw[4 : 4 + size])
     # The properties name the dictionary size, which the decoder allocates up front: a
     # crafted header asking for gigabytes is a memory bomb of its own.
     if len(props) != 5 or struct.unpack("<I", props[1:5])[0] > LZMA_MAX_DICTIONARY:
@@ -188,12 +188,12 @@ def _decompress_bounded(decompressor, raw: bytes, path: str, cap: int) -> bytes:
 
 def _raw_entry(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     offset = info.header_offset
-    header = data[offset:offset + 30]
+    header = data[offset : offset + 30]
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
         raise ContextError("context.zip_invalid")
     name_len, extra_len = struct.unpack("<2H", header[26:30])
     start = offset + 30 + name_len + extra_len
-    raw = memoryview(data)[start:start + info.compress_size]
+    raw = memoryview(data)[start : start + info.compress_size]
     if len(raw) != info.compress_size:
         raise ContextError("context.zip_invalid")
     return raw

@@ -50,9 +50,26 @@ CPYTHON: CPythonRecipe = {
     "sha256": "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849",
     "suite": "bookworm",
     # What the official slim-bookworm Dockerfile installs to build CPython.
-    "build_packages": ["dpkg-dev", "gcc", "libbluetooth-dev", "libbz2-dev", "libc6-dev", "libdb-dev", "libffi-dev",
-                       "libgdbm-dev", "liblzma-dev", "libncursesw5-dev", "libreadline-dev", "libsqlite3-dev",
-                       "libssl-dev", "make", "tk-dev", "uuid-dev", "xz-utils", "zlib1g-dev"],
+    "build_packages": [
+        "dpkg-dev",
+        "gcc",
+        "libbluetooth-dev",
+        "libbz2-dev",
+        "libc6-dev",
+        "libdb-dev",
+        "libffi-dev",
+        "libgdbm-dev",
+        "liblzma-dev",
+        "libncursesw5-dev",
+        "libreadline-dev",
+        "libsqlite3-dev",
+        "libssl-dev",
+        "make",
+        "tk-dev",
+        "uuid-dev",
+        "xz-utils",
+        "zlib1g-dev",
+    ],
     # A current pip (ensurepip bundles it too), and the setuptools and wheel the official
     # 3.11 images install.
     "wheels": ["pip==26.3", "setuptools==79.0.1", "wheel==0.45.1"],
@@ -90,7 +107,8 @@ def cpython_key() -> str:
 
 def _read(directory: Path, key: str) -> CPythonBuild:
     return CPythonBuild(
-        key=key, directory=directory,
+        key=key,
+        directory=directory,
         version=(directory / "version").read_text().strip(),
         pip_version=(directory / "pip-version").read_text().strip(),
         runtime_packages=tuple((directory / "runtime-packages").read_text().split()),
@@ -127,8 +145,23 @@ def _download_wheels(dest: Path, say: Say) -> None:
         return
     dest.mkdir(parents=True, exist_ok=True)
     say(f"downloading {', '.join(CPYTHON['wheels'])}")
-    done = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
-                           "--only-binary=:all:", "-d", str(dest), *CPYTHON["wheels"]], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(dest),
+            *CPYTHON["wheels"],
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise CPythonBuildError(f"pip download {CPYTHON['wheels']}: {done.stderr[-2000:]}")
     (dest / ".complete").touch()
@@ -170,25 +203,32 @@ def _builder_image(client: docker.DockerClient, cache_dir: Path, say: Say) -> st
         pass
     tar_path = cache_dir / "rootfs" / f"cpython-builder-{key}.tar"
     if not tar_path.exists():
-        with debootstrapped(suite=CPYTHON["suite"], include=CPYTHON["build_packages"], cache_dir=cache_dir, say=say) as rootfs:
+        with debootstrapped(
+            suite=CPYTHON["suite"], include=CPYTHON["build_packages"], cache_dir=cache_dir, say=say
+        ) as rootfs:
             write_tar(rootfs, tar_path)
     say("importing the CPython build environment")
-    client.api.import_image(src=str(tar_path), repository=BUILDER_REPO, tag=key,
-                            changes=[f'LABEL {BUILD_LABEL}="{key}"'])
+    client.api.import_image(
+        src=str(tar_path), repository=BUILDER_REPO, tag=key, changes=[f'LABEL {BUILD_LABEL}="{key}"']
+    )
     return ref
 
 
-def _run_build(client: docker.DockerClient, image: str, inputs: bytes, key: str, log_path: Path, out_tar: Path,
-               say: Say) -> None:
+def _run_build(
+    client: docker.DockerClient, image: str, inputs: bytes, key: str, log_path: Path, out_tar: Path, say: Say
+) -> None:
     api = client.api
     for leftover in api.containers(all=True, filters={"label": BUILD_LABEL}):
         # A build cut short (the command killed, the daemon restarted) left its container.
         api.remove_container(leftover["Id"], force=True)
     container = api.create_container(
-        image, ["sh", "/in/build.sh"], network_disabled=True,
+        image,
+        ["sh", "/in/build.sh"],
+        network_disabled=True,
         labels={BUILD_LABEL: key},
-        host_config=api.create_host_config(mem_limit=BUILD_MEMORY, memswap_limit=BUILD_MEMORY, cpu_shares=256,
-                                           network_mode="none"),
+        host_config=api.create_host_config(
+            mem_limit=BUILD_MEMORY, memswap_limit=BUILD_MEMORY, cpu_shares=256, network_mode="none"
+        ),
     )["Id"]
     try:
         api.put_archive(container, "/", inputs)

@@ -42,8 +42,12 @@ FILES_RESERVE = 50_000
 # failure is the platform's (a neighbour within its budget, a cache too big), not the learner's.
 DISK_FULL_BYTES = 128 * 1024 * 1024
 FILES_FULL = 5_000
-_LEARNER_STEP_FAILURES = {"sandbox.build_command_failed", "sandbox.build_killed", "sandbox.build_error",
-                          "sandbox.build_image_missing"}
+_LEARNER_STEP_FAILURES = {
+    "sandbox.build_command_failed",
+    "sandbox.build_killed",
+    "sandbox.build_error",
+    "sandbox.build_image_missing",
+}
 # Which Redis hash holds a daemon's build-cache use times, per daemon URL (see _usage_key).
 _USAGE_KEYS: dict[str, tuple[str, float]] = {}
 _USAGE_KEY_SECONDS = 600
@@ -62,8 +66,14 @@ class DockerSandbox:
     `usage_url` is the Redis where the build cache's last-use times are kept; None means
     the Celery broker's (when Django is configured), "" keeps none."""
 
-    def __init__(self, base_url: str, *, probe_busybox: str = "/bin/busybox", usage_url: str | None = None,
-                 slot_pool: bool = False):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        probe_busybox: str = "/bin/busybox",
+        usage_url: str | None = None,
+        slot_pool: bool = False,
+    ):
         self.base_url = base_url
         # Long-lived processes (grading workers) start each grading's slot ahead of time.
         self.slot_pool = SlotPool.for_daemon(base_url) if slot_pool else None
@@ -107,8 +117,9 @@ class DockerSandbox:
             if base != "scratch" and (image_id := self._resolve(base)):
                 allowed[base] = image_id
         if not allowed:
-            raise PlatformError(f"none of the lab's base images ({', '.join(bases)}) is in the sandbox: "
-                                "run manage.py prepare_sandbox")
+            raise PlatformError(
+                f"none of the lab's base images ({', '.join(bases)}) is in the sandbox: run manage.py prepare_sandbox"
+            )
         self._labels = self._expiring(labels, limits)
         self._limits = limits
         taken = self.slot_pool.take(limits=limits) if self.slot_pool is not None else None
@@ -119,8 +130,12 @@ class DockerSandbox:
             slot = Slot.open(self.client, limits=limits, labels=self._labels, probe_busybox=self.probe_busybox)
         self._slot = slot
         self._policy = BuildPolicy(
-            allowed_ids=frozenset(allowed.values()), allowed_names=tuple(bases), allow_scratch="scratch" in bases,
-            cgroup_parent=slot.cgroup, resolve=self._resolve, room=self._room,
+            allowed_ids=frozenset(allowed.values()),
+            allowed_names=tuple(bases),
+            allow_scratch="scratch" in bases,
+            cgroup_parent=slot.cgroup,
+            resolve=self._resolve,
+            room=self._room,
         )
         try:
             room = self._ensure_room(slot, limits, room)
@@ -161,14 +176,19 @@ class DockerSandbox:
         room = room or slot.disk_room()
         if room.free_bytes >= need and room.free_files >= limits.disk_files + FILES_RESERVE:
             return room
-        log.warning("sandbox disk low (%s MB, %s files free; a grading needs %s MB): trimming the build cache",
-                    room.free_bytes // 2**20, room.free_files, need // 2**20)
-        self.trim_build_cache(max_bytes=0, min_idle_seconds=IN_FLIGHT_GRACE_SECONDS,
-                              free_bytes=need - room.free_bytes)
+        log.warning(
+            "sandbox disk low (%s MB, %s files free; a grading needs %s MB): trimming the build cache",
+            room.free_bytes // 2**20,
+            room.free_files,
+            need // 2**20,
+        )
+        self.trim_build_cache(max_bytes=0, min_idle_seconds=IN_FLIGHT_GRACE_SECONDS, free_bytes=need - room.free_bytes)
         room = slot.disk_room()
         if room.free_bytes < need or room.free_files < limits.disk_files + FILES_RESERVE:
-            raise PlatformError(f"the sandbox disk is too full to grade safely ({room.free_bytes // 2**20} MB and "
-                                f"{room.free_files} files free; this lab needs {need // 2**20} MB)")
+            raise PlatformError(
+                f"the sandbox disk is too full to grade safely ({room.free_bytes // 2**20} MB and "
+                f"{room.free_files} files free; this lab needs {need // 2**20} MB)"
+            )
         return room
 
     @staticmethod
@@ -176,39 +196,64 @@ class DockerSandbox:
         expires = int(time.time()) + limits.build_seconds + limits.run_seconds + EXPIRY_GRACE_SECONDS
         return {**labels, EXPIRES_LABEL: str(expires)}
 
-    def build(self, *, files: dict[str, bytes], tag: str, limits: Limits, labels: dict[str, str],
-              on_log: Callable[[str], None] | None = None) -> BuildOutcome:
+    def build(
+        self,
+        *,
+        files: dict[str, bytes],
+        tag: str,
+        limits: Limits,
+        labels: dict[str, str],
+        on_log: Callable[[str], None] | None = None,
+    ) -> BuildOutcome:
         if self._slot is not None:
             return self._build(files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
         # Outside a grading (a command, a test): a slot of its own all the same, so no build
         # ever runs without its own pids, memory and CPU caps.
-        self._slot = Slot.open(self.client, limits=limits, labels=self._expiring(labels, limits),
-                               probe_busybox=self.probe_busybox)
+        self._slot = Slot.open(
+            self.client, limits=limits, labels=self._expiring(labels, limits), probe_busybox=self.probe_busybox
+        )
         self._policy = BuildPolicy(cgroup_parent=self._slot.cgroup)
         try:
             return self._build(files=files, tag=tag, limits=limits, labels=labels, on_log=on_log)
         finally:
             self.end()
 
-    def _build(self, *, files: dict[str, bytes], tag: str, limits: Limits, labels: dict[str, str],
-               on_log: Callable[[str], None] | None) -> BuildOutcome:
-        outcome = run_build(self.client, files=files, tag=tag, limits=limits, labels=labels, on_log=on_log,
-                            policy=self._policy)
+    def _build(
+        self,
+        *,
+        files: dict[str, bytes],
+        tag: str,
+        limits: Limits,
+        labels: dict[str, str],
+        on_log: Callable[[str], None] | None,
+    ) -> BuildOutcome:
+        outcome = run_build(
+            self.client, files=files, tag=tag, limits=limits, labels=labels, on_log=on_log, policy=self._policy
+        )
         if not outcome.ok and not outcome.platform_fault and not outcome.rejected:
             if self._daemon_went_away(outcome):
                 # The daemon went away mid-build (stopped, crashed): its killing the step is
                 # not the learner's failure, whatever exit code the step reported.
-                return dataclasses.replace(outcome, platform_fault=True, error_id="sandbox.build_platform",
-                                           error_params={"detail": "the sandbox daemon stopped during the build"})
+                return dataclasses.replace(
+                    outcome,
+                    platform_fault=True,
+                    error_id="sandbox.build_platform",
+                    error_params={"detail": "the sandbox daemon stopped during the build"},
+                )
             if outcome.error_id in _LEARNER_STEP_FAILURES and self._disk_was_full():
                 # Within its own budget (the disk watch did not stop it), yet the filesystem
                 # is full: a neighbour or the cache took the room. Retried, never counted.
-                return dataclasses.replace(outcome, platform_fault=True, error_id="sandbox.build_platform",
-                                           error_params={"detail": "the sandbox's disk was full"})
+                return dataclasses.replace(
+                    outcome,
+                    platform_fault=True,
+                    error_id="sandbox.build_platform",
+                    error_params={"detail": "the sandbox's disk was full"},
+                )
             if outcome.error_id in _LEARNER_STEP_FAILURES and self._pids_limit_hit():
                 # The step could not start a process: the grading's own cap, named for the learner.
-                outcome = dataclasses.replace(outcome, error_id="sandbox.build_pids_limit",
-                                              error_params={"limit": limits.pids})
+                outcome = dataclasses.replace(
+                    outcome, error_id="sandbox.build_pids_limit", error_params={"limit": limits.pids}
+                )
         if not outcome.platform_fault:  # a daemon in trouble is not to be asked who it is
             self._record_use(outcome.step_images)
         return outcome
@@ -318,9 +363,14 @@ class DockerSandbox:
             return None
 
     def start(self, *, image: str, limits: Limits, labels: dict[str, str]) -> DockerContainer:
-        return start_container(self.client, image=image, limits=limits, labels={**labels, **self._labels},
-                               probe_busybox=self.probe_busybox,
-                               cgroup_parent=self._slot.cgroup if self._slot is not None else None)
+        return start_container(
+            self.client,
+            image=image,
+            limits=limits,
+            labels={**labels, **self._labels},
+            probe_busybox=self.probe_busybox,
+            cgroup_parent=self._slot.cgroup if self._slot is not None else None,
+        )
 
     def remove_image(self, image: str) -> None:
         # noprune=True: the untagged parents are the legacy builder's cache; pruning them
@@ -374,8 +424,11 @@ class DockerSandbox:
             labelled = api.containers(all=True, filters={"label": label_key})
             # Grading slots started ahead of time carry no submission; they go by expiry only
             # (a live worker's ready slot may be older than the cut-off).
-            waiting = [c for c in api.containers(all=True, filters={"label": SLOT_LABEL})
-                       if label_key not in (c.get("Labels") or {})]
+            waiting = [
+                c
+                for c in api.containers(all=True, filters={"label": SLOT_LABEL})
+                if label_key not in (c.get("Labels") or {})
+            ]
             stopped = api.containers(all=True, filters={"status": ["created", "exited", "dead"]})
         counts = {"containers": 0, "build_containers": 0, "images": 0}
         now = time.time()
@@ -413,8 +466,9 @@ class DockerSandbox:
             found.append({"tags": tags, "tagged_at": _timestamp(metadata.get("LastTagTime")) or item.get("Created", 0)})
         return found
 
-    def trim_build_cache(self, *, max_bytes: int, min_idle_seconds: float = IN_FLIGHT_GRACE_SECONDS,
-                         free_bytes: int = 0) -> dict[str, Any]:
+    def trim_build_cache(
+        self, *, max_bytes: int, min_idle_seconds: float = IN_FLIGHT_GRACE_SECONDS, free_bytes: int = 0
+    ) -> dict[str, Any]:
         """Bound the legacy builder's cache to max_bytes (and free at least free_bytes), least
         recently used first."""
         try:
@@ -423,8 +477,9 @@ class DockerSandbox:
             log.warning("build cache use times unavailable: %s", exc)
             usage = None
         used_at = usage.load() if usage is not None else {}
-        counts = build_cache_trim(self.client, max_bytes=max_bytes, used_at=used_at, min_idle_seconds=min_idle_seconds,
-                                  free_bytes=free_bytes)
+        counts = build_cache_trim(
+            self.client, max_bytes=max_bytes, used_at=used_at, min_idle_seconds=min_idle_seconds, free_bytes=free_bytes
+        )
         stale = counts.pop("stale_ids")
         if usage is not None and stale:
             usage.forget(stale)

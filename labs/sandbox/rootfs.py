@@ -44,8 +44,14 @@ def apt_mirror() -> str:
 
 # Paths the slim variant keeps out of the image, now and for packages installed later
 # (dpkg's path-exclude), with the files Debian's slim images keep nonetheless.
-SLIM_EXCLUDE = ["/usr/share/doc/*", "/usr/share/info/*", "/usr/share/linda/*", "/usr/share/lintian/overrides/*",
-                "/usr/share/locale/*", "/usr/share/man/*"]
+SLIM_EXCLUDE = [
+    "/usr/share/doc/*",
+    "/usr/share/info/*",
+    "/usr/share/linda/*",
+    "/usr/share/lintian/overrides/*",
+    "/usr/share/locale/*",
+    "/usr/share/man/*",
+]
 SLIM_INCLUDE = ["/usr/share/doc/*/copyright", "/usr/share/locale/locale.alias"]
 
 # What Debian's container images set for apt and dpkg: no daemons started by package
@@ -55,8 +61,11 @@ CONTAINER_SETTINGS = {
     "usr/sbin/policy-rc.d": ("exit 101\n", 0o755),
     "etc/dpkg/dpkg.cfg.d/docker-apt-speedup": ("force-unsafe-io\n", 0o644),
     "etc/apt/apt.conf.d/docker-autoremove-suggests": ('Apt::AutoRemove::SuggestsImportant "false";\n', 0o644),
-    "etc/apt/apt.conf.d/docker-clean": (f"DPkg::Post-Invoke {{ {_APT_CLEAN} }};\nAPT::Update::Post-Invoke {{ {_APT_CLEAN} }};\n"
-                                        'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n', 0o644),
+    "etc/apt/apt.conf.d/docker-clean": (
+        f"DPkg::Post-Invoke {{ {_APT_CLEAN} }};\nAPT::Update::Post-Invoke {{ {_APT_CLEAN} }};\n"
+        'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n',
+        0o644,
+    ),
     "etc/apt/apt.conf.d/docker-gzip-indexes": ('Acquire::GzipIndexes "true";\n', 0o644),
     "etc/apt/apt.conf.d/docker-no-languages": ('Acquire::Languages "none";\n', 0o644),
 }
@@ -118,7 +127,9 @@ def extract_tar(rootfs: Path, tar_path: Path) -> None:
 
 
 @contextmanager
-def debootstrapped(*, suite: str, include: Iterable[str], cache_dir: Path, say: Callable[[str], None]) -> Iterator[Path]:
+def debootstrapped(
+    *, suite: str, include: Iterable[str], cache_dir: Path, say: Callable[[str], None]
+) -> Iterator[Path]:
     """A fresh minbase rootfs in a temporary directory, removed on exit."""
     _require_root_and_debootstrap()
     debs = cache_dir / "debs"
@@ -161,6 +172,19 @@ def write_tar(rootfs: Path, dest: Path) -> None:
     """The rootfs as a tar for `docker import`, written whole or not at all."""
     partial = dest.with_name(dest.name + ".partial")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["tar", "--numeric-owner", "--exclude=./dev/*", "--exclude=./proc/*", "--exclude=./sys/*",
-                    "-C", str(rootfs), "-cf", str(partial), "."], check=True)
+    subprocess.run(
+        [
+            "tar",
+            "--numeric-owner",
+            "--exclude=./dev/*",
+            "--exclude=./proc/*",
+            "--exclude=./sys/*",
+            "-C",
+            str(rootfs),
+            "-cf",
+            str(partial),
+            ".",
+        ],
+        check=True,
+    )
     partial.rename(dest)

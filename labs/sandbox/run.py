@@ -58,12 +58,22 @@ def _volume_mounts(client: docker.DockerClient, image: str, size_mb: int) -> dic
     volumes = sorted(config.get("Volumes") or {})
     if len(volumes) > MAX_VOLUMES:
         raise ContainerRefused("sandbox.too_many_volumes", count=len(volumes), max=MAX_VOLUMES)
-    return {path: f"rw,size={size_mb}m,nosuid,nodev" for path in volumes
-            if path.startswith("/") and path.rstrip("/") not in ("", "/tmp")}
+    return {
+        path: f"rw,size={size_mb}m,nosuid,nodev"
+        for path in volumes
+        if path.startswith("/") and path.rstrip("/") not in ("", "/tmp")
+    }
 
 
-def start_container(client: docker.DockerClient, *, image: str, limits: Limits, labels: dict[str, str],
-                    probe_busybox: str, cgroup_parent: str | None = None) -> "DockerContainer":
+def start_container(
+    client: docker.DockerClient,
+    *,
+    image: str,
+    limits: Limits,
+    labels: dict[str, str],
+    probe_busybox: str,
+    cgroup_parent: str | None = None,
+) -> "DockerContainer":
     memory = limits.memory_mb * MIB
     tmpfs = {**_volume_mounts(client, image, limits.tmpfs_mb), "/tmp": f"rw,size={limits.tmpfs_mb}m,nosuid,nodev"}
     options = dict(
@@ -165,8 +175,9 @@ class DockerContainer:
             return ExecOutcome(exit_code=None, output=text)
         return ExecOutcome(exit_code=code, output=text)
 
-    def http(self, *, method: str, port: int, path: str, body: str | None, headers: dict[str, str],
-             timeout: float) -> HttpOutcome:
+    def http(
+        self, *, method: str, port: int, path: str, body: str | None, headers: dict[str, str], timeout: float
+    ) -> HttpOutcome:
         method = method.upper()
         if method not in ("GET", "POST"):
             return HttpOutcome(status=None, body="", error=f"the probe can only send GET and POST, not {method}")
@@ -177,8 +188,21 @@ class DockerContainer:
             return HttpOutcome(status=None, body="", error="unsafe characters in the path or headers")
         seconds = max(1, math.ceil(timeout))
         # No `-T`: Debian's busybox 1.35 wget segfaults with it; `timeout` bounds the request.
-        argv = [PROBE, "timeout", "-s", "KILL", str(seconds), PROBE, "wget", "-q", "-S", "-O", "-",
-                "-U", "estaleiro-probe"]
+        argv = [
+            PROBE,
+            "timeout",
+            "-s",
+            "KILL",
+            str(seconds),
+            PROBE,
+            "wget",
+            "-q",
+            "-S",
+            "-O",
+            "-",
+            "-U",
+            "estaleiro-probe",
+        ]
         for name, value in headers.items():
             argv += ["--header", f"{name}: {value}"]
         if method == "POST":
@@ -276,8 +300,9 @@ class DockerContainer:
             return None
         target = stat.get("linkTarget") or ""
         if target and _depth < 5:
-            return self.read_file(posixpath.join(posixpath.dirname(path), target), max_bytes=max_bytes,
-                                  _depth=_depth + 1)
+            return self.read_file(
+                posixpath.join(posixpath.dirname(path), target), max_bytes=max_bytes, _depth=_depth + 1
+            )
         wanted = min(int(stat.get("size", 0)), max_bytes)
         buf = bytearray()
         with daemon_errors("read file"):
@@ -302,8 +327,9 @@ class DockerContainer:
         script = f'test -f "$1" && exec {PROBE} head -c "$2" "$1"'
         max_bytes = min(max_bytes, EXEC_OUTPUT_CAP)
         try:
-            code, out, _ = self._exec([PROBE, "sh", "-c", script, "read", path, str(max_bytes)],
-                                      10 + EXEC_GRACE_SECONDS, demux=True)
+            code, out, _ = self._exec(
+                [PROBE, "sh", "-c", script, "read", path, str(max_bytes)], 10 + EXEC_GRACE_SECONDS, demux=True
+            )
         except _NotRunning:
             return None
         return bytes(out[:max_bytes]) if code == 0 else None

@@ -102,8 +102,15 @@ class Slot:
         self.ends_at = ends_at  # when its process (and so its cgroup) ends by itself
 
     @classmethod
-    def open(cls, client: docker.DockerClient, *, limits: Limits, labels: dict[str, str],
-             probe_busybox: str, idle_seconds: int = 0) -> "Slot":
+    def open(
+        cls,
+        client: docker.DockerClient,
+        *,
+        limits: Limits,
+        labels: dict[str, str],
+        probe_busybox: str,
+        idle_seconds: int = 0,
+    ) -> "Slot":
         api = client.api
         image = slot_image(client, probe_busybox)
         memory = (limits.memory_mb + SLOT_MEMORY_HEADROOM_MB) * MIB
@@ -112,14 +119,20 @@ class Slot:
         try:
             with daemon_errors("create the grading slot"):
                 created = api.create_container(
-                    image, [PROBE, "sleep", str(seconds)],
+                    image,
+                    [PROBE, "sleep", str(seconds)],
                     name=f"estaleiro-slot-{secrets.token_hex(8)}",
                     labels=labels,
                     network_disabled=True,
                     host_config=api.create_host_config(
-                        network_mode="none", mem_limit=memory, memswap_limit=memory,
-                        nano_cpus=int(limits.cpus * 1e9), pids_limit=limits.pids + SLOT_PIDS_HEADROOM,
-                        cap_drop=["ALL"], security_opt=["no-new-privileges"], read_only=True,
+                        network_mode="none",
+                        mem_limit=memory,
+                        memswap_limit=memory,
+                        nano_cpus=int(limits.cpus * 1e9),
+                        pids_limit=limits.pids + SLOT_PIDS_HEADROOM,
+                        cap_drop=["ALL"],
+                        security_opt=["no-new-privileges"],
+                        read_only=True,
                         log_config=LogConfig(type="none", config={}),
                     ),
                 )
@@ -161,11 +174,16 @@ class Slot:
         """Set the slot's caps to one grading's limits (a slot started ahead of time was
         started with another lab's). docker-py's update_container knows no PidsLimit."""
         memory = (limits.memory_mb + SLOT_MEMORY_HEADROOM_MB) * MIB
-        body = {"PidsLimit": limits.pids + SLOT_PIDS_HEADROOM, "Memory": memory, "MemorySwap": memory,
-                "NanoCpus": int(limits.cpus * 1e9)}
+        body = {
+            "PidsLimit": limits.pids + SLOT_PIDS_HEADROOM,
+            "Memory": memory,
+            "MemorySwap": memory,
+            "NanoCpus": int(limits.cpus * 1e9),
+        }
         with daemon_errors("update the grading slot"):
             response = self._api._post_json(  # type: ignore[attr-defined]  # noqa: SLF001
-                self._api._url("/containers/{0}/update", self.id), data=body)  # type: ignore[attr-defined]  # noqa: SLF001
+                self._api._url("/containers/{0}/update", self.id), data=body
+            )  # type: ignore[attr-defined]  # noqa: SLF001
             self._api._raise_for_status(response)  # type: ignore[attr-defined]  # noqa: SLF001
 
     def disk_room(self) -> DiskRoom:
@@ -253,16 +271,16 @@ class SlotPool:
 
     def give_back(self, used: Slot | None, *, limits: Limits, probe_busybox: str) -> None:
         """Remove a used slot and start the next one, in the background."""
-        threading.Thread(target=self._refill, args=(used, limits, probe_busybox),
-                         name="slot-pool", daemon=True).start()
+        threading.Thread(target=self._refill, args=(used, limits, probe_busybox), name="slot-pool", daemon=True).start()
 
     def _refill(self, used: Slot | None, limits: Limits, probe_busybox: str) -> None:
         if used is not None:
             self._discard(used)
         try:
             client = self._connect()
-            slot = Slot.open(client, limits=limits, labels={}, probe_busybox=probe_busybox,
-                             idle_seconds=SLOT_IDLE_SECONDS)
+            slot = Slot.open(
+                client, limits=limits, labels={}, probe_busybox=probe_busybox, idle_seconds=SLOT_IDLE_SECONDS
+            )
             room = slot.disk_room()
         except Exception as exc:  # noqa: BLE001 - the next grading opens its own slot
             log.info("no grading slot started ahead: %s", exc)

@@ -20,8 +20,19 @@ from .validation import finalize, slugify
 from .yamlfile import dump_yaml, parse_yaml
 
 __all__ = [
-    "FORMATS", "KINDS", "ChoiceData", "QuestionData", "QuizData", "QuizImportError",
-    "dump_yaml", "finalize", "parse_aiken", "parse_file", "parse_gift", "parse_lesson", "parse_yaml",
+    "FORMATS",
+    "KINDS",
+    "ChoiceData",
+    "QuestionData",
+    "QuizData",
+    "QuizImportError",
+    "dump_yaml",
+    "finalize",
+    "parse_aiken",
+    "parse_file",
+    "parse_gift",
+    "parse_lesson",
+    "parse_yaml",
     "slugify",
 ]
 
@@ -36,20 +47,30 @@ def parse_file(path: str | Path, fmt: str | None = None) -> QuizData:
         fmt = _EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
             raise QuizImportError(
-                gettext_noop("extension '{extension}' not recognised; expected {extensions} or the format given "
-                             "explicitly (lesson, gift, aiken, yaml)."),
-                source=path.name, extension=path.suffix or Message(gettext_noop("(none)")),
-                extensions=", ".join(_EXTENSIONS))
+                gettext_noop(
+                    "extension '{extension}' not recognised; expected {extensions} or the format given "
+                    "explicitly (lesson, gift, aiken, yaml)."
+                ),
+                source=path.name,
+                extension=path.suffix or Message(gettext_noop("(none)")),
+                extensions=", ".join(_EXTENSIONS),
+            )
     if fmt not in FORMATS:
-        raise QuizImportError(gettext_noop("unknown format '{format}'; expected one of: {formats}."), source=path.name,
-                              format=fmt, formats=", ".join(FORMATS))
+        raise QuizImportError(
+            gettext_noop("unknown format '{format}'; expected one of: {formats}."),
+            source=path.name,
+            format=fmt,
+            formats=", ".join(FORMATS),
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")  # -sig: editors on Windows add a BOM
     except OSError as exc:
-        raise QuizImportError(gettext_noop("the file could not be read: {error}."), source=path.name,
-                              error=exc.strerror or exc) from None
+        raise QuizImportError(
+            gettext_noop("the file could not be read: {error}."), source=path.name, error=exc.strerror or exc
+        ) from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise QuizImportError(gettext_noop("the file is not UTF-8; save it with the UTF-8 encoding."),
-                              line=line, source=path.name) from None
+        raise QuizImportError(
+            gettext_noop("the file is not UTF-8; save it with the UTF-8 encoding."), line=line, source=path.name
+        ) from None
     return FORMATS[fmt](text, source=path.name)

@@ -28,8 +28,9 @@ _WEIGHT = re.compile(r"^\s*%(-?\d+(?:[.,]\d+)?)%")
 Line = tuple[int, str]
 
 
-def parse_gift(text: str, *, source: str = "questoes.gift", title: str | None = None,
-               slug: str | None = None) -> QuizData:
+def parse_gift(
+    text: str, *, source: str = "questoes.gift", title: str | None = None, slug: str | None = None
+) -> QuizData:
     """Read a GIFT file; the quiz title and slug default to the file name."""
     stem = PurePath(source).stem or "questionario"
     questions, starts, taken = [], [], set()
@@ -97,8 +98,9 @@ def _split(text: str, separators: str) -> list[tuple[int, str]]:
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1)
-                  if m.group(1) in _ESCAPABLE else m.group(0), text).strip()
+    return re.sub(
+        r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1) if m.group(1) in _ESCAPABLE else m.group(0), text
+    ).strip()
 
 
 class _Block:
@@ -119,41 +121,58 @@ class _Block:
         if text.startswith("::", pos):
             end = _find(text, "::", pos + 2)
             if end < 0:
-                raise self.fail(gettext_noop("title '::' without the closing '::'; expected "
-                                             "'::title:: statement {...}'."), pos)
-            key, pos = _unescape(text[pos + 2:end]), end + 2
+                raise self.fail(
+                    gettext_noop("title '::' without the closing '::'; expected '::title:: statement {...}'."), pos
+                )
+            key, pos = _unescape(text[pos + 2 : end]), end + 2
             if not key:
                 raise self.fail(gettext_noop("empty title '::::'; write a title or leave out the '::'."), pos)
         opening = _find(text, "{", pos)
         closing_early = _find(text, "}", pos, opening if opening >= 0 else None)
         if closing_early >= 0:
-            raise self.fail(gettext_noop("'}' without a matching '{'; escape it as '\\}' if it is part of the text."),
-                            closing_early)
+            raise self.fail(
+                gettext_noop("'}' without a matching '{'; escape it as '\\}' if it is part of the text."), closing_early
+            )
         if opening < 0:
-            raise self.fail(gettext_noop("question without an answer block '{...}'; loose text (Moodle's description "
-                                         "type) is not supported."), pos)
+            raise self.fail(
+                gettext_noop(
+                    "question without an answer block '{...}'; loose text (Moodle's description type) is not supported."
+                ),
+                pos,
+            )
         closing = _find(text, "}", opening + 1)
         if closing < 0:
-            raise self.fail(gettext_noop("the '{{' opened on line {opened} was not closed; expected '}}' before the "
-                                         "blank line that ends the question."), 0, opened=self.line_at(opening))
+            raise self.fail(
+                gettext_noop(
+                    "the '{{' opened on line {opened} was not closed; expected '}}' before the "
+                    "blank line that ends the question."
+                ),
+                0,
+                opened=self.line_at(opening),
+            )
         nested = _find(text, "{", opening + 1, closing)
         if nested >= 0:
-            raise self.fail(gettext_noop("'{' inside the answer block; escape it as '\\{' if it is part of the text."),
-                            nested)
-        after = text[closing + 1:]
+            raise self.fail(
+                gettext_noop("'{' inside the answer block; escape it as '\\{' if it is part of the text."), nested
+            )
+        after = text[closing + 1 :]
         if _find(after, "{") >= 0:
-            raise self.fail(gettext_noop("more than one answer block '{...}' in the same question (multiple "
-                                         "gaps/cloze) is not supported."), closing + 1 + _find(after, "{"))
+            raise self.fail(
+                gettext_noop(
+                    "more than one answer block '{...}' in the same question (multiple gaps/cloze) is not supported."
+                ),
+                closing + 1 + _find(after, "{"),
+            )
         before = _FORMAT_TAG.sub("", text[pos:opening], count=1)
         statement = _unescape(before) + (" _____ " + _unescape(after) if after.strip() else "")
         question = QuestionData(key=key, kind="essay", text=statement.strip())
-        self._answers(question, text[opening + 1:closing], opening + 1)
+        self._answers(question, text[opening + 1 : closing], opening + 1)
         return question
 
     def _answers(self, q: QuestionData, inner: str, base: int) -> None:
         general = _find(inner, "####")
         if general >= 0:
-            q.explanation = _unescape(_FORMAT_TAG.sub("", inner[general + 4:], count=1))
+            q.explanation = _unescape(_FORMAT_TAG.sub("", inner[general + 4 :], count=1))
             inner = inner[:general]
         if not inner.strip():
             return  # {} is an essay
@@ -161,46 +180,68 @@ class _Block:
         if _TRUE_FALSE.match(tf[0][1]):
             return self._true_false(q, tf)
         if inner.lstrip().startswith("#"):
-            raise self.fail(gettext_noop("numerical questions ('{#...}') are not supported; use multiple choice."),
-                            base)
+            raise self.fail(
+                gettext_noop("numerical questions ('{#...}') are not supported; use multiple choice."), base
+            )
         arrow = _find(inner, "->")
         if arrow >= 0:
-            raise self.fail(gettext_noop("matching questions ('->') are not supported; use multiple choice."),
-                            base + arrow)
+            raise self.fail(
+                gettext_noop("matching questions ('->') are not supported; use multiple choice."), base + arrow
+            )
         pieces = _split(inner, "=~")
         head_offset, head = pieces[0]
         if head.strip() and head.lstrip()[0] not in "=~":
-            raise self.fail(gettext_noop("text '{text}' before the first answer; each answer must start with '=' "
-                                         "(right) or '~' (wrong)."), base + head_offset, text=head.strip()[:40])
+            raise self.fail(
+                gettext_noop(
+                    "text '{text}' before the first answer; each answer must start with '=' (right) or '~' (wrong)."
+                ),
+                base + head_offset,
+                text=head.strip()[:40],
+            )
         answers = [(off, piece) for off, piece in pieces if piece.strip()]
         markers = [piece[0] for _, piece in answers]
         if "~" not in markers:
-            raise self.fail(gettext_noop("short-answer questions (only '=' answers) are not supported; mark the "
-                                         "wrong options with '~'."), base + answers[0][0])
+            raise self.fail(
+                gettext_noop(
+                    "short-answer questions (only '=' answers) are not supported; mark the wrong options with '~'."
+                ),
+                base + answers[0][0],
+            )
         weights = []
         for off, piece in answers:
             weight = _WEIGHT.match(piece[1:])
-            body = piece[1 + weight.end():] if weight else piece[1:]
+            body = piece[1 + weight.end() :] if weight else piece[1:]
             parts = _split(body, "#")
             answer_text = _unescape(_FORMAT_TAG.sub("", parts[0][1], count=1))
-            feedback = _unescape(body[parts[1][0] + 1:]) if len(parts) > 1 else ""
+            feedback = _unescape(body[parts[1][0] + 1 :]) if len(parts) > 1 else ""
             if not answer_text:
                 raise self.fail(gettext_noop("empty answer after '=' or '~'."), base + off)
             value = float(weight.group(1).replace(",", ".")) / 100 if weight else None
             if value is not None and not -1 <= value <= 1:
-                raise self.fail(gettext_noop("weight {weight}% outside the range -100% to 100%."), base + off,
-                                weight=weight.group(1))
+                raise self.fail(
+                    gettext_noop("weight {weight}% outside the range -100% to 100%."),
+                    base + off,
+                    weight=weight.group(1),
+                )
             weights.append(value)
-            q.choices.append(ChoiceData(key=chr(ord("a") + len(q.choices)), text=answer_text,
-                                        is_correct=piece[0] == "=", feedback=feedback))
+            q.choices.append(
+                ChoiceData(
+                    key=chr(ord("a") + len(q.choices)), text=answer_text, is_correct=piece[0] == "=", feedback=feedback
+                )
+            )
         if "=" in markers:  # one right answer; weighted "~" answers give partial credit
             q.kind = "single"
             for choice, value in zip(q.choices, weights, strict=True):
                 choice.fraction = 1.0 if choice.is_correct else (value or 0.0)
             return
         if not any(w and w > 0 for w in weights):
-            raise self.fail(gettext_noop("no right answer: mark the right one with '=' or, for several right answers, "
-                                         "give positive weights ('~%50%answer')."), base + answers[0][0])
+            raise self.fail(
+                gettext_noop(
+                    "no right answer: mark the right one with '=' or, for several right answers, "
+                    "give positive weights ('~%50%answer')."
+                ),
+                base + answers[0][0],
+            )
         q.kind = "multiple"
         for choice, value in zip(q.choices, weights, strict=True):
             choice.is_correct, choice.fraction = bool(value and value > 0), value or 0.0

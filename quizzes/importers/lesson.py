@@ -29,8 +29,8 @@ _AULA = re.compile(r"\baula\s+(\d+)\b", re.IGNORECASE)
 class _Heading:
     line: int
     level: int
-    title: str          # without Markdown emphasis
-    end: int = 0        # index (0-based, exclusive) of the last body line
+    title: str  # without Markdown emphasis
+    end: int = 0  # index (0-based, exclusive) of the last body line
 
 
 @dataclass
@@ -39,11 +39,10 @@ class _Question:
     line: int
     essay: bool
     statement: list[str] = field(default_factory=list)
-    options: list[list] = field(default_factory=list)   # [letter, text, line]
+    options: list[list] = field(default_factory=list)  # [letter, text, line]
 
 
-def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None,
-                 slug: str | None = None) -> QuizData:
+def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None, slug: str | None = None) -> QuizData:
     """Read the self-assessment of a lesson text; raise QuizImportError naming the line."""
     lines = text.lstrip("\ufeff").splitlines()
     headings = _headings(lines)
@@ -54,8 +53,7 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
     if title is None:
         first = next((h for h in headings if h.level == 1), None)
         if first is None:
-            raise fail(gettext_noop("title not found; expected a heading '# Aula NN – Tema' at the start of the "
-                                    "text."))
+            raise fail(gettext_noop("title not found; expected a heading '# Aula NN – Tema' at the start of the text."))
         title = first.title
     if slug is None:
         number = _AULA.search(title)
@@ -63,8 +61,12 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
 
     section = next((h for h in headings if h.level >= 2 and slugify(h.title) == "autoavaliacao"), None)
     if section is None:
-        raise fail(gettext_noop("self-assessment section not found; expected a heading '## Autoavaliação' "
-                                "followed by the questions ('### Questão 1', ...)."))
+        raise fail(
+            gettext_noop(
+                "self-assessment section not found; expected a heading '## Autoavaliação' "
+                "followed by the questions ('### Questão 1', ...)."
+            )
+        )
     questions: dict[int, _Question] = {}
     for heading in _children(headings, section):
         match = _QUESTION.match(heading.title)
@@ -72,13 +74,21 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
             continue
         number = int(match.group(1))
         if number in questions:
-            raise fail(gettext_noop("question {number} appears twice (the first on line {first})."), heading.line,
-                       number=number, first=questions[number].line)
+            raise fail(
+                gettext_noop("question {number} appears twice (the first on line {first})."),
+                heading.line,
+                number=number,
+                first=questions[number].line,
+            )
         essay = slugify(match.group("note") or "").startswith("dissertativa")
         questions[number] = _read_question(number, heading, lines, essay, fail)
     if not questions:
-        raise fail(gettext_noop("the '## Autoavaliação' section has no questions; expected '### Questão 1', "
-                                "'### Questão 2'..."), section.line)
+        raise fail(
+            gettext_noop(
+                "the '## Autoavaliação' section has no questions; expected '### Questão 1', '### Questão 2'..."
+            ),
+            section.line,
+        )
 
     answers = _read_gabarito(headings, lines, questions, fail)
     out = []
@@ -86,26 +96,51 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
         letters = [opt[0] for opt in q.options]
         answer = answers.get(q.number)
         if q.essay:
-            out.append(QuestionData(key=f"q{q.number}", kind="essay", text=_join(q.statement),
-                                    explanation=answer[1] if answer else ""))
+            out.append(
+                QuestionData(
+                    key=f"q{q.number}", kind="essay", text=_join(q.statement), explanation=answer[1] if answer else ""
+                )
+            )
             continue
         if len(q.options) < 2:
-            raise fail(gettext_noop("question {number} has {count} option(s); expected at least 2 in the form "
-                                    "'- a) text' (or mark it as '(Dissertativa)')."), q.line,
-                       number=q.number, count=len(q.options))
+            raise fail(
+                gettext_noop(
+                    "question {number} has {count} option(s); expected at least 2 in the form "
+                    "'- a) text' (or mark it as '(Dissertativa)')."
+                ),
+                q.line,
+                number=q.number,
+                count=len(q.options),
+            )
         if answer is None:
-            raise fail(gettext_noop("question {number} has no answer in the Gabarito; expected '## Questão {number}' "
-                                    "followed by '**Resposta: x)** ...' in the '# Gabarito' section."), q.line,
-                       number=q.number)
+            raise fail(
+                gettext_noop(
+                    "question {number} has no answer in the Gabarito; expected '## Questão {number}' "
+                    "followed by '**Resposta: x)** ...' in the '# Gabarito' section."
+                ),
+                q.line,
+                number=q.number,
+            )
         letter, explanation, answer_line = answer
         if letter not in letters:
-            raise fail(gettext_noop("the Gabarito of question {number} names option {letter}), but the question "
-                                    "only has {letters}."), answer_line,
-                       number=q.number, letter=letter, letters=", ".join(x + ")" for x in letters))
-        choices = [ChoiceData(key=x, text=t, is_correct=x == letter, fraction=1.0 if x == letter else 0.0)
-                   for x, t, _ in q.options]
-        out.append(QuestionData(key=f"q{q.number}", kind="single", text=_join(q.statement),
-                                explanation=explanation, choices=choices))
+            raise fail(
+                gettext_noop(
+                    "the Gabarito of question {number} names option {letter}), but the question only has {letters}."
+                ),
+                answer_line,
+                number=q.number,
+                letter=letter,
+                letters=", ".join(x + ")" for x in letters),
+            )
+        choices = [
+            ChoiceData(key=x, text=t, is_correct=x == letter, fraction=1.0 if x == letter else 0.0)
+            for x, t, _ in q.options
+        ]
+        out.append(
+            QuestionData(
+                key=f"q{q.number}", kind="single", text=_join(q.statement), explanation=explanation, choices=choices
+            )
+        )
     quiz = QuizData(title=title, slug=slug, description=f"Autoavaliação da {title}.", questions=out)
     return finalize(quiz, source=source, lines=[q.line for q in questions.values()])
 
@@ -156,24 +191,43 @@ def _read_question(number: int, heading: _Heading, lines: list[str], essay: bool
         if option:
             letter = option.group(1).lower()
             if any(letter == opt[0] for opt in q.options):
-                raise fail(gettext_noop("option {letter}) appears twice in question {number}."), n,
-                           letter=letter, number=number)
+                raise fail(
+                    gettext_noop("option {letter}) appears twice in question {number}."),
+                    n,
+                    letter=letter,
+                    number=number,
+                )
             if essay:
-                raise fail(gettext_noop("question {number} is an essay but has options; take '(Dissertativa)' out "
-                                        "of the title or remove the options."), n, number=number)
+                raise fail(
+                    gettext_noop(
+                        "question {number} is an essay but has options; take '(Dissertativa)' out "
+                        "of the title or remove the options."
+                    ),
+                    n,
+                    number=number,
+                )
             q.options.append([letter, option.group(2), n])
             after_blank = False
         elif q.options and not after_blank:
             q.options[-1][1] += " " + stripped  # the option continues on the next line
         elif q.options:
-            raise fail(gettext_noop("unexpected text after the options of question {number}: '{text}'; expected "
-                                    "only options '- a) ...' up to the next question."), n,
-                       number=number, text=stripped[:60])
+            raise fail(
+                gettext_noop(
+                    "unexpected text after the options of question {number}: '{text}'; expected "
+                    "only options '- a) ...' up to the next question."
+                ),
+                n,
+                number=number,
+                text=stripped[:60],
+            )
         else:
             q.statement.append(line.rstrip())
     if not q.statement:
-        raise fail(gettext_noop("question {number} has no statement; expected the question's text right after its "
-                                "title."), heading.line, number=number)
+        raise fail(
+            gettext_noop("question {number} has no statement; expected the question's text right after its title."),
+            heading.line,
+            number=number,
+        )
     return q
 
 
@@ -189,9 +243,14 @@ def _read_gabarito(headings, lines, questions, fail) -> dict[int, tuple[str, str
             continue
         number = int(match.group(1))
         if number not in questions:
-            raise fail(gettext_noop("the Gabarito has question {number}, which is not in the Autoavaliação "
-                                    "(questions: {numbers})."), heading.line,
-                       number=number, numbers=", ".join(map(str, questions)))
+            raise fail(
+                gettext_noop(
+                    "the Gabarito has question {number}, which is not in the Autoavaliação (questions: {numbers})."
+                ),
+                heading.line,
+                number=number,
+                numbers=", ".join(map(str, questions)),
+            )
         if number in answers:
             raise fail(gettext_noop("question {number} appears twice in the Gabarito."), heading.line, number=number)
         letter, line, rest = "", heading.line, []
@@ -203,8 +262,13 @@ def _read_gabarito(headings, lines, questions, fail) -> dict[int, tuple[str, str
             elif text.strip() and not _PAGE_NUMBER.match(text.strip()):
                 rest.append(text.rstrip())
         if not letter and not questions[number].essay:
-            raise fail(gettext_noop("the Gabarito of question {number} has no answer line; expected "
-                                    "'**Resposta: x)** explicação'."), heading.line, number=number)
+            raise fail(
+                gettext_noop(
+                    "the Gabarito of question {number} has no answer line; expected '**Resposta: x)** explicação'."
+                ),
+                heading.line,
+                number=number,
+            )
         answers[number] = (letter, _join(rest), line)
     return answers
 

@@ -19,23 +19,23 @@ KINDS: tuple[str, ...] = ("single", "multiple", "essay", "command")
 
 @dataclass
 class ChoiceData:
-    key: str                 # "a", "b", ... (stable within its question)
+    key: str  # "a", "b", ... (stable within its question)
     text: str
     is_correct: bool
-    fraction: float = 0.0    # credit share, -1..1; correct choices of a multiple question sum to 1
+    fraction: float = 0.0  # credit share, -1..1; correct choices of a multiple question sum to 1
     feedback: str = ""
 
 
 @dataclass
 class QuestionData:
-    key: str                 # "q1" (lesson, Aiken), the GIFT ::title:: or a slug of its text
+    key: str  # "q1" (lesson, Aiken), the GIFT ::title:: or a slug of its text
     kind: QuestionKind
-    text: str                # Markdown
+    text: str  # Markdown
     points: float = 1.0
-    explanation: str = ""    # shown after answering (the lesson's Gabarito line)
+    explanation: str = ""  # shown after answering (the lesson's Gabarito line)
     choices: list[ChoiceData] = field(default_factory=list)
-    expected_command: str = ""   # kind "command": compared by meaning, see quizzes.docker_command
-    position: int = 0        # 1-based order in the quiz; `finalize` renumbers from the list order
+    expected_command: str = ""  # kind "command": compared by meaning, see quizzes.docker_command
+    position: int = 0  # 1-based order in the quiz; `finalize` renumbers from the list order
 
 
 @dataclass
@@ -61,8 +61,12 @@ class Message:
         template = gettext(self.msgid, lang)
         if not self.params:
             return template
-        return template.format(**{name: value.text(lang) if callable(getattr(value, "text", None)) else value
-                                  for name, value in self.params.items()})
+        return template.format(
+            **{
+                name: value.text(lang) if callable(getattr(value, "text", None)) else value
+                for name, value in self.params.items()
+            }
+        )
 
 
 class QuizImportError(Exception):

@@ -22,7 +22,7 @@ TITLE_MAX, SLUG_MAX, CHOICE_KEY_MAX = 200, 80, 16  # the database columns
 
 
 def slugify(text: str, *, max_words: int | None = None, max_length: int = 50) -> str:
-    """"Questão 3: docker run?" -> "questao-3-docker-run" (ASCII, for keys and slugs)."""
+    """ "Questão 3: docker run?" -> "questao-3-docker-run" (ASCII, for keys and slugs)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())[:max_words]
     return "-".join(words)[:max_length].strip("-")
@@ -46,12 +46,22 @@ def finalize(quiz: QuizData, *, source: str = "", lines: Sequence[int | None] = 
     if not quiz.title:
         raise QuizImportError(gettext_noop("the quiz has no title; expected a non-empty text."), source=source)
     if len(quiz.title) > TITLE_MAX:
-        raise QuizImportError(gettext_noop("the title has {length} characters; the maximum is {max}."), source=source,
-                              length=len(quiz.title), max=TITLE_MAX)
+        raise QuizImportError(
+            gettext_noop("the title has {length} characters; the maximum is {max}."),
+            source=source,
+            length=len(quiz.title),
+            max=TITLE_MAX,
+        )
     if not _SLUG.match(quiz.slug) or len(quiz.slug) > SLUG_MAX:
         raise QuizImportError(
-            gettext_noop("invalid slug: '{slug}'; expected up to {max} unaccented letters, digits, '-' or '_' "
-                         "(for example, aula-45)."), source=source, slug=quiz.slug, max=SLUG_MAX)
+            gettext_noop(
+                "invalid slug: '{slug}'; expected up to {max} unaccented letters, digits, '-' or '_' "
+                "(for example, aula-45)."
+            ),
+            source=source,
+            slug=quiz.slug,
+            max=SLUG_MAX,
+        )
     if not quiz.questions:
         raise QuizImportError(gettext_noop("no question found; expected at least one."), source=source)
     seen: dict[str, int] = {}
@@ -61,10 +71,14 @@ def finalize(quiz: QuizData, *, source: str = "", lines: Sequence[int | None] = 
         try:
             _check_question(question, seen)
         except QuizImportError as exc:
-            name = (Message(gettext_noop("question '{key}'"), key=question.key) if question.key
-                    else Message(gettext_noop("question {position}"), position=question.position))
-            raise QuizImportError(gettext_noop("{question}: {problem}"), line=line, source=source,
-                                  question=name, problem=exc) from None
+            name = (
+                Message(gettext_noop("question '{key}'"), key=question.key)
+                if question.key
+                else Message(gettext_noop("question {position}"), position=question.position)
+            )
+            raise QuizImportError(
+                gettext_noop("{question}: {problem}"), line=line, source=source, question=name, problem=exc
+            ) from None
         seen[question.key] = question.position
     return quiz
 
@@ -75,24 +89,33 @@ def _check_question(q: QuestionData, seen: dict[str, int]) -> None:
     if not q.key:
         raise QuizImportError(gettext_noop("the key that identifies the question between imports is missing."))
     if not _SLUG.match(q.key) or len(q.key) > SLUG_MAX:
-        raise QuizImportError(gettext_noop("invalid key; expected up to {max} unaccented letters, digits, '-' or '_' "
-                                           "(such as q1)."), max=SLUG_MAX)
+        raise QuizImportError(
+            gettext_noop("invalid key; expected up to {max} unaccented letters, digits, '-' or '_' (such as q1)."),
+            max=SLUG_MAX,
+        )
     if q.key in seen:
-        raise QuizImportError(gettext_noop("repeated key (already used by question {position}); each question needs "
-                                           "a unique key."), position=seen[q.key])
+        raise QuizImportError(
+            gettext_noop("repeated key (already used by question {position}); each question needs a unique key."),
+            position=seen[q.key],
+        )
     if q.kind not in KINDS:
-        raise QuizImportError(gettext_noop("unknown kind '{kind}'; expected one of: {kinds}."),
-                              kind=q.kind, kinds=", ".join(KINDS))
+        raise QuizImportError(
+            gettext_noop("unknown kind '{kind}'; expected one of: {kinds}."), kind=q.kind, kinds=", ".join(KINDS)
+        )
     if not q.text:
         raise QuizImportError(gettext_noop("the statement is empty."))
     if not q.points > 0:
         raise QuizImportError(gettext_noop("the points must be greater than zero (found {points})."), points=q.points)
     if q.kind in ("essay", "command") and q.choices:
-        raise QuizImportError(gettext_noop("a question of kind {kind} has no options, but {count} were given."),
-                              kind=q.kind, count=len(q.choices))
+        raise QuizImportError(
+            gettext_noop("a question of kind {kind} has no options, but {count} were given."),
+            kind=q.kind,
+            count=len(q.choices),
+        )
     if q.kind != "command" and q.expected_command.strip():
-        raise QuizImportError(gettext_noop("only questions of kind command have expected_command (this one is "
-                                           "{kind})."), kind=q.kind)
+        raise QuizImportError(
+            gettext_noop("only questions of kind command have expected_command (this one is {kind})."), kind=q.kind
+        )
     if q.kind == "command":
         _check_command(q)
     elif q.kind in ("single", "multiple"):
@@ -102,13 +125,17 @@ def _check_question(q: QuestionData, seen: dict[str, int]) -> None:
 def _check_command(q: QuestionData) -> None:
     q.expected_command = q.expected_command.strip()
     if not q.expected_command:
-        raise QuizImportError(gettext_noop("expected_command is missing: the docker command the answer must be "
-                                           "equivalent to."))
+        raise QuizImportError(
+            gettext_noop("expected_command is missing: the docker command the answer must be equivalent to.")
+        )
     try:
         parse_docker_command(q.expected_command)
     except CommandParseError as exc:
-        raise QuizImportError(gettext_noop("expected_command '{command}' is not a readable docker command: {problem}"),
-                              command=q.expected_command, problem=exc) from None
+        raise QuizImportError(
+            gettext_noop("expected_command '{command}' is not a readable docker command: {problem}"),
+            command=q.expected_command,
+            problem=exc,
+        ) from None
 
 
 def _check_choices(q: QuestionData) -> None:
@@ -121,43 +148,66 @@ def _check_choices(q: QuestionData) -> None:
     for choice in q.choices:
         choice.key, choice.text = choice.key.strip(), choice.text.strip()
         if not choice.key or choice.key in keys or len(choice.key) > CHOICE_KEY_MAX:
-            raise QuizImportError(gettext_noop("option with an empty, repeated or too long key ('{key}'); each needs "
-                                               "a unique key of up to {max} characters."),
-                                  key=choice.key, max=CHOICE_KEY_MAX)
+            raise QuizImportError(
+                gettext_noop(
+                    "option with an empty, repeated or too long key ('{key}'); each needs "
+                    "a unique key of up to {max} characters."
+                ),
+                key=choice.key,
+                max=CHOICE_KEY_MAX,
+            )
         keys.add(choice.key)
         if not choice.text:
             raise QuizImportError(gettext_noop("option {key}) is empty."), key=choice.key)
         if not -1 <= choice.fraction <= 1:
-            raise QuizImportError(gettext_noop("the fraction of option {key}) is {fraction}; expected a value between "
-                                               "-1 and 1."), key=choice.key, fraction=choice.fraction)
+            raise QuizImportError(
+                gettext_noop("the fraction of option {key}) is {fraction}; expected a value between -1 and 1."),
+                key=choice.key,
+                fraction=choice.fraction,
+            )
     correct = [c for c in q.choices if c.is_correct]
     if q.kind == "single":
         if not correct:
             raise QuizImportError(gettext_noop("single choice needs exactly one right option (found: none)."))
         if len(correct) != 1:
-            raise QuizImportError(gettext_noop("single choice needs exactly one right option (found: {found})."),
-                                  found=", ".join(f"{c.key})" for c in correct))
+            raise QuizImportError(
+                gettext_noop("single choice needs exactly one right option (found: {found})."),
+                found=", ".join(f"{c.key})" for c in correct),
+            )
         if correct[0].fraction not in (0, 1):
-            raise QuizImportError(gettext_noop("the right option {key}) is worth the whole question; its fraction must "
-                                               "be 1, not {fraction}."),
-                                  key=correct[0].key, fraction=correct[0].fraction)
+            raise QuizImportError(
+                gettext_noop(
+                    "the right option {key}) is worth the whole question; its fraction must be 1, not {fraction}."
+                ),
+                key=correct[0].key,
+                fraction=correct[0].fraction,
+            )
         correct[0].fraction = 1.0
         partial = [c.key for c in q.choices if not c.is_correct and c.fraction >= 1]
         if partial:
-            raise QuizImportError(gettext_noop("option {key}) is not the right one, but is worth the whole question "
-                                               "(fraction 1)."), key=partial[0])
+            raise QuizImportError(
+                gettext_noop("option {key}) is not the right one, but is worth the whole question (fraction 1)."),
+                key=partial[0],
+            )
         return
     if not correct:
         raise QuizImportError(gettext_noop("multiple choice needs at least one right option."))
     wrong_with_credit = [c.key for c in q.choices if not c.is_correct and c.fraction > 0]
     if wrong_with_credit:
-        raise QuizImportError(gettext_noop("option {key}) is marked wrong but gives positive credit; use a zero or "
-                                           "negative fraction."), key=wrong_with_credit[0])
+        raise QuizImportError(
+            gettext_noop("option {key}) is marked wrong but gives positive credit; use a zero or negative fraction."),
+            key=wrong_with_credit[0],
+        )
     if all(c.fraction == 0 for c in correct):  # shares not given: split the credit equally
         for c in correct:
             c.fraction = 1 / len(correct)
     total = sum(c.fraction for c in correct)
     if any(c.fraction <= 0 for c in correct) or abs(total - 1) > _TOLERANCE:
         shares = ", ".join(f"{c.key})={c.fraction:g}" for c in correct)
-        raise QuizImportError(gettext_noop("the fractions of the right options must be positive and add up to 1 "
-                                           "(found {shares}; sum {total})."), shares=shares, total=f"{total:g}")
+        raise QuizImportError(
+            gettext_noop(
+                "the fractions of the right options must be positive and add up to 1 (found {shares}; sum {total})."
+            ),
+            shares=shares,
+            total=f"{total:g}",
+        )

@@ -72,10 +72,13 @@ class _Quiz(_Strict):
 _MESSAGES = {
     "missing": gettext_noop("required field missing"),
     "string_type": gettext_noop("should be a text"),
-    "float_type": gettext_noop("should be a number"), "float_parsing": gettext_noop("should be a number"),
-    "int_type": gettext_noop("should be a whole number"), "int_parsing": gettext_noop("should be a whole number"),
+    "float_type": gettext_noop("should be a number"),
+    "float_parsing": gettext_noop("should be a number"),
+    "int_type": gettext_noop("should be a whole number"),
+    "int_parsing": gettext_noop("should be a whole number"),
     "int_from_float": gettext_noop("should be a whole number"),
-    "bool_type": gettext_noop("should be true or false"), "bool_parsing": gettext_noop("should be true or false"),
+    "bool_type": gettext_noop("should be true or false"),
+    "bool_parsing": gettext_noop("should be true or false"),
     "list_type": gettext_noop("should be a list (items starting with '- ')"),
     "model_type": gettext_noop("should be a mapping (field: value)"),
     "dict_type": gettext_noop("should be a mapping (field: value)"),
@@ -97,11 +100,18 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise QuizImportError(gettext_noop("invalid YAML: {problem}."), line=mark.line + 1 if mark else None,
-                              source=source, problem=problem) from None
+        raise QuizImportError(
+            gettext_noop("invalid YAML: {problem}."),
+            line=mark.line + 1 if mark else None,
+            source=source,
+            problem=problem,
+        ) from None
     if not isinstance(data, dict):
-        raise QuizImportError(gettext_noop("expected a mapping with title, slug and questions at the top of the file."),
-                              line=1, source=source)
+        raise QuizImportError(
+            gettext_noop("expected a mapping with title, slug and questions at the top of the file."),
+            line=1,
+            source=source,
+        )
     try:
         parsed = _Quiz.model_validate(data)
     except ValidationError as exc:
@@ -109,16 +119,36 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
         first = errors[0]
         line, path, problem = _line(root, first["loc"]), _path(first["loc"]), _message(first)
         if len(errors) > 1:
-            raise QuizImportError(gettext_noop("{path}: {problem} (and {count} more problem(s) in the file)"),
-                                  line=line, source=source, path=path, problem=problem,
-                                  count=len(errors) - 1) from None
-        raise QuizImportError(gettext_noop("{path}: {problem}"), line=line, source=source, path=path,
-                              problem=problem) from None
+            raise QuizImportError(
+                gettext_noop("{path}: {problem} (and {count} more problem(s) in the file)"),
+                line=line,
+                source=source,
+                path=path,
+                problem=problem,
+                count=len(errors) - 1,
+            ) from None
+        raise QuizImportError(
+            gettext_noop("{path}: {problem}"), line=line, source=source, path=path, problem=problem
+        ) from None
     questions = [
-        QuestionData(key=q.key, kind=q.kind, text=q.text, points=q.points, explanation=q.explanation,
-                     expected_command=q.expected_command,
-                     choices=[ChoiceData(key=c.key or chr(ord("a") + i), text=c.text, is_correct=c.correct,
-                                         fraction=c.fraction, feedback=c.feedback) for i, c in enumerate(q.choices)])
+        QuestionData(
+            key=q.key,
+            kind=q.kind,
+            text=q.text,
+            points=q.points,
+            explanation=q.explanation,
+            expected_command=q.expected_command,
+            choices=[
+                ChoiceData(
+                    key=c.key or chr(ord("a") + i),
+                    text=c.text,
+                    is_correct=c.correct,
+                    fraction=c.fraction,
+                    feedback=c.feedback,
+                )
+                for i, c in enumerate(q.choices)
+            ],
+        )
         for q in parsed.questions
     ]
     quiz = QuizData(title=parsed.title, slug=parsed.slug, description=parsed.description, questions=questions)
@@ -187,7 +217,9 @@ def dump_yaml(quiz: QuizData) -> str:
     if quiz.description:
         data["description"] = quiz.description
     data["questions"] = [_dump_question(q) for q in quiz.questions]
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096)  # no folding: one line per text, clean diffs
+    return yaml.dump(
+        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096
+    )  # no folding: one line per text, clean diffs
 
 
 def _dump_question(q: QuestionData) -> dict[str, Any]:

@@ -58,8 +58,9 @@ def _marked_texts() -> dict[str, str]:
                     continue
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 argument = node.args[0] if node.args else None
-                assert isinstance(argument, ast.Constant) and isinstance(argument.value, str), \
+                assert isinstance(argument, ast.Constant) and isinstance(argument.value, str), (
                     f"{where}: gettext_noop takes one literal text, which makemessages can extract"
+                )
                 found.setdefault(argument.value, where)
     return found
 
@@ -72,10 +73,21 @@ def _fields(text: str) -> set[str] | tuple[int, int]:
         return text.count("{"), text.count("}")
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("en", "en"), ("en-us", "en"), ("EN_GB", "en"), ("pt-br", "pt-BR"), ("pt", "pt-BR"), ("pt-BR", "pt-BR"),
-    ("", "pt-BR"), (None, "pt-BR"), ("fr", "pt-BR"), ("english", "pt-BR"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("en", "en"),
+        ("en-us", "en"),
+        ("EN_GB", "en"),
+        ("pt-br", "pt-BR"),
+        ("pt", "pt-BR"),
+        ("pt-BR", "pt-BR"),
+        ("", "pt-BR"),
+        (None, "pt-BR"),
+        ("fr", "pt-BR"),
+        ("english", "pt-BR"),
+    ],
+)
 def test_one_function_decides_the_learners_language(given, expected):
     assert i18n.normalize_lang(given) == expected
 
@@ -103,8 +115,9 @@ def test_every_engine_message_is_a_marked_text():
 
 def test_engine_messages_read_from_the_compiled_catalogue():
     entries = _po_entries(PO.read_text(encoding="utf-8"))
-    stale = [msg_id for msg_id, text in CATALOGUE.items()
-             if i18n.gettext(text, "pt-BR") != entries[(None, text)]["msgstr"]]
+    stale = [
+        msg_id for msg_id, text in CATALOGUE.items() if i18n.gettext(text, "pt-BR") != entries[(None, text)]["msgstr"]
+    ]
     assert not stale, f"django.mo is older than django.po (run compilemessages): {stale[:5]}"
     assert all(i18n.gettext(text, "en") == text for text in CATALOGUE.values())
 
@@ -118,8 +131,10 @@ def test_a_missing_catalogue_falls_back_to_the_english_text(monkeypatch, tmp_pat
     i18n._translations.cache_clear()
     try:
         assert t("gate.empty", "pt-BR") == CATALOGUE["gate.empty"]
-        assert t("http.status", "pt-BR", method="GET", path="/", got=500, expected=200) == \
-            "GET / answered 500, expected 200."
+        assert (
+            t("http.status", "pt-BR", method="GET", path="/", got=500, expected=200)
+            == "GET / answered 500, expected 200."
+        )
     finally:
         monkeypatch.undo()
         i18n._translations.cache_clear()

@@ -29,8 +29,9 @@ def test_operations_page_sends_a_task_the_worker_executes(client, instructor, re
 
 @pytest.mark.django_db
 @pytest.mark.docker
-def test_operations_page_shows_the_sandbox_the_grading_worker_reports(client, instructor, redis_url,
-                                                                      celery_worker_process, sandbox_docker):
+def test_operations_page_shows_the_sandbox_the_grading_worker_reports(
+    client, instructor, redis_url, celery_worker_process, sandbox_docker
+):
     """The worker answers the broker's question from its own sandbox daemon; the web side
     never connects to the daemon for this page."""
     client.force_login(instructor)

@@ -34,7 +34,13 @@ def test_home_ships_htmx_from_the_project_not_a_cdn(client):
 def test_signup_creates_a_learner_and_logs_in(client):
     response = client.post(
         reverse("signup"),
-        {"username": "maria", "first_name": "Maria", "email": "", "password1": "Conteiner-2026!", "password2": "Conteiner-2026!"},
+        {
+            "username": "maria",
+            "first_name": "Maria",
+            "email": "",
+            "password1": "Conteiner-2026!",
+            "password2": "Conteiner-2026!",
+        },
     )
     assert response.status_code == 302
     home = client.get(reverse("home"))
@@ -128,18 +134,43 @@ def test_operations_page_shows_each_grading_host_as_its_worker_reports_it(client
     lab = lab_from_content("primeiro-conteiner")
     now = timezone.now()
     for finished in (now, now - timedelta(hours=2), now - timedelta(days=3)):
-        Submission.objects.create(learner=instructor, lab=lab, dockerfile="FROM python:3.11-slim\n", status="passed",
-                                  worker_host="grading@a", finished_at=finished)
-    control = fake_broker({
-        "grading@a": {"queues": ["grading"], "grading": True, "sandbox": {
-            "reachable": True, "version": "26.1.5", "userns": True, "images": 7, "containers": 1,
-            "disk_bytes": 3 * 1024 ** 3, "data_root": "/var/lib/estaleiro/docker/100000.100000", "error": "",
-            "field_a_newer_worker_sends": 1}},
-        "grading@b": {"queues": ["grading"], "grading": True, "sandbox": {
-            "reachable": False, "error": "sandbox daemon at tcp://sandbox:2376 unreachable: <b>refused</b>"}},
-        "tasks@web": {"queues": ["celery"], "grading": False},
-        "grading@slow": None,
-    })
+        Submission.objects.create(
+            learner=instructor,
+            lab=lab,
+            dockerfile="FROM python:3.11-slim\n",
+            status="passed",
+            worker_host="grading@a",
+            finished_at=finished,
+        )
+    control = fake_broker(
+        {
+            "grading@a": {
+                "queues": ["grading"],
+                "grading": True,
+                "sandbox": {
+                    "reachable": True,
+                    "version": "26.1.5",
+                    "userns": True,
+                    "images": 7,
+                    "containers": 1,
+                    "disk_bytes": 3 * 1024**3,
+                    "data_root": "/var/lib/estaleiro/docker/100000.100000",
+                    "error": "",
+                    "field_a_newer_worker_sends": 1,
+                },
+            },
+            "grading@b": {
+                "queues": ["grading"],
+                "grading": True,
+                "sandbox": {
+                    "reachable": False,
+                    "error": "sandbox daemon at tcp://sandbox:2376 unreachable: <b>refused</b>",
+                },
+            },
+            "tasks@web": {"queues": ["celery"], "grading": False},
+            "grading@slow": None,
+        }
+    )
     client.force_login(instructor)
     response = client.get(reverse("operations"))
     assert response.status_code == 200
@@ -152,7 +183,11 @@ def test_operations_page_shows_each_grading_host_as_its_worker_reports_it(client
     # Only the workers that answered the ping are asked, and the answer does not wait for
     # the timeout once each has replied.
     [asked] = control.asked
-    assert asked["command"] == "estaleiro_sandbox" and asked["limit"] == 4 and sorted(asked["destination"]) == sorted(control.reports)
+    assert (
+        asked["command"] == "estaleiro_sandbox"
+        and asked["limit"] == 4
+        and sorted(asked["destination"]) == sorted(control.reports)
+    )
     body = response.content.decode()
     assert "Hosts de correção" in body
     assert "/var/lib/estaleiro/docker/100000.100000" in body and "3,0\xa0GB" in body

@@ -57,8 +57,10 @@ def test_an_existing_file_is_not_replaced(tmp_path):
 def test_concurrent_creators_agree_on_one_content(tmp_path):
     path = tmp_path / "secret"
     results = []
-    threads = [threading.Thread(target=lambda i=i: results.append(private_file_create(path, f"v{i}".encode())))
-               for i in range(8)]
+    threads = [
+        threading.Thread(target=lambda i=i: results.append(private_file_create(path, f"v{i}".encode())))
+        for i in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -25,9 +25,9 @@ exec sleep 120
 """
 STUBS = {
     "scripts/setup.sh": "#!/bin/sh\nexit 0\n",
-    "scripts/redis.sh": "#!/bin/sh\n[ \"$1\" = start ] && echo already-running\nexit 0\n",
+    "scripts/redis.sh": '#!/bin/sh\n[ "$1" = start ] && echo already-running\nexit 0\n',
     # What the real daemon's start sees: is the group there yet?
-    "sandbox/start.sh": "#!/bin/sh\ngetent group estaleiro > \"$ESTALEIRO_VAR_DIR/group-at-daemon-start\"\necho already-running\n",
+    "sandbox/start.sh": '#!/bin/sh\ngetent group estaleiro > "$ESTALEIRO_VAR_DIR/group-at-daemon-start"\necho already-running\n',
     "sandbox/stop.sh": "#!/bin/sh\nexit 0\n",
     ".venv/bin/python": "#!/bin/sh\nexit 0\n",
     ".venv/bin/celery": SERVICE,
@@ -61,11 +61,23 @@ def project():
 
 def test_make_run_serves_and_grades_as_the_estaleiro_user(project):
     var = project / "var"
-    env = {**os.environ, "ESTALEIRO_VAR_DIR": str(var), "BIND": "127.0.0.1:1",
-           "SANDBOX_DOCKER_HOST": f"unix://{project}/no-daemon.sock", "CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}
+    env = {
+        **os.environ,
+        "ESTALEIRO_VAR_DIR": str(var),
+        "BIND": "127.0.0.1:1",
+        "SANDBOX_DOCKER_HOST": f"unix://{project}/no-daemon.sock",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    }
     env.pop("ESTALEIRO_USER", None)
-    run = subprocess.Popen(["bash", "scripts/run.sh"], cwd=project, env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    run = subprocess.Popen(
+        ["bash", "scripts/run.sh"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while len(list(var.glob("who-*"))) < 3 and time.monotonic() < deadline and run.poll() is None:
@@ -78,8 +90,9 @@ def test_make_run_serves_and_grades_as_the_estaleiro_user(project):
         service_uid = pwd.getpwnam("estaleiro").pw_uid
         assert pwd.getpwnam("estaleiro").pw_shell in ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false")
         assert service_uid < 1000, "a system user"
-        assert (var / "group-at-daemon-start").read_text().startswith("estaleiro:"), \
+        assert (var / "group-at-daemon-start").read_text().startswith("estaleiro:"), (
             "the group must exist before the sandbox daemon starts (it is given the socket then)"
+        )
         for name in ("log", "db.sqlite3", "secret_key", "run"):
             assert (var / name).stat().st_uid == service_uid, f"var/{name} is not the service user's"
         assert stat.S_IMODE((var / "secret_key").stat().st_mode) == 0o600
@@ -92,8 +105,9 @@ def test_make_run_serves_and_grades_as_the_estaleiro_user(project):
         out, _ = run.communicate(timeout=60)
     assert "Stopped" in out, out
     for pid in pids:
-        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), \
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), (
             f"service {pid} outlived Ctrl-C"
+        )
 
 
 def test_a_project_the_user_cannot_read_is_refused_with_a_sentence(project):

@@ -15,7 +15,11 @@ PROBE = (
 
 
 def settings_under(env: dict, tmp_path: Path) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SANDBOX_DOCKER_HOST", "DEBUG", "ALLOWED_HOSTS"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SANDBOX_DOCKER_HOST", "DEBUG", "ALLOWED_HOSTS"}
+    }
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "ESTALEIRO_VAR_DIR": str(tmp_path)}, **env)
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -59,14 +63,18 @@ def test_grading_engine_does_not_import_django():
 def manage(args: list[str], env: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     clean.update({"ESTALEIRO_VAR_DIR": str(tmp_path)}, **env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_a_database_url_of_another_kind_is_one_clear_sentence(tmp_path):
     done = manage(["check"], {"DATABASE_URL": "mysqlx://estaleiro@db/estaleiro"}, tmp_path)
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert done.stderr.strip() == ("Estaleiro is not configured correctly: DATABASE_URL must be sqlite:///PATH or "
-                                   "postgres://USER:PASSWORD@HOST:5432/NAME, not a mysqlx:// URL.")
+    assert done.stderr.strip() == (
+        "Estaleiro is not configured correctly: DATABASE_URL must be sqlite:///PATH or "
+        "postgres://USER:PASSWORD@HOST:5432/NAME, not a mysqlx:// URL."
+    )
 
 
 def test_a_database_that_does_not_answer_is_one_clear_sentence(tmp_path):

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def fail_login(client, username="ana", address="203.0.113.7", **extra):
-    return client.post(reverse("login"), {"username": username, "password": "wrong-password"},
-                       REMOTE_ADDR=address, **extra)
+    return client.post(
+        reverse("login"), {"username": username, "password": "wrong-password"}, REMOTE_ADDR=address, **extra
+    )
 
 
 def test_login_locks_after_the_failure_limit_with_a_translated_429(client, settings):
@@ -88,14 +89,21 @@ def test_behind_a_declared_proxy_the_forwarded_client_is_counted(client, setting
         fail_login(client, address=proxy, HTTP_X_FORWARDED_FOR="198.51.100.1")
     assert fail_login(client, address=proxy, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
     # Another client behind the same proxy is not locked with the first.
-    ok = client.post(reverse("login"), {"username": "ana", "password": PASSWORD}, REMOTE_ADDR=proxy,
-                     HTTP_X_FORWARDED_FOR="spoofed, 198.51.100.2")
+    ok = client.post(
+        reverse("login"),
+        {"username": "ana", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="spoofed, 198.51.100.2",
+    )
     assert ok.status_code == 302
 
 
 def signup(client, n, address="203.0.113.9"):
-    return client.post(reverse("signup"), {"username": f"farm{n}", "first_name": "F", "password1": "Conteiner-2026!",
-                                           "password2": "Conteiner-2026!"}, REMOTE_ADDR=address)
+    return client.post(
+        reverse("signup"),
+        {"username": f"farm{n}", "first_name": "F", "password1": "Conteiner-2026!", "password2": "Conteiner-2026!"},
+        REMOTE_ADDR=address,
+    )
 
 
 def test_signup_is_throttled_per_address(client, settings, django_user_model):
@@ -129,8 +137,9 @@ def test_password_reset_is_throttled_per_address_and_per_e_mail(client, settings
 
 
 def test_a_cache_outage_does_not_lock_everyone_out(settings, rf):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
     assert all(throttle_allow(scope="t", key="k", limit=1, window=60) for _ in range(3))
 
 
@@ -138,15 +147,27 @@ def test_a_cache_outage_does_not_lock_everyone_out(settings, rf):
 def test_gunicorn_workers_count_together_in_redis(redis_url, tmp_path):
     """Two processes (as two gunicorn workers) share one count: the cache is Redis, not memory."""
     scope = f"test-{uuid.uuid4().hex}"
-    code = ("import django; django.setup(); from django.conf import settings; from core.throttle import throttle_allow; "
-            f"print(settings.CACHES['default']['BACKEND'], throttle_allow(scope='{scope}', key='k', limit=1, window=60))")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "ESTALEIRO_VAR_DIR": str(tmp_path),
-           "CELERY_BROKER_URL": redis_url}
+    code = (
+        "import django; django.setup(); from django.conf import settings; from core.throttle import throttle_allow; "
+        f"print(settings.CACHES['default']['BACKEND'], throttle_allow(scope='{scope}', key='k', limit=1, window=60))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ESTALEIRO_VAR_DIR": str(tmp_path),
+        "CELERY_BROKER_URL": redis_url,
+    }
     env.pop("CACHE_URL", None)
-    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                           check=True).stdout.split()[-2:] for _ in range(2)]
-    assert runs == [["django.core.cache.backends.redis.RedisCache", "True"],
-                    ["django.core.cache.backends.redis.RedisCache", "False"]]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        ).stdout.split()[-2:]
+        for _ in range(2)
+    ]
+    assert runs == [
+        ["django.core.cache.backends.redis.RedisCache", "True"],
+        ["django.core.cache.backends.redis.RedisCache", "False"],
+    ]
 
 
 def test_demo_login_still_works_through_axes(client):

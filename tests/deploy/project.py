@@ -44,7 +44,9 @@ def copied_paths() -> list[str]:
     for dirpath, dirnames, filenames in os.walk(ROOT):
         relative_dir = os.path.relpath(dirpath, ROOT)
         if can_prune:
-            dirnames[:] = [d for d in dirnames if not is_excluded(os.path.normpath(os.path.join(relative_dir, d)), patterns)]
+            dirnames[:] = [
+                d for d in dirnames if not is_excluded(os.path.normpath(os.path.join(relative_dir, d)), patterns)
+            ]
         for name in filenames:
             path = os.path.normpath(os.path.join(relative_dir, name))
             if not is_excluded(path, patterns):

@@ -98,7 +98,9 @@ def run_config(tool: str, project_dir, env_text: str, *compose_args: str) -> sub
     (project_dir / ".env").write_text(env_text)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(project_dir)}
     args = compose_args or ("-f", "docker-compose.yml")
-    return subprocess.run([tool, *args, "config", "-q"], cwd=project_dir, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [tool, *args, "config", "-q"], cwd=project_dir, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def filled_env_example() -> str:
@@ -209,7 +211,9 @@ def test_only_the_worker_and_migrate_can_reach_the_sandbox():
         shares = networks_of(name) & sandbox_networks if "network_mode" not in service(name) else set()
         assert bool(shares) is (name in SANDBOX_CLIENTS), f"{name} shares {shares or 'no'} network with the sandbox"
         if name not in SANDBOX_CLIENTS:
-            assert "/certs/client" not in [m[1] for m in volume_mounts(service(name))], f"{name} holds sandbox certificates"
+            assert "/certs/client" not in [m[1] for m in volume_mounts(service(name))], (
+                f"{name} holds sandbox certificates"
+            )
 
 
 def test_web_worker_beat_and_the_one_shots_run_the_same_image():
@@ -254,7 +258,9 @@ def test_migrations_run_once_before_the_application():
 
 def test_worker_and_beat_commands():
     worker = command_of("worker")
-    assert worker[:4] == ["celery", "-A", "config", "worker"] and worker[worker.index("-Q") + 1] == settings.GRADING_QUEUE
+    assert (
+        worker[:4] == ["celery", "-A", "config", "worker"] and worker[worker.index("-Q") + 1] == settings.GRADING_QUEUE
+    )
     beat = command_of("beat")
     # Beat, with a worker of the default queue only: web-side tasks never wait behind builds.
     assert beat[:4] == ["celery", "-A", "config", "worker"] and "--beat" in beat
@@ -308,7 +314,17 @@ def test_the_grading_host_runs_the_same_sandbox_and_worker():
     for name in ("sandbox", "sandbox-probe"):
         assert other[name] == service(name), f"deploy/grading-host.yml's {name} differs from docker-compose.yml's"
     worker, main = other["worker"], service("worker")
-    for key in ("image", "build", "command", "cap_drop", "security_opt", "read_only", "tmpfs", "healthcheck", "networks"):
+    for key in (
+        "image",
+        "build",
+        "command",
+        "cap_drop",
+        "security_opt",
+        "read_only",
+        "tmpfs",
+        "healthcheck",
+        "networks",
+    ):
         assert worker[key] == main[key], f"grading host worker: {key} differs"
     for key in ("SANDBOX_DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
         assert worker["environment"][key] == main["environment"][key], key
@@ -326,7 +342,9 @@ def test_env_example_lists_every_variable():
     settings_text = (ROOT / "config" / "settings.py").read_text()
     read_by_settings = set(re.findall(r"""os\.environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""", settings_text))
     read_by_settings |= set(re.findall(r"""env_(?:bool|list)\(\s*["']([A-Z][A-Z0-9_]+)["']""", settings_text))
-    assert not read_by_settings - listed, f"read by config/settings.py, missing from env.example: {read_by_settings - listed}"
+    assert not read_by_settings - listed, (
+        f"read by config/settings.py, missing from env.example: {read_by_settings - listed}"
+    )
 
 
 def test_the_web_service_has_a_memory_limit_without_swap():

@@ -36,10 +36,32 @@ RULE_PARAMS = {"cmd-gunicorn": {"server": "gunicorn", "port": 8000}, "expose": {
 # bookworm to trixie), and Debian's mirrors drop a version once a security update replaces
 # it, so an exact `=version` pin would break rebuilds; the base tag is the pin that holds.
 HADOLINT_RULES = [
-    "DL3006", "DL3007", "DL3025", "DL3042", "DL3059",  # the lab's own selection
-    "DL3000", "DL3002", "DL3003", "DL3004", "DL3009", "DL3013", "DL3015", "DL3020",
-    "DL3021", "DL3022", "DL3023", "DL3024", "DL3027", "DL3045", "DL3047", "DL3057",
-    "DL3066", "DL4000", "DL4003", "DL4004", "DL4006",
+    "DL3006",
+    "DL3007",
+    "DL3025",
+    "DL3042",
+    "DL3059",  # the lab's own selection
+    "DL3000",
+    "DL3002",
+    "DL3003",
+    "DL3004",
+    "DL3009",
+    "DL3013",
+    "DL3015",
+    "DL3020",
+    "DL3021",
+    "DL3022",
+    "DL3023",
+    "DL3024",
+    "DL3027",
+    "DL3045",
+    "DL3047",
+    "DL3057",
+    "DL3066",
+    "DL4000",
+    "DL4003",
+    "DL4004",
+    "DL4006",
 ]
 
 
@@ -74,9 +96,20 @@ def test_the_dockerignore_passes_the_lab_check_and_keeps_secrets_out():
 
 def test_the_context_holds_what_the_runtime_needs_and_nothing_private():
     paths = set(copied_paths())
-    for needed in ("manage.py", "requirements.txt", "config/settings.py", "config/wsgi.py", "core/urls.py",
-                   "common/i18n.py", "labs/tasks.py", "quizzes/models.py", "content/labs/api-modelo-ml/lab.yaml",
-                   "locale/pt_BR/LC_MESSAGES/django.po", "static/css/app.css", "templates/_base.html"):
+    for needed in (
+        "manage.py",
+        "requirements.txt",
+        "config/settings.py",
+        "config/wsgi.py",
+        "core/urls.py",
+        "common/i18n.py",
+        "labs/tasks.py",
+        "quizzes/models.py",
+        "content/labs/api-modelo-ml/lab.yaml",
+        "locale/pt_BR/LC_MESSAGES/django.po",
+        "static/css/app.css",
+        "templates/_base.html",
+    ):
         assert needed in paths, f"the build context lacks {needed}"
     for path in paths:
         top = path.split("/")[0]
@@ -122,8 +155,13 @@ def test_the_build_time_commands_work_on_the_context(tmp_path):
         (app / path).write_bytes(data)
     run = re.search(r"^RUN export SECRET_KEY=(\S+) ESTALEIRO_VAR_DIR=(\S+) \\\n(.*?)\n\n", TEXT, flags=re.M | re.S)
     assert run, "the build stage's compilemessages/collectstatic RUN changed shape; update this test"
-    env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1",
-           "SECRET_KEY": run[1], "ESTALEIRO_VAR_DIR": str(var), "HOME": str(tmp_path)}
+    env = {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "SECRET_KEY": run[1],
+        "ESTALEIRO_VAR_DIR": str(var),
+        "HOME": str(tmp_path),
+    }
     for command in re.findall(r"python manage\.py [^\\&\n]+", run[3]):
         done = subprocess.run([sys.executable, *command.split()[1:]], cwd=app, env=env, capture_output=True, text=True)
         assert done.returncode == 0, f"{command}: {done.stderr[-2000:]}"

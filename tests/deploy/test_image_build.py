@@ -78,15 +78,26 @@ print(json.dumps({"status": answer.status, "type": answer.headers.get("Content-T
 
 # -------------------------------------------------------------------------------- building
 
+
 def stream_build(api, *, context: bytes, tag: str, network_mode: str = "none") -> dict:
     """Build with the low-level API, reading the log as it streams (never buffered whole)."""
     steps = cached = 0
     tail: list[str] = []
     errors: list[str] = []
     started = time.monotonic()
-    for chunk in api.build(fileobj=io.BytesIO(context), custom_context=True, tag=tag, decode=True,
-                           rm=True, forcerm=True, pull=False, network_mode=network_mode,
-                           use_config_proxy=False, container_limits=BUILD_LIMITS, timeout=READ_TIMEOUT):
+    for chunk in api.build(
+        fileobj=io.BytesIO(context),
+        custom_context=True,
+        tag=tag,
+        decode=True,
+        rm=True,
+        forcerm=True,
+        pull=False,
+        network_mode=network_mode,
+        use_config_proxy=False,
+        container_limits=BUILD_LIMITS,
+        timeout=READ_TIMEOUT,
+    ):
         if "error" in chunk:
             errors.append(chunk["error"])
         text = chunk.get("stream") or ""
@@ -138,7 +149,10 @@ def download_wheels(requirements: Path, dest: Path, *, python_version: str) -> N
     command += ["-r", str(requirements)]
     cache = Path(os.environ.get("ESTALEIRO_CACHE_DIR", "/var/cache/estaleiro")) / "wheelhouse"
     for local in sorted(cache.glob("*/.complete")):
-        if subprocess.run(command + ["--no-index", "--find-links", str(local.parent)], capture_output=True).returncode == 0:
+        if (
+            subprocess.run(command + ["--no-index", "--find-links", str(local.parent)], capture_output=True).returncode
+            == 0
+        ):
             return
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, f"pip download -r requirements.txt: {done.stderr[-3000:]}"
@@ -165,9 +179,20 @@ def apt_options_for(suite: str, workdir: Path) -> list[str]:
     signed = f"[signed-by={keyring}] " if keyring.exists() else ""
     # An empty dpkg status too: the host's newer installed versions would otherwise be the
     # candidates, and those are not in the stand-in's suite.
-    options = ["-o", f"Dir::Etc::SourceList={sources}", "-o", "Dir::Etc::SourceParts=/nonexistent",
-               "-o", f"Dir::State::Lists={state / 'lists'}", "-o", f"Dir::State::status={state / 'status'}",
-               "-o", f"Dir::Cache={state / 'cache'}", "-o", "Acquire::Languages=none"]
+    options = [
+        "-o",
+        f"Dir::Etc::SourceList={sources}",
+        "-o",
+        "Dir::Etc::SourceParts=/nonexistent",
+        "-o",
+        f"Dir::State::Lists={state / 'lists'}",
+        "-o",
+        f"Dir::State::status={state / 'status'}",
+        "-o",
+        f"Dir::Cache={state / 'cache'}",
+        "-o",
+        "Acquire::Languages=none",
+    ]
     if not (state / "updated").exists():
         (state / "lists" / "partial").mkdir(parents=True, exist_ok=True)
         (state / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
@@ -187,12 +212,29 @@ def download_debs(api, root_id: str, dest: Path) -> None:
             pytest.skip(f"{tool} is needed to make the offline base (Debian: apt, dpkg-dev)")
     installed = set(run_in(api, root_id, ["dpkg-query", "-W", "-f=${Package}\\n"]).split())
     apt = apt_options_for(os_codename(run_in(api, root_id, ["cat", "/etc/os-release"])), dest.parent)
-    closure = subprocess.run(["apt-cache", *apt, "depends", "--recurse", "--no-recommends", "--no-suggests",
-                              "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", *APT_PACKAGES],
-                             capture_output=True, text=True, check=True).stdout
+    closure = subprocess.run(
+        [
+            "apt-cache",
+            *apt,
+            "depends",
+            "--recurse",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+            *APT_PACKAGES,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     # Top-level lines are packages; "<name>" ones are virtual (a real provider is listed too).
-    needed = sorted({line.strip() for line in closure.splitlines()
-                     if line and not line[0].isspace() and not line.startswith("<")} - installed)
+    needed = sorted(
+        {line.strip() for line in closure.splitlines() if line and not line[0].isspace() and not line.startswith("<")}
+        - installed
+    )
     done = subprocess.run(["apt-get", *apt, "download", "-q", *needed], cwd=dest, capture_output=True, text=True)
     assert done.returncode == 0, f"apt-get download {needed}: {done.stderr[-2000:]}"
     index = subprocess.run(["dpkg-scanpackages", "--multiversion", "."], cwd=dest, capture_output=True, check=True)
@@ -220,8 +262,11 @@ def forget_other_bases(api, *, keep: str) -> int:
     """Remove older offline bases (other requirements, another root) with the build cache
     that hangs from them: every image built on a base inherits its key label. Children
     first, retrying what still had children until nothing more goes."""
-    pending = [i["Id"] for i in api.images(all=True, filters={"label": OFFLINE_LABEL})
-               if (i.get("Labels") or {}).get(OFFLINE_LABEL) != keep]
+    pending = [
+        i["Id"]
+        for i in api.images(all=True, filters={"label": OFFLINE_LABEL})
+        if (i.get("Labels") or {}).get(OFFLINE_LABEL) != keep
+    ]
     removed = 0
     while pending:
         kept = []
@@ -248,7 +293,9 @@ def offline_base(sandbox_docker) -> str:
         pytest.skip(f"no {ROOT_REPO}:<key> stand-in under {BASE} in the sandbox daemon: run manage.py prepare_sandbox")
     root_ref = next(t for t in root["RepoTags"] if t.startswith(f"{ROOT_REPO}:"))
     requirements = ROOT / "requirements.txt"
-    key = hashlib.sha256(json.dumps([OFFLINE_RECIPE, root["Id"], APT_PACKAGES, requirements.read_text()]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        json.dumps([OFFLINE_RECIPE, root["Id"], APT_PACKAGES, requirements.read_text()]).encode()
+    ).hexdigest()[:16]
     ref = f"{OFFLINE_REPO}:{key}"
     try:
         if (api.inspect_image(ref)["Config"].get("Labels") or {}).get(OFFLINE_LABEL) == key:
@@ -261,7 +308,9 @@ def offline_base(sandbox_docker) -> str:
         wheels, debs = Path(tmp) / "wheels", Path(tmp) / "debs"
         wheels.mkdir()
         debs.mkdir()
-        python_version = run_in(api, root["Id"], ["python3", "-c", "import platform; print(platform.python_version())"]).strip()
+        python_version = run_in(
+            api, root["Id"], ["python3", "-c", "import platform; print(platform.python_version())"]
+        ).strip()
         download_wheels(requirements, wheels, python_version=python_version)
         download_debs(api, root["Id"], debs)
         TIMINGS["offline base: downloads"] = time.monotonic() - started
@@ -315,6 +364,7 @@ def engine():
 
 # -------------------------------------------------------------------------------- checks
 
+
 def test_the_grading_engine_reads_a_non_root_gunicorn_image_with_a_healthcheck(built, engine):
     facts = engine.image_facts(built["tag"])
     assert facts.user == "10001:10001"
@@ -328,8 +378,9 @@ def test_the_grading_engine_reads_a_non_root_gunicorn_image_with_a_healthcheck(b
 
 def test_the_image_holds_the_context_and_nothing_private(built, sandbox_docker):
     """/app as the image has it (read from a created, never started container)."""
-    container = sandbox_docker.api.create_container(built["tag"], network_disabled=True,
-                                                    labels={SELFTEST_LABEL: "files"})
+    container = sandbox_docker.api.create_container(
+        built["tag"], network_disabled=True, labels={SELFTEST_LABEL: "files"}
+    )
     try:
         stream, _ = sandbox_docker.api.get_archive(container, "/app")
         with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
@@ -357,11 +408,22 @@ def test_it_runs_hardened_passes_its_healthcheck_and_serves_pages(built, engine,
     # docker-compose.yml's web service: read-only root, tmpfs /tmp, no capabilities, no
     # privilege escalation; secrets from the environment; here no network at all.
     container = client.containers.create(
-        built["tag"], name=f"estaleiro-selftest-{secrets.token_hex(6)}",
-        read_only=True, tmpfs={"/tmp": ""}, cap_drop=["ALL"], security_opt=["no-new-privileges:true"],
-        network_mode="none", mem_limit="1g", memswap_limit="1g", pids_limit=256,
-        environment={"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "localhost",
-                     "DATABASE_URL": "sqlite:////tmp/db.sqlite3", "XDG_RUNTIME_DIR": "/tmp"},
+        built["tag"],
+        name=f"estaleiro-selftest-{secrets.token_hex(6)}",
+        read_only=True,
+        tmpfs={"/tmp": ""},
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges:true"],
+        network_mode="none",
+        mem_limit="1g",
+        memswap_limit="1g",
+        pids_limit=256,
+        environment={
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "localhost",
+            "DATABASE_URL": "sqlite:////tmp/db.sqlite3",
+            "XDG_RUNTIME_DIR": "/tmp",
+        },
         labels={SELFTEST_LABEL: "web"},
     )
     try:
@@ -377,8 +439,10 @@ def test_it_runs_hardened_passes_its_healthcheck_and_serves_pages(built, engine,
             if result.exit_code == 0:
                 break
             if time.monotonic() > deadline:
-                pytest.fail(f"the image's HEALTHCHECK did not pass within {HEALTHY_WITHIN:.0f} s: "
-                            f"{result.output.decode()[-500:]}\n{container.logs(tail=80).decode()}")
+                pytest.fail(
+                    f"the image's HEALTHCHECK did not pass within {HEALTHY_WITHIN:.0f} s: "
+                    f"{result.output.decode()[-500:]}\n{container.logs(tail=80).decode()}"
+                )
             time.sleep(0.5)
         TIMINGS["start to healthy"] = time.monotonic() - started
 

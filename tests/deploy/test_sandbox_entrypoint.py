@@ -77,8 +77,10 @@ def test_first_start_makes_the_disk_then_dind_then_busybox_then_dockerd(shell, s
     assert calls[2] == f"mount -o loop,noatime {image} {data_root}"
     assert calls[3] == "dockerd-entrypoint.sh --userns-remap=default --bridge=none"
     assert calls[4] == f"mount -o bind {sandbox_root}/estaleiro/probe/busybox {sandbox_root}/bin/busybox"
-    assert calls[5] == (f"real-dockerd --data-root {data_root} --host=tcp://0.0.0.0:2376 --tlsverify "
-                        "--userns-remap=default --bridge=none")
+    assert calls[5] == (
+        f"real-dockerd --data-root {data_root} --host=tcp://0.0.0.0:2376 --tlsverify "
+        "--userns-remap=default --bridge=none"
+    )
 
 
 @pytest.mark.parametrize("shell", SHELLS, ids=lambda s: " ".join(s))

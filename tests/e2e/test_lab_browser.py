@@ -8,8 +8,13 @@ import pytest
 from labs.models import Submission
 from tests.factories import PASSWORD, UserFactory, lab_from_content
 
-pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.redis, pytest.mark.worker,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.docker,
+    pytest.mark.redis,
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+]
 
 LAB_DIR = "content/labs/primeiro-conteiner"
 REFERENCE = open(f"{LAB_DIR}/reference/Dockerfile").read()
@@ -45,32 +50,39 @@ def test_reference_solution_passes_live(page, live_server, redis_url, sandbox_do
     log_in_and_open_lab(page, live_server)
     page.get_by_label("Dockerfile", exact=True).fill(REFERENCE)
     page.get_by_label("Arquivos extras (opcional)").set_input_files(
-        [{"name": ".dockerignore", "mimeType": "text/plain", "buffer": DOCKERIGNORE}])
+        [{"name": ".dockerignore", "mimeType": "text/plain", "buffer": DOCKERIGNORE}]
+    )
     page.get_by_role("button", name="Construir e verificar").click()
     page.get_by_role("heading", name="Entrega #").wait_for()
     seen = watch_until_done(page)
     verdict = page.locator(".verdict").inner_text()
     assert "Aprovado" in verdict and "100 / 100" in verdict
-    assert page.locator('tr.check-passed').count() == 9
+    assert page.locator("tr.check-passed").count() == 9
     assert "Successfully built" in page.locator(".build-log").inner_text()
     lengths = [len(log) for _, log in seen]
     assert lengths == sorted(lengths), "the log shown never shrinks while it streams"
     assert Submission.objects.get().status == "passed"
 
 
-FOLLOWING = "(() => { const pre = document.getElementById('build-log'); " \
-            "return pre.scrollHeight - pre.scrollTop - pre.clientHeight < 30; })()"
-FAILING_IN_VIEW = "(() => { const pre = document.getElementById('build-log'); " \
-                  "const line = pre.querySelector('.log-failing'); " \
-                  "return pre.scrollHeight > pre.clientHeight && line.offsetTop >= pre.scrollTop " \
-                  "&& line.offsetTop < pre.scrollTop + pre.clientHeight; })()"
+FOLLOWING = (
+    "(() => { const pre = document.getElementById('build-log'); "
+    "return pre.scrollHeight - pre.scrollTop - pre.clientHeight < 30; })()"
+)
+FAILING_IN_VIEW = (
+    "(() => { const pre = document.getElementById('build-log'); "
+    "const line = pre.querySelector('.log-failing'); "
+    "return pre.scrollHeight > pre.clientHeight && line.offsetTop >= pre.scrollTop "
+    "&& line.offsetTop < pre.scrollTop + pre.clientHeight; })()"
+)
 
 
-def test_broken_dockerfile_shows_growing_log_failing_step_and_hint(page, live_server, redis_url, sandbox_docker, celery_worker_process):
+def test_broken_dockerfile_shows_growing_log_failing_step_and_hint(
+    page, live_server, redis_url, sandbox_docker, celery_worker_process
+):
     log_in_and_open_lab(page, live_server)
     broken = REFERENCE.replace(
         "RUN pip install --no-cache-dir -r requirements.txt",
-        "RUN for passo in $(seq 1 40); do echo \"passo $passo\"; sleep 0.15; done && exit 3",
+        'RUN for passo in $(seq 1 40); do echo "passo $passo"; sleep 0.15; done && exit 3',
     )
     page.get_by_label("Dockerfile", exact=True).fill(broken)
     page.get_by_role("button", name="Construir e verificar").click()
@@ -81,8 +93,9 @@ def test_broken_dockerfile_shows_growing_log_failing_step_and_hint(page, live_se
     page.evaluate("document.getElementById('build-log').dataset.mark = 'first-seen'")
     page.get_by_text("passo 30", exact=True).wait_for()
     assert page.evaluate("document.getElementById('build-log').dataset.mark") == "first-seen"
-    assert page.evaluate("(() => { const pre = document.getElementById('build-log'); "
-                         "return pre.scrollHeight > pre.clientHeight; })()"), "the log overflows its box by now"
+    assert page.evaluate(
+        "(() => { const pre = document.getElementById('build-log'); return pre.scrollHeight > pre.clientHeight; })()"
+    ), "the log overflows its box by now"
     assert page.evaluate(FOLLOWING), "the log view follows the newest lines"
     watch_until_done(page)
     assert "Ainda não" in page.locator(".verdict").inner_text()

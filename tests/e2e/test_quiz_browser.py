@@ -106,7 +106,7 @@ def test_learner_takes_a_paged_timed_quiz_in_english_with_the_keyboard(browser, 
         page.get_by_role("button", name="Submit my answers").press("Enter")
 
         page.get_by_role("heading", name="Score: 1 / 14").wait_for()
-        feedback = page.locator(f"article[aria-labelledby=\"rq-{run.pk}\"] .command-feedback")
+        feedback = page.locator(f'article[aria-labelledby="rq-{run.pk}"] .command-feedback')
         assert "Option -p (--publish) with the value 5000:5000 is missing" in feedback.inner_text()
         assert page.get_by_text("Not answered.").first.is_visible()
         assert "Nota:" not in page.content() and "Explicação" not in page.content()
@@ -153,7 +153,9 @@ def test_hidden_marks_then_the_quiz_closes_under_the_learner(page, live_server):
     quiz.save()
 
     page.locator(f"#question-{q2.pk}").get_by_label(q2.choices.get(is_correct=True).text).check()
-    page.get_by_text("O questionário fechou; sua tentativa foi enviada com as respostas salvas antes do fechamento.").wait_for()
+    page.get_by_text(
+        "O questionário fechou; sua tentativa foi enviada com as respostas salvas antes do fechamento."
+    ).wait_for()
     assert page.get_by_text("Enviada automaticamente quando o questionário fechou.").is_visible()
     page.get_by_role("heading", name="Nota: 1 / 14").wait_for()  # closed: marks_closed shows them
     second = Attempt.objects.get(learner__username="eva", number=2)

@@ -26,7 +26,9 @@ def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser,
     for name in ("carla", "davi"):
         learner = UserFactory(username=name, first_name=name.title())
         attempt = attempt_start(quiz=quiz, learner=learner)
-        answer_save(attempt=attempt, question=essay, choice_ids=[], text=f"Resposta de {name}: reprodutibilidade e MLOps.")
+        answer_save(
+            attempt=attempt, question=essay, choice_ids=[], text=f"Resposta de {name}: reprodutibilidade e MLOps."
+        )
         attempt_submit(attempt=attempt)
         learners.append((learner, attempt))
     UserFactory(username="prof", first_name="Prof", instructor=True)
@@ -86,8 +88,15 @@ def test_a_draft_on_a_released_review_stays_private_until_saved(browser, live_se
     instructor = UserFactory(username="prof2", first_name="Prof", instructor=True)
     review, _ = review_open(answer=answer, reviewer=instructor)
     complete = [c.levels.get(name="Completa").pk for c in essay.rubric.criteria.all()]
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=complete, adjustment=0,
-                comment="versao-liberada", complete=True)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=complete,
+        adjustment=0,
+        comment="versao-liberada",
+        complete=True,
+    )
     review_release(quiz=quiz)
 
     context = browser.new_context(locale="pt-BR")

@@ -54,7 +54,9 @@ def lab(settings):
 
 def submit(lab, dockerfile, username=None):
     learner = UserFactory(username=username or f"l-{uuid.uuid4().hex[:8]}")
-    return submission_create(learner=learner, lab=lab, dockerfile=dockerfile, uploads={".dockerignore": DOCKERIGNORE}, lang="pt-BR")
+    return submission_create(
+        learner=learner, lab=lab, dockerfile=dockerfile, uploads={".dockerignore": DOCKERIGNORE}, lang="pt-BR"
+    )
 
 
 def wait_for(predicate, seconds, what):
@@ -84,8 +86,11 @@ def leftovers(submission) -> list:
         api = sandbox.client.api
         label = {"label": f"estaleiro.submission=sub-{submission.pk}"}
         images = api.images(filters={"reference": f"{SUBMISSION_IMAGE_REPO}/sub-{submission.pk}-*"})
-        return api.containers(all=True, filters=label) + images + [
-            c for c in api.containers(all=True) if not c.get("Labels") and c["State"] in {"running", "created"}]
+        return (
+            api.containers(all=True, filters=label)
+            + images
+            + [c for c in api.containers(all=True) if not c.get("Labels") and c["State"] in {"running", "created"}]
+        )
     finally:
         sandbox.close()
 
@@ -93,7 +98,9 @@ def leftovers(submission) -> list:
 def test_worker_killed_mid_build_is_graded_once_by_another(lab, workers, redis_url, sandbox_docker):
     first = workers("primeiro")
     submission = submit(lab, slow_dockerfile(20))
-    wait_for(lambda: reload(submission).status == "building" and "sleep" in _live_log(submission), 60, "the build to start")
+    wait_for(
+        lambda: reload(submission).status == "building" and "sleep" in _live_log(submission), 60, "the build to start"
+    )
     first.kill()
     second = workers("segundo")
     requeued = wait_for(lambda: watchdog_run(alive_workers=alive_workers())["requeued"], 30, "the watchdog to requeue")
@@ -134,7 +141,9 @@ def test_redis_restart_with_queued_submissions_loses_none(lab, workers, redis_ur
 def test_sandbox_daemon_down_mid_build_is_retried_not_failed(lab, workers, redis_url, sandbox_docker, client):
     workers("com-daemon")
     submission = submit(lab, slow_dockerfile(15))
-    wait_for(lambda: reload(submission).status == "building" and "sleep" in _live_log(submission), 60, "the build to start")
+    wait_for(
+        lambda: reload(submission).status == "building" and "sleep" in _live_log(submission), 60, "the build to start"
+    )
     subprocess.run(["bash", str(ROOT / "sandbox/stop.sh")], check=True, capture_output=True)
     try:
         retrying = wait_for(lambda: reload(submission).retries >= 1 and reload(submission), 60, "the platform fault")
@@ -145,6 +154,8 @@ def test_sandbox_daemon_down_mid_build_is_retried_not_failed(lab, workers, redis
             assert "não é culpa sua" in page and "Ainda não" not in page
     finally:
         subprocess.run(["bash", str(ROOT / "sandbox/start.sh")], check=True, capture_output=True)
-    done = wait_for(lambda: reload(submission).is_final and reload(submission), 240, "the verdict after the daemon is back")
+    done = wait_for(
+        lambda: reload(submission).is_final and reload(submission), 240, "the verdict after the daemon is back"
+    )
     assert done.status == "passed" and done.counted and done.retries >= 1
     assert_counts_add_up()

@@ -28,7 +28,12 @@ def daemon(sandbox_docker):
     other = f"estaleiro-sub/ataque-{uuid.uuid4().hex[:8]}:latest"
     made = build(client, b"FROM scratch\nCOPY codigo /codigo-de-outro-aluno\n", {"codigo": b"segredo\n"}, tag=other)
     assert not made.error and not made.parse_error, made
-    state = {"client": client, "other": other, "other_id": client.images.get(other).id.split(":")[1][:12], "made": set()}
+    state = {
+        "client": client,
+        "other": other,
+        "other_id": client.images.get(other).id.split(":")[1][:12],
+        "made": set(),
+    }
     yield state
     for image_id in state["made"] - before - {state["other_id"]}:
         try:
@@ -60,15 +65,26 @@ def refusal(text: str):
 NBSP = "\u00a0"
 HIDDEN = {
     "from-disallowed-base": ("FROM python:3.11", "gate.from_not_allowed", "python:3.11"),
-    "from-lab-starter-image": ("FROM estaleiro-lab/otimizar-imagem-starter:latest", "gate.from_not_allowed", "estaleiro-lab/otimizar-imagem-starter:latest"),
+    "from-lab-starter-image": (
+        "FROM estaleiro-lab/otimizar-imagem-starter:latest",
+        "gate.from_not_allowed",
+        "estaleiro-lab/otimizar-imagem-starter:latest",
+    ),
     "from-other-learners-image": ("FROM {other}", "gate.from_not_allowed", "{other}"),
     "add-url": (f"ADD {URL} /m", "gate.add_url", URL),
-    "copy-from-other-learners-image": ("COPY --from={other} /codigo-de-outro-aluno /roubado", "gate.copy_from_not_allowed", "{other}"),
+    "copy-from-other-learners-image": (
+        "COPY --from={other} /codigo-de-outro-aluno /roubado",
+        "gate.copy_from_not_allowed",
+        "{other}",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(HIDDEN))
-@pytest.mark.parametrize("hider", ["ENV MODO=producao \\" + NBSP, "RUN echo preparando \\" + NBSP, "# escape=`\n" + "ENV MODO=producao `" + NBSP])
+@pytest.mark.parametrize(
+    "hider",
+    ["ENV MODO=producao \\" + NBSP, "RUN echo preparando \\" + NBSP, "# escape=`\n" + "ENV MODO=producao `" + NBSP],
+)
 def test_a_stage_hidden_by_a_no_break_space_is_seen_and_refused(daemon, case, hider):
     payload, message_id, named = (part.format(other=daemon["other"]) for part in HIDDEN[case])
     directive, _, hider = hider.rpartition("\n")
@@ -140,10 +156,18 @@ def test_neighbours_the_builder_does_not_fetch_are_still_refused(daemon, source,
 
 def test_what_the_classic_builder_expands_and_what_it_does_not(daemon):
     """Settled on the daemon: JSON-form ADD/COPY words are expanded and unquoted, --from is not."""
-    json_form = build_on_daemon(daemon, f'FROM {BASE}\nARG F=app.py\nCOPY ["$F", "/\\"x\\""]\nARG U={URL}\nADD ["\\"$U\\"", "/m"]\n')
+    json_form = build_on_daemon(
+        daemon, f'FROM {BASE}\nARG F=app.py\nCOPY ["$F", "/\\"x\\""]\nARG U={URL}\nADD ["\\"$U\\"", "/m"]\n'
+    )
     assert json_form.steps[2][3] and f'Get "{URL}"' in json_form.error  # $F found; "$U" fetched without its quotes
 
-    copy_from = build_on_daemon(daemon, f"FROM {BASE} AS build\nFROM {BASE}\nARG S=build\nCOPY --from=$S /etc/hostname /h\n")
+    copy_from = build_on_daemon(
+        daemon, f"FROM {BASE} AS build\nFROM {BASE}\nARG S=build\nCOPY --from=$S /etc/hostname /h\n"
+    )
     assert "invalid from flag value $S" in copy_from.error  # taken literally, never as the stage
-    assert [f.message_id for f in gate(f"FROM {BASE} AS build\nFROM {BASE}\nARG S=build\nCOPY --from=$S /a /a\n".encode(),
-                                       allowed_bases=[BASE])] == ["gate.copy_from_not_allowed"]
+    assert [
+        f.message_id
+        for f in gate(
+            f"FROM {BASE} AS build\nFROM {BASE}\nARG S=build\nCOPY --from=$S /a /a\n".encode(), allowed_bases=[BASE]
+        )
+    ] == ["gate.copy_from_not_allowed"]

@@ -25,16 +25,39 @@ def test_reference_directory_gets_full_marks_with_stable_json(sandbox_docker):
     report = grade_json("primeiro-conteiner", str(LAB / "reference"))
     assert report["status"] == "passed" and report["score"] == report["max_score"] == 100
     assert report["schema"] == 1 and report["gradable"] is True
-    assert set(report) >= {"lab", "status", "score", "max_score", "checks", "timings", "summary", "rejections", "gradable"}
+    assert set(report) >= {
+        "lab",
+        "status",
+        "score",
+        "max_score",
+        "checks",
+        "timings",
+        "summary",
+        "rejections",
+        "gradable",
+    }
     assert {"gate", "lint", "build", "run", "checks", "cleanup", "total"} <= set(report["timings"])
     check = report["checks"][0]
-    assert set(check) >= {"id", "kind", "status", "points", "max_points", "message", "hint", "lesson_section", "line", "output"}
+    assert set(check) >= {
+        "id",
+        "kind",
+        "status",
+        "points",
+        "max_points",
+        "message",
+        "hint",
+        "lesson_section",
+        "line",
+        "output",
+    }
 
 
 @pytest.mark.docker
 def test_lone_dockerfile_uses_the_starter_files_and_speaks_english(sandbox_docker, tmp_path):
     dockerfile = tmp_path / "Dockerfile"
-    dockerfile.write_text("FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD python app.py\n")
+    dockerfile.write_text(
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD python app.py\n"
+    )
     report = grade_json("primeiro-conteiner", str(dockerfile), "--lang", "en")
     failed = {c["id"] for c in report["checks"] if c["status"] != "passed"}
     assert {"deps-first", "pip-no-cache", "json-cmd", "expose", "dockerignore"} <= failed
@@ -68,9 +91,18 @@ def test_unknown_lab_and_missing_path_are_clear(tmp_path):
 
 
 def test_platform_failure_exits_non_zero(tmp_path):
-    env = {"SANDBOX_DOCKER_HOST": f"unix://{tmp_path}/no-daemon.sock", "PATH": "/usr/bin:/bin",
-           "ESTALEIRO_VAR_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "manage.py", "grade", "primeiro-conteiner", str(LAB / "reference")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        "SANDBOX_DOCKER_HOST": f"unix://{tmp_path}/no-daemon.sock",
+        "PATH": "/usr/bin:/bin",
+        "ESTALEIRO_VAR_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "grade", "primeiro-conteiner", str(LAB / "reference")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "unreachable" in (done.stderr + done.stdout)

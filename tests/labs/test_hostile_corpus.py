@@ -44,7 +44,9 @@ def leftovers(client, submission: str) -> list[str]:
     # Low-level listing: no per-image follow-up request that could race a concurrent removal.
     images = [t for image in client.api.images() for t in (image.get("RepoTags") or []) if submission in t]
     # Build steps' containers carry no label; none may outlive its build.
-    running_builds = [c["Id"] for c in client.api.containers(all=True) if not c.get("Labels") and c["State"] in {"running", "created"}]
+    running_builds = [
+        c["Id"] for c in client.api.containers(all=True) if not c.get("Labels") and c["State"] in {"running", "created"}
+    ]
     return [c["Id"] for c in containers] + images + running_builds
 
 
@@ -59,15 +61,15 @@ def by_id(report, check_id):
     return next(c for c in report.checks if c.id == check_id)
 
 
-APP = 'WORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n'
+APP = "WORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n"
 
 BUILD_FAILURES = {
     "fork-bomb-in-run": "FROM python:3.11-slim\nRUN bomba() { bomba | bomba; }; bomba\n",
     "memory-bomb-in-run": 'FROM python:3.11-slim\nRUN python -c "b = bytearray(2 * 1024 ** 3)"\n',
-    "infinite-loop-in-run": 'FROM python:3.11-slim\nRUN while true; do :; done\n',
+    "infinite-loop-in-run": "FROM python:3.11-slim\nRUN while true; do :; done\n",
     "log-flood-in-run": 'FROM python:3.11-slim\nRUN yes "muito log muito log muito log"\n',
-    "network-egress": 'FROM python:3.11-slim\nRUN python -c "import urllib.request; urllib.request.urlopen(\'http://1.1.1.1\', timeout=5)"\n',
-    "pip-from-the-internet": 'FROM python:3.11-slim\nRUN pip install --index-url https://pypi.org/simple requests\n',
+    "network-egress": "FROM python:3.11-slim\nRUN python -c \"import urllib.request; urllib.request.urlopen('http://1.1.1.1', timeout=5)\"\n",
+    "pip-from-the-internet": "FROM python:3.11-slim\nRUN pip install --index-url https://pypi.org/simple requests\n",
 }
 
 
@@ -153,7 +155,7 @@ def test_hostile_uploads_are_refused_with_a_reason(lab):
         return buf.getvalue()
 
     link = zipfile.ZipInfo("link")
-    link.external_attr = (0o120777 << 16)
+    link.external_attr = 0o120777 << 16
     bomb = zip_of([("bomba.bin", b"\0" * 200_000_000)])
     for data in (zip_of([(link, "/etc/passwd")]), zip_of([("../fora.txt", "x")]), bomb):
         with pytest.raises(ContextError) as excinfo:

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.docker
 ROOT = Path(__file__).resolve().parents[2]
 STARTER = ROOT / "content" / "labs" / "primeiro-conteiner" / "starter"
 REFERENCE = (ROOT / "content" / "labs" / "primeiro-conteiner" / "reference" / "Dockerfile").read_bytes()
-APP = 'WORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n'
+APP = "WORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n"
 SERVE = 'CMD ["gunicorn", "--bind", "0.0.0.0:5000", "app:app"]\n'
 
 # A lab like primeiro-conteiner, with small budgets so hostile cases end quickly.
@@ -55,8 +55,12 @@ def lab(tmp_path_factory):
 
 def grade(lab, dockerfile: str, **kwargs):
     submission = f"iso-{uuid.uuid4().hex[:10]}"
-    return grade_files(lab=lab, given={"Dockerfile": dockerfile.encode(), ".dockerignore": b".git\n"},
-                       submission_id=submission, **kwargs)
+    return grade_files(
+        lab=lab,
+        given={"Dockerfile": dockerfile.encode(), ".dockerignore": b".git\n"},
+        submission_id=submission,
+        **kwargs,
+    )
 
 
 def by_id(report, check_id):
@@ -84,10 +88,14 @@ def in_parallel(*jobs):
 
 HOSTILE_BUILDS = {
     "disk-filler": "FROM python:3.11-slim\nRUN dd if=/dev/zero of=/enche bs=1M count=30000\n",
-    "file-flood": ("FROM python:3.11-slim\n"
-                   "RUN python -c \"import os; os.makedirs('/d'); [open('/d/%d' % i, 'w').close() for i in range(200000)]\"\n"),
-    "thread-bomb": ('FROM python:3.11-slim\nRUN python -c "import threading, time; '
-                    '[threading.Thread(target=time.sleep, args=(20,)).start() for _ in range(5000)]"\n'),
+    "file-flood": (
+        "FROM python:3.11-slim\n"
+        "RUN python -c \"import os; os.makedirs('/d'); [open('/d/%d' % i, 'w').close() for i in range(200000)]\"\n"
+    ),
+    "thread-bomb": (
+        'FROM python:3.11-slim\nRUN python -c "import threading, time; '
+        '[threading.Thread(target=time.sleep, args=(20,)).start() for _ in range(5000)]"\n'
+    ),
     "fork-bomb": "FROM python:3.11-slim\nRUN bomba() { bomba | bomba; }; bomba\n",
     "memory-bomb": 'FROM python:3.11-slim\nRUN python -c "b = bytearray(3 * 1024 ** 3)"\n',
     "cpu-spinner": "FROM python:3.11-slim\nRUN while true; do :; done\n",
@@ -95,8 +103,13 @@ HOSTILE_BUILDS = {
     "volume-filler": "FROM python:3.11-slim\nVOLUME /dados\nRUN dd if=/dev/zero of=/dados/enche bs=1M count=30000\n",
 }
 EXPECTED_REASON = {
-    "disk-filler": "300 MB", "volume-filler": "300 MB", "file-flood": "20000", "cpu-spinner": "40 s",
-    "thread-bomb": "64", "fork-bomb": "64", "memory-bomb": "256 MB",
+    "disk-filler": "300 MB",
+    "volume-filler": "300 MB",
+    "file-flood": "20000",
+    "cpu-spinner": "40 s",
+    "thread-bomb": "64",
+    "fork-bomb": "64",
+    "memory-bomb": "256 MB",
 }
 
 
@@ -136,9 +149,11 @@ def test_a_hostile_build_beside_a_good_grading_fails_alone(lab, sandbox_docker, 
 def test_the_machine_caps_each_grading_not_only_the_sandbox(lab, sandbox_docker):
     """The build's step runs inside the grading's slot: its processes count against the
     grading's pids cap (64 here), and it gets a CPU quota of its own (0.5 core)."""
-    dockerfile = ("FROM python:3.11-slim\n"
-                  "RUN cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us; "
-                  "n=0; while [ $n -lt 100 ]; do sleep 5 & n=$((n+1)); done; echo started-$n\n")
+    dockerfile = (
+        "FROM python:3.11-slim\n"
+        "RUN cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us; "
+        "n=0; while [ $n -lt 100 ]; do sleep 5 & n=$((n+1)); done; echo started-$n\n"
+    )
     result = grade(lab, dockerfile)
     assert "50000\n100000\n" in result.log
     assert "cannot fork" in result.log.lower() or "can't fork" in result.log, result.log[-800:]
@@ -180,8 +195,9 @@ def host_server():
 
 def sandbox_for(lab):
     box = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
-    box.begin(limits=lab.spec.limits, labels={"estaleiro.submission": f"iso-{uuid.uuid4().hex[:8]}"},
-              bases=lab.spec.bases)
+    box.begin(
+        limits=lab.spec.limits, labels={"estaleiro.submission": f"iso-{uuid.uuid4().hex[:8]}"}, bases=lab.spec.bases
+    )
     return box
 
 
@@ -197,8 +213,7 @@ def test_the_daemon_fetches_nothing_even_when_the_gate_is_bypassed(lab, sandbox_
             "FROM python:3.11-slim\nADD http://169.254.169.254/latest/meta-data/ /m\nRUN cat /m\n",
         ]:
             tag = f"estaleiro-test/fetch-{uuid.uuid4().hex[:8]}"
-            outcome = box.build(files={"Dockerfile": dockerfile.encode()}, tag=tag, limits=lab.spec.limits,
-                                labels={})
+            outcome = box.build(files={"Dockerfile": dockerfile.encode()}, tag=tag, limits=lab.spec.limits, labels={})
             assert not outcome.ok and not outcome.platform_fault, outcome.log[-500:]
             assert "segredo-do-host" not in outcome.log
             box.discard_build(outcome)
@@ -226,8 +241,9 @@ def test_no_build_can_name_another_gradings_image(lab, sandbox_docker):
     A's files, B is rejected, and nothing of B's build stays."""
     token = uuid.uuid4().hex
     secret = f"segredo-de-a-{uuid.uuid4().hex[:8]}"
-    a_dockerfile = (f"FROM python:3.11-slim\nRUN echo {secret} > /segredo\n"
-                    'CMD ["python", "-c", "import time; time.sleep(25)"]\n')
+    a_dockerfile = (
+        f'FROM python:3.11-slim\nRUN echo {secret} > /segredo\nCMD ["python", "-c", "import time; time.sleep(25)"]\n'
+    )
     seen: dict = {}
 
     def learner_a():
@@ -237,8 +253,15 @@ def test_no_build_can_name_another_gradings_image(lab, sandbox_docker):
         deadline = time.monotonic() + 60
         tag = None
         while time.monotonic() < deadline and tag is None:
-            tag = next((t for image in sandbox_docker.api.images(filters={"reference": "estaleiro-sub/*"})
-                        for t in image.get("RepoTags") or [] if token in t), None)
+            tag = next(
+                (
+                    t
+                    for image in sandbox_docker.api.images(filters={"reference": "estaleiro-sub/*"})
+                    for t in image.get("RepoTags") or []
+                    if token in t
+                ),
+                None,
+            )
             time.sleep(0.2)
         assert tag, "A's image never appeared"
         image_id = sandbox_docker.api.inspect_image(tag)["Id"].removeprefix("sha256:")
@@ -250,8 +273,12 @@ def test_no_build_can_name_another_gradings_image(lab, sandbox_docker):
                 "copy-from-tag": f"FROM python:3.11-slim\nCOPY --from={tag} /segredo /s\nRUN cat /s\n",
                 "hidden-stage": f"FROM python:3.11-slim AS ok\nRUN echo x \\\u00a0\nFROM {tag}\nRUN cat /segredo\n",
             }.items():
-                outcome = box.build(files={"Dockerfile": dockerfile.encode()}, tag=f"estaleiro-test/b-{name}",
-                                    limits=lab.spec.limits, labels={})
+                outcome = box.build(
+                    files={"Dockerfile": dockerfile.encode()},
+                    tag=f"estaleiro-test/b-{name}",
+                    limits=lab.spec.limits,
+                    labels={},
+                )
                 seen[name] = outcome
                 box.discard_build(outcome)
         finally:
@@ -269,24 +296,30 @@ def test_no_build_can_name_another_gradings_image(lab, sandbox_docker):
 
 def test_a_volume_is_a_small_tmpfs_not_the_sandbox_disk(lab, sandbox_docker):
     volumes_before = len(sandbox_docker.api.volumes().get("Volumes") or [])
-    dockerfile = (f"FROM python:3.11-slim\n{APP}VOLUME /dados\nUSER 1000\n"
-                  'CMD ["sh", "-c", "dd if=/dev/zero of=/dados/f bs=1M count=200 2>/tmp/sonda; '
-                  'df -k /dados >> /tmp/sonda; exec gunicorn --bind 0.0.0.0:5000 app:app"]\n')
+    dockerfile = (
+        f"FROM python:3.11-slim\n{APP}VOLUME /dados\nUSER 1000\n"
+        'CMD ["sh", "-c", "dd if=/dev/zero of=/dados/f bs=1M count=200 2>/tmp/sonda; '
+        'df -k /dados >> /tmp/sonda; exec gunicorn --bind 0.0.0.0:5000 app:app"]\n'
+    )
     report = grade(lab, dockerfile).report
     probe = by_id(report, "sonda").output
     assert "No space left on device" in probe and "tmpfs" in probe, probe
     assert len(sandbox_docker.api.volumes().get("Volumes") or []) == volumes_before
 
 
-IO_URING = ('python -c "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); '
-            'r = libc.syscall(425, 1, 0); print(\'io_uring_setup\', r, os.strerror(ctypes.get_errno()))"')
+IO_URING = (
+    'python -c "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); '
+    "r = libc.syscall(425, 1, 0); print('io_uring_setup', r, os.strerror(ctypes.get_errno()))\""
+)
 
 
 def test_io_uring_is_refused_in_builds_and_runs(lab, sandbox_docker):
     nonce = uuid.uuid4().hex[:8]  # a step of its own, never served from the build cache
-    dockerfile = (f"FROM python:3.11-slim\nRUN echo {nonce} && {IO_URING}\n{APP}USER 1000\n"
-                  f'CMD ["sh", "-c", "{IO_URING.replace(chr(34), chr(92) + chr(34))} > /tmp/sonda; '
-                  'exec gunicorn --bind 0.0.0.0:5000 app:app"]\n')
+    dockerfile = (
+        f"FROM python:3.11-slim\nRUN echo {nonce} && {IO_URING}\n{APP}USER 1000\n"
+        f'CMD ["sh", "-c", "{IO_URING.replace(chr(34), chr(92) + chr(34))} > /tmp/sonda; '
+        'exec gunicorn --bind 0.0.0.0:5000 app:app"]\n'
+    )
     result = grade(lab, dockerfile)
     assert "io_uring_setup -1 Operation not permitted" in result.log, result.log[-600:]
     assert "io_uring_setup -1 Operation not permitted" in by_id(result.report, "sonda").output
@@ -296,9 +329,11 @@ def test_a_failed_build_leaves_none_of_its_layers(lab, sandbox_docker):
     nonce = uuid.uuid4().hex[:12]
     result = grade(lab, f"FROM python:3.11-slim\nRUN echo {nonce} > /a\nRUN echo {nonce} > /b\nRUN false\n")
     assert result.report.status == "failed"
-    leftover = [image["Id"] for image in sandbox_docker.api.images(all=True)
-                if nonce in " ".join(sandbox_docker.api.inspect_image(image["Id"]).get("ContainerConfig", {}).get("Cmd")
-                                     or [])]
+    leftover = [
+        image["Id"]
+        for image in sandbox_docker.api.images(all=True)
+        if nonce in " ".join(sandbox_docker.api.inspect_image(image["Id"]).get("ContainerConfig", {}).get("Cmd") or [])
+    ]
     assert leftover == []
 
 
@@ -307,10 +342,15 @@ def test_a_build_outside_a_grading_still_gets_a_slot_of_its_own(lab, sandbox_doc
     own caps: a fork bomb there holds at most the build's pids, not the whole daemon's."""
     box = DockerSandbox(settings.SANDBOX_DOCKER_HOST)
     try:
-        outcome = box.build(files={"Dockerfile": b"FROM python:3.11-slim\nRUN n=0; while [ $n -lt 300 ]; do "
-                                                 b"sleep 5 & n=$((n+1)); done; echo started-$n\n"},
-                            tag=f"estaleiro-test/alone-{uuid.uuid4().hex[:8]}", limits=lab.spec.limits,
-                            labels={})
+        outcome = box.build(
+            files={
+                "Dockerfile": b"FROM python:3.11-slim\nRUN n=0; while [ $n -lt 300 ]; do "
+                b"sleep 5 & n=$((n+1)); done; echo started-$n\n"
+            },
+            tag=f"estaleiro-test/alone-{uuid.uuid4().hex[:8]}",
+            limits=lab.spec.limits,
+            labels={},
+        )
         assert not outcome.ok and "started-300" not in outcome.log
         assert outcome.error_id == "sandbox.build_pids_limit", (outcome.error_id, outcome.log[-300:])
         box.discard_build(outcome)

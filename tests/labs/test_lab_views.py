@@ -42,7 +42,10 @@ def test_lab_page_shows_instructions_checks_starter_and_form(client, learner, la
 def test_instructions_are_sanitised(client, learner, lab):
     # Edited instructions are another version of the lab: a hash of its own names it.
     version = LabVersion.objects.get(lab=lab, spec_hash=lab.spec_hash)
-    spec = {**version.spec, "instructions": "Oi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"}
+    spec = {
+        **version.spec,
+        "instructions": "Oi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+    }
     LabVersion.objects.create(lab=lab, spec_hash="hostile-instructions", spec=spec, starter_files=version.starter_files)
     lab.spec_hash = "hostile-instructions"
     lab.save()
@@ -115,12 +118,32 @@ def test_failing_step_is_highlighted_and_log_escaped(client, learner, lab, no_ta
     submit(client, lab)
     submission = Submission.objects.get()
     Submission.objects.filter(pk=submission.pk).update(
-        status="failed", score=25, max_score=100, counted=True,
+        status="failed",
+        score=25,
+        max_score=100,
+        counted=True,
         log="Step 1/4 : FROM python:3.11-slim\nStep 3/4 : RUN pip install <script>x</script>\nERROR: boom\n",
-        report={"status": "failed", "summary": "Ainda não", "failing_step": "Step 3/4 : RUN pip install <script>x</script>",
-                "checks": [{"id": "build", "title": "Constrói", "status": "failed", "points": 0, "max_points": 25,
-                            "message": "Falhou <b>aqui</b>", "hint": "Leia o log", "lesson_section": "Construindo Imagens Docker",
-                            "line": 3, "output": ""}], "rejections": []})
+        report={
+            "status": "failed",
+            "summary": "Ainda não",
+            "failing_step": "Step 3/4 : RUN pip install <script>x</script>",
+            "checks": [
+                {
+                    "id": "build",
+                    "title": "Constrói",
+                    "status": "failed",
+                    "points": 0,
+                    "max_points": 25,
+                    "message": "Falhou <b>aqui</b>",
+                    "hint": "Leia o log",
+                    "lesson_section": "Construindo Imagens Docker",
+                    "line": 3,
+                    "output": "",
+                }
+            ],
+            "rejections": [],
+        },
+    )
     body = client.get(reverse("labs:submission", args=[submission.pk])).content.decode()
     assert '<span class="log-failing">Step 3/4 : RUN pip install &lt;script&gt;x&lt;/script&gt;</span>' in body
     assert "Falhou &lt;b&gt;aqui&lt;/b&gt;" in body
@@ -145,7 +168,7 @@ def test_other_learners_cannot_see_a_submission(client, learner, other_learner, 
 
 
 def test_instructor_list_stats_csv_and_regrade(client, learner, instructor, lab, no_tasks, fake_sandbox):  # noqa: F811
-    learner.first_name = "=HYPERLINK(\"http://x\")"
+    learner.first_name = '=HYPERLINK("http://x")'
     learner.save()
     client.force_login(learner)
     submit(client, lab, **{".dockerignore": DOCKERIGNORE})
@@ -154,11 +177,14 @@ def test_instructor_list_stats_csv_and_regrade(client, learner, instructor, lab,
     client.force_login(instructor)
     page = client.get(reverse("labs:submissions", args=[lab.slug]), {"status": "passed"}).content.decode()
     assert f"#{submission.pk}" in page and "Taxa de acerto por verificação" in page
-    assert f"#{submission.pk}" not in client.get(reverse("labs:submissions", args=[lab.slug]), {"status": "failed"}).content.decode()
+    assert (
+        f"#{submission.pk}"
+        not in client.get(reverse("labs:submissions", args=[lab.slug]), {"status": "failed"}).content.decode()
+    )
     csv_text = client.get(reverse("labs:scores-csv", args=[lab.slug])).content.decode()
     header, row = csv_text.strip().splitlines()
     assert header.startswith("username,name,best_score")
-    assert row.startswith('learner-a,"\'=HYPERLINK') and ",100.0,100,1,yes," in row
+    assert row.startswith("learner-a,\"'=HYPERLINK") and ",100.0,100,1,yes," in row
     response = client.post(reverse("labs:regrade", args=[submission.pk]))
     assert response.status_code == 302
     assert Submission.objects.get().status == "queued"
@@ -192,8 +218,9 @@ def test_instructor_filters_by_learner_and_local_dates(client, instructor, lab):
         ("ana-dec1-late", ana, datetime(2026, 12, 2, 1, 30, tzinfo=utc)),
         ("bruno-dec2", bruno, datetime(2026, 12, 2, 15, 0, tzinfo=utc)),
     ]:
-        submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
-                                               status="failed", counted=True)
+        submission = Submission.objects.create(
+            learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed", counted=True
+        )
         Submission.objects.filter(pk=submission.pk).update(created_at=when)
         made[key] = submission.pk
     client.force_login(instructor)
@@ -226,7 +253,8 @@ def test_instructor_list_pages_keep_the_filters(client, instructor, lab):
 
     learner = UserFactory(username="carla")
     Submission.objects.bulk_create(
-        Submission(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed") for _ in range(120))
+        Submission(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed") for _ in range(120)
+    )
     client.force_login(instructor)
     url = reverse("labs:submissions", args=[lab.slug])
     body = client.get(url, {"learner": "carla", "page": "2"}).content.decode()
@@ -246,8 +274,13 @@ def test_the_status_poll_appends_only_the_new_log_lines(client, learner, lab, re
 
     from labs.livelog import LiveLog
 
-    submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
-                                           status=Submission.Status.BUILDING, building_at=timezone.now())
+    submission = Submission.objects.create(
+        learner=learner,
+        lab=lab,
+        dockerfile="FROM python:3.11-slim\n",
+        status=Submission.Status.BUILDING,
+        building_at=timezone.now(),
+    )
     live = LiveLog(submission.pk, owner="run")
     live.start()
     url = reverse("labs:submission", args=[submission.pk])
@@ -279,19 +312,28 @@ def test_the_status_poll_appends_only_the_new_log_lines(client, learner, lab, re
 
         # The verdict: the stored log with the failing step marked, and the history.
         Submission.objects.filter(pk=submission.pk).update(
-            status=Submission.Status.FAILED, finished_at=timezone.now(), score=0, max_score=100, counted=True,
+            status=Submission.Status.FAILED,
+            finished_at=timezone.now(),
+            score=0,
+            max_score=100,
+            counted=True,
             log="Step 1/2 : FROM python:3.11-slim\nStep 2/2 : RUN exit 3\nThe command returned a non-zero code: 3\n",
-            report={"status": "failed", "summary": "Ainda não", "failing_step": "Step 2/2 : RUN exit 3", "checks": []})
+            report={"status": "failed", "summary": "Ainda não", "failing_step": "Step 2/2 : RUN exit 3", "checks": []},
+        )
         final = client.get(next_poll(answer), headers=HTMX).content.decode()
         assert 'id="log-section"' in final and '<span class="log-failing">Step 2/2 : RUN exit 3</span>' in final
-        assert 'id="history-section"' in final and 'hx-get=' not in final  # polling stops
+        assert 'id="history-section"' in final and "hx-get=" not in final  # polling stops
     finally:
         live.clear()
 
 
 def test_instructor_regrades_the_latest_or_every_submission(client, learner, instructor, lab, no_tasks):
-    finished = [Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n",
-                                          status="failed", counted=True) for _ in range(3)]
+    finished = [
+        Submission.objects.create(
+            learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed", counted=True
+        )
+        for _ in range(3)
+    ]
     client.force_login(instructor)
     page = client.get(reverse("labs:submissions", args=[lab.slug])).content.decode()
     assert "Reavaliar todas as entregas (3)" in page
@@ -312,7 +354,9 @@ HEAVY_COLUMNS = ("files", "dockerfile", "report", "log")
 
 
 def submission_selects(queries) -> list[str]:
-    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT") and '"labs_submission"' in q["sql"]]
+    return [
+        q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT") and '"labs_submission"' in q["sql"]
+    ]
 
 
 def selected_columns(sql: str) -> set[str]:
@@ -328,8 +372,14 @@ def test_the_status_poll_reads_only_the_columns_it_shows(client, learner, lab):
     from django.utils import timezone
 
     heavy = {"app.py": "x" * 1_000_000}
-    submission = Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n" * 100,
-                                           files=heavy, status=Submission.Status.BUILDING, building_at=timezone.now())
+    submission = Submission.objects.create(
+        learner=learner,
+        lab=lab,
+        dockerfile="FROM python:3.11-slim\n" * 100,
+        files=heavy,
+        status=Submission.Status.BUILDING,
+        building_at=timezone.now(),
+    )
     client.force_login(learner)
     url = reverse("labs:submission", args=[submission.pk])
     with CaptureQueriesContext(connection) as queries:
@@ -342,8 +392,14 @@ def test_the_status_poll_reads_only_the_columns_it_shows(client, learner, lab):
 
     # The verdict brings the report and the log, still never the files or the Dockerfile.
     Submission.objects.filter(pk=submission.pk).update(
-        status=Submission.Status.FAILED, finished_at=timezone.now(), score=0, max_score=100, counted=True,
-        log="Step 1/1 : FROM python:3.11-slim\n", report={"status": "failed", "summary": "Ainda não", "checks": []})
+        status=Submission.Status.FAILED,
+        finished_at=timezone.now(),
+        score=0,
+        max_score=100,
+        counted=True,
+        log="Step 1/1 : FROM python:3.11-slim\n",
+        report={"status": "failed", "summary": "Ainda não", "checks": []},
+    )
     with CaptureQueriesContext(connection) as queries:
         final = client.get(f"{url}?log_from=0&log_epoch=0", headers=HTMX).content.decode()
     assert "Ainda não" in final and "Step 1/1" in final and 'id="history-section"' in final

@@ -31,8 +31,14 @@ def busybox_image(sandbox_docker):
     if not BUSYBOX.exists():
         pytest.skip("busybox-static is not installed")
     stream = sandbox_docker.api.build(
-        fileobj=busybox_context(), custom_context=True, tag=TAG, decode=True,
-        network_mode="none", rm=True, forcerm=True, pull=False,
+        fileobj=busybox_context(),
+        custom_context=True,
+        tag=TAG,
+        decode=True,
+        network_mode="none",
+        rm=True,
+        forcerm=True,
+        pull=False,
     )
     log = list(stream)
     assert not [line for line in log if "error" in line], log
@@ -59,7 +65,9 @@ def test_container_root_is_not_host_root(sandbox_docker, busybox_image):
         inside = container.exec_run(["/bin/busybox", "id", "-u"]).output.decode().strip()
         assert inside == "0"
         host_pid = container.attrs["State"]["Pid"]
-        uid_line = next(line for line in Path(f"/proc/{host_pid}/status").read_text().splitlines() if line.startswith("Uid:"))
+        uid_line = next(
+            line for line in Path(f"/proc/{host_pid}/status").read_text().splitlines() if line.startswith("Uid:")
+        )
         host_uids = {int(x) for x in uid_line.split()[1:]}
         assert 0 not in host_uids, uid_line
     finally:
@@ -92,11 +100,16 @@ def test_a_daemon_that_cannot_start_is_reported_in_one_sentence_first(tmp_path):
     (fake / "dockerd").write_text('#!/bin/sh\necho "failed to start daemon: pretend the disk is gone" >&2\nexit 1\n')
     (fake / "dockerd").chmod(0o755)
     state = tmp_path / "state"
-    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "SANDBOX_STATE_DIR": str(state),
-           "SANDBOX_DISK_SIZE": "64M"}
+    env = {
+        **os.environ,
+        "PATH": f"{fake}:{os.environ['PATH']}",
+        "SANDBOX_STATE_DIR": str(state),
+        "SANDBOX_DISK_SIZE": "64M",
+    }
     try:
-        result = subprocess.run(["bash", str(ROOT / "sandbox/start.sh"), name], capture_output=True, text=True,
-                                env=env, timeout=50)
+        result = subprocess.run(
+            ["bash", str(ROOT / "sandbox/start.sh"), name], capture_output=True, text=True, env=env, timeout=50
+        )
     finally:
         subprocess.run(["umount", str(state / f"{name}-docker")], capture_output=True)
         subprocess.run(["ip", "netns", "delete", name], capture_output=True)
@@ -106,7 +119,8 @@ def test_a_daemon_that_cannot_start_is_reported_in_one_sentence_first(tmp_path):
         Path(f"/var/log/{name}-dockerd.log").unlink(missing_ok=True)
     assert result.returncode == 1
     first, *rest = result.stderr.strip().splitlines()
-    assert first == (f"sandbox/start.sh: dockerd exited while starting. Its log is /var/log/{name}-dockerd.log; "
-                     "the last lines:")
+    assert first == (
+        f"sandbox/start.sh: dockerd exited while starting. Its log is /var/log/{name}-dockerd.log; the last lines:"
+    )
     assert "    failed to start daemon: pretend the disk is gone" in rest
     assert "started" not in result.stdout

@@ -26,7 +26,10 @@ def wait_final(pk: int, seconds: float = 240) -> Submission:
 def test_web_submit_is_graded_by_a_real_worker(client, learner, redis_url, sandbox_docker, celery_worker_process):
     lab = lab_from_content("primeiro-conteiner")
     client.force_login(learner)
-    response = client.post(reverse("labs:submit", args=[lab.slug]), {"dockerfile": REFERENCE, "files": _upload(".dockerignore", DOCKERIGNORE)})
+    response = client.post(
+        reverse("labs:submit", args=[lab.slug]),
+        {"dockerfile": REFERENCE, "files": _upload(".dockerignore", DOCKERIGNORE)},
+    )
     assert response.status_code == 302
     submission = wait_final(Submission.objects.get(learner=learner).pk)
     assert submission.status == "passed", submission.report
@@ -35,7 +38,9 @@ def test_web_submit_is_graded_by_a_real_worker(client, learner, redis_url, sandb
     page = client.get(response.url, headers={"HX-Request": "true"}).content.decode()
     assert "Aprovado" in page and "every 1s" not in page
 
-    broken = REFERENCE.replace("RUN pip install --no-cache-dir -r requirements.txt", "RUN pip install --no-cache-dir -r requisitos.txt")
+    broken = REFERENCE.replace(
+        "RUN pip install --no-cache-dir -r requirements.txt", "RUN pip install --no-cache-dir -r requisitos.txt"
+    )
     response = client.post(reverse("labs:submit", args=[lab.slug]), {"dockerfile": broken})
     submission = wait_final(Submission.objects.filter(learner=learner).latest("created_at").pk)
     assert submission.status == "failed"

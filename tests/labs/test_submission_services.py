@@ -33,8 +33,11 @@ DOCKERIGNORE = open("content/labs/primeiro-conteiner/reference/.dockerignore", "
 
 @pytest.fixture
 def fake_sandbox(monkeypatch):
-    sandbox = FakeSandbox(container=FakeContainer(http_answers={
-        ("GET", 5000, "/"): HttpOutcome(status=200, body=json.dumps({"mensagem": "Olá"}))}))
+    sandbox = FakeSandbox(
+        container=FakeContainer(
+            http_answers={("GET", 5000, "/"): HttpOutcome(status=200, body=json.dumps({"mensagem": "Olá"}))}
+        )
+    )
     sandbox.facts = sandbox.facts.__class__(**{**sandbox.facts.__dict__, "user": ""})
     monkeypatch.setattr(grading_service, "DockerSandbox", lambda url, **kwargs: sandbox)
     return sandbox
@@ -45,12 +48,16 @@ def sent_tasks(monkeypatch):
     sent = []
     from labs import tasks
 
-    monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda args, countdown=0: sent.append((args[0], countdown)))
+    monkeypatch.setattr(
+        tasks.grade_submission, "apply_async", lambda args, countdown=0: sent.append((args[0], countdown))
+    )
     return sent
 
 
 def create(learner, lab, dockerfile=REFERENCE, uploads=None, lang="pt-BR"):
-    return submission_create(learner=learner, lab=lab, dockerfile=dockerfile, uploads=uploads or {".dockerignore": DOCKERIGNORE}, lang=lang)
+    return submission_create(
+        learner=learner, lab=lab, dockerfile=dockerfile, uploads=uploads or {".dockerignore": DOCKERIGNORE}, lang=lang
+    )
 
 
 def test_create_queues_once_committed(learner, lab, sent_tasks, django_capture_on_commit_callbacks):
@@ -124,7 +131,9 @@ def test_rejected_is_not_counted(learner, lab, fake_sandbox):
     assert submission.status == "rejected" and not submission.counted and submission.score is None
 
 
-def test_platform_fault_is_retried_then_error_never_counted(learner, lab, fake_sandbox, sent_tasks, settings, django_capture_on_commit_callbacks):
+def test_platform_fault_is_retried_then_error_never_counted(
+    learner, lab, fake_sandbox, sent_tasks, settings, django_capture_on_commit_callbacks
+):
     settings.GRADING_MAX_RETRIES = 2
     fake_sandbox.fault_on_build = True
     submission = create(learner, lab)
@@ -150,7 +159,9 @@ def test_crash_inside_grading_is_a_platform_fault(learner, lab, monkeypatch):
     assert submission.status == "queued" and submission.retries == 1
 
 
-def test_watchdog_requeues_stuck_work_and_resends_lost_messages(learner, lab, sent_tasks, django_capture_on_commit_callbacks):
+def test_watchdog_requeues_stuck_work_and_resends_lost_messages(
+    learner, lab, sent_tasks, django_capture_on_commit_callbacks
+):
     stuck = create(learner, lab)
     long_ago = timezone.now() - timedelta(hours=2)
     Submission.objects.filter(pk=stuck.pk).update(status="building", building_at=long_ago)
@@ -181,8 +192,9 @@ def test_regrade_one_and_all(learner, lab, fake_sandbox, sent_tasks, django_capt
     assert {pk for pk, _ in sent_tasks} == {first.pk, other.pk}
 
 
-def test_regrade_every_submission_runs_beside_the_learners_new_work(learner, lab, fake_sandbox, sent_tasks,
-                                                                     django_capture_on_commit_callbacks):
+def test_regrade_every_submission_runs_beside_the_learners_new_work(
+    learner, lab, fake_sandbox, sent_tasks, django_capture_on_commit_callbacks
+):
     """Every finished submission is queued again at once (not only each learner's latest),
     and a regrade never holds the learner's one active slot."""
     from django.db import IntegrityError
@@ -214,8 +226,9 @@ def test_regrade_every_submission_runs_beside_the_learners_new_work(learner, lab
     assert all(s.status == "passed" and not s.regrading and s.worker_host == "w2" for s in done)
 
 
-def test_a_regrade_keeps_the_learners_result_until_it_has_a_new_one(learner, lab, fake_sandbox, sent_tasks,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_regrade_keeps_the_learners_result_until_it_has_a_new_one(
+    learner, lab, fake_sandbox, sent_tasks, django_capture_on_commit_callbacks
+):
     """While it runs the score still counts; a regrade that ends in a platform error puts the
     earlier verdict back instead of taking the learner's result away."""
     from labs.selectors import best_score
@@ -241,8 +254,9 @@ def test_a_regrade_keeps_the_learners_result_until_it_has_a_new_one(learner, lab
     assert own.status == "error" and not own.counted
 
 
-def test_a_run_the_watchdog_replaced_writes_nothing(learner, lab, fake_sandbox, sent_tasks, monkeypatch, settings,
-                                                    django_capture_on_commit_callbacks):
+def test_a_run_the_watchdog_replaced_writes_nothing(
+    learner, lab, fake_sandbox, sent_tasks, monkeypatch, settings, django_capture_on_commit_callbacks
+):
     """Run 1's worker looks dead (heartbeat stale, no ping answer) but is only slow: the
     watchdog requeues, run 2 claims, and whatever run 1 does next (a phase, its verdict, a
     platform fault) writes nothing; run 2's verdict stands."""
@@ -261,8 +275,10 @@ def test_a_run_the_watchdog_replaced_writes_nothing(learner, lab, fake_sandbox, 
             assert services.submission_grade(submission_id=submission.pk, worker_host="w2") == "passed"
             with pytest.raises(services.RunSuperseded):
                 kwargs["on_phase"]("running")
-            assert submission_platform_fault(submission_id=submission.pk, detail="late",
-                                             run_token=events["first"]) == "superseded"
+            assert (
+                submission_platform_fault(submission_id=submission.pk, detail="late", run_token=events["first"])
+                == "superseded"
+            )
         return real_grade_files(**kwargs)
 
     real_grade_files = grading_service.grade_files
@@ -278,10 +294,12 @@ def test_the_watchdog_waits_for_several_missed_heartbeats(learner, lab, sent_tas
     submission = create(learner, lab)
     long_ago = timezone.now() - timedelta(seconds=settings.GRADING_WORKER_LOST_SECONDS * 3)
     Submission.objects.filter(pk=submission.pk).update(
-        status="building", building_at=long_ago, heartbeat_at=timezone.now(), worker_host="w1", run_token="abc")
+        status="building", building_at=long_ago, heartbeat_at=timezone.now(), worker_host="w1", run_token="abc"
+    )
     assert watchdog_run(alive_workers=set())["requeued"] == 0
     Submission.objects.filter(pk=submission.pk).update(
-        heartbeat_at=timezone.now() - timedelta(seconds=settings.GRADING_WORKER_LOST_SECONDS + 1))
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.GRADING_WORKER_LOST_SECONDS + 1)
+    )
     assert watchdog_run(alive_workers={"w1"})["requeued"] == 0  # slow, but it answers
     assert watchdog_run(alive_workers=set())["requeued"] == 1
 
@@ -303,12 +321,13 @@ def test_a_grading_run_beats_while_it_works(learner, lab, fake_sandbox, monkeypa
     real = grading_service.grade_files
     monkeypatch.setattr(grading_service, "grade_files", slow)
     assert submission_grade(submission_id=submission.pk, worker_host="w1") == "passed"
-    (first, later), = beats
+    ((first, later),) = beats
     assert later > first
 
 
 def test_an_uploaded_dockerfile_with_a_nul_byte_is_refused_before_it_is_stored(learner, lab):
     with pytest.raises(SubmissionRefused, match="NUL"):
-        submission_create(learner=learner, lab=lab, dockerfile="",
-                          uploads={"Dockerfile": b"FROM python:3.11-slim\x00\n"}, lang="en")
+        submission_create(
+            learner=learner, lab=lab, dockerfile="", uploads={"Dockerfile": b"FROM python:3.11-slim\x00\n"}, lang="en"
+        )
     assert not Submission.objects.exists()

@@ -36,8 +36,9 @@ def post_measured(client, url: str, payload: bytes):
     stream = FakePayload(payload)
     tracemalloc.start()
     try:
-        response = client.generic("POST", url, b"", CONTENT_TYPE=MULTIPART_CONTENT,
-                                  CONTENT_LENGTH=str(len(payload)), **{"wsgi.input": stream})
+        response = client.generic(
+            "POST", url, b"", CONTENT_TYPE=MULTIPART_CONTENT, CONTENT_LENGTH=str(len(payload)), **{"wsgi.input": stream}
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -53,8 +54,14 @@ def named(data: bytes, name: str):
 def test_a_body_declared_too_large_is_refused_unread_with_413(client, learner, lab, settings):
     client.force_login(learner)
     declared = settings.REQUEST_MAX_BYTES + 1
-    response = client.generic("POST", reverse("labs:submit", args=[lab.slug]), b"", CONTENT_TYPE=MULTIPART_CONTENT,
-                              CONTENT_LENGTH=str(declared), **{"wsgi.input": UnreadableBody()})
+    response = client.generic(
+        "POST",
+        reverse("labs:submit", args=[lab.slug]),
+        b"",
+        CONTENT_TYPE=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(declared),
+        **{"wsgi.input": UnreadableBody()},
+    )
     assert response.status_code == 413
     body = response.content.decode()
     assert "maior que 5 MB" in body and 'class="form-errors"' in body and "Dockerfile" in body  # the lab page
@@ -90,7 +97,9 @@ def test_too_many_files_are_refused_with_a_message(client, learner, lab, setting
     settings.SUBMISSION_MAX_FILES = 3
     client.force_login(learner)
     files = [named(b"a", f"f{n}.txt") for n in range(6)]
-    response = client.post(reverse("labs:submit", args=[lab.slug]), {"dockerfile": "FROM python:3.11-slim\n", "files": files})
+    response = client.post(
+        reverse("labs:submit", args=[lab.slug]), {"dockerfile": "FROM python:3.11-slim\n", "files": files}
+    )
     assert response.status_code == 413
     assert "no máximo 3 arquivos" in response.content.decode()
     assert not Submission.objects.exists()
@@ -98,25 +107,45 @@ def test_too_many_files_are_refused_with_a_message(client, learner, lab, setting
 
 def test_a_chunked_body_is_refused_with_411(client, learner, lab):
     client.force_login(learner)
-    response = client.generic("POST", reverse("labs:submit", args=[lab.slug]), b"", content_type=MULTIPART_CONTENT,
-                              HTTP_TRANSFER_ENCODING="chunked", **{"wsgi.input": UnreadableBody()})
+    response = client.generic(
+        "POST",
+        reverse("labs:submit", args=[lab.slug]),
+        b"",
+        content_type=MULTIPART_CONTENT,
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": UnreadableBody()},
+    )
     assert response.status_code == 411
 
 
 def test_a_too_large_body_elsewhere_gets_the_plain_refusal_page(client):
-    response = client.generic("POST", reverse("login"), b"", content_type=MULTIPART_CONTENT,
-                              CONTENT_LENGTH=str(100 * 1024 * 1024), **{"wsgi.input": UnreadableBody()})
+    response = client.generic(
+        "POST",
+        reverse("login"),
+        b"",
+        content_type=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(100 * 1024 * 1024),
+        **{"wsgi.input": UnreadableBody()},
+    )
     assert response.status_code == 413 and "não foi recebido" in response.content.decode().lower()
 
 
 def test_a_submission_within_the_limits_still_goes_through(client, learner, lab, no_tasks):
     client.force_login(learner)
-    response = client.post(reverse("labs:submit", args=[lab.slug]),
-                           {"dockerfile": "FROM python:3.11-slim\n", "files": [named(b"flask\n", "requirements.txt")]})
+    response = client.post(
+        reverse("labs:submit", args=[lab.slug]),
+        {"dockerfile": "FROM python:3.11-slim\n", "files": [named(b"flask\n", "requirements.txt")]},
+    )
     assert response.status_code == 302 and Submission.objects.count() == 1
 
 
 def test_an_anonymous_oversize_post_is_refused_too(client, lab):
-    response = client.generic("POST", reverse("labs:submit", args=[lab.slug]), b"", CONTENT_TYPE=MULTIPART_CONTENT,
-                              CONTENT_LENGTH=str(100 * 1024 * 1024), **{"wsgi.input": UnreadableBody()})
+    response = client.generic(
+        "POST",
+        reverse("labs:submit", args=[lab.slug]),
+        b"",
+        CONTENT_TYPE=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(100 * 1024 * 1024),
+        **{"wsgi.input": UnreadableBody()},
+    )
     assert response.status_code == 413

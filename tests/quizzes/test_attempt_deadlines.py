@@ -158,11 +158,15 @@ def test_the_learner_is_told_the_quiz_closed_on_every_way_in(client, learner, qu
     client.force_login(learner)
     attempt = start(client, quiz)
     q1, q2 = quiz.questions.get(key="q1"), quiz.questions.get(key="q2")
-    saved = client.post(reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": right(q1)[0]}, headers=HTMX)
+    saved = client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": right(q1)[0]}, headers=HTMX
+    )
     assert "Salvo às" in saved.content.decode()
     move_dates(quiz, closes_at=timezone.now() - timedelta(seconds=1))
 
-    refused = client.post(reverse("quizzes:autosave", args=[attempt.pk, q2.pk]), {f"q{q2.pk}": right(q2)[0]}, headers=HTMX)
+    refused = client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, q2.pk]), {f"q{q2.pk}": right(q2)[0]}, headers=HTMX
+    )
     result_url = reverse("quizzes:result", args=[attempt.pk])
     assert refused.status_code == 200 and refused["HX-Redirect"] == result_url
     # django-htmx's answer: htmx follows the header and swaps nothing, so no body, no Location.
@@ -176,7 +180,9 @@ def test_the_learner_is_told_the_quiz_closed_on_every_way_in(client, learner, qu
     # Every other way in says the same, never a 500, and changes nothing.
     for response in (
         client.get(reverse("quizzes:attempt", args=[attempt.pk])),
-        client.post(reverse("quizzes:save-page", args=[attempt.pk]), {"page": 1, "go": "submit", f"q{q2.pk}": right(q2)[0]}),
+        client.post(
+            reverse("quizzes:save-page", args=[attempt.pk]), {"page": 1, "go": "submit", f"q{q2.pk}": right(q2)[0]}
+        ),
         client.post(reverse("quizzes:submit", args=[attempt.pk])),
         client.post(reverse("quizzes:begin", args=[quiz.slug])),
     ):
@@ -201,7 +207,9 @@ def test_the_learner_is_told_when_the_quiz_was_moved_to_open_later(client, learn
     attempt = start(client, quiz)
     move_dates(quiz, opens_at=timezone.now() + timedelta(hours=1))
     q1 = quiz.questions.get(key="q1")
-    refused = client.post(reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": right(q1)[0]}, headers=HTMX)
+    refused = client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": right(q1)[0]}, headers=HTMX
+    )
     assert refused["HX-Redirect"] == reverse("quizzes:detail", args=[quiz.slug])
     page = client.get(reverse("quizzes:attempt", args=[attempt.pk]), follow=True).content.decode()
     assert "Este questionário ainda não abriu" in page
@@ -249,8 +257,15 @@ def test_the_result_page_hides_key_and_reviews_while_another_attempt_is_open(cli
     attempt_submit(attempt=first)
     review, _ = review_open(answer=answer, reviewer=instructor)
     level = essay.rubric.criteria.first().levels.order_by("-points").first()
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[level.pk], adjustment=0,
-                comment="comentario-liberado", complete=True)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=[level.pk],
+        adjustment=0,
+        comment="comentario-liberado",
+        complete=True,
+    )
     review_release(quiz=quiz)
     client.force_login(learner)
     url = reverse("quizzes:result", args=[first.pk])
@@ -259,8 +274,15 @@ def test_the_result_page_hides_key_and_reviews_while_another_attempt_is_open(cli
 
     second = start(client, quiz)
     during = client.get(url).content.decode()
-    for secret in [*secrets_of(quiz), "comentario-liberado", level.description, "Explicação", "result-right", "result-wrong",
-                   'badge badge-ok">correta']:
+    for secret in [
+        *secrets_of(quiz),
+        "comentario-liberado",
+        level.description,
+        "Explicação",
+        "result-right",
+        "result-wrong",
+        'badge badge-ok">correta',
+    ]:
         assert secret not in during, secret
     assert "as respostas corretas, as explicações e as correções das outras tentativas ficam ocultas" in during
 

@@ -37,7 +37,9 @@ def test_a_page_that_is_not_a_number_shows_a_page(client, attempt, value):
 def test_saving_a_page_that_is_not_a_number_saves_and_moves_on(client, attempt, quiz, value):
     q1 = quiz.questions.get(key="q1")
     right = q1.choices.get(is_correct=True)
-    response = client.post(reverse("quizzes:save-page", args=[attempt.pk]), {"page": value, "go": value, f"q{q1.pk}": right.pk})
+    response = client.post(
+        reverse("quizzes:save-page", args=[attempt.pk]), {"page": value, "go": value, f"q{q1.pk}": right.pk}
+    )
     # A `go` that is no page number leads to the submit page, never to a page URL built from it.
     assert response.status_code == 302 and response.url == reverse("quizzes:submit", args=[attempt.pk])
     assert client.get(response.url).status_code == 200
@@ -52,8 +54,11 @@ def test_a_page_number_in_go_leads_to_that_page(client, attempt):
 def test_choice_ids_that_are_not_ids_are_ignored(client, attempt, quiz):
     q3 = quiz.questions.get(key="q3")
     right = q3.choices.get(is_correct=True)
-    response = client.post(reverse("quizzes:autosave", args=[attempt.pk, q3.pk]),
-                           {f"q{q3.pk}": ["²", "٣", "9" * 40, "-1", "\x00", str(right.pk)]}, headers=HTMX)
+    response = client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, q3.pk]),
+        {f"q{q3.pk}": ["²", "٣", "9" * 40, "-1", "\x00", str(right.pk)]},
+        headers=HTMX,
+    )
     assert response.status_code == 200
     assert list(Answer.objects.get(attempt=attempt, question=q3).selected.all()) == [right]
 
@@ -67,7 +72,9 @@ def test_choice_ids_that_are_not_ids_are_ignored_on_a_saved_page(client, attempt
 
 def test_nul_in_an_answer_is_dropped(client, attempt, quiz):
     essay = quiz.questions.get(key="q5")
-    response = client.post(reverse("quizzes:autosave", args=[attempt.pk, essay.pk]), {f"q{essay.pk}": "a\x00b\x00"}, headers=HTMX)
+    response = client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, essay.pk]), {f"q{essay.pk}": "a\x00b\x00"}, headers=HTMX
+    )
     assert response.status_code == 200 and Answer.objects.get(attempt=attempt, question=essay).text == "ab"
 
 
@@ -79,6 +86,11 @@ def test_nul_in_an_answer_never_reaches_postgresql(client, attempt, quiz):
     if connection.vendor != "postgresql":
         pytest.skip("runs on PostgreSQL: make test runs it in its second pass, with DATABASE_URL")
     essay = quiz.questions.get(key="q5")
-    saved = client.post(reverse("quizzes:autosave", args=[attempt.pk, essay.pk]), {f"q{essay.pk}": "a\x00b"}, headers=HTMX)
+    saved = client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, essay.pk]), {f"q{essay.pk}": "a\x00b"}, headers=HTMX
+    )
     assert saved.status_code == 200
-    assert client.post(reverse("quizzes:save-page", args=[attempt.pk]), {"page": "1", f"q{essay.pk}": "\x00"}).status_code == 302
+    assert (
+        client.post(reverse("quizzes:save-page", args=[attempt.pk]), {"page": "1", f"q{essay.pk}": "\x00"}).status_code
+        == 302
+    )

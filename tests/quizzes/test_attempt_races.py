@@ -20,8 +20,10 @@ ROUNDS = 4
 
 
 def snapshot(attempt) -> dict:
-    return {a.question_id: (a.text, a.auto_score, sorted(c.pk for c in a.selected.all()))
-            for a in Answer.objects.filter(attempt=attempt).prefetch_related("selected")}
+    return {
+        a.question_id: (a.text, a.auto_score, sorted(c.pk for c in a.selected.all()))
+        for a in Answer.objects.filter(attempt=attempt).prefetch_related("selected")
+    }
 
 
 def submit(attempt):
@@ -54,9 +56,15 @@ def race(finish, rounds=ROUNDS):
                     current = Attempt.objects.select_related("quiz").get(pk=attempt_id)
                     try:
                         answer_save(attempt=current, question=essay, choice_ids=[], text=f"v{n}")
-                        answer_save(attempt=current, question=command, choice_ids=[],
-                                    text=command.expected_command if n % 2 else "docker ps")
-                        answer_save(attempt=current, question=single, choice_ids=[(right if n % 2 else wrong).pk], text="")
+                        answer_save(
+                            attempt=current,
+                            question=command,
+                            choice_ids=[],
+                            text=command.expected_command if n % 2 else "docker ps",
+                        )
+                        answer_save(
+                            attempt=current, question=single, choice_ids=[(right if n % 2 else wrong).pk], text=""
+                        )
                         saves[0] += 1
                     except QuizClosed:
                         refused[0] += 1

@@ -16,18 +16,21 @@ from quizzes.docker_command import (
 EXPECTED = "docker run -d -p 8080:5000 minha-app-ml"
 
 
-@pytest.mark.parametrize("given", [
-    "docker run -d -p 8080:5000 minha-app-ml",
-    "docker run -p 8080:5000 -d minha-app-ml",
-    "docker run --detach --publish=8080:5000 minha-app-ml",
-    "docker run --detach --publish 8080:5000 minha-app-ml",
-    "docker container run -dp 8080:5000 minha-app-ml",
-    "docker run -d -p8080:5000 minha-app-ml",
-    "$ docker run -d -p 0.0.0.0:8080:5000 minha-app-ml",  # all interfaces is docker's default
-    "sudo docker run -d -p 8080:5000/tcp minha-app-ml:latest",  # tcp and :latest are defaults too
-    "  docker   run -d \\\n  -p 8080:5000 docker.io/library/minha-app-ml",
-    "docker run --detach=true -p 8080:5000 minha-app-ml",
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "docker run -d -p 8080:5000 minha-app-ml",
+        "docker run -p 8080:5000 -d minha-app-ml",
+        "docker run --detach --publish=8080:5000 minha-app-ml",
+        "docker run --detach --publish 8080:5000 minha-app-ml",
+        "docker container run -dp 8080:5000 minha-app-ml",
+        "docker run -d -p8080:5000 minha-app-ml",
+        "$ docker run -d -p 0.0.0.0:8080:5000 minha-app-ml",  # all interfaces is docker's default
+        "sudo docker run -d -p 8080:5000/tcp minha-app-ml:latest",  # tcp and :latest are defaults too
+        "  docker   run -d \\\n  -p 8080:5000 docker.io/library/minha-app-ml",
+        "docker run --detach=true -p 8080:5000 minha-app-ml",
+    ],
+)
 def test_equivalent_forms(given):
     result = compare_commands(given, EXPECTED)
     assert result.equivalent, result.problems
@@ -37,11 +40,15 @@ def test_equivalent_forms(given):
 def test_interactive_instead_of_detached():
     result = compare_commands("docker run -it -p 8080:5000 minha-app-ml", EXPECTED)
     assert not result.equivalent
-    assert result.problems == [Problem("missing_flag", "--detach"), Problem("unexpected_flag", "--interactive"),
-                               Problem("unexpected_flag", "--tty")]
+    assert result.problems == [
+        Problem("missing_flag", "--detach"),
+        Problem("unexpected_flag", "--interactive"),
+        Problem("unexpected_flag", "--tty"),
+    ]
     assert describe(result.problems[0]) == "Falta a opção -d (--detach): o contêiner deve rodar em segundo plano."
     assert describe(result.problems[0], lang="en") == (
-        "Option -d (--detach) is missing: the container must run in the background.")
+        "Option -d (--detach) is missing: the container must run in the background."
+    )
     assert "-i (--interactive)" in describe(result.problems[1])
 
 
@@ -74,7 +81,8 @@ def test_wrong_image_and_extra_command():
 
 def test_not_docker_and_parse_errors():
     assert compare_commands("podman run -d minha-app-ml", EXPECTED).problems == [
-        Problem("not_docker", expected="docker", given="podman")]
+        Problem("not_docker", expected="docker", given="podman")
+    ]
     bad_quote = compare_commands('docker run -d "minha-app-ml', EXPECTED).problems[0]
     assert (bad_quote.code, bad_quote.detail) == ("parse_error", "quoting")
     assert describe(bad_quote) == "O comando tem aspas sem fechamento."
@@ -102,7 +110,8 @@ def test_a_parse_error_tells_the_author_what_describe_tells_the_learner(text):
 def test_parse_details():
     cmd = parse_docker_command(
         "docker run --rm -it --name=api -e A=1 --env B=2 -v dados:/data -p 80:80 -p 443:443 "
-        "--network rede --restart unless-stopped --gpus=all python:3.11-slim python -c 'print(1)'")
+        "--network rede --restart unless-stopped --gpus=all python:3.11-slim python -c 'print(1)'"
+    )
     assert cmd.subcommand == "run" and cmd.image == "python:3.11-slim"
     assert cmd.switches == ["--rm", "--interactive", "--tty"]
     assert cmd.options["--name"] == ["api"]
@@ -119,28 +128,42 @@ def test_parse_details():
     assert parse_docker_command("docker run img ls -d").switches == []
 
 
-@pytest.mark.parametrize("text, subcommand", [
-    ("docker container ls -a", "ps"), ("docker ps", "ps"), ("docker image ls", "images"),
-    ("docker images", "images"), ("docker image build -t x .", "build"), ("docker container stop api", "stop"),
-    ("docker logs -f api", "logs"), ("docker image rm x", "rmi"), ("docker container exec -it api sh", "exec"),
-    ("docker pull python:3.11", "pull"), ("docker push me/x:1", "push"), ("docker start api", "start"),
-])
+@pytest.mark.parametrize(
+    "text, subcommand",
+    [
+        ("docker container ls -a", "ps"),
+        ("docker ps", "ps"),
+        ("docker image ls", "images"),
+        ("docker images", "images"),
+        ("docker image build -t x .", "build"),
+        ("docker container stop api", "stop"),
+        ("docker logs -f api", "logs"),
+        ("docker image rm x", "rmi"),
+        ("docker container exec -it api sh", "exec"),
+        ("docker pull python:3.11", "pull"),
+        ("docker push me/x:1", "push"),
+        ("docker start api", "start"),
+    ],
+)
 def test_subcommand_aliases(text, subcommand):
     assert parse_docker_command(text).subcommand == subcommand
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("docker build -t meu-modelo-ml:v1.0 .", "docker image build --tag meu-modelo-ml:v1.0 ./"),
-    ("docker build -t a:1 -t a:latest .", "docker build --tag=a -t a:1 ."),  # tags as a set, :latest implied
-    ("docker build -f docker/Dockerfile -t x .", "docker build -t x --file ./docker/Dockerfile ."),
-    ("docker ps -aq", "docker container ls --all --quiet"),
-    ("docker logs --follow --tail 10 api", "docker logs -f -n 10 api"),
-    ("docker rm -f a b", "docker container rm --force b a"),
-    ("docker stop -t 5 api", "docker container stop --time=5 api"),
-    ("docker run -d -e B=2 -e A=1 -v x:/y img", "docker run -d --env A=1 --env B=2 --volume x:/y img"),
-    ("docker exec -it api sh", "docker container exec -i -t api sh"),
-    ("docker run --name=api -it --rm img", "docker run --rm -t -i --name api img"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("docker build -t meu-modelo-ml:v1.0 .", "docker image build --tag meu-modelo-ml:v1.0 ./"),
+        ("docker build -t a:1 -t a:latest .", "docker build --tag=a -t a:1 ."),  # tags as a set, :latest implied
+        ("docker build -f docker/Dockerfile -t x .", "docker build -t x --file ./docker/Dockerfile ."),
+        ("docker ps -aq", "docker container ls --all --quiet"),
+        ("docker logs --follow --tail 10 api", "docker logs -f -n 10 api"),
+        ("docker rm -f a b", "docker container rm --force b a"),
+        ("docker stop -t 5 api", "docker container stop --time=5 api"),
+        ("docker run -d -e B=2 -e A=1 -v x:/y img", "docker run -d --env A=1 --env B=2 --volume x:/y img"),
+        ("docker exec -it api sh", "docker container exec -i -t api sh"),
+        ("docker run --name=api -it --rm img", "docker run --rm -t -i --name api img"),
+    ],
+)
 def test_equivalent_across_subcommands(given, expected):
     result = compare_commands(given, expected)
     assert result.equivalent, result.problems
@@ -207,5 +230,9 @@ def test_describe_falls_back_for_unknown_flags():
 def test_describe_accepts_the_stored_dict_form():
     problem = compare_commands("docker run -p 8080:5000 minha-app-ml", EXPECTED).problems[0]
     stored = dict(problem.__dict__)  # what the answer keeps in its JSON feedback
-    assert describe(stored) == describe(problem) == "Falta a opção -d (--detach): o contêiner deve rodar em segundo plano."
-    assert describe({"code": "parse_error", "flag": "", "expected": "", "given": "x"}) == "Não foi possível ler o comando."
+    assert (
+        describe(stored) == describe(problem) == "Falta a opção -d (--detach): o contêiner deve rodar em segundo plano."
+    )
+    assert (
+        describe({"code": "parse_error", "flag": "", "expected": "", "given": "x"}) == "Não foi possível ler o comando."
+    )

@@ -56,6 +56,7 @@ def _error(parse, text, **kwargs) -> QuizImportError:
 
 # -- lesson text -----------------------------------------------------------------------
 
+
 def test_real_lesson_gives_five_questions():
     quiz = parse_file(LESSON)
     assert quiz.title == "Aula 45 – Containerização com Docker"
@@ -99,18 +100,33 @@ def test_lesson_errors_name_the_line():
 
 def test_import_errors_are_said_in_either_language():
     error = _error(parse_lesson, MINI_LESSON.replace("- b) RUN\n", ""), source="aula.md")
-    assert error.describe("en") == ("aula.md, line 5: question 1 has 1 option(s); expected at least 2 in the form "
-                                    "'- a) text' (or mark it as '(Dissertativa)').")
-    assert error.describe("pt-BR") == str(error) == ("aula.md, linha 5: a Questão 1 tem 1 alternativa(s); esperado "
-                                                     "pelo menos 2 no formato '- a) texto' (ou marque-a como "
-                                                     "'(Dissertativa)').")
+    assert error.describe("en") == (
+        "aula.md, line 5: question 1 has 1 option(s); expected at least 2 in the form "
+        "'- a) text' (or mark it as '(Dissertativa)')."
+    )
+    assert (
+        error.describe("pt-BR")
+        == str(error)
+        == (
+            "aula.md, linha 5: a Questão 1 tem 1 alternativa(s); esperado "
+            "pelo menos 2 no formato '- a) texto' (ou marque-a como "
+            "'(Dissertativa)')."
+        )
+    )
     # A problem inside a question and a docker command's own error are said in the same language.
-    error = _error(parse_yaml, "title: T\nslug: t\nquestions:\n  - {key: a, kind: command, text: Q, "
-                               "expected_command: 'podman ps'}\n", source="q.yaml")
-    assert error.describe("en") == ("q.yaml, line 4: question 'a': expected_command 'podman ps' is not a readable "
-                                    "docker command: The command should start with docker, but it starts with podman.")
-    assert error.message == ("questão 'a': expected_command 'podman ps' não é um comando docker legível: "
-                             "O comando deveria começar com docker, mas começou com podman.")
+    error = _error(
+        parse_yaml,
+        "title: T\nslug: t\nquestions:\n  - {key: a, kind: command, text: Q, expected_command: 'podman ps'}\n",
+        source="q.yaml",
+    )
+    assert error.describe("en") == (
+        "q.yaml, line 4: question 'a': expected_command 'podman ps' is not a readable "
+        "docker command: The command should start with docker, but it starts with podman."
+    )
+    assert error.message == (
+        "questão 'a': expected_command 'podman ps' não é um comando docker legível: "
+        "O comando deveria começar com docker, mas começou com podman."
+    )
 
 
 def test_lesson_mini_parses_and_essay_has_no_choices():
@@ -122,23 +138,37 @@ def test_lesson_mini_parses_and_essay_has_no_choices():
 
 # -- GIFT ------------------------------------------------------------------------------
 
+
 def test_gift_question_types():
     quiz = parse_file(DATA / "docker.gift")
     assert quiz.slug == "docker"
     by_key = {q.key: q for q in quiz.questions}
     # ::title:: gives the key (as a slug, like the database column); otherwise the first words
-    assert list(by_key) == ["instrucao-run", "conteineres-compartilham-o-kernel-do-sistema", "porta",
-                            "boas-praticas", "reprodutibilidade", "use-chaves-e-o-sinal-no"]
+    assert list(by_key) == [
+        "instrucao-run",
+        "conteineres-compartilham-o-kernel-do-sistema",
+        "porta",
+        "boas-praticas",
+        "reprodutibilidade",
+        "use-chaves-e-o-sinal-no",
+    ]
 
     run = by_key["instrucao-run"]
     assert run.kind == "single"
     assert run.text == "Em um Dockerfile, qual instrução instala dependências\ndurante o **build** da imagem?"
-    assert [(c.text, c.is_correct) for c in run.choices] == [("RUN", True), ("FROM", False), ("COPY", False), ("CMD", False)]
+    assert [(c.text, c.is_correct) for c in run.choices] == [
+        ("RUN", True),
+        ("FROM", False),
+        ("COPY", False),
+        ("CMD", False),
+    ]
     assert run.choices[0].feedback == "Isso: RUN executa comandos durante o build."
 
     true_false = by_key["conteineres-compartilham-o-kernel-do-sistema"]
     assert [(c.text, c.is_correct, c.feedback) for c in true_false.choices] == [
-        ("Verdadeiro", True, "Certo!"), ("Falso", False, "Releia a comparação com VMs.")]
+        ("Verdadeiro", True, "Certo!"),
+        ("Falso", False, "Releia a comparação com VMs."),
+    ]
 
     port = by_key["porta"]
     assert port.choices[0].text == "-p 8080:5000"  # \: unescaped
@@ -163,16 +193,19 @@ def test_gift_file_with_errors_names_the_line_and_type():
     assert str(info.value).startswith("erros.gift, linha 5:")
 
 
-@pytest.mark.parametrize("text, line, words", [
-    ("Q1 {=a ~b}\n\nQuanto é 2+2? {#4}", 3, "numérica"),
-    ("Capital? {=Brasília =Brasilia}", 1, "resposta curta"),
-    ("// c\n::T::Pergunta {\n=a\n~b\n\n::U:: outra {=x ~y}", 2, "não foi fechado"),
-    ("Texto solto sem respostas", 1, "bloco de respostas"),
-    ("Q {~a ~b}", 1, "nenhuma resposta correta"),
-    ("Q {=a ~b}\n\nQ2 {=a =b ~c}", 3, "exatamente uma"),
-    ("::K:: Q {=a ~b}\n\n::K:: Q2 {=a ~b}", 3, "chave repetida"),
-    ("Q {~%50%a ~%20%b ~c}", 1, "somar 1"),
-])
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("Q1 {=a ~b}\n\nQuanto é 2+2? {#4}", 3, "numérica"),
+        ("Capital? {=Brasília =Brasilia}", 1, "resposta curta"),
+        ("// c\n::T::Pergunta {\n=a\n~b\n\n::U:: outra {=x ~y}", 2, "não foi fechado"),
+        ("Texto solto sem respostas", 1, "bloco de respostas"),
+        ("Q {~a ~b}", 1, "nenhuma resposta correta"),
+        ("Q {=a ~b}\n\nQ2 {=a =b ~c}", 3, "exatamente uma"),
+        ("::K:: Q {=a ~b}\n\n::K:: Q2 {=a ~b}", 3, "chave repetida"),
+        ("Q {~%50%a ~%20%b ~c}", 1, "somar 1"),
+    ],
+)
 def test_gift_errors(text, line, words):
     error = _error(parse_gift, text, source="x.gift")
     assert error.line == line, str(error)
@@ -180,6 +213,7 @@ def test_gift_errors(text, line, words):
 
 
 # -- Aiken -----------------------------------------------------------------------------
+
 
 def test_aiken_file():
     quiz = parse_file(DATA / "docker.aiken")
@@ -197,13 +231,16 @@ def test_aiken_file_with_errors():
     assert info.value.line == 9 and "ANSWER: E" in info.value.message
 
 
-@pytest.mark.parametrize("text, line, words", [
-    ("Pergunta?\nA. um\nB. dois\n\nOutra?\nA. x\nB. y\nANSWER: A", 1, "ANSWER"),
-    ("Pergunta?\nA. um\nB. dois", 1, "ANSWER"),
-    ("Pergunta?\nA. um\nANSWER: A", 1, "pelo menos 2"),
-    ("A. solta\nB. outra\nANSWER: A", 1, "antes de qualquer enunciado"),
-    ("Pergunta?\nA. um\nB. dois\nANSWER: 2", 4, "uma só letra"),
-])
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("Pergunta?\nA. um\nB. dois\n\nOutra?\nA. x\nB. y\nANSWER: A", 1, "ANSWER"),
+        ("Pergunta?\nA. um\nB. dois", 1, "ANSWER"),
+        ("Pergunta?\nA. um\nANSWER: A", 1, "pelo menos 2"),
+        ("A. solta\nB. outra\nANSWER: A", 1, "antes de qualquer enunciado"),
+        ("Pergunta?\nA. um\nB. dois\nANSWER: 2", 4, "uma só letra"),
+    ],
+)
 def test_aiken_errors(text, line, words):
     error = _error(parse_aiken, text, source="x.aiken")
     assert (error.line, words in error.message) == (line, True), str(error)
@@ -211,10 +248,15 @@ def test_aiken_errors(text, line, words):
 
 # -- YAML ------------------------------------------------------------------------------
 
+
 def test_yaml_file():
     quiz = parse_file(DATA / "docker.yaml")
     command, multiple, essay = quiz.questions
-    assert (command.kind, command.points, command.expected_command) == ("command", 2.0, "docker run -d -p 8080:5000 minha-app-ml")
+    assert (command.kind, command.points, command.expected_command) == (
+        "command",
+        2.0,
+        "docker run -d -p 8080:5000 minha-app-ml",
+    )
     assert [(c.key, c.fraction) for c in multiple.choices] == [("a", 0.5), ("b", 0.5), ("c", -1.0)]
     assert essay.explanation.startswith("Um processo isolado")
 
@@ -226,12 +268,26 @@ def test_yaml_round_trip(path):
 
 
 def test_yaml_round_trip_of_hand_built_quiz():
-    quiz = QuizData(title="T", slug="t", description="linha 1\nlinha 2", questions=[
-        QuestionData(key="m", kind="multiple", text="Várias\nlinhas", points=1.5, choices=[
-            ChoiceData("a", "um", True), ChoiceData("b", "dois", True), ChoiceData("c", "três", True),
-            ChoiceData("d", "quatro", False, -0.5, "não")]),
-        QuestionData(key="c", kind="command", text="Liste tudo", expected_command="docker ps -a"),
-    ])
+    quiz = QuizData(
+        title="T",
+        slug="t",
+        description="linha 1\nlinha 2",
+        questions=[
+            QuestionData(
+                key="m",
+                kind="multiple",
+                text="Várias\nlinhas",
+                points=1.5,
+                choices=[
+                    ChoiceData("a", "um", True),
+                    ChoiceData("b", "dois", True),
+                    ChoiceData("c", "três", True),
+                    ChoiceData("d", "quatro", False, -0.5, "não"),
+                ],
+            ),
+            QuestionData(key="c", kind="command", text="Liste tudo", expected_command="docker ps -a"),
+        ],
+    )
     finalize(quiz)  # what every parser does: positions, thirds of the credit
     assert [c.fraction for c in quiz.questions[0].choices[:3]] == [1 / 3] * 3
     parsed = parse_yaml(dump_yaml(quiz))
@@ -239,20 +295,43 @@ def test_yaml_round_trip_of_hand_built_quiz():
     assert abs(sum(c.fraction for c in parsed.questions[0].choices if c.is_correct) - 1) < 1e-9
 
 
-@pytest.mark.parametrize("text, line, words", [
-    ("title: T\nslug: t\nquestions:\n  - key: a\n    text: Q\n    choices:\n      - text: x\n        corect: true\n",
-     8, "questions[0].choices[0].corect: campo desconhecido"),
-    ("title: T\nslug: t\nquestions:\n  - key: a\n    kind: unica\n    text: Q\n", 5, "questions[0].kind: valor inválido"),
-    ("title: T\nslug: t\nquestions:\n  - key: a\n    text: Q\n  - text: R\n", 6, "questions[1].key: campo obrigatório"),
-    ("title: T\nslug: t\nquestions:\n  - key: a\n    kind: command\n    text: Q\n    expected_command: ls -l\n",
-     4, "não é um comando docker"),
-    ("title: T\nslug: t\nquestions:\n  - key: a\n    text: Q\n    choices:\n      - text: x\n      - text: y\n",
-     4, "exatamente uma"),
-    ("title: T\nslug: t\nquestions: [\n", 4, "YAML inválido"),
-    ("title: T\nslug: com espaço\nquestions:\n  - {key: a, kind: essay, text: Q}\n", None, "slug inválido"),
-    ("title: T\nslug: t\nquestions:\n  - {key: a, kind: essay, text: Q}\n  - {key: q 2, kind: essay, text: R}\n",
-     5, "chave inválida"),
-])
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        (
+            "title: T\nslug: t\nquestions:\n  - key: a\n    text: Q\n    choices:\n      - text: x\n        corect: true\n",
+            8,
+            "questions[0].choices[0].corect: campo desconhecido",
+        ),
+        (
+            "title: T\nslug: t\nquestions:\n  - key: a\n    kind: unica\n    text: Q\n",
+            5,
+            "questions[0].kind: valor inválido",
+        ),
+        (
+            "title: T\nslug: t\nquestions:\n  - key: a\n    text: Q\n  - text: R\n",
+            6,
+            "questions[1].key: campo obrigatório",
+        ),
+        (
+            "title: T\nslug: t\nquestions:\n  - key: a\n    kind: command\n    text: Q\n    expected_command: ls -l\n",
+            4,
+            "não é um comando docker",
+        ),
+        (
+            "title: T\nslug: t\nquestions:\n  - key: a\n    text: Q\n    choices:\n      - text: x\n      - text: y\n",
+            4,
+            "exatamente uma",
+        ),
+        ("title: T\nslug: t\nquestions: [\n", 4, "YAML inválido"),
+        ("title: T\nslug: com espaço\nquestions:\n  - {key: a, kind: essay, text: Q}\n", None, "slug inválido"),
+        (
+            "title: T\nslug: t\nquestions:\n  - {key: a, kind: essay, text: Q}\n  - {key: q 2, kind: essay, text: R}\n",
+            5,
+            "chave inválida",
+        ),
+    ],
+)
 def test_yaml_errors(text, line, words):
     error = _error(parse_yaml, text, source="q.yaml")
     assert error.line == line, str(error)
@@ -260,6 +339,7 @@ def test_yaml_errors(text, line, words):
 
 
 # -- parse_file and isolation ------------------------------------------------------------
+
 
 def test_parse_file_format_override_and_unknown_extension(tmp_path):
     aiken_as_txt = tmp_path / "perguntas.txt"
@@ -274,9 +354,10 @@ def test_parse_file_format_override_and_unknown_extension(tmp_path):
 
 
 def test_importers_and_command_parser_do_not_import_django():
-    code = ("import sys, quizzes.importers, quizzes.docker_command; "
-            "loaded = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')); "
-            "print(loaded); sys.exit(1 if loaded else 0)")
+    code = (
+        "import sys, quizzes.importers, quizzes.docker_command; "
+        "loaded = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')); "
+        "print(loaded); sys.exit(1 if loaded else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
-

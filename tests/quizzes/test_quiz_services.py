@@ -48,7 +48,12 @@ def test_command_answers_are_compared_by_meaning(learner):
     quiz = quiz_from_content()
     attempt = attempt_start(quiz=quiz, learner=learner)
     run = quiz.questions.get(key="cmd-run")
-    answer_save(attempt=attempt, question=run, choice_ids=[], text="docker run --name=api-modelo-ml -p 5000:5000 --detach meu-modelo-ml:v1.0")
+    answer_save(
+        attempt=attempt,
+        question=run,
+        choice_ids=[],
+        text="docker run --name=api-modelo-ml -p 5000:5000 --detach meu-modelo-ml:v1.0",
+    )
     ps = quiz.questions.get(key="cmd-ps")
     answer_save(attempt=attempt, question=ps, choice_ids=[], text="docker ps")
     attempt_submit(attempt=attempt)
@@ -61,11 +66,24 @@ def test_command_answers_are_compared_by_meaning(learner):
 def test_multiple_choice_partial_credit_never_negative(learner):
     from quizzes.importers import ChoiceData, QuestionData, QuizData
 
-    data = QuizData(title="Parcial", slug="parcial", questions=[QuestionData(
-        key="m1", kind="multiple", text="Quais reduzem a imagem?", points=2, position=0,
-        choices=[ChoiceData(key="a", text="slim", is_correct=True, fraction=0.5),
-                 ChoiceData(key="b", text=".dockerignore", is_correct=True, fraction=0.5),
-                 ChoiceData(key="c", text="ubuntu:latest", is_correct=False, fraction=-1.0)])])
+    data = QuizData(
+        title="Parcial",
+        slug="parcial",
+        questions=[
+            QuestionData(
+                key="m1",
+                kind="multiple",
+                text="Quais reduzem a imagem?",
+                points=2,
+                position=0,
+                choices=[
+                    ChoiceData(key="a", text="slim", is_correct=True, fraction=0.5),
+                    ChoiceData(key="b", text=".dockerignore", is_correct=True, fraction=0.5),
+                    ChoiceData(key="c", text="ubuntu:latest", is_correct=False, fraction=-1.0),
+                ],
+            )
+        ],
+    )
     quiz = quiz_import(data=data).quiz
     question = quiz.questions.get()
     a, b, c = question.choices.order_by("key")
@@ -84,8 +102,9 @@ def test_attempt_limits_dates_and_resume(learner):
     attempt_submit(attempt=first)
     with pytest.raises(QuizClosed, match="1"):
         attempt_start(quiz=quiz, learner=learner)
-    closed = quiz_from_content(attempts_allowed=0, closes_at=timezone.now() - timedelta(minutes=1),
-                               opens_at=timezone.now() - timedelta(days=1))
+    closed = quiz_from_content(
+        attempts_allowed=0, closes_at=timezone.now() - timedelta(minutes=1), opens_at=timezone.now() - timedelta(days=1)
+    )
     with pytest.raises(QuizClosed):
         attempt_start(quiz=closed, learner=UserFactory())
 
@@ -96,7 +115,9 @@ def test_time_limit_auto_submits_with_saved_answers(learner):
     attempt = attempt_start(quiz=quiz, learner=learner, now=start)
     assert attempt.deadline == start + timedelta(minutes=10)
     q1 = quiz.questions.get(key="q1")
-    answer_save(attempt=attempt, question=q1, choice_ids=[correct_choice(q1).pk], text="", now=start + timedelta(minutes=5))
+    answer_save(
+        attempt=attempt, question=q1, choice_ids=[correct_choice(q1).pk], text="", now=start + timedelta(minutes=5)
+    )
     with pytest.raises(QuizClosed, match="tempo"):
         answer_save(attempt=attempt, question=q1, choice_ids=[], text="", now=start + timedelta(minutes=11))
     attempt.refresh_from_db()
@@ -107,15 +128,22 @@ def test_shuffle_is_stable_within_an_attempt(learner):
     quiz = quiz_from_content(shuffle_questions=True, shuffle_choices=True)
     attempt = attempt_start(quiz=quiz, learner=learner)
     first = [(v.question.pk, [c.pk for c in v.choices]) for v in attempt_questions(attempt=attempt)]
-    second = [(v.question.pk, [c.pk for c in v.choices]) for v in attempt_questions(attempt=Attempt.objects.get(pk=attempt.pk))]
+    second = [
+        (v.question.pk, [c.pk for c in v.choices])
+        for v in attempt_questions(attempt=Attempt.objects.get(pk=attempt.pk))
+    ]
     assert first == second
     assert sorted(pk for pk, _ in first) == sorted(quiz.questions.values_list("pk", flat=True))
 
 
-@pytest.mark.parametrize(("method", "expected"), [("highest", 75.0), ("last", 25.0), ("average", pytest.approx(125 / 3))])
+@pytest.mark.parametrize(
+    ("method", "expected"), [("highest", 75.0), ("last", 25.0), ("average", pytest.approx(125 / 3))]
+)
 def test_grading_methods(method, expected):
     quiz = quiz_from_content(grading_method=method)
-    attempts = [Attempt(quiz=quiz, number=n, status="submitted", score=s, max_score=4) for n, s in ((1, 1), (2, 3), (3, 1))]
+    attempts = [
+        Attempt(quiz=quiz, number=n, status="submitted", score=s, max_score=4) for n, s in ((1, 1), (2, 3), (3, 1))
+    ]
     assert final_percent(quiz=quiz, attempts=attempts) == expected
 
 
@@ -151,7 +179,9 @@ def test_single_choice_keeps_one_answer_and_foreign_choices_are_ignored(learner)
     quiz = quiz_from_content()
     attempt = attempt_start(quiz=quiz, learner=learner)
     q1, q2 = quiz.questions.get(key="q1"), quiz.questions.get(key="q2")
-    answer = answer_save(attempt=attempt, question=q1, choice_ids=[c.pk for c in q1.choices.all()] + [q2.choices.first().pk], text="")
+    answer = answer_save(
+        attempt=attempt, question=q1, choice_ids=[c.pk for c in q1.choices.all()] + [q2.choices.first().pk], text=""
+    )
     assert answer.selected.count() == 1 and answer.selected.get().question == q1
     assert Question.objects.get(pk=q1.pk).answers.count() == 1
 

@@ -46,12 +46,23 @@ def test_take_autosave_resume_submit_and_review(client, learner, quiz):
     right = q3.choices.get(is_correct=True)
     response = client.post(reverse("quizzes:autosave", args=[attempt.pk, q3.pk]), {f"q{q3.pk}": right.pk}, headers=HTMX)
     body = response.content.decode()
-    assert response.status_code == 200 and "Salvo às" in body and 'hx-swap-oob="true"' in body and "1 de 11 respondidas" in body
+    assert (
+        response.status_code == 200
+        and "Salvo às" in body
+        and 'hx-swap-oob="true"' in body
+        and "1 de 11 respondidas" in body
+    )
     run = quiz.questions.get(key="cmd-run")
-    client.post(reverse("quizzes:autosave", args=[attempt.pk, run.pk]), {f"q{run.pk}": "docker run -d -p 5000:5000 --name api-modelo-ml meu-modelo-ml:v1.0"}, headers=HTMX)
+    client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, run.pk]),
+        {f"q{run.pk}": "docker run -d -p 5000:5000 --name api-modelo-ml meu-modelo-ml:v1.0"},
+        headers=HTMX,
+    )
     # Closing the browser and coming back: the answers are there.
     page = client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode()
-    assert f'value="{right.pk}"\n                   checked' in page or f'value="{right.pk}" checked' in page.replace("\n", " ").replace("  ", " ")
+    assert f'value="{right.pk}"\n                   checked' in page or f'value="{right.pk}" checked' in page.replace(
+        "\n", " "
+    ).replace("  ", " ")
     assert "--name api-modelo-ml" in page
     confirm = client.get(reverse("quizzes:submit", args=[attempt.pk])).content.decode()
     assert "9 questões não estão respondidas" in confirm
@@ -71,7 +82,9 @@ def test_answer_key_is_never_sent_before_review_allows(client, learner, quiz):
     pages = [
         client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode(),
         client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode(),
-        client.post(reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": q1.choices.first().pk}, headers=HTMX).content.decode(),
+        client.post(
+            reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": q1.choices.first().pk}, headers=HTMX
+        ).content.decode(),
         client.get(reverse("quizzes:submit", args=[attempt.pk])).content.decode(),
     ]
     client.post(reverse("quizzes:submit", args=[attempt.pk]))
@@ -92,7 +105,12 @@ def test_other_learners_cannot_reach_an_attempt(client, learner, other_learner, 
     q1 = quiz.questions.get(key="q1")
     client.force_login(other_learner)
     assert client.get(reverse("quizzes:attempt", args=[attempt.pk])).status_code == 404
-    assert client.post(reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": q1.choices.first().pk}).status_code == 404
+    assert (
+        client.post(
+            reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": q1.choices.first().pk}
+        ).status_code
+        == 404
+    )
     assert client.post(reverse("quizzes:submit", args=[attempt.pk])).status_code == 404
     assert client.get(reverse("quizzes:result", args=[attempt.pk])).status_code == 404
     assert client.get(reverse("quizzes:stats", args=[quiz.slug])).status_code == 403
@@ -109,7 +127,10 @@ def test_page_works_without_javascript_one_question_per_page(client, learner, qu
     assert page.count('class="question card"') == 1
     first = attempt.question_order[0]
     question = quiz.questions.get(pk=first)
-    response = client.post(reverse("quizzes:save-page", args=[attempt.pk]), {"page": 1, "go": "2", f"q{first}": question.choices.first().pk})
+    response = client.post(
+        reverse("quizzes:save-page", args=[attempt.pk]),
+        {"page": 1, "go": "2", f"q{first}": question.choices.first().pk},
+    )
     assert response.url.endswith("?page=2")
     assert attempt.answers.get(question=question).selected.count() == 1
 
@@ -146,8 +167,11 @@ def test_learner_text_and_instructor_keys_are_escaped_on_the_attempt_page(client
     essay, run = quiz.questions.get(key="q5"), quiz.questions.get(key="cmd-run")
     hostile = '</textarea><script>alert("e")</script>'
     client.post(reverse("quizzes:autosave", args=[attempt.pk, essay.pk]), {f"q{essay.pk}": hostile}, headers=HTMX)
-    client.post(reverse("quizzes:autosave", args=[attempt.pk, run.pk]), {f"q{run.pk}": 'docker run "x"><script>1</script>'},
-                headers=HTMX)
+    client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, run.pk]),
+        {f"q{run.pk}": 'docker run "x"><script>1</script>'},
+        headers=HTMX,
+    )
     page = client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode()
     assert "<script>" not in page.split("</head>", 1)[1]
 
@@ -177,10 +201,12 @@ def test_learner_text_and_instructor_keys_are_escaped_on_the_attempt_page(client
     # What the browser shows in the fields is exactly what the learner typed.
     assert fields.textareas[f"q{essay.pk}"].removeprefix("\n") == hostile
     assert fields.inputs[f"q{run.pk}"] == 'docker run "x"><script>1</script>'
-    assert '&quot;&gt;&lt;script&gt;alert(&quot;k&quot;)&lt;/script&gt;)' in page
+    assert "&quot;&gt;&lt;script&gt;alert(&quot;k&quot;)&lt;/script&gt;)" in page
 
 
-def test_edits_to_questions_and_choices_reach_an_open_attempt_at_once(client, learner, quiz, django_assert_max_num_queries):
+def test_edits_to_questions_and_choices_reach_an_open_attempt_at_once(
+    client, learner, quiz, django_assert_max_num_queries
+):
     """The quiz's structure is cached per process; saving or deleting a question or a choice
     invalidates it, and a page load from the cache reads only the session, the user, the
     attempt and its answers."""

@@ -48,16 +48,23 @@ def test_the_question_filter_still_filters(client, instructor, essay):
 
 
 def _post_review(client, answer, htmx=False, **data):
-    return client.post(reverse("quizzes:review-answer", args=[answer.pk]), {"action": "save", **data},
-                       headers=HTMX if htmx else {})
+    return client.post(
+        reverse("quizzes:review-answer", args=[answer.pk]), {"action": "save", **data}, headers=HTMX if htmx else {}
+    )
 
 
 @pytest.mark.parametrize("value", ["x", "²", "9" * 40, "\x00", "1e309", "NaN", "inf", "1e3"], ids=repr)
 def test_an_adjustment_that_is_not_a_number_is_a_form_error(client, instructor, quiz, essay, value):
     client.force_login(instructor)
     review, _ = review_open(answer=essay, reviewer=instructor)
-    response = _post_review(client, essay, version=review.version, level=levels(quiz, ["Completa"] * 4),
-                            adjustment=value, comment="não salvo")
+    response = _post_review(
+        client,
+        essay,
+        version=review.version,
+        level=levels(quiz, ["Completa"] * 4),
+        adjustment=value,
+        comment="não salvo",
+    )
     assert response.status_code == 400
     assert "ajuste" in response.context["error"].lower()
     # The instructor's typed comment is shown again, not lost with the refused save.
@@ -98,17 +105,33 @@ def test_a_version_or_level_that_is_not_a_number_saves_nothing(client, instructo
     review, _ = review_open(answer=essay, reviewer=instructor)
     stale = _post_review(client, essay, version=value, adjustment="0", comment="x")
     assert stale.status_code == 409  # no version named is a stale version, refused
-    response = _post_review(client, essay, version=review.version, adjustment="0", comment="",
-                            **{"level": value, f"level-{value}": value})
+    response = _post_review(
+        client, essay, version=review.version, adjustment="0", comment="", **{"level": value, f"level-{value}": value}
+    )
     assert response.status_code == 302
     assert not Review.objects.get(pk=review.pk).levels.exists()
 
 
-@pytest.mark.parametrize("target", [
-    "x", "²", "", "https://evil.example/", "//evil.example/", "/\\evil.example/", "\\\\evil.example",
-    "http:///evil.example", "javascript:alert(1)", " //evil.example", "\x00", "/\r\nSet-Cookie: x=1",
-    "/revisao/\x00", "https://testserver.evil.example/",
-], ids=repr)
+@pytest.mark.parametrize(
+    "target",
+    [
+        "x",
+        "²",
+        "",
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "http:///evil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+        "\x00",
+        "/\r\nSet-Cookie: x=1",
+        "/revisao/\x00",
+        "https://testserver.evil.example/",
+    ],
+    ids=repr,
+)
 def test_the_blind_toggle_never_leads_off_the_review_pages(client, instructor, target):
     client.force_login(instructor)
     response = client.post(reverse("quizzes:review-blind"), {"next": target})
@@ -125,7 +148,9 @@ def test_the_blind_toggle_goes_back_to_the_page_it_was_pressed_on(client, instru
 def test_nul_in_a_review_comment_is_dropped(client, instructor, essay):
     client.force_login(instructor)
     review, _ = review_open(answer=essay, reviewer=instructor)
-    assert _post_review(client, essay, version=review.version, adjustment="0", comment="bom\x00 texto").status_code == 302
+    assert (
+        _post_review(client, essay, version=review.version, adjustment="0", comment="bom\x00 texto").status_code == 302
+    )
     assert Review.objects.get(pk=review.pk).comment == "bom texto"
 
 

@@ -31,7 +31,9 @@ def test_every_quiz_shows_marks_at_every_moment_unless_told_otherwise():
 def test_marks_follow_the_option_of_the_moment(learner, hidden):
     start = timezone.now()
     quiz = quiz_from_content(closes_at=start + timedelta(days=1), **{hidden: False})
-    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, learner=learner, now=start), now=start + timedelta(minutes=1))
+    attempt = attempt_submit(
+        attempt=attempt_start(quiz=quiz, learner=learner, now=start), now=start + timedelta(minutes=1)
+    )
     moments = {
         "marks_immediately": start + timedelta(minutes=1, seconds=30),  # Moodle's "immediately": within 2 minutes
         "marks_open": start + timedelta(minutes=10),
@@ -56,8 +58,15 @@ def essay_reviewed_and_released(quiz, attempt, instructor, text="Dissertação c
     answer = attempt.answers.get(question=essay)
     review, _ = review_open(answer=answer, reviewer=instructor)
     levels = [c.levels.get(name="Completa").pk for c in essay.rubric.criteria.all()][:2]
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=levels, adjustment=0.75,
-                comment="comentario-liberado", complete=True)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=levels,
+        adjustment=0.75,
+        comment="comentario-liberado",
+        complete=True,
+    )
     review_release(quiz=quiz)
 
 
@@ -67,10 +76,16 @@ def test_hidden_marks_show_no_score_anywhere_the_learner_looks(client, learner, 
     client.post(reverse("quizzes:begin", args=[quiz.slug]))
     attempt = Attempt.objects.get(learner=learner)
     q1, essay = quiz.questions.get(key="q1"), quiz.questions.get(key="q5")
-    client.post(reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": q1.choices.get(is_correct=True).pk},
-                headers={"HX-Request": "true"})
-    client.post(reverse("quizzes:autosave", args=[attempt.pk, essay.pk]), {f"q{essay.pk}": "Reprodutibilidade e MLOps."},
-                headers={"HX-Request": "true"})
+    client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, q1.pk]),
+        {f"q{q1.pk}": q1.choices.get(is_correct=True).pk},
+        headers={"HX-Request": "true"},
+    )
+    client.post(
+        reverse("quizzes:autosave", args=[attempt.pk, essay.pk]),
+        {f"q{essay.pk}": "Reprodutibilidade e MLOps."},
+        headers={"HX-Request": "true"},
+    )
     client.post(reverse("quizzes:submit", args=[attempt.pk]))
     attempt.refresh_from_db()
     essay_reviewed_and_released(quiz, attempt, instructor)
@@ -87,7 +102,10 @@ def test_hidden_marks_show_no_score_anywhere_the_learner_looks(client, learner, 
     assert "Nota no questionário" not in detail and not MARK.search(detail) and "oculta" in detail
     assert "nota 27%" not in home and "27%" not in home
     # Nothing the learner asks for says more.
-    for response in (client.get(reverse("quizzes:grades-csv", args=[quiz.slug])), client.get(reverse("quizzes:gradebook-csv"))):
+    for response in (
+        client.get(reverse("quizzes:grades-csv", args=[quiz.slug])),
+        client.get(reverse("quizzes:gradebook-csv")),
+    ):
         assert response.status_code == 403
 
     # The instructor's pages are unchanged.
@@ -106,20 +124,32 @@ def test_hidden_marks_show_no_score_anywhere_the_learner_looks(client, learner, 
 def test_one_answer_at_a_time_gives_nothing_away_when_marks_wait_for_the_close(client, learner):
     """The attack: change one answer per attempt and compare the totals. With marks hidden
     until the close, every attempt's page reads the same whatever the answers were."""
-    quiz = quiz_from_content(closes_at=timezone.now() + timedelta(days=1), attempts_allowed=0, reveal_answers="after_close",
-                             marks_during=False, marks_immediately=False, marks_open=False)
+    quiz = quiz_from_content(
+        closes_at=timezone.now() + timedelta(days=1),
+        attempts_allowed=0,
+        reveal_answers="after_close",
+        marks_during=False,
+        marks_immediately=False,
+        marks_open=False,
+    )
     q1 = quiz.questions.get(key="q1")
     client.force_login(learner)
     pages = []
     for choice in q1.choices.order_by("position"):
         client.post(reverse("quizzes:begin", args=[quiz.slug]))
         attempt = Attempt.objects.get(learner=learner, status=Attempt.Status.IN_PROGRESS)
-        client.post(reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": choice.pk}, headers={"HX-Request": "true"})
+        client.post(
+            reverse("quizzes:autosave", args=[attempt.pk, q1.pk]),
+            {f"q{q1.pk}": choice.pk},
+            headers={"HX-Request": "true"},
+        )
         client.post(reverse("quizzes:submit", args=[attempt.pk]))
         page = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
         # What differs between attempts is only what the learner chose, never what it was worth.
         page = re.sub(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]*"', "", page)  # differs per request
-        pages.append(re.sub(r"\d+", "N", page.replace("chosen", "").replace('<span class="badge">sua resposta</span>', "")))
+        pages.append(
+            re.sub(r"\d+", "N", page.replace("chosen", "").replace('<span class="badge">sua resposta</span>', ""))
+        )
     detail = client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode()
     assert len(set(pages)) == 1
     assert not MARK.search(detail)
@@ -149,8 +179,13 @@ def home_quiz_badges(client) -> list[str]:
 
 
 def test_home_says_submitted_when_the_marks_are_hidden(client, learner):
-    quiz = quiz_from_content(closes_at=timezone.now() + timedelta(days=1), attempts_allowed=0,
-                             marks_during=False, marks_immediately=False, marks_open=False)
+    quiz = quiz_from_content(
+        closes_at=timezone.now() + timedelta(days=1),
+        attempts_allowed=0,
+        marks_during=False,
+        marks_immediately=False,
+        marks_open=False,
+    )
     client.force_login(learner)
     assert home_quiz_badges(client) == ["não iniciado"]
     attempt = attempt_start(quiz=quiz, learner=learner)

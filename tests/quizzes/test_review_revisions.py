@@ -25,8 +25,15 @@ def quiz():
 def released(quiz, learner, instructor, comment="primeira-versao"):
     answer = essay_attempt(quiz, learner)
     review, _ = review_open(answer=answer, reviewer=instructor)
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=levels(quiz, ["Completa"] * 4),
-                adjustment=0, comment=comment, complete=True)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=levels(quiz, ["Completa"] * 4),
+        adjustment=0,
+        comment=comment,
+        complete=True,
+    )
     review_release(quiz=quiz)
     return answer
 
@@ -40,8 +47,17 @@ def test_a_draft_on_a_released_review_stays_private_until_saved(client, quiz, le
     client.force_login(instructor)
     review_url = reverse("quizzes:review-answer", args=[answer.pk])
     version = Review.objects.get(answer=answer).version
-    draft = client.post(review_url, {"action": "draft", "version": version, "level": levels(quiz, ["Parcial"] * 4),
-                                     "adjustment": "0", "comment": "rascunho-privado"}, headers=HTMX).content.decode()
+    draft = client.post(
+        review_url,
+        {
+            "action": "draft",
+            "version": version,
+            "level": levels(quiz, ["Parcial"] * 4),
+            "adjustment": "0",
+            "comment": "rascunho-privado",
+        },
+        headers=HTMX,
+    ).content.decode()
 
     client.force_login(learner)
     page = client.get(result_url).content.decode()
@@ -54,8 +70,16 @@ def test_a_draft_on_a_released_review_stays_private_until_saved(client, quiz, le
     assert dict(zip(*sheet, strict=True))["q5 (4)"] == "4"  # the grade in force is the released one
 
     # Saved: a new revision, shown at once (the review was released already), and graded by.
-    saved = client.post(review_url, {"action": "save", "version": version + 1, "level": levels(quiz, ["Parcial"] * 4),
-                                     "adjustment": "0", "comment": "rascunho-privado"})
+    saved = client.post(
+        review_url,
+        {
+            "action": "save",
+            "version": version + 1,
+            "level": levels(quiz, ["Parcial"] * 4),
+            "adjustment": "0",
+            "comment": "rascunho-privado",
+        },
+    )
     assert saved.status_code == 302
     client.force_login(learner)
     page = client.get(result_url).content.decode()
@@ -66,10 +90,24 @@ def test_a_draft_on_a_released_review_stays_private_until_saved(client, quiz, le
 def test_release_publishes_the_last_saved_revision_not_a_later_draft(client, quiz, learner, instructor):
     answer = essay_attempt(quiz, learner)
     review, _ = review_open(answer=answer, reviewer=instructor)
-    review = review_save(review_id=review.pk, reviewer=instructor, version=review.version,
-                         level_ids=levels(quiz, ["Completa"] * 4), adjustment=0, comment="versao-salva", complete=True)
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[], adjustment=0,
-                comment="rascunho-depois", complete=False)
+    review = review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=levels(quiz, ["Completa"] * 4),
+        adjustment=0,
+        comment="versao-salva",
+        complete=True,
+    )
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=[],
+        adjustment=0,
+        comment="rascunho-depois",
+        complete=False,
+    )
     assert review_release(quiz=quiz) == 1
     client.force_login(learner)
     page = client.get(reverse("quizzes:result", args=[answer.attempt.pk])).content.decode()
@@ -79,8 +117,15 @@ def test_release_publishes_the_last_saved_revision_not_a_later_draft(client, qui
 def test_a_level_change_reaches_the_released_revision_and_the_draft(quiz, learner, instructor):
     answer = released(quiz, learner, instructor)
     review = Review.objects.get(answer=answer)
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version,
-                level_ids=levels(quiz, ["Parcial"] * 4), adjustment=0, comment="rascunho", complete=False)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=levels(quiz, ["Parcial"] * 4),
+        adjustment=0,
+        comment="rascunho",
+        complete=False,
+    )
     complete = Level.objects.get(criterion__name="Reprodutibilidade", name="Completa")
     assert level_set_points(level=complete, points=0.75) == 1
     review.refresh_from_db()
@@ -98,9 +143,23 @@ def test_drafts_and_revisions_under_row_locks(quiz, learner, instructor):
         pytest.skip("runs on PostgreSQL: make test runs it in its second pass, with DATABASE_URL")
     answer = released(quiz, learner, instructor)
     review = Review.objects.get(answer=answer)
-    review = review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[], adjustment=0,
-                         comment="rascunho", complete=False)
+    review = review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=[],
+        adjustment=0,
+        comment="rascunho",
+        complete=False,
+    )
     assert Attempt.objects.get(pk=answer.attempt.pk).score == 5 and review.revision_comment == "primeira-versao"
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[], adjustment=0,
-                comment="segunda", complete=True)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=[],
+        adjustment=0,
+        comment="segunda",
+        complete=True,
+    )
     assert Attempt.objects.get(pk=answer.attempt.pk).score == 1

@@ -59,9 +59,15 @@ def test_grade_release_and_final_grade(quiz, learner, instructor):
     assert attempt.pending_review and attempt.score == 1
     review, holder = review_open(answer=answer, reviewer=instructor)
     assert holder == ""
-    review = review_save(review_id=review.pk, reviewer=instructor, version=review.version,
-                         level_ids=levels(quiz, ["Completa", "Parcial", "Completa", "Ausente"]), adjustment=0.25,
-                         comment="Bom trabalho.", complete=True)
+    review = review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=levels(quiz, ["Completa", "Parcial", "Completa", "Ausente"]),
+        adjustment=0.25,
+        comment="Bom trabalho.",
+        complete=True,
+    )
     assert review.score == 2.75 and review.is_complete
     attempt.refresh_from_db()
     assert attempt.score == 1 and attempt.pending_review  # hidden until released
@@ -75,8 +81,15 @@ def test_grade_release_and_final_grade(quiz, learner, instructor):
 def test_score_is_capped_to_the_question(quiz, learner, instructor):
     answer = essay_attempt(quiz, learner)
     review, _ = review_open(answer=answer, reviewer=instructor)
-    review = review_save(review_id=review.pk, reviewer=instructor, version=review.version,
-                         level_ids=levels(quiz, ["Completa"] * 4), adjustment=3, comment="", complete=True)
+    review = review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=levels(quiz, ["Completa"] * 4),
+        adjustment=3,
+        comment="",
+        complete=True,
+    )
     assert review.score == 4
 
 
@@ -87,10 +100,34 @@ def test_two_instructors_cannot_overwrite_each_other(quiz, learner, instructor):
     _, holder = review_open(answer=answer, reviewer=other)
     assert holder  # claimed: the second instructor is told who holds it
     with pytest.raises(ReviewConflict, match="está corrigindo"):
-        review_save(review_id=review.pk, reviewer=other, version=review.version, level_ids=[], adjustment=0, comment="x", complete=True)
-    saved = review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[], adjustment=1, comment="a", complete=False)
+        review_save(
+            review_id=review.pk,
+            reviewer=other,
+            version=review.version,
+            level_ids=[],
+            adjustment=0,
+            comment="x",
+            complete=True,
+        )
+    saved = review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=[],
+        adjustment=1,
+        comment="a",
+        complete=False,
+    )
     with pytest.raises(ReviewConflict, match="mudou desde que você"):
-        review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=[], adjustment=2, comment="b", complete=True)
+        review_save(
+            review_id=review.pk,
+            reviewer=instructor,
+            version=review.version,
+            level_ids=[],
+            adjustment=2,
+            comment="b",
+            complete=True,
+        )
     assert Review.objects.get(pk=review.pk).comment == "a" and saved.version == review.version + 1
 
 
@@ -111,8 +148,17 @@ def test_changing_a_level_rescores_reviews_and_says_how_many(quiz, instructor):
     for i, names in enumerate((["Completa"] * 4, ["Parcial"] * 4, ["Completa", "Ausente", "Ausente", "Ausente"])):
         answer = essay_attempt(quiz, UserFactory(username=f"l{i}"))
         review, _ = review_open(answer=answer, reviewer=instructor)
-        reviews.append(review_save(review_id=review.pk, reviewer=instructor, version=review.version,
-                                   level_ids=levels(quiz, names), adjustment=0, comment="", complete=True))
+        reviews.append(
+            review_save(
+                review_id=review.pk,
+                reviewer=instructor,
+                version=review.version,
+                level_ids=levels(quiz, names),
+                adjustment=0,
+                comment="",
+                complete=True,
+            )
+        )
     review_release(quiz=quiz)
     complete_repro = Level.objects.get(criterion__name="Reprodutibilidade", name="Completa")
     assert level_set_points(level=complete_repro, points=0.75) == 2
@@ -125,8 +171,15 @@ def test_changing_a_level_rescores_reviews_and_says_how_many(quiz, instructor):
 def test_learner_sees_only_released_feedback(client, quiz, learner, instructor):
     answer = essay_attempt(quiz, learner)
     review, _ = review_open(answer=answer, reviewer=instructor)
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version,
-                level_ids=levels(quiz, ["Completa"] * 4), adjustment=0, comment="Comentário secreto até liberar", complete=True)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=levels(quiz, ["Completa"] * 4),
+        adjustment=0,
+        comment="Comentário secreto até liberar",
+        complete=True,
+    )
     client.force_login(learner)
     url = reverse("quizzes:result", args=[answer.attempt.pk])
     assert "Comentário secreto até liberar" not in client.get(url).content.decode()
@@ -142,12 +195,23 @@ def test_review_views_autosave_and_stale_refusal(client, quiz, learner, instruct
     assert "Reprodutibilidade" in page and answer.text in page
     review = Review.objects.get(answer=answer)
     url = reverse("quizzes:review-answer", args=[answer.pk])
-    draft = client.post(url, {"action": "draft", "version": review.version, "level": levels(quiz, ["Parcial"]), "adjustment": "0", "comment": "rascunho"},
-                        headers={"HX-Request": "true"}).content.decode()
+    draft = client.post(
+        url,
+        {
+            "action": "draft",
+            "version": review.version,
+            "level": levels(quiz, ["Parcial"]),
+            "adjustment": "0",
+            "comment": "rascunho",
+        },
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert "Rascunho salvo" in draft and f'value="{review.version + 1}"' in draft
     stale = client.post(url, {"action": "save", "version": review.version, "comment": "velho"})
     assert stale.status_code == 409 and "mudou desde que você" in stale.content.decode()
-    saved = client.post(url, {"action": "next", "version": review.version + 1, "level": levels(quiz, ["Completa"] * 4), "comment": "ok"})
+    saved = client.post(
+        url, {"action": "next", "version": review.version + 1, "level": levels(quiz, ["Completa"] * 4), "comment": "ok"}
+    )
     assert saved.status_code == 302 and reverse("quizzes:review-next") in saved.url
     assert Review.objects.get(answer=answer).is_complete
 
@@ -168,8 +232,15 @@ def test_csv_exports(client, quiz, learner, instructor):
     learner.save()
     answer = essay_attempt(quiz, learner)
     review, _ = review_open(answer=answer, reviewer=instructor)
-    review_save(review_id=review.pk, reviewer=instructor, version=review.version, level_ids=levels(quiz, ["Completa"] * 4),
-                adjustment=0, comment="", complete=True)
+    review_save(
+        review_id=review.pk,
+        reviewer=instructor,
+        version=review.version,
+        level_ids=levels(quiz, ["Completa"] * 4),
+        adjustment=0,
+        comment="",
+        complete=True,
+    )
     review_release(quiz=quiz)
     client.force_login(instructor)
     rows = list(csv.reader(io.StringIO(client.get(reverse("quizzes:grades-csv", args=[quiz.slug])).content.decode())))
@@ -180,8 +251,15 @@ def test_csv_exports(client, quiz, learner, instructor):
     assert values["final_grade_percent"] == f"{100 * 5 / 14:.1f}" and values["pending_review"] == "no"
     lab = lab_from_content("primeiro-conteiner")
     for score, counted in ((60, True), (85, True), (100, False)):  # an uncounted one (an error) never counts
-        Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="passed",
-                                  score=score, max_score=100, counted=counted)
+        Submission.objects.create(
+            learner=learner,
+            lab=lab,
+            dockerfile="FROM python:3.11-slim\n",
+            status="passed",
+            score=score,
+            max_score=100,
+            counted=counted,
+        )
     book = list(csv.reader(io.StringIO(client.get(reverse("quizzes:gradebook-csv")).content.decode())))
     assert book[0][:3] == ["username", "name", "quiz:aula-45 (%)"] and "lab:primeiro-conteiner" in book[0]
     mine = dict(zip(book[0], next(row for row in book[1:] if row[0] == learner.username), strict=True))

@@ -24,8 +24,13 @@ from tests.labs.test_submission_integration import _upload
 from tests.labs.test_submission_services import DOCKERIGNORE, REFERENCE
 from tests.workers import Worker
 
-pytestmark = [pytest.mark.postgres, pytest.mark.docker, pytest.mark.redis, pytest.mark.worker,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.docker,
+    pytest.mark.redis,
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+]
 
 SECOND_SANDBOX = os.environ.get("ESTALEIRO_SECOND_SANDBOX_HOST", "unix:///run/estaleiro-b/docker.sock")
 SUBMISSIONS = 20
@@ -57,8 +62,9 @@ class CreatedContainers:
     def __init__(self, client):
         self.client = client
         self.seen: set[int] = set()
-        self._stream = client.api.events(decode=True, filters={"type": "container", "event": "create",
-                                                               "label": SUBMISSION_LABEL})
+        self._stream = client.api.events(
+            decode=True, filters={"type": "container", "event": "create", "label": SUBMISSION_LABEL}
+        )
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
@@ -77,16 +83,21 @@ class CreatedContainers:
 
 
 def test_two_grading_hosts_share_one_queue_and_each_grades_with_its_own_daemon(
-        on_postgres, two_daemons, redis_url, client):
+    on_postgres, two_daemons, redis_url, client
+):
     lab = lab_from_content("primeiro-conteiner")
     created = {url: CreatedContainers(client) for url, client in two_daemons.items()}
-    workers = {url: Worker(f"host-{letter}", env={"SANDBOX_DOCKER_HOST": url})
-               for letter, url in zip("ab", two_daemons, strict=False)}
+    workers = {
+        url: Worker(f"host-{letter}", env={"SANDBOX_DOCKER_HOST": url})
+        for letter, url in zip("ab", two_daemons, strict=False)
+    }
     try:
         for number in range(SUBMISSIONS):
             client.force_login(UserFactory(username=f"turma-{number:02d}"))
-            response = client.post(reverse("labs:submit", args=[lab.slug]),
-                                   {"dockerfile": REFERENCE, "files": _upload(".dockerignore", DOCKERIGNORE)})
+            response = client.post(
+                reverse("labs:submit", args=[lab.slug]),
+                {"dockerfile": REFERENCE, "files": _upload(".dockerignore", DOCKERIGNORE)},
+            )
             assert response.status_code == 302, response.content.decode()[:500]
         deadline = time.monotonic() + 900
         while Submission.objects.filter(status__in=Submission.ACTIVE).exists():
@@ -104,8 +115,9 @@ def test_two_grading_hosts_share_one_queue_and_each_grades_with_its_own_daemon(
 
     submissions = list(Submission.objects.all())
     assert len(submissions) == SUBMISSIONS
-    assert collections.Counter(s.status for s in submissions) == {"passed": SUBMISSIONS}, \
-        [(s.pk, s.status, s.error_detail) for s in submissions if s.status != "passed"]
+    assert collections.Counter(s.status for s in submissions) == {"passed": SUBMISSIONS}, [
+        (s.pk, s.status, s.error_detail) for s in submissions if s.status != "passed"
+    ]
     assert all(s.counted and s.score == 100 and s.retries == 0 for s in submissions)
 
     by_host = collections.defaultdict(set)

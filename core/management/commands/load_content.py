@@ -21,7 +21,9 @@ class Command(BaseCommand):
             return
         loaded = 0
         try:
-            for path in sorted(p for p in (content_dir / "quizzes").glob("*.yaml") if not p.name.endswith(".rubric.yaml")):
+            for path in sorted(
+                p for p in (content_dir / "quizzes").glob("*.yaml") if not p.name.endswith(".rubric.yaml")
+            ):
                 result = quiz_import(data=parse_file(path))
                 self.stdout.write(f"quiz {result.quiz.slug}: {'created' if result.created else 'updated'}")
                 rubrics = path.with_suffix(".rubric.yaml")

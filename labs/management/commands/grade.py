@@ -33,8 +33,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         given = self.read_submission(path, lab)
         try:
-            result = grade_files(lab=lab, given=given, lang=lang, submission_id=f"cli-{uuid.uuid4().hex[:12]}",
-                                 on_log=_to_stderr if log and not json else None)
+            result = grade_files(
+                lab=lab,
+                given=given,
+                lang=lang,
+                submission_id=f"cli-{uuid.uuid4().hex[:12]}",
+                on_log=_to_stderr if log and not json else None,
+            )
         except SandboxUnavailable as exc:
             raise CommandError(f"{exc}. Start it with: sudo sandbox/start.sh") from exc
         report = result.report
@@ -68,7 +73,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  ✘ {rejection['message']}{line}")
         for check in report.checks:
             line = f" [linha {check.line}]" if check.line else ""
-            self.stdout.write(f"  {marks.get(check.status, '?')} {check.title} ({check.points:g}/{check.max_points}){line}: {check.message}")
+            self.stdout.write(
+                f"  {marks.get(check.status, '?')} {check.title} ({check.points:g}/{check.max_points}){line}: {check.message}"
+            )
             if check.hint:
                 self.stdout.write(f"      → {check.hint}")
         if report.error:

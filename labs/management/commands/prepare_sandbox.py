@@ -20,9 +20,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cache-dir", type=Path, default=Path("/var/cache/estaleiro/base-images"))
         parser.add_argument(
-            "--tag-prefix", default="",
+            "--tag-prefix",
+            default="",
             help="tag the results PREFIX + name (e.g. estaleiro-dev/) instead of the names labs use, "
-                 "to try a new recipe without touching the images graders use; nothing old is removed then",
+            "to try a new recipe without touching the images graders use; nothing old is removed then",
         )
 
     def handle(self, *args, cache_dir: Path, tag_prefix: str, **options):
@@ -51,8 +52,10 @@ class Command(BaseCommand):
             except BaseImageError as exc:
                 raise CommandError(str(exc)) from exc
             size = client.api.inspect_image(prepared.image_id).get("Size") or 0
-            self.stdout.write(f"{prepared.tag}: {prepared.source}, {prepared.packages} package(s) offline, "
-                              f"{size / 1e6:.0f} MB, {prepared.image_id[:19]}, {time.monotonic() - begun:.1f} s")
+            self.stdout.write(
+                f"{prepared.tag}: {prepared.source}, {prepared.packages} package(s) offline, "
+                f"{size / 1e6:.0f} MB, {prepared.image_id[:19]}, {time.monotonic() - begun:.1f} s"
+            )
         if not tag_prefix:
             for item in forget_superseded(client, cache_dir):
                 self.stdout.write(f"  removed superseded {item}")

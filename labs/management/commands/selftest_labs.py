@@ -31,4 +31,6 @@ class Command(BaseCommand):
                 failures += not result.ok
         if failures:
             raise CommandError(f"{failures} lab case(s) did not behave as expected")
-        self.stdout.write(self.style.SUCCESS("Every reference passes with full marks and every bad case fails as written."))
+        self.stdout.write(
+            self.style.SUCCESS("Every reference passes with full marks and every bad case fails as written.")
+        )

@@ -25,8 +25,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         result = quiz_import(data=data)
         verb = "created" if result.created else "updated"
-        self.stdout.write(self.style.SUCCESS(
-            f"quiz {result.quiz.slug} {verb}: {result.questions_created} question(s) new, {result.questions_updated} updated"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"quiz {result.quiz.slug} {verb}: {result.questions_created} question(s) new, {result.questions_updated} updated"
+            )
+        )
         if result.kept:
             self.stdout.write(f"kept (answered by learners, no longer in the file): {', '.join(result.kept)}")

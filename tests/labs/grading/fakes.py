@@ -21,7 +21,9 @@ class FakeContainer:
 
     def http(self, *, method, port, path, body, headers, timeout):
         self.requests.append((method, port, path, body, headers))
-        return self.http_answers.get((method, port, path), HttpOutcome(status=None, body="", error="connection refused"))
+        return self.http_answers.get(
+            (method, port, path), HttpOutcome(status=None, body="", error="connection refused")
+        )
 
     def read_file(self, path, *, max_bytes):
         return self.files.get(path)
@@ -38,11 +40,24 @@ class FakeContainer:
 
 @dataclass
 class FakeSandbox:
-    build_outcome: BuildOutcome = field(default_factory=lambda: BuildOutcome(ok=True, image_id="sha256:abc", log="Step 1/1 : FROM python:3.11-slim\n"))
-    facts: ImageFacts = field(default_factory=lambda: ImageFacts(
-        id="sha256:abc", size_bytes=300_000_000, user="appuser", workdir="/app", exposed_ports=["5000/tcp"],
-        cmd=["gunicorn", "--bind", "0.0.0.0:5000", "app:app"], entrypoint=None, env={}, labels={},
-        healthcheck=None, base_size_bytes=200_000_000))
+    build_outcome: BuildOutcome = field(
+        default_factory=lambda: BuildOutcome(ok=True, image_id="sha256:abc", log="Step 1/1 : FROM python:3.11-slim\n")
+    )
+    facts: ImageFacts = field(
+        default_factory=lambda: ImageFacts(
+            id="sha256:abc",
+            size_bytes=300_000_000,
+            user="appuser",
+            workdir="/app",
+            exposed_ports=["5000/tcp"],
+            cmd=["gunicorn", "--bind", "0.0.0.0:5000", "app:app"],
+            entrypoint=None,
+            env={},
+            labels={},
+            healthcheck=None,
+            base_size_bytes=200_000_000,
+        )
+    )
     container: FakeContainer = field(default_factory=FakeContainer)
     fault_on_build: bool = False
     builds: list = field(default_factory=list)
@@ -68,8 +83,18 @@ class FakeSandbox:
 
     def image_facts(self, image, *, base=None):
         if "starter" in image:
-            return ImageFacts(id="sha256:starter", size_bytes=self.starter_size, user="", workdir="", exposed_ports=[],
-                              cmd=None, entrypoint=None, env={}, labels={}, healthcheck=None)
+            return ImageFacts(
+                id="sha256:starter",
+                size_bytes=self.starter_size,
+                user="",
+                workdir="",
+                exposed_ports=[],
+                cmd=None,
+                entrypoint=None,
+                env={},
+                labels={},
+                healthcheck=None,
+            )
         return self.facts
 
     def start(self, *, image, limits, labels):

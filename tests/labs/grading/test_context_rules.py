@@ -30,7 +30,11 @@ def test_a_complete_dockerignore_passes_with_the_default_list():
 
 @pytest.mark.parametrize(
     "content",
-    [b"**/.git/\n**/__pycache__/\n**/*.pyc\n/.venv/\n.env*\n", b"*\n!app.py\n!requirements.txt\n", b".git\n__pycache__/\n*.py[co]\n.venv\n*.env\n"],
+    [
+        b"**/.git/\n**/__pycache__/\n**/*.pyc\n/.venv/\n.env*\n",
+        b"*\n!app.py\n!requirements.txt\n",
+        b".git\n__pycache__/\n*.py[co]\n.venv\n*.env\n",
+    ],
 )
 def test_other_ways_of_writing_the_same_exclusions_pass(content):
     assert dockerignore({"./.dockerignore": content}, {}).passed
@@ -39,8 +43,14 @@ def test_other_ways_of_writing_the_same_exclusions_pass(content):
 def test_the_failure_lists_what_is_missing_in_both_languages():
     finding = dockerignore({".dockerignore": b".git\n# .venv\n.env\n"}, {})
     assert (finding.passed, finding.params["missing"]) == (False, "__pycache__, *.pyc, .venv")
-    assert t(finding.message_id, "pt-BR", **finding.params) == "O .dockerignore não exclui: __pycache__, *.pyc, .venv. Adicione uma linha para cada um."
-    assert t(finding.message_id, "en", **finding.params) == "The .dockerignore does not exclude: __pycache__, *.pyc, .venv. Add one line for each."
+    assert (
+        t(finding.message_id, "pt-BR", **finding.params)
+        == "O .dockerignore não exclui: __pycache__, *.pyc, .venv. Adicione uma linha para cada um."
+    )
+    assert (
+        t(finding.message_id, "en", **finding.params)
+        == "The .dockerignore does not exclude: __pycache__, *.pyc, .venv. Add one line for each."
+    )
 
 
 def test_a_later_negation_re_includes():

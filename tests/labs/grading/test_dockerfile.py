@@ -25,7 +25,13 @@ def rejected(text: str, allowed=ALLOWED) -> list:
 def test_parse_lists_instructions_with_lines_names_values_and_exec_form():
     parsed = parse(LESSON)
     assert [(i.line, i.name) for i in parsed.instructions] == [
-        (2, "FROM"), (5, "WORKDIR"), (8, "COPY"), (11, "RUN"), (17, "COPY"), (20, "EXPOSE"), (24, "CMD")
+        (2, "FROM"),
+        (5, "WORKDIR"),
+        (8, "COPY"),
+        (11, "RUN"),
+        (17, "COPY"),
+        (20, "EXPOSE"),
+        (24, "CMD"),
     ]
     cmd = parsed.instructions[-1]
     assert cmd.is_json and cmd.args == ("gunicorn", "--bind", "0.0.0.0:5000", "app:app")
@@ -59,7 +65,9 @@ def test_parse_follows_from_an_earlier_stage():
 
 
 def test_parse_reads_flags_and_parser_directives():
-    parsed = parse("# syntax=docker/dockerfile:1\n# escape=\\\nFROM python:3.11-slim\nCOPY --from=builder --chown=1000:1000 /a /b\n")
+    parsed = parse(
+        "# syntax=docker/dockerfile:1\n# escape=\\\nFROM python:3.11-slim\nCOPY --from=builder --chown=1000:1000 /a /b\n"
+    )
     assert parsed.directives == {"syntax": ("docker/dockerfile:1", 1), "escape": ("\\", 2)}
     assert parsed.comments == 0  # directives are not comments
     copy = parsed.instructions[1]
@@ -74,7 +82,9 @@ def test_gate_accepts_the_lesson_dockerfile_and_the_best_practice_one():
     assert gate(BEST.encode(), allowed_bases=BEST_BASES) == []
 
 
-@pytest.mark.parametrize("image", ["python:3.11-slim", "docker.io/library/python:3.11-slim", "library/python:3.11-slim"])
+@pytest.mark.parametrize(
+    "image", ["python:3.11-slim", "docker.io/library/python:3.11-slim", "library/python:3.11-slim"]
+)
 def test_gate_compares_normalized_references(image):
     assert rejected(f"FROM {image}\n", allowed=["docker.io/library/python:3.11-slim"]) == []
 
@@ -177,7 +187,16 @@ def test_gate_rejects_an_invalid_reference_and_platform():
     assert ids(rejected("FROM --platform=linux/arm64 python:3.11-slim\n")) == ["gate.from_platform"]
 
 
-@pytest.mark.parametrize("url", ["http://example.com/m.pkl", "https://example.com/m.tgz", "git@github.com:o/r.git", "ftp://example.com/x", "HTTPS://EXAMPLE.COM/X"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/m.pkl",
+        "https://example.com/m.tgz",
+        "git@github.com:o/r.git",
+        "ftp://example.com/x",
+        "HTTPS://EXAMPLE.COM/X",
+    ],
+)
 def test_gate_rejects_add_with_a_url(url):
     findings = rejected(f"FROM python:3.11-slim\nADD {url} /app/\n")
     assert ids(findings) == ["gate.add_url"] and findings[0].line == 2 and findings[0].params["source"] == url
@@ -197,7 +216,9 @@ def test_gate_rejects_sources_outside_the_context(source):
 def test_gate_rejects_copy_from_an_image_that_is_not_allowed():
     findings = rejected("FROM python:3.11-slim\nCOPY --from=nginx:1.25 /etc/nginx /etc/nginx\n")
     assert ids(findings) == ["gate.copy_from_not_allowed"]
-    assert ids(rejected("FROM python:3.11-slim\nCOPY --from=1 /a /a\nFROM python:3.11-slim AS late\n")) == ["gate.copy_from_not_allowed"]
+    assert ids(rejected("FROM python:3.11-slim\nCOPY --from=1 /a /a\nFROM python:3.11-slim AS late\n")) == [
+        "gate.copy_from_not_allowed"
+    ]
 
 
 def test_gate_rejects_copy_without_destination_as_the_lesson_typo_shows():
@@ -223,7 +244,10 @@ def test_gate_rejects_buildkit_only_flags(instruction, message_id, flag):
     assert "Docker 20.10" in t(message_id, "en", **findings[0].params)
 
 
-@pytest.mark.parametrize("heredoc", ["RUN <<EOF\npip install flask\nEOF", "COPY <<EOF /app/config.ini\n[x]\nEOF", "RUN cat <<-'END' > /a\nx\nEND"])
+@pytest.mark.parametrize(
+    "heredoc",
+    ["RUN <<EOF\npip install flask\nEOF", "COPY <<EOF /app/config.ini\n[x]\nEOF", "RUN cat <<-'END' > /a\nx\nEND"],
+)
 def test_gate_rejects_heredocs(heredoc):
     findings = rejected(f"FROM python:3.11-slim\n{heredoc}\n")
     assert "gate.heredoc" in ids(findings) and findings[0].line == 2
@@ -235,17 +259,30 @@ def test_gate_rejects_the_syntax_directive():
 
 
 def test_gate_reports_every_problem_with_its_line():
-    findings = rejected("FROM python:3.11-slim\nADD https://x.org/a /a\nCOPY ../b /b\nRUN --mount=type=cache,target=/c echo\n")
-    assert [(f.message_id, f.line) for f in findings] == [("gate.add_url", 2), ("gate.source_outside_context", 3), ("gate.buildkit_flag", 4)]
+    findings = rejected(
+        "FROM python:3.11-slim\nADD https://x.org/a /a\nCOPY ../b /b\nRUN --mount=type=cache,target=/c echo\n"
+    )
+    assert [(f.message_id, f.line) for f in findings] == [
+        ("gate.add_url", 2),
+        ("gate.source_outside_context", 3),
+        ("gate.buildkit_flag", 4),
+    ]
 
 
 @pytest.mark.parametrize(
     "raw",
     [
         b"\xef\xbb\xbfFROM python:3.11-slim\n",  # a byte-order mark is fine
-        b"FROM\n", b"FROM python:3.11-slim AS\n", b"COPY\n", b"FROM python:3.11-slim\nCOPY --from= a b\n",
-        b"FROM python:3.11-slim\nCMD [\"unterminated\n", b"\\\\\\\n" * 50, b"FROM ${\n", b"FROM python:3.11-slim\nENV A='b\n",
-        "FROM python:3.11-slim\nRUN echo \u2028 \u00e9\n".encode(), b"FROM " + b"a" * 60_000,
+        b"FROM\n",
+        b"FROM python:3.11-slim AS\n",
+        b"COPY\n",
+        b"FROM python:3.11-slim\nCOPY --from= a b\n",
+        b'FROM python:3.11-slim\nCMD ["unterminated\n',
+        b"\\\\\\\n" * 50,
+        b"FROM ${\n",
+        b"FROM python:3.11-slim\nENV A='b\n",
+        "FROM python:3.11-slim\nRUN echo \u2028 \u00e9\n".encode(),
+        b"FROM " + b"a" * 60_000,
     ],
 )
 def test_gate_never_crashes_on_hostile_text(raw):
@@ -265,8 +302,12 @@ def test_gate_turns_an_unexpected_parser_error_into_a_rejection(monkeypatch):
 
 def test_gate_messages_name_the_line_in_both_languages():
     finding = rejected("FROM python:3.11-slim\nADD https://example.com/modelo.pkl /app/\n")[0]
-    assert t(finding.message_id, "pt-BR", **finding.params).startswith("Linha 2: ADD com URL (https://example.com/modelo.pkl)")
-    assert t(finding.message_id, "en", **finding.params).startswith("Line 2: ADD with a URL (https://example.com/modelo.pkl)")
+    assert t(finding.message_id, "pt-BR", **finding.params).startswith(
+        "Linha 2: ADD com URL (https://example.com/modelo.pkl)"
+    )
+    assert t(finding.message_id, "en", **finding.params).startswith(
+        "Line 2: ADD with a URL (https://example.com/modelo.pkl)"
+    )
 
 
 # -- reading the file as Docker 20.10 does ------------------------------------------------
@@ -309,13 +350,18 @@ def test_crlf_and_a_bom_read_as_docker_reads_them():
     assert rejected("\ufeffFROM python:3.11-slim\r\nCMD x\r\n") == []
 
 
-@pytest.mark.parametrize("text", ["FROM python:3.11-slim\nRUN echo x \\\r\r\nFROM python:3.11\n", "FROM python:3.11-slim\rFROM python:3.11\n"])
+@pytest.mark.parametrize(
+    "text",
+    ["FROM python:3.11-slim\nRUN echo x \\\r\r\nFROM python:3.11\n", "FROM python:3.11-slim\rFROM python:3.11\n"],
+)
 def test_a_lone_carriage_return_is_refused(text):
     # Docker 20.10 keeps a second CR before the line end; the newer parser drops it, so
     # `\<CR><CR>` continues the line for one and ends it for the other.
     findings = rejected(text)
     assert ids(findings) == ["gate.stray_carriage_return"]
-    assert t("gate.stray_carriage_return", "en", **findings[0].params).startswith("Line 1" if "\rF" in text else "Line 2")
+    assert t("gate.stray_carriage_return", "en", **findings[0].params).startswith(
+        "Line 1" if "\rF" in text else "Line 2"
+    )
 
 
 @pytest.mark.parametrize(
@@ -401,7 +447,14 @@ def test_an_add_source_from_known_values_passes():
     assert rejected("FROM scratch\nARG F=app.tgz\nADD $F /m\n", allowed=["scratch"]) == []
 
 
-@pytest.mark.parametrize("text", ["FROM python:3.11-slim\nADD ${U-x} /m\n", 'FROM python:3.11-slim\nCOPY "a /b\n', "FROM python:3.11-slim\nENV A=${B:=c}\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM python:3.11-slim\nADD ${U-x} /m\n",
+        'FROM python:3.11-slim\nCOPY "a /b\n',
+        "FROM python:3.11-slim\nENV A=${B:=c}\n",
+    ],
+)
 def test_words_the_builder_cannot_expand_are_refused(text):
     findings = rejected(text)
     assert ids(findings) == ["gate.bad_substitution"]
@@ -420,8 +473,19 @@ def test_copy_from_matches_stages_as_docker_does():
     assert rejected(base + "COPY --from=BUILD /a /a\n") == []
     assert rejected(base + "COPY --from=+0 /a /a\n") == []
     assert rejected(base + "COPY --from=00 /a /a\n") == []
-    for source in ["1", "-1", "\u0661", "$S", "${S}", "estaleiro-sub/sub-12:latest", "estaleiro-lab/otimizar-imagem-starter:latest", "4a21d8278e40"]:
-        assert ids(rejected(base + "ARG S=build\n" + f"COPY --from={source} /a /a\n")) == ["gate.copy_from_not_allowed"], source
+    for source in [
+        "1",
+        "-1",
+        "\u0661",
+        "$S",
+        "${S}",
+        "estaleiro-sub/sub-12:latest",
+        "estaleiro-lab/otimizar-imagem-starter:latest",
+        "4a21d8278e40",
+    ]:
+        assert ids(rejected(base + "ARG S=build\n" + f"COPY --from={source} /a /a\n")) == [
+            "gate.copy_from_not_allowed"
+        ], source
 
 
 def test_every_from_flag_is_checked():

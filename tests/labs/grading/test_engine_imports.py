@@ -4,8 +4,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 
-MODULES = ["labs.grading.dockerfile", "labs.grading.rules", "labs.grading.hadolint", "labs.grading.context_rules",
-           "labs.grading.i18n", "labs.grading.runner", "labs.sandbox.context", "common.i18n"]
+MODULES = [
+    "labs.grading.dockerfile",
+    "labs.grading.rules",
+    "labs.grading.hadolint",
+    "labs.grading.context_rules",
+    "labs.grading.i18n",
+    "labs.grading.runner",
+    "labs.sandbox.context",
+    "common.i18n",
+]
 
 
 def test_the_static_analysis_imports_neither_django_nor_docker():

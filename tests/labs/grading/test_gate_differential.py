@@ -64,8 +64,16 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the daemon colours its warnings
 def build(client, dockerfile: bytes, files: dict, tag: str | None = None) -> Build:
     result, text = Build(), []
     try:
-        for chunk in client.api.build(fileobj=_tar({"Dockerfile": dockerfile, **files}), custom_context=True, decode=True,
-                                      network_mode="none", rm=True, forcerm=True, pull=False, tag=tag):
+        for chunk in client.api.build(
+            fileobj=_tar({"Dockerfile": dockerfile, **files}),
+            custom_context=True,
+            decode=True,
+            network_mode="none",
+            rm=True,
+            forcerm=True,
+            pull=False,
+            tag=tag,
+        ):
             text.append(chunk.get("stream", ""))
             result.error = chunk.get("error", result.error)
     except docker.errors.APIError as exc:
@@ -88,8 +96,12 @@ def daemon(sandbox_docker):
     busybox = BUSYBOX.read_bytes()
     for name in ("a", "b", "c"):
         tag = f"estaleiro-difftest-{run}/{name}:1"
-        made = build(client, b"FROM scratch\nCOPY busybox /bin/sh\nCOPY which /which\n",
-                     {"busybox": busybox, "which": f"image {name}".encode()}, tag=tag)
+        made = build(
+            client,
+            b"FROM scratch\nCOPY busybox /bin/sh\nCOPY which /which\n",
+            {"busybox": busybox, "which": f"image {name}".encode()},
+            tag=tag,
+        )
         assert not made.error and not made.parse_error, made
         markers[name] = (tag, client.images.get(tag).id.split(":")[1][:12])
     state = {"client": client, "markers": markers, "made": set()}
@@ -120,7 +132,25 @@ def read_file(client, image_id: str, path: str) -> str:
 
 # -- the generator -----------------------------------------------------------------------------
 
-AFTER_ESCAPE = ["", " ", "\t", " \t ", "\u00a0", "\u2000", "\u2003", "\u2009", "\u200a", "\u3000", "\u202f", "\u205f", "\u1680", "\x85", "\v", "\f", "\u2028"]
+AFTER_ESCAPE = [
+    "",
+    " ",
+    "\t",
+    " \t ",
+    "\u00a0",
+    "\u2000",
+    "\u2003",
+    "\u2009",
+    "\u200a",
+    "\u3000",
+    "\u202f",
+    "\u205f",
+    "\u1680",
+    "\x85",
+    "\v",
+    "\f",
+    "\u2028",
+]
 BLANKS = [" ", "  ", "\t", " \t", "\u00a0", "\u3000"]
 
 
@@ -184,14 +214,29 @@ def generate(rng: random.Random, markers: dict, number: int) -> Case:
             if rng.random() < 0.5 and index + 1 < stages:
                 continue  # the next FROM follows the trick directly
         if index and rng.random() < 0.8:
-            valid = [f"s{rng.randrange(index)}", f"S{rng.randrange(index)}", str(rng.randrange(index)), f"+{rng.randrange(index)}",
-                     image[rng.choice("ab")], f'"{image["a"]}"']
+            valid = [
+                f"s{rng.randrange(index)}",
+                f"S{rng.randrange(index)}",
+                str(rng.randrange(index)),
+                f"+{rng.randrange(index)}",
+                image[rng.choice("ab")],
+                f'"{image["a"]}"',
+            ]
             source = rng.choice(valid if clean else valid + [image["c"], "$IMG", str(index)])
             lines.append(f"COPY{separator()}--from={source}{separator()}/which /got{index}")
         if rng.random() < 0.5:
             lines.append(f"ENV{rng.choice(BLANKS)}E{index}=local.txt")
     if clean:
-        lines.append(rng.choice(["ADD local.txt /added", 'ADD "local.txt" /added', 'ADD ["local.txt", "/added"]', "COPY local.txt /added"]))
+        lines.append(
+            rng.choice(
+                [
+                    "ADD local.txt /added",
+                    'ADD "local.txt" /added',
+                    'ADD ["local.txt", "/added"]',
+                    "COPY local.txt /added",
+                ]
+            )
+        )
     else:
         lines += add_probe(rng, number, esc)
     text = rng.choice(["", "", "\ufeff"]) + eol.join(lines) + eol
@@ -203,28 +248,48 @@ def generate(rng: random.Random, markers: dict, number: int) -> Case:
 def add_probe(rng: random.Random, number: int, esc: str) -> list:
     """The last instruction: an ADD whose source is a URL for the builder or not."""
     url = f"{URL}{number}"
-    kinds = ["local", "local_quoted", "local_env", "local_path", "url", "url_quoted", "url_json", "url_json_quoted", "url_arg",
-             "url_meta_arg", "url_env", "url_default", "url_two_vars", "url_bom", "upper", "bad_modifier", "split"]
+    kinds = [
+        "local",
+        "local_quoted",
+        "local_env",
+        "local_path",
+        "url",
+        "url_quoted",
+        "url_json",
+        "url_json_quoted",
+        "url_arg",
+        "url_meta_arg",
+        "url_env",
+        "url_default",
+        "url_two_vars",
+        "url_bom",
+        "upper",
+        "bad_modifier",
+        "split",
+    ]
     kind = kinds[number % len(kinds)]  # each kind in turn, so that every one is tried
-    before, source = [], {
-        "local": "local.txt",
-        "local_quoted": '"local.txt"',
-        "local_env": "$E0",
-        "local_path": "${PATH:+local.txt}",  # PATH: the image's, or the builder's default FROM scratch
-        "url": url,
-        "url_quoted": rng.choice([f'"{url}"', f"'{url}'", f'h"tt"p{url[4:]}']),
-        "url_json": None,
-        "url_json_quoted": None,
-        "url_arg": "$U",
-        "url_meta_arg": "${U}",
-        "url_env": "${UE}",
-        "url_default": f"${{NOTSET:-{url}}}",
-        "url_two_vars": "$H$P",
-        "url_bom": f"\ufeff{url}",
-        "upper": f"HTTP:{url[5:]}",
-        "bad_modifier": f"${{NOTSET-{url}}}",
-        "split": f"loc{esc}\nal.txt",
-    }[kind]
+    before, source = (
+        [],
+        {
+            "local": "local.txt",
+            "local_quoted": '"local.txt"',
+            "local_env": "$E0",
+            "local_path": "${PATH:+local.txt}",  # PATH: the image's, or the builder's default FROM scratch
+            "url": url,
+            "url_quoted": rng.choice([f'"{url}"', f"'{url}'", f'h"tt"p{url[4:]}']),
+            "url_json": None,
+            "url_json_quoted": None,
+            "url_arg": "$U",
+            "url_meta_arg": "${U}",
+            "url_env": "${UE}",
+            "url_default": f"${{NOTSET:-{url}}}",
+            "url_two_vars": "$H$P",
+            "url_bom": f"\ufeff{url}",
+            "upper": f"HTTP:{url[5:]}",
+            "bad_modifier": f"${{NOTSET-{url}}}",
+            "split": f"loc{esc}\nal.txt",
+        }[kind],
+    )
     if kind == "url_arg":
         before = [f"ARG U={url}"]
     elif kind == "url_meta_arg":
@@ -251,7 +316,10 @@ def compare(state, case: Case) -> dict:
     result = build(client, case.text.encode(), case.context)
     for step in result.steps:
         state["made"].update(step[3])
-    seen = {"refused": bool(findings), "daemon": "parse_error" if result.parse_error else ("error" if result.error else "built")}
+    seen = {
+        "refused": bool(findings),
+        "daemon": "parse_error" if result.parse_error else ("error" if result.error else "built"),
+    }
     if result.parse_error:
         assert findings, f"the daemon refused the file ({result.parse_error}) but the gate did not"
         return seen
@@ -298,8 +366,14 @@ def compare(state, case: Case) -> dict:
         stopped_here = step == len(result.steps) and result.error
         if instruction.name == "COPY" and "from" in instruction.flags and result.ids(step):
             got = read_file(client, result.ids(step)[-1], instruction.args[-1])
-            stage_source = next((s for s in parsed.stages[: instruction.stage] if _names(s, instruction.flags["from"])), None)
-            expected = f"stage {stage_source.index}" if stage_source else f"image {_marker_name(markers, instruction.flags['from'])}"
+            stage_source = next(
+                (s for s in parsed.stages[: instruction.stage] if _names(s, instruction.flags["from"])), None
+            )
+            expected = (
+                f"stage {stage_source.index}"
+                if stage_source
+                else f"image {_marker_name(markers, instruction.flags['from'])}"
+            )
             assert got == expected, (instruction.original, got, expected)
             if not got.startswith("stage") and got != "image a" and got != "image b":
                 assert ("gate.copy_from_not_allowed", instruction.line) in found
@@ -308,7 +382,9 @@ def compare(state, case: Case) -> dict:
             fetched = re.search(r'Get "([^"]+)"', result.error)
             if fetched:
                 seen["url"] = True
-                assert found & {("gate.add_url", instruction.line), ("gate.add_unresolved", instruction.line)}, result.error
+                assert found & {("gate.add_url", instruction.line), ("gate.add_unresolved", instruction.line)}, (
+                    result.error
+                )
                 expansion = instruction.expanded[0]
                 assert expansion.text == fetched[1], (expansion.text, fetched[1])
             elif "failed to process" in result.error:
@@ -323,7 +399,9 @@ def compare(state, case: Case) -> dict:
 def _names(stage, reference: str) -> bool:
     from labs.grading.shell_words import go_lower
 
-    return stage.alias == go_lower(reference) or (re.fullmatch(r"[+-]?\d+", reference) and int(reference) == stage.index)
+    return stage.alias == go_lower(reference) or (
+        re.fullmatch(r"[+-]?\d+", reference) and int(reference) == stage.index
+    )
 
 
 def _marker_name(markers: dict, reference: str) -> str:

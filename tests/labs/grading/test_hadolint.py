@@ -10,7 +10,7 @@ from labs.grading.i18n import t
 from .dockerfiles import BEST, LESSON
 
 LAB_RULES = ["DL3006", "DL3007", "DL3025", "DL3042", "DL3059"]
-LATEST_WITH_PRAGMA = "# hadolint ignore=DL3007\nFROM python:latest\n# comentário em português: ção\nCMD [\"python\"]\n"
+LATEST_WITH_PRAGMA = '# hadolint ignore=DL3007\nFROM python:latest\n# comentário em português: ção\nCMD ["python"]\n'
 
 
 def by_code(findings):

@@ -8,13 +8,29 @@ from .dockerfiles import APP_FILES, BEST, LESSON
 
 LAB_PARAMS = {"cmd-gunicorn": {"server": "gunicorn", "port": 5000}, "expose": {"port": 5000}}
 RULE_IDS = {
-    "slim-base", "workdir", "deps-before-code", "pip-no-cache-dir", "grouped-run", "json-cmd", "cmd-gunicorn", "expose",
-    "non-root-user", "multi-stage", "no-secrets-in-env", "comments", "healthcheck", "no-latest-tag", "no-sudo", "apt-cleanup",
+    "slim-base",
+    "workdir",
+    "deps-before-code",
+    "pip-no-cache-dir",
+    "grouped-run",
+    "json-cmd",
+    "cmd-gunicorn",
+    "expose",
+    "non-root-user",
+    "multi-stage",
+    "no-secrets-in-env",
+    "comments",
+    "healthcheck",
+    "no-latest-tag",
+    "no-sudo",
+    "apt-cleanup",
 }
 
 
 def check(rule_id: str, text: str, params: dict | None = None, files: dict | None = None):
-    finding = RULES[rule_id](parse(text), APP_FILES if files is None else files, LAB_PARAMS.get(rule_id, {}) if params is None else params)
+    finding = RULES[rule_id](
+        parse(text), APP_FILES if files is None else files, LAB_PARAMS.get(rule_id, {}) if params is None else params
+    )
     # Every finding's message exists in both languages and takes the finding's params.
     assert known(finding.message_id)
     for lang in ("pt-BR", "en"):
@@ -55,7 +71,9 @@ def test_slim_base_fails(image):
     assert not finding.passed and finding.line == 2 and finding.params["image"] == image
 
 
-@pytest.mark.parametrize("image", ["python:3.11-slim", "python:3.11-alpine3.19", "alpine:3.19", "python:3.9-slim-buster"])
+@pytest.mark.parametrize(
+    "image", ["python:3.11-slim", "python:3.11-alpine3.19", "alpine:3.19", "python:3.9-slim-buster"]
+)
 def test_slim_base_passes(image):
     assert check("slim-base", df(f"FROM {image}")).passed
 
@@ -86,8 +104,10 @@ def test_workdir_inherited_from_an_earlier_stage_counts():
 
 
 def test_deps_before_code_points_at_the_copy_of_the_code():
-    finding = check("deps-before-code", df(
-        "FROM python:3.11-slim", "WORKDIR /app", "COPY . .", "RUN pip install --no-cache-dir -r requirements.txt"))
+    finding = check(
+        "deps-before-code",
+        df("FROM python:3.11-slim", "WORKDIR /app", "COPY . .", "RUN pip install --no-cache-dir -r requirements.txt"),
+    )
     assert (finding.passed, finding.message_id, finding.line) == (False, "rule.deps-before-code.code-first", 3)
     assert "COPY . ." in t(finding.message_id, "pt-BR", **finding.params)
 
@@ -101,20 +121,32 @@ def test_deps_before_code_treats_a_code_directory_as_a_broad_copy():
 def test_deps_before_code_other_failures():
     no_install = check("deps-before-code", df("FROM python:3.11-slim", "COPY . ."))
     assert no_install.message_id == "rule.deps-before-code.no-install"
-    not_copied = check("deps-before-code", df("FROM python:3.11-slim", "RUN pip install -r requirements.txt", "COPY . ."))
+    not_copied = check(
+        "deps-before-code", df("FROM python:3.11-slim", "RUN pip install -r requirements.txt", "COPY . .")
+    )
     assert (not_copied.message_id, not_copied.line) == ("rule.deps-before-code.no-requirements-copy", 2)
 
 
 def test_pip_no_cache_dir():
-    finding = check("pip-no-cache-dir", df("FROM python:3.11-slim", "RUN pip install --no-cache-dir -U pip && pip install -r r.txt"))
+    finding = check(
+        "pip-no-cache-dir", df("FROM python:3.11-slim", "RUN pip install --no-cache-dir -U pip && pip install -r r.txt")
+    )
     assert (finding.passed, finding.line, finding.params["command"]) == (False, 2, "pip install -r r.txt")
-    assert check("pip-no-cache-dir", df("FROM python:3.11-slim", "ENV PIP_NO_CACHE_DIR=1", "RUN pip install flask")).passed
-    assert not check("pip-no-cache-dir", df("FROM python:3.11-slim", "RUN pip install flask", "ENV PIP_NO_CACHE_DIR=1")).passed
-    assert not check("pip-no-cache-dir", df("FROM python:3.11-slim", 'RUN ["python", "-m", "pip", "install", "flask"]')).passed
+    assert check(
+        "pip-no-cache-dir", df("FROM python:3.11-slim", "ENV PIP_NO_CACHE_DIR=1", "RUN pip install flask")
+    ).passed
+    assert not check(
+        "pip-no-cache-dir", df("FROM python:3.11-slim", "RUN pip install flask", "ENV PIP_NO_CACHE_DIR=1")
+    ).passed
+    assert not check(
+        "pip-no-cache-dir", df("FROM python:3.11-slim", 'RUN ["python", "-m", "pip", "install", "flask"]')
+    ).passed
 
 
 def test_grouped_run_fails_on_consecutive_runs_and_asks_for_ampersands():
-    finding = check("grouped-run", df("FROM python:3.11-slim", "RUN apt-get update", "# comentário", "RUN apt-get install -y curl"))
+    finding = check(
+        "grouped-run", df("FROM python:3.11-slim", "RUN apt-get update", "# comentário", "RUN apt-get install -y curl")
+    )
     assert (finding.passed, finding.line, finding.params["previous"]) == (False, 4, 2)
     assert "&&" in t(finding.message_id, "pt-BR", **finding.params)
 
@@ -128,8 +160,12 @@ def test_grouped_run_with_a_maximum_per_stage():
 
 @pytest.mark.parametrize(
     "instruction, message_id",
-    [("CMD gunicorn --bind 0.0.0.0:5000 app:app", "rule.json-cmd.shell-form"), ("CMD ['gunicorn', 'app:app']", "rule.json-cmd.bad-json"),
-     ("ENTRYPOINT python app.py", "rule.json-cmd.shell-form"), ("EXPOSE 5000", "rule.json-cmd.missing")],
+    [
+        ("CMD gunicorn --bind 0.0.0.0:5000 app:app", "rule.json-cmd.shell-form"),
+        ("CMD ['gunicorn', 'app:app']", "rule.json-cmd.bad-json"),
+        ("ENTRYPOINT python app.py", "rule.json-cmd.shell-form"),
+        ("EXPOSE 5000", "rule.json-cmd.missing"),
+    ],
 )
 def test_json_cmd_fails(instruction, message_id):
     finding = check("json-cmd", df("FROM python:3.11-slim", instruction))
@@ -186,7 +222,10 @@ def test_expose():
         (("USER 0:0",), "rule.non-root-user.root"),
         (("RUN useradd app", "USER app", "USER root"), "rule.non-root-user.root"),
         (("USER appuser",), "rule.non-root-user.not-created"),
-        (("RUN useradd -m appuser", "USER appuser", "RUN pip install --no-cache-dir flask"), "rule.non-root-user.before-installs"),
+        (
+            ("RUN useradd -m appuser", "USER appuser", "RUN pip install --no-cache-dir flask"),
+            "rule.non-root-user.before-installs",
+        ),
     ],
 )
 def test_non_root_user_fails(lines, message_id):
@@ -194,7 +233,15 @@ def test_non_root_user_fails(lines, message_id):
     assert (finding.passed, finding.message_id) == (False, message_id)
 
 
-@pytest.mark.parametrize("lines", [("USER 10001",), ("RUN adduser -D app", "USER app:app"), ("USER nobody",), ("ARG U=app", "RUN useradd $U", "USER $U")])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("USER 10001",),
+        ("RUN adduser -D app", "USER app:app"),
+        ("USER nobody",),
+        ("ARG U=app", "RUN useradd $U", "USER $U"),
+    ],
+)
 def test_non_root_user_passes(lines):
     assert check("non-root-user", df("FROM python:3.11-slim", *lines)).passed
 
@@ -202,18 +249,40 @@ def test_non_root_user_passes(lines):
 def test_multi_stage():
     single = check("multi-stage", df("FROM python:3.11-slim"))
     assert single.message_id == "rule.multi-stage.single"
-    unused = check("multi-stage", df("FROM python:3.11-slim AS builder", "RUN make", "FROM python:3.11-slim", "COPY . ."))
+    unused = check(
+        "multi-stage", df("FROM python:3.11-slim AS builder", "RUN make", "FROM python:3.11-slim", "COPY . .")
+    )
     assert (unused.passed, unused.message_id) == (False, "rule.multi-stage.no-copy-from")
-    assert check("multi-stage", df("FROM python:3.11-slim", "RUN make", "FROM python:3.11-slim", "COPY --from=0 /a /a")).passed
+    assert check(
+        "multi-stage", df("FROM python:3.11-slim", "RUN make", "FROM python:3.11-slim", "COPY --from=0 /a /a")
+    ).passed
 
 
-@pytest.mark.parametrize("line", ["ENV SECRET_KEY=abc123", "ENV DB_PASSWORD s3nh4", "ARG HF_TOKEN=hf_x", "ENV OPENAI_API_KEY=sk-1 A=b", "ENV AWS_SECRET_ACCESS_KEY=x"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ENV SECRET_KEY=abc123",
+        "ENV DB_PASSWORD s3nh4",
+        "ARG HF_TOKEN=hf_x",
+        "ENV OPENAI_API_KEY=sk-1 A=b",
+        "ENV AWS_SECRET_ACCESS_KEY=x",
+    ],
+)
 def test_no_secrets_in_env_fails(line):
     finding = check("no-secrets-in-env", df("FROM python:3.11-slim", line))
     assert (finding.passed, finding.line) == (False, 2)
 
 
-@pytest.mark.parametrize("line", ["ARG HF_TOKEN", "ENV API_KEY=${API_KEY}", "ENV TOKENIZERS_PARALLELISM=false", "ENV MAX_TOKENS=512", "ENV PASSWORD_FILE=/run/secrets/db"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ARG HF_TOKEN",
+        "ENV API_KEY=${API_KEY}",
+        "ENV TOKENIZERS_PARALLELISM=false",
+        "ENV MAX_TOKENS=512",
+        "ENV PASSWORD_FILE=/run/secrets/db",
+    ],
+)
 def test_no_secrets_in_env_passes(line):
     assert check("no-secrets-in-env", df("FROM python:3.11-slim", line)).passed
 
@@ -230,7 +299,9 @@ def test_healthcheck():
     assert (disabled.message_id, disabled.line) == ("rule.healthcheck.disabled", 2)
 
 
-@pytest.mark.parametrize("text", ["FROM python\n", "FROM python:latest\n", "FROM python:3.11-slim\nCOPY --from=busybox /bin/sh /sh\n"])
+@pytest.mark.parametrize(
+    "text", ["FROM python\n", "FROM python:latest\n", "FROM python:3.11-slim\nCOPY --from=busybox /bin/sh /sh\n"]
+)
 def test_no_latest_tag_fails(text):
     assert not check("no-latest-tag", text).passed
 
@@ -243,13 +314,25 @@ def test_no_latest_tag_accepts_stages_and_digests():
 def test_no_sudo():
     finding = check("no-sudo", df("FROM python:3.11-slim", "RUN apt-get update && sudo apt-get install -y curl"))
     assert (finding.passed, finding.line) == (False, 2)
-    assert check("no-sudo", df("FROM python:3.11-slim", "RUN apt-get install -y --no-install-recommends sudo && rm -rf /var/lib/apt/lists/*")).passed
+    assert check(
+        "no-sudo",
+        df(
+            "FROM python:3.11-slim",
+            "RUN apt-get install -y --no-install-recommends sudo && rm -rf /var/lib/apt/lists/*",
+        ),
+    ).passed
 
 
 def test_apt_cleanup():
-    no_cleanup = check("apt-cleanup", df("FROM python:3.11-slim", "RUN apt-get update && apt-get install -y --no-install-recommends curl"))
+    no_cleanup = check(
+        "apt-cleanup",
+        df("FROM python:3.11-slim", "RUN apt-get update && apt-get install -y --no-install-recommends curl"),
+    )
     assert (no_cleanup.message_id, no_cleanup.line) == ("rule.apt-cleanup.no-cleanup", 2)
-    recommends = check("apt-cleanup", df("FROM python:3.11-slim", "RUN apt-get update && apt-get -y install curl && rm -rf /var/lib/apt/lists/*"))
+    recommends = check(
+        "apt-cleanup",
+        df("FROM python:3.11-slim", "RUN apt-get update && apt-get -y install curl && rm -rf /var/lib/apt/lists/*"),
+    )
     assert recommends.message_id == "rule.apt-cleanup.recommends"
 
 

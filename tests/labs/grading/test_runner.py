@@ -12,7 +12,9 @@ from labs.grading.types import BuildOutcome, ExecOutcome, HttpOutcome
 
 from .fakes import FakeContainer, FakeSandbox
 
-PREDICTION = HttpOutcome(status=200, body=json.dumps({"classe": 0, "especie": "setosa", "probabilidades": [0.98, 0.02, 0.0]}))
+PREDICTION = HttpOutcome(
+    status=200, body=json.dumps({"classe": 0, "especie": "setosa", "probabilidades": [0.98, 0.02, 0.0]})
+)
 
 
 @pytest.fixture
@@ -31,8 +33,14 @@ def healthy_sandbox():
 def test_reference_earns_full_marks_and_cleans_up(ml_lab):
     sandbox = healthy_sandbox()
     phases = []
-    result = grade(spec=ml_lab.spec, files=reference_files(ml_lab), sandbox=sandbox, submission_id="s1",
-                   on_phase=phases.append, run_token="t0k3n")
+    result = grade(
+        spec=ml_lab.spec,
+        files=reference_files(ml_lab),
+        sandbox=sandbox,
+        submission_id="s1",
+        on_phase=phases.append,
+        run_token="t0k3n",
+    )
     report = result.report
     assert report.status == Verdict.PASSED, [(c.id, c.message) for c in report.checks if c.status != "passed"]
     assert report.score == report.max_score == ml_lab.spec.max_score
@@ -50,16 +58,23 @@ def test_reference_earns_full_marks_and_cleans_up(ml_lab):
     assert sandbox.ended == 1
     data = report.to_dict()
     assert data["schema"] == 1 and data["gradable"] is True and data["status"] == "passed"
-    assert all(set(check) >= {"id", "status", "points", "max_points", "message", "hint", "lesson_section", "line", "output"} for check in data["checks"])
+    assert all(
+        set(check) >= {"id", "status", "points", "max_points", "message", "hint", "lesson_section", "line", "output"}
+        for check in data["checks"]
+    )
     json.dumps(data)  # serialisable as is
 
 
 def test_build_failure_points_at_the_step_and_skips_the_rest(ml_lab):
     files = reference_files(ml_lab)
     sandbox = healthy_sandbox()
-    sandbox.build_outcome = BuildOutcome(ok=False, log="Step 5/11 : RUN pip install ...\nERROR: No matching distribution\n",
-                                         failing_step="Step 5/11 : RUN pip install --no-cache-dir -r requirements.txt",
-                                         error_id="build.failed", error_params={"step": "x", "reason": ""})
+    sandbox.build_outcome = BuildOutcome(
+        ok=False,
+        log="Step 5/11 : RUN pip install ...\nERROR: No matching distribution\n",
+        failing_step="Step 5/11 : RUN pip install --no-cache-dir -r requirements.txt",
+        error_id="build.failed",
+        error_params={"step": "x", "reason": ""},
+    )
     report = grade(spec=ml_lab.spec, files=files, sandbox=sandbox).report
     assert report.status == Verdict.FAILED
     build = next(c for c in report.checks if c.id == "build")
@@ -85,7 +100,7 @@ def test_platform_fault_is_an_error_not_a_failure(ml_lab):
 
 
 def test_gate_rejects_before_building(ml_lab):
-    files = reference_files(ml_lab) | {"Dockerfile": b"FROM ubuntu:22.04\nCMD [\"true\"]\n"}
+    files = reference_files(ml_lab) | {"Dockerfile": b'FROM ubuntu:22.04\nCMD ["true"]\n'}
     sandbox = healthy_sandbox()
     report = grade(spec=ml_lab.spec, files=files, sandbox=sandbox).report
     assert report.status == Verdict.REJECTED
@@ -101,7 +116,9 @@ def test_missing_dockerfile_is_rejected(ml_lab):
 
 
 def test_app_that_exits_shows_its_logs(ml_lab):
-    sandbox = FakeSandbox(container=FakeContainer(running=False, container_logs="ModuleNotFoundError: No module named 'flask'\n"))
+    sandbox = FakeSandbox(
+        container=FakeContainer(running=False, container_logs="ModuleNotFoundError: No module named 'flask'\n")
+    )
     report = grade(spec=ml_lab.spec, files=reference_files(ml_lab), sandbox=sandbox).report
     predict = next(c for c in report.checks if c.id == "predict")
     assert predict.status == "failed"
@@ -115,7 +132,7 @@ def test_wrong_json_names_the_key(ml_lab):
     report = grade(spec=ml_lab.spec, files=reference_files(ml_lab), sandbox=sandbox, lang="en").report
     predict = next(c for c in report.checks if c.id == "predict")
     assert predict.status == "failed"
-    assert predict.message == "In the answer of /predict, 'especie' is \"versicolor\", expected \"setosa\"."
+    assert predict.message == 'In the answer of /predict, \'especie\' is "versicolor", expected "setosa".'
     assert report.lang == "en" and report.summary.startswith("Not yet")
 
 
@@ -141,12 +158,18 @@ def test_root_image_and_big_image_lose_points_but_can_still_pass(ml_lab):
 
 def test_size_is_compared_with_the_starter_and_bonus_is_capped():
     lab = find_lab("otimizar-imagem")
-    container = FakeContainer(http_answers={("GET", 5000, "/"): HttpOutcome(status=200, body='{"media_sepala": {}}')},
-                              exec_results={("python", "-c", "import pytest"): ExecOutcome(exit_code=1, output="ModuleNotFoundError")})
+    container = FakeContainer(
+        http_answers={("GET", 5000, "/"): HttpOutcome(status=200, body='{"media_sepala": {}}')},
+        exec_results={("python", "-c", "import pytest"): ExecOutcome(exit_code=1, output="ModuleNotFoundError")},
+    )
     sandbox = FakeSandbox(container=container, starter_size=500_000_000)
     sandbox.facts = replace(sandbox.facts, size_bytes=200_000_000)
-    report = grade(spec=lab.spec, files=submission_files(lab, read_tree(lab.reference_dir)), sandbox=sandbox,
-                   starter_files=read_tree(lab.starter_dir)).report
+    report = grade(
+        spec=lab.spec,
+        files=submission_files(lab, read_tree(lab.reference_dir)),
+        sandbox=sandbox,
+        starter_files=read_tree(lab.starter_dir),
+    ).report
     size = next(c for c in report.checks if c.id == "size")
     assert size.status == "passed" and "40%" in size.message
     assert any("starter" in tag for tag, _, _ in sandbox.builds)
@@ -161,10 +184,13 @@ def test_a_build_the_daemon_side_guard_stopped_is_rejected_not_counted(ml_lab):
 
     sandbox = healthy_sandbox()
     sandbox.build_outcome = BuildOutcome(
-        ok=False, rejected=True, log="Step 1/3 : FROM estaleiro-sub/sub-7-x\n",
+        ok=False,
+        rejected=True,
+        log="Step 1/3 : FROM estaleiro-sub/sub-7-x\n",
         error_id="sandbox.build_image_not_allowed",
         error_params={"step": "Step 1/3 : FROM estaleiro-sub/sub-7-x", "allowed": "python:3.11-slim"},
-        created_images=("0123456789ab",))
+        created_images=("0123456789ab",),
+    )
     result = grade(spec=ml_lab.spec, files=reference_files(ml_lab), sandbox=sandbox, lang="en")
     assert result.report.status == Verdict.REJECTED and not result.report.gradable
     assert "FROM estaleiro-sub/sub-7-x" in result.report.rejections[0]["message"]

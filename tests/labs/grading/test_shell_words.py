@@ -4,7 +4,9 @@ import pytest
 
 from labs.grading.shell_words import Binding, Scope, ShellWordError, go_lower, go_trim_space, process_word
 
-SCOPE = Scope({"U": Binding("http://127.0.0.1:8765/x"), "EMPTY": Binding(""), "UNSET": Binding(None), "A": Binding("a b")})
+SCOPE = Scope(
+    {"U": Binding("http://127.0.0.1:8765/x"), "EMPTY": Binding(""), "UNSET": Binding(None), "A": Binding("a b")}
+)
 
 
 def word(text, scope=SCOPE, escape="\\"):

@@ -38,16 +38,32 @@ def test_minimal_spec_has_defaults():
         ("bases: []", "bases: List should have at least 1 item"),
         ("checks:\n  - {id: xx, kind: dockerfile, rule: nope, title: X}", "unknown dockerfile rule 'nope'"),
         ("checks:\n  - {id: aa, kind: build, title: A}\n  - {id: aa, kind: build, title: B}", "repeated: aa"),
-        ("checks:\n  - {id: hh, kind: http, title: H, port: banana}", "checks[0].port: Input should be a valid integer"),
-        ("checks:\n  - {id: ss, kind: image_size, title: S}", "set exactly one of max_added_mb and max_fraction_of_starter"),
-        ("checks:\n  - {id: bb, kind: teleport, title: B}", "checks[0]: Input tag 'teleport' found using 'kind' does not match"),
+        (
+            "checks:\n  - {id: hh, kind: http, title: H, port: banana}",
+            "checks[0].port: Input should be a valid integer",
+        ),
+        (
+            "checks:\n  - {id: ss, kind: image_size, title: S}",
+            "set exactly one of max_added_mb and max_fraction_of_starter",
+        ),
+        (
+            "checks:\n  - {id: bb, kind: teleport, title: B}",
+            "checks[0]: Input tag 'teleport' found using 'kind' does not match",
+        ),
         ("packages: [flask]", "'flask' must be pinned as name==version"),
-        ("checks:\n  - {id: bb, kind: build, title: B, colour: red}", "checks[0].colour: Extra inputs are not permitted"),
+        (
+            "checks:\n  - {id: bb, kind: build, title: B, colour: red}",
+            "checks[0].colour: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_spec_errors_name_the_field(change, expected):
     key = change.split(":")[0]
-    text = "\n".join(line for line in MINIMAL.strip().splitlines() if not line.startswith(key) and not line.startswith("  - {id: build"))
+    text = "\n".join(
+        line
+        for line in MINIMAL.strip().splitlines()
+        if not line.startswith(key) and not line.startswith("  - {id: build")
+    )
     with pytest.raises(SpecError) as excinfo:
         parse_spec(text + "\n" + change, source="demo/lab.yaml")
     assert "demo/lab.yaml" in str(excinfo.value)

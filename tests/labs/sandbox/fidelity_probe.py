@@ -61,8 +61,20 @@ def os_release() -> dict:
 
 
 # ------------------------------------------------------------------ the image as shipped
-for name in ["python", "python3", f"python{VERSION}", "pip", "pip3", f"pip{VERSION}", "python3-config",
-             "python-config", "pydoc", "pydoc3", "idle", "idle3"]:
+for name in [
+    "python",
+    "python3",
+    f"python{VERSION}",
+    "pip",
+    "pip3",
+    f"pip{VERSION}",
+    "python3-config",
+    "python-config",
+    "pydoc",
+    "pydoc3",
+    "idle",
+    "idle3",
+]:
     facts[f"which.{name}"] = shutil.which(name)
 for name in ["python", "python3", "pip", "python-config"]:
     path = os.path.join(LOCAL_BIN, name)
@@ -80,20 +92,44 @@ facts["site.getsitepackages"] = site.getsitepackages()
 facts["site.user"] = [site.getuserbase(), site.getusersitepackages(), bool(site.ENABLE_USER_SITE)]
 facts["sysconfig.scheme"] = sysconfig.get_default_scheme()
 facts["sysconfig.paths"] = sysconfig.get_paths()
-facts["sysconfig.vars"] = {k: sysconfig.get_config_var(k) for k in ["LDLIBRARY", "Py_ENABLE_SHARED", "EXT_SUFFIX", "LIBDIR", "BINDIR"]}
+facts["sysconfig.vars"] = {
+    k: sysconfig.get_config_var(k) for k in ["LDLIBRARY", "Py_ENABLE_SHARED", "EXT_SUFFIX", "LIBDIR", "BINDIR"]
+}
 facts["sysconfig.config_args"] = sysconfig.get_config_var("CONFIG_ARGS") or ""
 stdlib = sysconfig.get_paths()["stdlib"]
 facts["stdlib.externally_managed"] = os.path.exists(os.path.join(stdlib, "EXTERNALLY-MANAGED"))
 facts["stdlib.pyc"] = len(glob.glob(f"{stdlib}/**/*.pyc", recursive=True))
 facts["stdlib.test_package"] = os.path.isdir(os.path.join(stdlib, "test"))
 facts["libpython.static"] = glob.glob("/usr/local/lib/libpython*.a")
-facts["ldconfig.libpython"] = [line.strip() for line in run("ldconfig -p").get("out", "").splitlines() if "libpython" in line]
+facts["ldconfig.libpython"] = [
+    line.strip() for line in run("ldconfig -p").get("out", "").splitlines() if "libpython" in line
+]
 facts["headers"] = exists(f"/usr/local/include/python{VERSION}/Python.h")
 facts["debian.python3"] = os.path.exists("/usr/bin/python3")
 facts["os"] = {k: os_release().get(k) for k in ["ID", "VERSION_CODENAME"]}
 
-modules = ["ssl", "sqlite3", "ctypes", "lzma", "bz2", "zlib", "readline", "dbm.gnu", "dbm.ndbm", "uuid", "_uuid",
-           "hashlib", "_hashlib", "_decimal", "curses", "_curses_panel", "pyexpat", "ensurepip", "venv", "zoneinfo"]
+modules = [
+    "ssl",
+    "sqlite3",
+    "ctypes",
+    "lzma",
+    "bz2",
+    "zlib",
+    "readline",
+    "dbm.gnu",
+    "dbm.ndbm",
+    "uuid",
+    "_uuid",
+    "hashlib",
+    "_hashlib",
+    "_decimal",
+    "curses",
+    "_curses_panel",
+    "pyexpat",
+    "ensurepip",
+    "venv",
+    "zoneinfo",
+]
 facts["modules.missing"] = [m for m in modules if not importable(m)]
 facts["modules.tkinter"] = importable("tkinter")
 import sqlite3  # noqa: E402
@@ -103,7 +139,10 @@ facts["ssl.openssl"] = ssl.OPENSSL_VERSION
 facts["ssl.ca_certificates"] = ssl.create_default_context().cert_store_stats()["x509_ca"]
 facts["encoding"] = [sys.getfilesystemencoding(), locale.getpreferredencoding(False), sys.stdout.encoding]
 
-config = {flag: run(f"python3-config {flag}") for flag in ["--prefix", "--exec-prefix", "--includes", "--ldflags --embed", "--extension-suffix"]}
+config = {
+    flag: run(f"python3-config {flag}")
+    for flag in ["--prefix", "--exec-prefix", "--includes", "--ldflags --embed", "--extension-suffix"]
+}
 facts["python3-config"] = {flag: answer["out"] if answer["code"] == 0 else None for flag, answer in config.items()}
 
 pip_version = run("pip --version")
@@ -116,8 +155,10 @@ for name in ["pip", "setuptools", "wheel"]:
         facts["pip.packages"][name] = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         facts["pip.packages"][name] = None
-scheme = run('python3 -c "import json; from pip._internal.locations import get_scheme; '
-             's = get_scheme(\'demo\'); print(json.dumps({k: getattr(s, k) for k in (\'purelib\', \'platlib\', \'scripts\', \'headers\', \'data\')}))"')
+scheme = run(
+    'python3 -c "import json; from pip._internal.locations import get_scheme; '
+    "s = get_scheme('demo'); print(json.dumps({k: getattr(s, k) for k in ('purelib', 'platlib', 'scripts', 'headers', 'data')}))\""
+)
 facts["pip.scheme"] = json.loads(scheme["out"]) if scheme["code"] == 0 else scheme
 
 # ------------------------------------------------------------------ what pip and venv do
@@ -147,12 +188,21 @@ cfg.read_string("[venv]\n" + (open("/v/pyvenv.cfg").read() if os.path.exists("/v
 facts["venv.created"] = venv["code"]
 facts["venv.python"] = os.path.realpath("/v/bin/python")
 facts["venv.cfg"] = {k: cfg["venv"].get(k) for k in ["home", "include-system-site-packages"]}
-facts["venv.files"] = exists("/v/bin/pip", "/v/bin/pip3", f"/v/bin/pip{VERSION}", "/v/bin/python3",
-                             f"/v/bin/python{VERSION}", "/v/bin/activate", f"/v/{SP}")
+facts["venv.files"] = exists(
+    "/v/bin/pip",
+    "/v/bin/pip3",
+    f"/v/bin/pip{VERSION}",
+    "/v/bin/python3",
+    f"/v/bin/python{VERSION}",
+    "/v/bin/activate",
+    f"/v/{SP}",
+)
 facts["venv.lib64"] = os.readlink("/v/lib64") if os.path.islink("/v/lib64") else None
 facts["venv.pip_version"] = (run("/v/bin/pip --version")["out"].split(" ") + ["", ""])[1]
 facts["venv.setuptools"] = run("/v/bin/python -c 'import setuptools'")["code"] == 0
-facts["venv.sys_path"] = json.loads(run("/v/bin/python -c 'import json, sys; print(json.dumps(sys.path))'")["out"] or "[]")
+facts["venv.sys_path"] = json.loads(
+    run("/v/bin/python -c 'import json, sys; print(json.dumps(sys.path))'")["out"] or "[]"
+)
 answer = run(f"/v/bin/{PIP} gunicorn")
 facts["venv.install"] = {"code": answer["code"], "paths": exists(f"/v/{SP}/gunicorn/__init__.py", "/v/bin/gunicorn")}
 facts["venv.install.shebang"] = first_line("/v/bin/gunicorn")

@@ -17,14 +17,24 @@ def test_python_standins_get_the_official_environment():
 
 def test_slim_keeps_copyright_files_and_excludes_docs_from_later_installs(tmp_path):
     (tmp_path / "etc/dpkg/dpkg.cfg.d").mkdir(parents=True)
-    for rel in ["usr/share/doc/bash/copyright", "usr/share/doc/bash/README.gz", "usr/share/man/man1/ls.1.gz",
-                "usr/share/locale/pt_BR/LC_MESSAGES/x.mo", "usr/share/locale/locale.alias", "usr/share/zoneinfo/UTC"]:
+    for rel in [
+        "usr/share/doc/bash/copyright",
+        "usr/share/doc/bash/README.gz",
+        "usr/share/man/man1/ls.1.gz",
+        "usr/share/locale/pt_BR/LC_MESSAGES/x.mo",
+        "usr/share/locale/locale.alias",
+        "usr/share/zoneinfo/UTC",
+    ]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
     slimify(tmp_path)
     left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert left == ["etc/dpkg/dpkg.cfg.d/docker", "usr/share/doc/bash/copyright", "usr/share/locale/locale.alias",
-                    "usr/share/zoneinfo/UTC"]
+    assert left == [
+        "etc/dpkg/dpkg.cfg.d/docker",
+        "usr/share/doc/bash/copyright",
+        "usr/share/locale/locale.alias",
+        "usr/share/zoneinfo/UTC",
+    ]
     config = (tmp_path / "etc/dpkg/dpkg.cfg.d/docker").read_text()
     assert "path-exclude /usr/share/doc/*" in config and "path-include /usr/share/doc/*/copyright" in config
 
@@ -65,7 +75,8 @@ def test_a_superseded_root_is_untagged_only_when_nothing_tagged_stands_on_it(tmp
     gone = forget_superseded(client, tmp_path)
     assert client.api.removed == [f"{ROOT_REPO}:oldslim"]
     assert sorted(p.name for p in (tmp_path / "rootfs").iterdir()) == sorted(
-        [f"{current}.tar", f"{current}.json", "cpython-builder-abc.tar"])
+        [f"{current}.tar", f"{current}.json", "cpython-builder-abc.tar"]
+    )
     assert "cache: rootfs/oldslim.tar" in gone and f"image: {ROOT_REPO}:oldslim" in gone
 
 

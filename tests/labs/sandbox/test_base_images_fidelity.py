@@ -79,6 +79,7 @@ def _pip_at_least(major: int) -> Callable[[str], bool]:
     def check(text: str) -> bool:
         match = re.match(r"pip (\d+)\.", text or "")
         return bool(match) and int(match.group(1)) >= major
+
     return check
 
 
@@ -86,9 +87,23 @@ _ALL_PATHS = lambda d: isinstance(d, dict) and d.get("code") == 0 and all(d["pat
 
 PROPERTIES = [
     # Where things are: the interpreter built into /usr/local (Dockerfile: ./configure, make install, the symlinks).
-    *[Prop(f"command {n}", f"which.{n}", f"/usr/local/bin/{n}", "make install + the Dockerfile's symlink loop")
-      for n in ["python", "python3", "python3.11", "pip", "pip3", "pip3.11", "python3-config", "python-config",
-                "pydoc", "pydoc3", "idle", "idle3"]],
+    *[
+        Prop(f"command {n}", f"which.{n}", f"/usr/local/bin/{n}", "make install + the Dockerfile's symlink loop")
+        for n in [
+            "python",
+            "python3",
+            "python3.11",
+            "pip",
+            "pip3",
+            "pip3.11",
+            "python3-config",
+            "python-config",
+            "pydoc",
+            "pydoc3",
+            "idle",
+            "idle3",
+        ]
+    ],
     Prop("python -> python3", "link.python", "python3", "Dockerfile: ln -s python3 python"),
     Prop("python3 -> python3.11", "link.python3", "python3.11", "CPython make install (bininstall)"),
     Prop("pip -> pip3", "link.pip", "pip3", "Dockerfile: ln -s pip3 pip"),
@@ -98,28 +113,73 @@ PROPERTIES = [
     Prop("PYTHON_VERSION names the interpreter", "env/PYTHON_VERSION", "@python.version", "ENV PYTHON_VERSION"),
     Prop("sys.executable", "sys.executable", "/usr/local/bin/python3", "--prefix=/usr/local (configure's default)"),
     Prop("sys.prefix, base_prefix, exec_prefix", "sys.prefix", ["/usr/local"] * 4, "--prefix=/usr/local"),
-    Prop("sys.path", "sys.path", ["/usr/local/lib/python311.zip", "/usr/local/lib/python3.11",
-                                  "/usr/local/lib/python3.11/lib-dynload", SP], "upstream site.py, no dist-packages"),
+    Prop(
+        "sys.path",
+        "sys.path",
+        ["/usr/local/lib/python311.zip", "/usr/local/lib/python3.11", "/usr/local/lib/python3.11/lib-dynload", SP],
+        "upstream site.py, no dist-packages",
+    ),
     Prop("site-packages", "site.getsitepackages", [SP], "upstream site.py"),
-    Prop("user site", "site.user", ["/root/.local", "/root/.local/lib/python3.11/site-packages", True], "upstream site.py, HOME=/root"),
+    Prop(
+        "user site",
+        "site.user",
+        ["/root/.local", "/root/.local/lib/python3.11/site-packages", True],
+        "upstream site.py, HOME=/root",
+    ),
     Prop("sysconfig scheme", "sysconfig.scheme", "posix_prefix", "upstream sysconfig (Debian's is posix_local)"),
-    *[Prop(f"sysconfig {k}", f"sysconfig.paths/{k}", v, "upstream sysconfig posix_prefix") for k, v in {
-        "purelib": SP, "platlib": SP, "scripts": "/usr/local/bin", "include": "/usr/local/include/python3.11",
-        "stdlib": "/usr/local/lib/python3.11", "data": "/usr/local"}.items()],
+    *[
+        Prop(f"sysconfig {k}", f"sysconfig.paths/{k}", v, "upstream sysconfig posix_prefix")
+        for k, v in {
+            "purelib": SP,
+            "platlib": SP,
+            "scripts": "/usr/local/bin",
+            "include": "/usr/local/include/python3.11",
+            "stdlib": "/usr/local/lib/python3.11",
+            "data": "/usr/local",
+        }.items()
+    ],
     Prop("shared libpython", "sysconfig.vars/LDLIBRARY", "libpython3.11.so", "configure --enable-shared"),
     Prop("Py_ENABLE_SHARED", "sysconfig.vars/Py_ENABLE_SHARED", 1, "configure --enable-shared"),
-    Prop("extension suffix", "sysconfig.vars/EXT_SUFFIX", lambda s: bool(re.fullmatch(r"\.cpython-311-\w+-linux-gnu\.so", s or "")), "upstream"),
-    Prop("configure flags", "sysconfig.config_args",
-         lambda a: all(f in a for f in ["--enable-shared", "--enable-loadable-sqlite-extensions"]), "Dockerfile ./configure"),
-    Prop("no EXTERNALLY-MANAGED", "stdlib.externally_managed", False, "upstream CPython ships none; pip installs system-wide"),
+    Prop(
+        "extension suffix",
+        "sysconfig.vars/EXT_SUFFIX",
+        lambda s: bool(re.fullmatch(r"\.cpython-311-\w+-linux-gnu\.so", s or "")),
+        "upstream",
+    ),
+    Prop(
+        "configure flags",
+        "sysconfig.config_args",
+        lambda a: all(f in a for f in ["--enable-shared", "--enable-loadable-sqlite-extensions"]),
+        "Dockerfile ./configure",
+    ),
+    Prop(
+        "no EXTERNALLY-MANAGED",
+        "stdlib.externally_managed",
+        False,
+        "upstream CPython ships none; pip installs system-wide",
+    ),
     Prop("no bytecode shipped", "stdlib.pyc", 0, "Dockerfile: find /usr/local -name '*.pyc' -delete"),
     Prop("no test package", "stdlib.test_package", False, "Dockerfile: find /usr/local -name test -delete"),
     Prop("no static libpython", "libpython.static", [], "Dockerfile: find /usr/local -name 'libpython*.a' -delete"),
-    Prop("libpython in the linker cache", "ldconfig.libpython", lambda lines: any("/usr/local/lib/libpython3.11.so.1.0" in x for x in lines), "Dockerfile: ldconfig"),
+    Prop(
+        "libpython in the linker cache",
+        "ldconfig.libpython",
+        lambda lines: any("/usr/local/lib/libpython3.11.so.1.0" in x for x in lines),
+        "Dockerfile: ldconfig",
+    ),
     Prop("Python.h installed", "headers", {"/usr/local/include/python3.11/Python.h": True}, "make install"),
-    Prop("Debian's python3 only where a package needs it", "debian.python3", {"slim": False, "full": True},
-         "slim: none; full: buildpack-deps' mercurial depends on python3"),
-    Prop("Debian bookworm", "os", {"ID": "debian", "VERSION_CODENAME": "bookworm"}, "FROM debian:bookworm-slim / buildpack-deps:bookworm"),
+    Prop(
+        "Debian's python3 only where a package needs it",
+        "debian.python3",
+        {"slim": False, "full": True},
+        "slim: none; full: buildpack-deps' mercurial depends on python3",
+    ),
+    Prop(
+        "Debian bookworm",
+        "os",
+        {"ID": "debian", "VERSION_CODENAME": "bookworm"},
+        "FROM debian:bookworm-slim / buildpack-deps:bookworm",
+    ),
     # The environment (ENV lines and CMD).
     Prop("PATH", "env/PATH", f"/usr/local/bin:{DEBIAN_PATH}", "ENV PATH /usr/local/bin:$PATH"),
     Prop("LANG", "env/LANG", "C.UTF-8", "ENV LANG C.UTF-8"),
@@ -129,50 +189,122 @@ PROPERTIES = [
     Prop("no WORKDIR", "config/WorkingDir", "", "none in the Dockerfile"),
     Prop("runs as root", "config/User", "", "no USER in the Dockerfile"),
     # What was built in (the build dependencies of the Dockerfile; tkinter's libraries only in the full image).
-    Prop("standard modules with C parts", "modules.missing", [], "build deps: libssl, libsqlite3, libffi, liblzma, libbz2, zlib, libreadline, libgdbm, uuid, libncursesw"),
-    Prop("tkinter", "modules.tkinter", {"slim": False, "full": True}, "slim: libtk left out (ldd skips *tkinter*); full: tk-dev"),
+    Prop(
+        "standard modules with C parts",
+        "modules.missing",
+        [],
+        "build deps: libssl, libsqlite3, libffi, liblzma, libbz2, zlib, libreadline, libgdbm, uuid, libncursesw",
+    ),
+    Prop(
+        "tkinter",
+        "modules.tkinter",
+        {"slim": False, "full": True},
+        "slim: libtk left out (ldd skips *tkinter*); full: tk-dev",
+    ),
     Prop("sqlite extensions loadable", "sqlite3.load_extension", True, "--enable-loadable-sqlite-extensions"),
     Prop("OpenSSL 3.0 of bookworm", "ssl.openssl", lambda v: v.startswith("OpenSSL 3.0."), "libssl3 of bookworm"),
     Prop("CA certificates", "ssl.ca_certificates", lambda n: n > 50, "ca-certificates"),
-    *[Prop(f"tool {t}", f"tool.{t}", {"slim": False, "full": True}, "full: buildpack-deps:bookworm; slim: build deps purged")
-      for t in ["gcc", "g++", "make", "git", "curl", "wget", "hg", "svn", "ssh"]],
+    *[
+        Prop(
+            f"tool {t}",
+            f"tool.{t}",
+            {"slim": False, "full": True},
+            "full: buildpack-deps:bookworm; slim: build deps purged",
+        )
+        for t in ["gcc", "g++", "make", "git", "curl", "wget", "hg", "svn", "ssh"]
+    ],
     # python3-config, for C extensions and embedding.
     Prop("python3-config --prefix", "python3-config/--prefix", "/usr/local", "make install"),
     Prop("python3-config --exec-prefix", "python3-config/--exec-prefix", "/usr/local", "make install"),
-    Prop("python3-config --includes", "python3-config/--includes", "-I/usr/local/include/python3.11 -I/usr/local/include/python3.11", "make install"),
-    Prop("python3-config --ldflags --embed", "python3-config/--ldflags --embed",
-         lambda v: bool(v) and "-L/usr/local/lib" in v and "-lpython3.11" in v, "--enable-shared"),
-    Prop("python3-config --extension-suffix", "python3-config/--extension-suffix", "@sysconfig.vars/EXT_SUFFIX", "make install"),
+    Prop(
+        "python3-config --includes",
+        "python3-config/--includes",
+        "-I/usr/local/include/python3.11 -I/usr/local/include/python3.11",
+        "make install",
+    ),
+    Prop(
+        "python3-config --ldflags --embed",
+        "python3-config/--ldflags --embed",
+        lambda v: bool(v) and "-L/usr/local/lib" in v and "-lpython3.11" in v,
+        "--enable-shared",
+    ),
+    Prop(
+        "python3-config --extension-suffix",
+        "python3-config/--extension-suffix",
+        "@sysconfig.vars/EXT_SUFFIX",
+        "make install",
+    ),
     # pip: a current one, in site-packages, with setuptools and wheel beside it.
     Prop("pip is current", "pip.version", _pip_at_least(24), "--with-ensurepip of a current 3.11 release"),
     Prop("pip lives in site-packages", "pip.version", lambda v: f"from {SP}/pip (python 3.11)" in v, "ensurepip"),
     Prop("python -m pip is the same pip", "pip.python_m", "@pip.version", "one pip"),
     Prop("setuptools installed", "pip.packages/setuptools", "79.0.1", "Dockerfile: pip install setuptools==79.0.1"),
-    Prop("wheel installed", "pip.packages/wheel", lambda v: bool(v) and v.startswith("0.45."), "Dockerfile: pip install 'wheel<0.46'"),
-    *[Prop(f"pip scheme {k}", f"pip.scheme/{k}", v, "pip on upstream sysconfig") for k, v in {
-        "purelib": SP, "platlib": SP, "scripts": "/usr/local/bin", "headers": "/usr/local/include/python3.11/demo",
-        "data": "/usr/local"}.items()],
+    Prop(
+        "wheel installed",
+        "pip.packages/wheel",
+        lambda v: bool(v) and v.startswith("0.45."),
+        "Dockerfile: pip install 'wheel<0.46'",
+    ),
+    *[
+        Prop(f"pip scheme {k}", f"pip.scheme/{k}", v, "pip on upstream sysconfig")
+        for k, v in {
+            "purelib": SP,
+            "platlib": SP,
+            "scripts": "/usr/local/bin",
+            "headers": "/usr/local/include/python3.11/demo",
+            "data": "/usr/local",
+        }.items()
+    ],
     # What pip install writes, the layouts multi-stage Dockerfiles copy.
     Prop("pip install -> /usr/local", "install.default", _ALL_PATHS, "posix_prefix"),
-    Prop("console scripts run the /usr/local interpreter", "install.default.shebang",
-         lambda s: bool(s) and s.startswith("#!/usr/local/bin/python3"), "pip's script maker, sys.executable"),
-    Prop("pip install --prefix=/install -> /install/lib, /install/bin", "install.prefix", _ALL_PATHS, "posix_prefix under the prefix"),
-    Prop("--prefix has only bin and lib (no local/)", "install.prefix.top", ["bin", "lib"], "posix_prefix (Debian adds local/)"),
+    Prop(
+        "console scripts run the /usr/local interpreter",
+        "install.default.shebang",
+        lambda s: bool(s) and s.startswith("#!/usr/local/bin/python3"),
+        "pip's script maker, sys.executable",
+    ),
+    Prop(
+        "pip install --prefix=/install -> /install/lib, /install/bin",
+        "install.prefix",
+        _ALL_PATHS,
+        "posix_prefix under the prefix",
+    ),
+    Prop(
+        "--prefix has only bin and lib (no local/)",
+        "install.prefix.top",
+        ["bin", "lib"],
+        "posix_prefix (Debian adds local/)",
+    ),
     Prop("pip install --user -> ~/.local", "install.user", _ALL_PATHS, "posix_user"),
     Prop("pip install --target", "install.target", _ALL_PATHS, "pip --target"),
     Prop("pip install --root=/r -> /r/usr/local", "install.root", _ALL_PATHS, "posix_prefix under the root"),
-    Prop("pip upgrades itself offline", "install.upgrade_pip", 0, "with a registry it fetches from PyPI; offline, the wheelhouse has pip"),
+    Prop(
+        "pip upgrades itself offline",
+        "install.upgrade_pip",
+        0,
+        "with a registry it fetches from PyPI; offline, the wheelhouse has pip",
+    ),
     # python -m venv.
     Prop("venv is created", "venv.created", 0, "ensurepip is installed"),
     Prop("venv's python is the /usr/local interpreter", "venv.python", "/usr/local/bin/python3.11", "venv symlinks"),
     Prop("pyvenv.cfg", "venv.cfg", {"home": "/usr/local/bin", "include-system-site-packages": "false"}, "venv"),
     Prop("venv layout", "venv.files", lambda d: all(d.values()), "venv + ensurepip"),
     Prop("venv lib64 -> lib", "venv.lib64", "lib", "venv on 64-bit POSIX"),
-    Prop("venv's pip is the image's pip", "venv.pip_version", "@pip.version_number", "ensurepip bundles the pip it installs"),
+    Prop(
+        "venv's pip is the image's pip",
+        "venv.pip_version",
+        "@pip.version_number",
+        "ensurepip bundles the pip it installs",
+    ),
     Prop("venv has setuptools (3.11's ensurepip)", "venv.setuptools", True, "ensurepip in 3.11 installs setuptools"),
     Prop("venv's sys.path", "venv.sys_path", lambda p: "/v/lib/python3.11/site-packages" in p and SP not in p, "venv"),
     Prop("pip install in a venv", "venv.install", _ALL_PATHS, "venv"),
-    Prop("venv scripts run the venv's python", "venv.install.shebang", lambda s: bool(s) and s.startswith("#!/v/bin/python"), "pip in a venv"),
+    Prop(
+        "venv scripts run the venv's python",
+        "venv.install.shebang",
+        lambda s: bool(s) and s.startswith("#!/v/bin/python"),
+        "pip in a venv",
+    ),
 ]
 
 
@@ -195,6 +327,7 @@ def holds(prop: Prop, variant: str, facts: dict) -> tuple[bool, Any, Any]:
 
 # ------------------------------------------------------------------ probing an image
 
+
 def probe(client, image: str) -> dict:
     """Every fact about `image`: the probe's output and the image's config."""
     api = client.api
@@ -202,7 +335,10 @@ def probe(client, image: str) -> dict:
     with tarfile.open(fileobj=payload, mode="w") as tar:
         tar.add(PROBE, arcname="probe.py")
     container = api.create_container(
-        image, ["python3", "/probe.py"], environment={"PYTHONDONTWRITEBYTECODE": "1"}, network_disabled=True,
+        image,
+        ["python3", "/probe.py"],
+        environment={"PYTHONDONTWRITEBYTECODE": "1"},
+        network_disabled=True,
         labels={PROBE_LABEL: "fidelity"},
         host_config=api.create_host_config(network_mode="none", mem_limit=1024**3, memswap_limit=1024**3),
     )["Id"]
@@ -234,6 +370,7 @@ def facts_of(sandbox_docker):
                 pytest.fail(f"{image} is not in the sandbox daemon: run manage.py prepare_sandbox")
             _FACTS[image] = probe(sandbox_docker, image)
         return _FACTS[image]
+
     return get
 
 
@@ -243,7 +380,9 @@ def facts_of(sandbox_docker):
 def test_standin_has_the_official_property(variant, prop, facts_of):
     facts = facts_of(PREFIX + IMAGES[variant])
     ok, found, expected = holds(prop, variant, facts)
-    assert ok, f"{PREFIX}{IMAGES[variant]}: {prop.id}: found {found!r}, the official image has {expected!r} ({prop.source})"
+    assert ok, (
+        f"{PREFIX}{IMAGES[variant]}: {prop.id}: found {found!r}, the official image has {expected!r} ({prop.source})"
+    )
 
 
 # ------------------------------------------------------------------ the corpus, graded
@@ -301,7 +440,8 @@ def test_official_pattern_passes_on_the_standin(case, sandbox_docker, tmp_path_f
     report, failed = grade_case(case, PREFIX, tmp_path_factory.getbasetemp() / "labs-on-images")
     assert report.status == "passed" and not failed, (
         f"{case} on {PREFIX or ''}python:3.11(-slim): {report.status} {report.score}/{report.max_score}; "
-        f"image checks not passed: {failed}; error: {report.error}; rejections: {report.rejections}")
+        f"image checks not passed: {failed}; error: {report.error}; rejections: {report.rejections}"
+    )
 
 
 # ------------------------------------------------------------------ against the real images
@@ -310,8 +450,19 @@ OFFICIAL = {"slim": "python:3.11-slim-bookworm", "full": "python:3.11-bookworm"}
 OFFICIAL_PREFIX = "estaleiro-official/"
 # Facts that differ by design (README, "Base images without a registry"): the patch
 # release and the pip of the official images move every few weeks.
-KNOWN_DIFFERENCES = {"python.version", "env", "pip.version", "pip.version_number", "pip.python_m", "pip.packages", "venv.pip_version",
-                     "sysconfig.config_args", "ssl.openssl", "ssl.ca_certificates", "ldconfig.libpython"}
+KNOWN_DIFFERENCES = {
+    "python.version",
+    "env",
+    "pip.version",
+    "pip.version_number",
+    "pip.python_m",
+    "pip.packages",
+    "venv.pip_version",
+    "sysconfig.config_args",
+    "ssl.openssl",
+    "ssl.ca_certificates",
+    "ldconfig.libpython",
+}
 
 
 @pytest.mark.registry
@@ -328,8 +479,9 @@ def test_official_images_agree(tmp_path_factory):
     packages = sorted({p for slug in ("otimizar-imagem", "api-modelo-ml") for p in find_lab(slug).spec.packages})
     try:
         for variant, name in OFFICIAL.items():
-            official_with_wheelhouse(client, name, OFFICIAL_PREFIX + IMAGES[variant], packages,
-                                     Path("/var/cache/estaleiro/base-images"))
+            official_with_wheelhouse(
+                client, name, OFFICIAL_PREFIX + IMAGES[variant], packages, Path("/var/cache/estaleiro/base-images")
+            )
     except BaseImageError as exc:
         # The daemon has no network by design; the pull goes through skopeo on this host.
         pytest.skip(f"no registry answers this host (skopeo), so the official images cannot be compared: {exc}")
@@ -340,7 +492,9 @@ def test_official_images_agree(tmp_path_factory):
         for prop in PROPERTIES:
             ok, found, expected = holds(prop, variant, official)
             if not ok:
-                mismatches.append(f"the table is wrong for {OFFICIAL[variant]}: {prop.id}: official has {found!r}, table says {expected!r}")
+                mismatches.append(
+                    f"the table is wrong for {OFFICIAL[variant]}: {prop.id}: official has {found!r}, table says {expected!r}"
+                )
         for key in sorted(set(official) - KNOWN_DIFFERENCES):
             if official[key] != standin.get(key):
                 mismatches.append(f"{variant}: {key}: official {official[key]!r}, stand-in {standin.get(key)!r}")

@@ -56,7 +56,10 @@ def test_build_succeeds_streams_log_and_keeps_cache(sandbox, sandbox_docker, lab
         assert facts.env["GREETING"] == "ola" and facts.env["MODE"] == "a=b"
         assert facts.cmd == ["/bin/busybox", "sleep", "60"] and facts.entrypoint is None
         assert facts.healthcheck == ["CMD", "/bin/busybox", "true"]
-        assert facts.labels["course"] == "docker" and facts.labels["estaleiro.submission"] == labels["estaleiro.submission"]
+        assert (
+            facts.labels["course"] == "docker"
+            and facts.labels["estaleiro.submission"] == labels["estaleiro.submission"]
+        )
         assert facts.size_bytes > 1_000_000 and facts.base_size_bytes == 0
         layers = nonce_layers(sandbox_docker, tag, nonce)
     finally:
@@ -75,7 +78,7 @@ def test_build_succeeds_streams_log_and_keeps_cache(sandbox, sandbox_docker, lab
 
 
 def test_failing_run_reports_its_step(sandbox, sandbox_docker, labels, nonce):
-    dockerfile = PREFIX + f"RUN echo about-to-fail-{nonce} && exit 3\nCMD [\"true\"]\n"
+    dockerfile = PREFIX + f'RUN echo about-to-fail-{nonce} && exit 3\nCMD ["true"]\n'
     outcome = sandbox.build(files=context(dockerfile), tag=f"estaleiro-test/fail-{nonce}", limits=FAST, labels=labels)
     assert not outcome.ok and not outcome.platform_fault
     assert_message(outcome, "sandbox.build_command_failed")
@@ -90,8 +93,13 @@ def test_log_flood_is_cut_at_the_cap(sandbox, sandbox_docker, labels, nonce):
     limits = Limits(build_seconds=20, memory_mb=128, log_bytes=50_000)
     dockerfile = PREFIX + f"RUN echo {nonce}; while true; do echo {'x' * 70}; done\n"
     received = []
-    outcome = sandbox.build(files=context(dockerfile), tag=f"estaleiro-test/flood-{nonce}", limits=limits,
-                            labels=labels, on_log=received.append)
+    outcome = sandbox.build(
+        files=context(dockerfile),
+        tag=f"estaleiro-test/flood-{nonce}",
+        limits=limits,
+        labels=labels,
+        on_log=received.append,
+    )
     assert not outcome.ok and outcome.log_truncated and not outcome.platform_fault
     assert_message(outcome, "sandbox.build_log_limit")
     assert len(outcome.log.encode()) <= 50_000 and "".join(received) == outcome.log
@@ -118,7 +126,9 @@ def test_silent_sleep_is_stopped_too(sandbox, sandbox_docker, labels, nonce):
     """Nothing is printed, so only closing the connection can unblock the reader."""
     limits = Limits(build_seconds=3, memory_mb=128)
     dockerfile = PREFIX + f"RUN sleep 300 # {nonce}\n"
-    outcome = sandbox.build(files=context(dockerfile), tag=f"estaleiro-test/sleep-{nonce}", limits=limits, labels=labels)
+    outcome = sandbox.build(
+        files=context(dockerfile), tag=f"estaleiro-test/sleep-{nonce}", limits=limits, labels=labels
+    )
     assert_message(outcome, "sandbox.build_timeout")
     assert outcome.seconds < 12
     assert_gone(sandbox_docker, outcome, nonce)
@@ -133,11 +143,17 @@ def test_fork_bomb_ends_in_a_verdict(sandbox, sandbox_docker, labels, nonce):
     dockerfile = PREFIX + f"RUN echo {nonce}; bomb() {{ bomb | bomb & }}; bomb; while true; do :; done\n"
     outcome = sandbox.build(files=context(dockerfile), tag=f"estaleiro-test/bomb-{nonce}", limits=limits, labels=labels)
     assert not outcome.ok and not outcome.platform_fault
-    assert outcome.error_id in ("sandbox.build_timeout", "sandbox.build_command_failed", "sandbox.build_killed"), outcome
+    assert outcome.error_id in ("sandbox.build_timeout", "sandbox.build_command_failed", "sandbox.build_killed"), (
+        outcome
+    )
     assert outcome.seconds < 25
     assert_gone(sandbox_docker, outcome, nonce)
-    after = sandbox.build(files=context(PREFIX + f"RUN echo after-{nonce}\n"), tag=f"estaleiro-test/after-{nonce}",
-                          limits=FAST, labels=labels)
+    after = sandbox.build(
+        files=context(PREFIX + f"RUN echo after-{nonce}\n"),
+        tag=f"estaleiro-test/after-{nonce}",
+        limits=FAST,
+        labels=labels,
+    )
     assert after.ok, after.log[-500:]
     layers = nonce_layers(sandbox_docker, f"estaleiro-test/after-{nonce}", nonce)
     sandbox.remove_image(f"estaleiro-test/after-{nonce}")
@@ -154,16 +170,21 @@ def test_memory_hog_in_run_is_killed(sandbox, sandbox_docker, labels, nonce):
 
 
 def test_dockerfile_refused_by_docker(sandbox, labels):
-    outcome = sandbox.build(files=context("FROM scratch\nFROBNICATE now\n"), tag="estaleiro-test/bad", limits=FAST,
-                            labels=labels)
+    outcome = sandbox.build(
+        files=context("FROM scratch\nFROBNICATE now\n"), tag="estaleiro-test/bad", limits=FAST, labels=labels
+    )
     assert not outcome.ok and not outcome.platform_fault
     assert_message(outcome, "sandbox.build_rejected")
     assert "unknown instruction" in outcome.error_params["detail"].lower()
 
 
 def test_missing_base_image_is_explained(sandbox, labels, nonce):
-    outcome = sandbox.build(files=context(f"FROM estaleiro-test/no-such-image-{nonce}:1\n"),
-                            tag=f"estaleiro-test/nobase-{nonce}", limits=FAST, labels=labels)
+    outcome = sandbox.build(
+        files=context(f"FROM estaleiro-test/no-such-image-{nonce}:1\n"),
+        tag=f"estaleiro-test/nobase-{nonce}",
+        limits=FAST,
+        labels=labels,
+    )
     assert not outcome.ok and not outcome.platform_fault
     assert_message(outcome, "sandbox.build_image_missing")
     assert outcome.failing_step == f"Step 1/3 : FROM estaleiro-test/no-such-image-{nonce}:1"

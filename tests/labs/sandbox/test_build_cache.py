@@ -78,9 +78,16 @@ class FakeClient:
 
 
 def img(name, parent=None, *, size, created, tags=None, labels=None, digests=None) -> dict:
-    return {"Id": image_id(name), "ParentId": image_id(parent) if parent else "", "Size": size, "Created": created,
-            "RepoTags": tags if tags is not None else ["<none>:<none>"], "RepoDigests": digests,
-            "Labels": labels, "Containers": -1}
+    return {
+        "Id": image_id(name),
+        "ParentId": image_id(parent) if parent else "",
+        "Size": size,
+        "Created": created,
+        "RepoTags": tags if tags is not None else ["<none>:<none>"],
+        "RepoDigests": digests,
+        "Labels": labels,
+        "Containers": -1,
+    }
 
 
 def names(api: FakeAPI) -> list[str]:
@@ -120,12 +127,14 @@ def test_recorded_use_beats_creation_time():
 
 
 def test_only_leaves_go_and_a_shared_parent_waits_for_all_its_children():
-    api = FakeAPI([
-        img("base", size=100, created=1, tags=["python:3.11-slim"]),
-        img("p", "base", size=150, created=5),
-        img("c1", "p", size=160, created=6),
-        img("c2", "p", size=170, created=30),
-    ])
+    api = FakeAPI(
+        [
+            img("base", size=100, created=1, tags=["python:3.11-slim"]),
+            img("p", "base", size=150, created=5),
+            img("c1", "p", size=160, created=6),
+            img("c2", "p", size=170, created=30),
+        ]
+    )
     counts = trim(api, max_bytes=0)
     assert names(api) == ["c1", "c2", "p"]
     assert counts["skipped"] == 0  # never asked the daemon to remove an image with children
@@ -133,17 +142,19 @@ def test_only_leaves_go_and_a_shared_parent_waits_for_all_its_children():
 
 
 def test_tagged_images_and_what_they_stand_on_are_never_touched():
-    api = FakeAPI([
-        img("root", size=100, created=1, tags=["estaleiro/root:k1"], labels={"estaleiro.base.key": "k1"}),
-        img("copy", "root", size=200, created=2, labels={"estaleiro.base.key": "k1"}),
-        img("wheel", "copy", size=210, created=3, tags=["python:3.11-slim"], labels=BASE_LABELS),
-        # Built on the base, so it has the base's labels (and a LABEL step could forge
-        # them): cache all the same.
-        img("learner", "wheel", size=260, created=4, labels=BASE_LABELS),
-        img("under", "root", size=150, created=2),
-        img("tagged", "under", size=170, created=3, tags=["estaleiro-lab/starter:latest"]),
-        img("pulled", size=90, created=1, tags=[], digests=["python@sha256:" + "1" * 64]),
-    ])
+    api = FakeAPI(
+        [
+            img("root", size=100, created=1, tags=["estaleiro/root:k1"], labels={"estaleiro.base.key": "k1"}),
+            img("copy", "root", size=200, created=2, labels={"estaleiro.base.key": "k1"}),
+            img("wheel", "copy", size=210, created=3, tags=["python:3.11-slim"], labels=BASE_LABELS),
+            # Built on the base, so it has the base's labels (and a LABEL step could forge
+            # them): cache all the same.
+            img("learner", "wheel", size=260, created=4, labels=BASE_LABELS),
+            img("under", "root", size=150, created=2),
+            img("tagged", "under", size=170, created=3, tags=["estaleiro-lab/starter:latest"]),
+            img("pulled", size=90, created=1, tags=[], digests=["python@sha256:" + "1" * 64]),
+        ]
+    )
     counts = trim(api, max_bytes=0)
     assert names(api) == ["learner"]
     assert counts["cache_bytes_before"] == 50 and counts["cache_bytes_after"] == 0
@@ -151,11 +162,13 @@ def test_tagged_images_and_what_they_stand_on_are_never_touched():
 
 
 def test_a_base_that_lost_its_tag_goes_once_nothing_stands_on_it():
-    api = FakeAPI([
-        img("root", size=100, created=1, tags=["estaleiro/root:k1"], labels={"estaleiro.base.key": "k1"}),
-        img("oldwheel", "root", size=210, created=2, labels=BASE_LABELS),  # untagged by a newer prepare
-        img("learner", "oldwheel", size=260, created=3, labels=BASE_LABELS),
-    ])
+    api = FakeAPI(
+        [
+            img("root", size=100, created=1, tags=["estaleiro/root:k1"], labels={"estaleiro.base.key": "k1"}),
+            img("oldwheel", "root", size=210, created=2, labels=BASE_LABELS),  # untagged by a newer prepare
+            img("learner", "oldwheel", size=260, created=3, labels=BASE_LABELS),
+        ]
+    )
     trim(api, max_bytes=0)
     assert names(api) == ["learner", "oldwheel"]
 
@@ -202,12 +215,26 @@ def test_use_records_of_images_gone_are_reported_stale():
 # -- recording use -------------------------------------------------------------------------------
 
 RECORDED_STREAM = [  # what the sandbox daemon (engine 20.10) sent for a partly cached build
-    "Step 1/4 : FROM python:3.11-slim", "\n", " ---> 296e83691b17\n",
-    "Step 2/4 : RUN echo 9f54a57c0e9f > /tok", "\n", " ---> Using cache\n", " ---> c9c6028e9f64\n",
-    "Step 3/4 : RUN echo ' ---> deadbeef0000' && printf no-newline", "\n", " ---> Running in bc62a1e3e2ae\n",
-    " ---> deadbeef0000\n", "no-newline", "Removing intermediate container bc62a1e3e2ae\n", " ---> 0f656a480810\n",
-    "Step 4/4 : ENV T=9f54a57c0e9f", "\n", " ---> Using cache\n", " ---> dd637e5bc597\n",
-    "Successfully built dd637e5bc597\n", "Successfully tagged exp:x\n",
+    "Step 1/4 : FROM python:3.11-slim",
+    "\n",
+    " ---> 296e83691b17\n",
+    "Step 2/4 : RUN echo 9f54a57c0e9f > /tok",
+    "\n",
+    " ---> Using cache\n",
+    " ---> c9c6028e9f64\n",
+    "Step 3/4 : RUN echo ' ---> deadbeef0000' && printf no-newline",
+    "\n",
+    " ---> Running in bc62a1e3e2ae\n",
+    " ---> deadbeef0000\n",
+    "no-newline",
+    "Removing intermediate container bc62a1e3e2ae\n",
+    " ---> 0f656a480810\n",
+    "Step 4/4 : ENV T=9f54a57c0e9f",
+    "\n",
+    " ---> Using cache\n",
+    " ---> dd637e5bc597\n",
+    "Successfully built dd637e5bc597\n",
+    "Successfully tagged exp:x\n",
 ]
 
 
@@ -237,8 +264,13 @@ class StreamAPI:
 def test_the_build_reports_the_step_images_it_made_or_took_from_the_cache():
     chunks = [{"stream": text} for text in RECORDED_STREAM]
     chunks.insert(-2, {"aux": {"ID": "sha256:dd637e5bc597" + "0" * 52}})
-    outcome = run_build(FakeClient(StreamAPI(chunks)), files={"Dockerfile": b"FROM python:3.11-slim\n"}, tag="t",
-                        limits=Limits(), labels={})
+    outcome = run_build(
+        FakeClient(StreamAPI(chunks)),
+        files={"Dockerfile": b"FROM python:3.11-slim\n"},
+        tag="t",
+        limits=Limits(),
+        labels={},
+    )
     assert outcome.ok
     # The RUN's own " ---> deadbeef0000" follows no builder line, so it is not a step image.
     assert outcome.step_images == ("296e83691b17", "c9c6028e9f64", "0f656a480810", "dd637e5bc597")
@@ -249,10 +281,19 @@ def test_the_build_reports_the_step_images_it_made_or_took_from_the_cache():
 
 def test_a_failed_build_still_reports_the_steps_before_the_failure():
     chunks = [{"stream": text} for text in RECORDED_STREAM[:7]]
-    chunks += [{"stream": "Step 3/4 : RUN false"}, {"stream": "\n"}, {"stream": " ---> Running in bc62a1e3e2ae\n"},
-               {"errorDetail": {"code": 1, "message": "The command '/bin/sh -c false' returned a non-zero code: 1"}}]
-    outcome = run_build(FakeClient(StreamAPI(chunks)), files={"Dockerfile": b"FROM python:3.11-slim\n"}, tag="t",
-                        limits=Limits(), labels={})
+    chunks += [
+        {"stream": "Step 3/4 : RUN false"},
+        {"stream": "\n"},
+        {"stream": " ---> Running in bc62a1e3e2ae\n"},
+        {"errorDetail": {"code": 1, "message": "The command '/bin/sh -c false' returned a non-zero code: 1"}},
+    ]
+    outcome = run_build(
+        FakeClient(StreamAPI(chunks)),
+        files={"Dockerfile": b"FROM python:3.11-slim\n"},
+        tag="t",
+        limits=Limits(),
+        labels={},
+    )
     assert not outcome.ok and outcome.step_images == ("296e83691b17", "c9c6028e9f64")
 
 
@@ -284,6 +325,7 @@ def test_use_times_round_trip_through_redis(redis_url):
 
 
 # -- against the real sandbox daemon ---------------------------------------------------------------
+
 
 class ScopedClient:
     """The real daemon, listing only this test's images and the base they stand on: the
@@ -319,8 +361,10 @@ def test_trim_evicts_the_least_recently_used_steps_on_the_real_daemon(sandbox_do
     box = DockerSandbox(settings.SANDBOX_DOCKER_HOST, usage_url=redis_url)
     box._usage = usage  # a hash of its own: the daemon's real one is shared with everyone
     limits = Limits(build_seconds=30, memory_mb=128)
-    files = {name: {"Dockerfile": f"FROM python:3.11-slim\nRUN echo {token}-{name} > /token\n".encode()}
-             for name in ("a", "b")}
+    files = {
+        name: {"Dockerfile": f"FROM python:3.11-slim\nRUN echo {token}-{name} > /token\n".encode()}
+        for name in ("a", "b")
+    }
     run_images: set[str] = set()
 
     def build(name: str) -> str:

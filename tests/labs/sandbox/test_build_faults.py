@@ -14,9 +14,13 @@ from labs.sandbox.docker_sandbox import DockerSandbox
 
 FILES = {"Dockerfile": b"FROM scratch\n"}
 STEPS = [
-    {"stream": "Step 1/2 : FROM python:3.11-slim"}, {"stream": "\n"}, {"stream": " ---> 1234567890ab\n"},
-    {"stream": "Step 2/2 : RUN pip install -r requirements.txt"}, {"stream": "\n"},
-    {"stream": " ---> Running in abcdef012345\n"}, {"stream": "Collecting flask\n"},
+    {"stream": "Step 1/2 : FROM python:3.11-slim"},
+    {"stream": "\n"},
+    {"stream": " ---> 1234567890ab\n"},
+    {"stream": "Step 2/2 : RUN pip install -r requirements.txt"},
+    {"stream": "\n"},
+    {"stream": " ---> Running in abcdef012345\n"},
+    {"stream": "Collecting flask\n"},
 ]
 
 
@@ -56,6 +60,7 @@ class FakeAPI:
             yield from self.chunks
             if self.fail_with:
                 raise self.fail_with
+
         return stream()
 
     def remove_container(self, cid, **kwargs):
@@ -91,8 +96,14 @@ def test_build_call_is_hardened():
 
 def test_the_build_runs_inside_the_gradings_slot_cgroup():
     api = FakeAPI([*STEPS, {"aux": {"ID": "sha256:abc"}}])
-    run_build(FakeClient(api), files=FILES, tag="t", limits=Limits(), labels={},
-              policy=BuildPolicy(cgroup_parent="/estaleiro/slot-id"))
+    run_build(
+        FakeClient(api),
+        files=FILES,
+        tag="t",
+        limits=Limits(),
+        labels={},
+        policy=BuildPolicy(cgroup_parent="/estaleiro/slot-id"),
+    )
     assert api.build_params["cgroupparent"] == "/estaleiro/slot-id"
 
 
@@ -109,29 +120,45 @@ def test_daemon_unreachable_is_a_platform_fault():
     assert outcome.platform_fault and outcome.error_id == "sandbox.build_platform"
 
 
-@pytest.mark.parametrize("status, platform, message_id", [
-    (400, False, "sandbox.build_rejected"),
-    (500, True, "sandbox.build_platform"),
-])
+@pytest.mark.parametrize(
+    "status, platform, message_id",
+    [
+        (400, False, "sandbox.build_rejected"),
+        (500, True, "sandbox.build_platform"),
+    ],
+)
 def test_refusal_before_any_step(status, platform, message_id):
     outcome = build(FakeAPI([], fail_with=api_error(status, "dockerfile parse error line 2")))
     assert (outcome.platform_fault, outcome.error_id) == (platform, message_id)
 
 
-@pytest.mark.parametrize("error, log, message_id", [
-    # Text never makes a platform fault: each of these may quote the learner's own command,
-    # file name or output. Only what the sandbox observes (daemon gone, disk full) does.
-    ("failed to register layer: write /x: no space left on device", "", "sandbox.build_error"),
-    ("The command '/bin/sh -c pip install' returned a non-zero code: 1", "OSError: [Errno 28] No space left on device\n",
-     "sandbox.build_command_failed"),
-    ("The command '/bin/sh -c echo no space left on device; exit 1' returned a non-zero code: 1", "",
-     "sandbox.build_command_failed"),
-    ("COPY failed: file not found in build context or excluded by .dockerignore: stat no space left on device: "
-     "file does not exist", "", "sandbox.build_error"),
-    ("The command '/bin/sh -c pip install' returned a non-zero code: 137", "", "sandbox.build_killed"),
-    ("COPY failed: file not found in build context", "", "sandbox.build_error"),
-    ('pull access denied for flask-base, repository does not exist', "", "sandbox.build_image_missing"),
-])
+@pytest.mark.parametrize(
+    "error, log, message_id",
+    [
+        # Text never makes a platform fault: each of these may quote the learner's own command,
+        # file name or output. Only what the sandbox observes (daemon gone, disk full) does.
+        ("failed to register layer: write /x: no space left on device", "", "sandbox.build_error"),
+        (
+            "The command '/bin/sh -c pip install' returned a non-zero code: 1",
+            "OSError: [Errno 28] No space left on device\n",
+            "sandbox.build_command_failed",
+        ),
+        (
+            "The command '/bin/sh -c echo no space left on device; exit 1' returned a non-zero code: 1",
+            "",
+            "sandbox.build_command_failed",
+        ),
+        (
+            "COPY failed: file not found in build context or excluded by .dockerignore: stat no space left on device: "
+            "file does not exist",
+            "",
+            "sandbox.build_error",
+        ),
+        ("The command '/bin/sh -c pip install' returned a non-zero code: 137", "", "sandbox.build_killed"),
+        ("COPY failed: file not found in build context", "", "sandbox.build_error"),
+        ("pull access denied for flask-base, repository does not exist", "", "sandbox.build_image_missing"),
+    ],
+)
 def test_error_detail_words_the_learners_failure(error, log, message_id):
     chunks = [*STEPS, {"stream": log}, {"errorDetail": {"message": error}, "error": error}]
     outcome = build(FakeAPI(chunks))

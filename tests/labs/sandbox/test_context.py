@@ -40,27 +40,33 @@ def make_zip(entries: list[tuple[str, bytes]], *, mode: int | None = None) -> by
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Dockerfile", "Dockerfile"),
-    ("./app//main.py", "app/main.py"),
-    ("app/./src/x.py", "app/src/x.py"),
-    ("configuração.py", "configuração.py"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Dockerfile", "Dockerfile"),
+        ("./app//main.py", "app/main.py"),
+        ("app/./src/x.py", "app/src/x.py"),
+        ("configuração.py", "configuração.py"),
+    ],
+)
 def test_paths_are_normalised(raw, expected):
     assert normalize_path(raw) == expected
 
 
-@pytest.mark.parametrize("raw, message_id", [
-    ("/etc/passwd", "context.absolute_path"),
-    ("../secret", "context.parent_ref"),
-    ("app/../../x", "context.parent_ref"),
-    ("", "context.empty_name"),
-    ("./", "context.empty_name"),
-    ("a\x00b", "context.bad_char"),
-    ("a\nb", "context.bad_char"),
-    ("app\\main.py", "context.backslash"),
-    ("a/" * 200 + "x", "context.path_too_long"),
-])
+@pytest.mark.parametrize(
+    "raw, message_id",
+    [
+        ("/etc/passwd", "context.absolute_path"),
+        ("../secret", "context.parent_ref"),
+        ("app/../../x", "context.parent_ref"),
+        ("", "context.empty_name"),
+        ("./", "context.empty_name"),
+        ("a\x00b", "context.bad_char"),
+        ("a\nb", "context.bad_char"),
+        ("app\\main.py", "context.backslash"),
+        ("a/" * 200 + "x", "context.path_too_long"),
+    ],
+)
 def test_unsafe_paths_are_rejected(raw, message_id):
     assert error_of(normalize_path, raw).message_id == message_id
 
@@ -68,7 +74,9 @@ def test_unsafe_paths_are_rejected(raw, message_id):
 def test_validate_files_limits():
     ok = validate_files({"./Dockerfile": b"FROM scratch\n", "app/a.py": b"x" * 1_000}, limits=LIMITS)
     assert ok == {"Dockerfile": b"FROM scratch\n", "app/a.py": b"x" * 1_000}
-    assert error_of(validate_files, {f"f{i}": b"" for i in range(6)}, limits=LIMITS).message_id == "context.too_many_files"
+    assert (
+        error_of(validate_files, {f"f{i}": b"" for i in range(6)}, limits=LIMITS).message_id == "context.too_many_files"
+    )
     assert error_of(validate_files, {"big": b"x" * 1_001}, limits=LIMITS).message_id == "context.file_too_big"
     too_much = {f"f{i}": b"x" * 900 for i in range(3)}
     assert error_of(validate_files, too_much, limits=LIMITS).message_id == "context.too_big"
@@ -77,13 +85,15 @@ def test_validate_files_limits():
 
 
 def test_zip_is_extracted_with_common_folder_stripped_and_junk_skipped():
-    data = make_zip([
-        ("projeto/", b""),
-        ("projeto/Dockerfile", b"FROM scratch\n"),
-        ("projeto/app/main.py", b"print(1)\n"),
-        ("projeto/.DS_Store", b"junk"),
-        ("__MACOSX/projeto/._Dockerfile", b"junk"),
-    ])
+    data = make_zip(
+        [
+            ("projeto/", b""),
+            ("projeto/Dockerfile", b"FROM scratch\n"),
+            ("projeto/app/main.py", b"print(1)\n"),
+            ("projeto/.DS_Store", b"junk"),
+            ("__MACOSX/projeto/._Dockerfile", b"junk"),
+        ]
+    )
     assert extract_zip(data, limits=LIMITS) == {"Dockerfile": b"FROM scratch\n", "app/main.py": b"print(1)\n"}
 
 
@@ -118,12 +128,15 @@ def test_zip_device_is_rejected():
     assert error_of(extract_zip, data, limits=LIMITS).message_id == "context.zip_special"
 
 
-@pytest.mark.parametrize("name, message_id", [
-    ("../evil", "context.parent_ref"),
-    ("a/../../evil", "context.parent_ref"),
-    ("/etc/cron.d/evil", "context.absolute_path"),
-    ("a\\..\\evil", "context.backslash"),
-])
+@pytest.mark.parametrize(
+    "name, message_id",
+    [
+        ("../evil", "context.parent_ref"),
+        ("a/../../evil", "context.parent_ref"),
+        ("/etc/cron.d/evil", "context.absolute_path"),
+        ("a\\..\\evil", "context.backslash"),
+    ],
+)
 def test_zip_escaping_entries_are_rejected(name, message_id):
     data = make_zip([("Dockerfile", b"FROM scratch\n"), (name, b"x")])
     assert error_of(extract_zip, data, limits=LIMITS).message_id == message_id
@@ -149,8 +162,29 @@ def test_zip_bomb_with_lying_header_cannot_blow_memory():
     crc = zlib.crc32(b"\0" * 10)
     name = b"Dockerfile"
     local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(compressed), 10, len(name), 0) + name
-    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(compressed), 10,
-                          len(name), 0, 0, 0, 0, 0o100644 << 16, 0) + name
+    central = (
+        struct.pack(
+            "<4s6H3L5H2L",
+            b"PK\x01\x02",
+            20,
+            20,
+            0,
+            8,
+            0,
+            0,
+            crc,
+            len(compressed),
+            10,
+            len(name),
+            0,
+            0,
+            0,
+            0,
+            0o100644 << 16,
+            0,
+        )
+        + name
+    )
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(compressed), 0)
     data = local + compressed + central + end
     started = time.monotonic()

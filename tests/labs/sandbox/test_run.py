@@ -19,8 +19,7 @@ echo "{\\"method\\": \\"$REQUEST_METHOD\\", \\"token\\": \\"$HTTP_X_TOKEN\\", \\
 """
 # The server ignores SIGTERM, as a badly written app would.
 SERVER = PREFIX + (
-    "COPY www /www\nCOPY etc /etc\n"
-    "CMD [\"/bin/sh\", \"-c\", \"trap '' TERM; exec httpd -f -p 8080 -h /www\"]\n"
+    'COPY www /www\nCOPY etc /etc\nCMD ["/bin/sh", "-c", "trap \'\' TERM; exec httpd -f -p 8080 -h /www"]\n'
 )
 LIMITS = Limits(run_seconds=60, memory_mb=64, cpus=0.5, pids=32, tmpfs_mb=8)
 
@@ -29,9 +28,15 @@ LIMITS = Limits(run_seconds=60, memory_mb=64, cpus=0.5, pids=32, tmpfs_mb=8)
 def server_image(sandbox, sandbox_docker):
     value = f"test-img-{uuid.uuid4().hex[:12]}"
     tag = f"estaleiro-test/server-{value}"
-    files = context(SERVER, **{"www/index.html": b"ola do sandbox\n", "www/cgi-bin/echo": CGI_ECHO,
-                                "etc/passwd": b"root:x:0:0:root:/:/bin/sh\nlearner:x:1000:1000::/tmp:/bin/sh\n",
-                                "etc/group": b"root:x:0:\nlearner:x:1000:\n"})
+    files = context(
+        SERVER,
+        **{
+            "www/index.html": b"ola do sandbox\n",
+            "www/cgi-bin/echo": CGI_ECHO,
+            "etc/passwd": b"root:x:0:0:root:/:/bin/sh\nlearner:x:1000:1000::/tmp:/bin/sh\n",
+            "etc/group": b"root:x:0:\nlearner:x:1000:\n",
+        },
+    )
     outcome = sandbox.build(files=files, tag=tag, limits=Limits(build_seconds=30), labels={SUBMISSION: value})
     assert outcome.ok, outcome.log[-1000:]
     yield tag
@@ -123,8 +128,14 @@ def test_http_probe_from_inside(running):
     assert (first.status, first.body) == (200, "ola do sandbox\n")
     missing = running.http(method="GET", port=8080, path="/nope", body=None, headers={}, timeout=3)
     assert missing.status == 404
-    posted = running.http(method="POST", port=8080, path="/cgi-bin/echo", body='{"x": 1}',
-                          headers={"X-Token": "abc", "Content-Type": "application/json"}, timeout=3)
+    posted = running.http(
+        method="POST",
+        port=8080,
+        path="/cgi-bin/echo",
+        body='{"x": 1}',
+        headers={"X-Token": "abc", "Content-Type": "application/json"},
+        timeout=3,
+    )
     assert posted.status == 200, posted
     assert posted.body.strip() == '{"method": "POST", "token": "abc", "type": "application/json", "body": {"x": 1}}'
     wrong_port = running.http(method="GET", port=8081, path="/", body=None, headers={}, timeout=3)
@@ -203,15 +214,22 @@ def test_image_that_cannot_start_explains_why(sandbox, labels):
             sandbox.remove_image(tag)
 
 
-def test_janitor_reclaims_an_expired_run_at_once_and_other_leftovers_by_age(sandbox, server_image, labels,
-                                                                            sandbox_docker):
+def test_janitor_reclaims_an_expired_run_at_once_and_other_leftovers_by_age(
+    sandbox, server_image, labels, sandbox_docker
+):
     # A dead worker's run container says when it may go: past that moment the janitor takes
     # it at once, whatever the age cut-off; a live run's (expiring later) stays.
     key = f"estaleiro.test-janitor-{labels[SUBMISSION]}"
-    expired = sandbox.start(image=server_image, limits=LIMITS,
-                            labels={**labels, key: "dead", "estaleiro.expires": str(int(time.time()) - 1)})
-    live = sandbox.start(image=server_image, limits=LIMITS,
-                         labels={**labels, key: "live", "estaleiro.expires": str(int(time.time()) + 3600)})
+    expired = sandbox.start(
+        image=server_image,
+        limits=LIMITS,
+        labels={**labels, key: "dead", "estaleiro.expires": str(int(time.time()) - 1)},
+    )
+    live = sandbox.start(
+        image=server_image,
+        limits=LIMITS,
+        labels={**labels, key: "live", "estaleiro.expires": str(int(time.time()) + 3600)},
+    )
     counts = sandbox.janitor(older_than_seconds=3600, label_key=key)
     assert counts["containers"] == 1
     assert not sandbox_docker.api.containers(all=True, filters={"id": expired.id})
