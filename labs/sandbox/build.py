@@ -433,10 +433,11 @@ def _start_build(
         params["labels"] = json.dumps(labels)
     if cgroup_parent:
         params["cgroupparent"] = cgroup_parent
-    response = api._post(
-        api._url("/build"),
+    # The docker SDK's own request helpers (see the module's docstring).
+    response = api._post(  # noqa: SLF001
+        api._url("/build"),  # noqa: SLF001
         data=context,
-        params=params,  # noqa: SLF001 - see the module's docstring
+        params=params,
         headers={"Content-Type": "application/tar"},
         stream=True,
         timeout=timeout,

@@ -182,8 +182,9 @@ class Slot:
         }
         with daemon_errors("update the grading slot"):
             response = self._api._post_json(  # type: ignore[attr-defined]  # noqa: SLF001
-                self._api._url("/containers/{0}/update", self.id), data=body
-            )  # type: ignore[attr-defined]  # noqa: SLF001
+                self._api._url("/containers/{0}/update", self.id),  # type: ignore[attr-defined]  # noqa: SLF001
+                data=body,
+            )
             self._api._raise_for_status(response)  # type: ignore[attr-defined]  # noqa: SLF001
 
     def disk_room(self) -> DiskRoom:
