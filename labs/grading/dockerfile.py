@@ -18,7 +18,9 @@ import functools
 import posixpath
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import dockerfile as docker_parser
 
@@ -64,15 +66,15 @@ class Instruction:
     end_line: int
     name: str  # upper-case: FROM, RUN, ...
     value: str  # as written after the keyword, continuation lines joined
-    flags: dict = field(default_factory=dict)  # leading --name=value options, names lower-cased
+    flags: dict[str, str] = field(default_factory=dict)  # leading --name=value options, names lower-cased
     rest: str = ""  # the value without its flags
     is_json: bool = False  # exec form: ["gunicorn", "app:app"]
-    args: tuple = ()  # the exec-form list, the builder's words of FROM/ADD/COPY, else split on blanks
+    args: tuple[str, ...] = ()  # the exec-form list, the builder's words of FROM/ADD/COPY, else split on blanks
     stage: int = -1  # index of the stage it belongs to; -1 before the first FROM
     original: str = ""  # the logical line as Docker prints it in "Step i/N : ..."
-    raw_flags: tuple = ()  # the flags as the parser read them: ("--from=build",)
-    heredocs: tuple = ()  # names of heredocs BuildKit would read after this line
-    expanded: tuple = ()  # ADD/COPY: each word as the builder expands it (Expansion)
+    raw_flags: tuple[str, ...] = ()  # the flags as the parser read them: ("--from=build",)
+    heredocs: tuple[str, ...] = ()  # names of heredocs BuildKit would read after this line
+    expanded: tuple[Expansion, ...] = ()  # ADD/COPY: each word as the builder expands it
     error: str | None = None  # the builder would stop here expanding a variable
 
 
@@ -83,20 +85,20 @@ class Stage:
     raw_image: str  # as written: python:${PY}
     image: str  # as the builder expands it with the ARGs of the global scope
     alias: str | None  # lower-case, as Docker compares stage names
-    unresolved: tuple = ()  # variables in FROM with no value
+    unresolved: tuple[str, ...] = ()  # variables in FROM with no value
     parent: int | None = None  # index of the earlier stage it builds on (FROM builder)
-    instructions: tuple = ()  # the stage's instructions after its FROM
+    instructions: tuple[Instruction, ...] = ()  # the stage's instructions after its FROM
     certain: bool = True  # False when FROM's expansion may differ from the builder's
     error: str | None = None  # the builder would stop expanding FROM
 
 
 @dataclass(frozen=True)
 class ParsedDockerfile:
-    instructions: tuple
-    stages: tuple
+    instructions: tuple[Instruction, ...]
+    stages: tuple[Stage, ...]
     comments: int  # comment lines, parser directives excluded
-    directives: dict  # name -> (value, line), e.g. {"syntax": ("docker/dockerfile:1", 1)}
-    meta_args: dict  # ARGs before the first FROM: name -> default (None without one)
+    directives: dict[str, tuple[str, int]]  # name -> (value, line), e.g. {"syntax": ("docker/dockerfile:1", 1)}
+    meta_args: dict[str, str | None]  # ARGs before the first FROM: name -> default (None without one)
     line_count: int
     escape: str = "\\"
 
@@ -116,11 +118,11 @@ class ParsedDockerfile:
         return self.lineage(stage)[0]
 
 
-def expand_variables(word: str, variables: dict) -> tuple[str, list[str]]:
+def expand_variables(word: str, variables: Mapping[str, str | None]) -> tuple[str, list[str]]:
     """The rules' rough substitution of ARG/ENV values (the gate uses `shell_words`): text and names left without a value."""
-    unresolved = []
+    unresolved: list[str] = []
 
-    def substitute(match: re.Match) -> str:
+    def substitute(match: re.Match[str]) -> str:
         name = match[1] or match[4]
         operator, word_ = match[2] or "", match[3] or ""
         value = variables.get(name)
@@ -171,13 +173,13 @@ def _assignments(instruction: Instruction, scope: Scope, escape: str) -> list[tu
     ]
 
 
-def _instruction(command, stage: int) -> Instruction:
+def _instruction(command: docker_parser.Command, stage: int) -> Instruction:
     name = command.cmd.upper()
     logical = go_trim_space(command.original.split("\n", 1)[0])
     parts = _GO_WHITESPACE.split(logical, maxsplit=1)
     value = parts[1] if len(parts) == 2 else ""
     rest = go_trim_space(without_flags(value))
-    flags = {}
+    flags: dict[str, str] = {}
     for raw in command.flags:
         flag_name, has_value, flag_value = raw.removeprefix("--").partition("=")
         flags[flag_name.lower()] = flag_value if has_value else "true"
@@ -199,7 +201,7 @@ def _instruction(command, stage: int) -> Instruction:
     )
 
 
-def _stage(instruction: Instruction, index: int, earlier: list, meta: dict, escape: str) -> Stage:
+def _stage(instruction: Instruction, index: int, earlier: list[Stage], meta: dict[str, Binding], escape: str) -> Stage:
     words = instruction.args
     raw_image = words[0] if words else ""
     # FROM x AS name: Go's EqualFold for "as", ToLower for the name.
@@ -227,7 +229,9 @@ def parse(text: str) -> ParsedDockerfile:
     directives = parser_directives(lines)
     escape = directives.get("escape", ("\\",))[0]
 
-    instructions, stages, meta = [], [], {}
+    instructions: list[Instruction] = []
+    stages: list[Stage] = []
+    meta: dict[str, Binding] = {}
     for command in commands:
         instruction = _instruction(command, len(stages) - (command.cmd.upper() != "FROM"))
         if instruction.name == "ARG" and not stages:
@@ -237,7 +241,7 @@ def parse(text: str) -> ParsedDockerfile:
         instructions.append(instruction)
 
     instructions = _expand_stages(instructions, stages, meta, escape)
-    by_stage = {}
+    by_stage: dict[int, list[Instruction]] = {}
     for instruction in instructions:
         if instruction.name != "FROM" and instruction.stage >= 0:
             by_stage.setdefault(instruction.stage, []).append(instruction)
@@ -247,7 +251,7 @@ def parse(text: str) -> ParsedDockerfile:
     return ParsedDockerfile(tuple(instructions), tuple(stages), comments, directives, meta_args, len(lines), escape)
 
 
-def _with_meta_arg(instruction: Instruction, meta: dict, escape: str) -> Instruction:
+def _with_meta_arg(instruction: Instruction, meta: dict[str, Binding], escape: str) -> Instruction:
     """An ARG before the first FROM: expanded with the ARGs above it, then added to them."""
     scope = Scope({k: b for k, b in meta.items() if b.value is not None}, closed=True)
     try:
@@ -264,7 +268,9 @@ def _with_meta_arg(instruction: Instruction, meta: dict, escape: str) -> Instruc
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def _expand_stages(instructions: list, stages: list, meta: dict, escape: str) -> list:
+def _expand_stages(
+    instructions: list[Instruction], stages: list[Stage], meta: dict[str, Binding], escape: str
+) -> list[Instruction]:
     """ADD/COPY words expanded with each stage's ARG and ENV, as the builder does at that step.
 
     The builder's scope is the base image's ENV, then the stage's ENV, then the stage's ARGs
@@ -272,7 +278,7 @@ def _expand_stages(instructions: list, stages: list, meta: dict, escape: str) ->
     so unless the lineage starts FROM scratch, a name only an ARG sets is not certain: the
     image could set it too, and its ENV would win.
     """
-    env_at_end: dict[int, dict] = {}
+    env_at_end: dict[int, dict[str, Binding]] = {}
     result = list(instructions)
     positions = {id(i): n for n, i in enumerate(instructions)}
     for stage in stages:
@@ -284,7 +290,7 @@ def _expand_stages(instructions: list, stages: list, meta: dict, escape: str) ->
             env = dict(env_at_end.get(stage.parent, {}))
         else:  # the builder gives every stage a PATH, FROM scratch too
             env = {"PATH": Binding(_DEFAULT_PATH)} if closed else {}
-        args: dict = {}
+        args: dict[str, Binding] = {}
         for instruction in (i for i in instructions if i.stage == stage.index and i.name != "FROM"):
             scope = Scope({**{k: Binding(b.value, b.certain and closed) for k, b in args.items()}, **env}, closed)
             try:
@@ -304,6 +310,7 @@ def _expand_stages(instructions: list, stages: list, meta: dict, escape: str) ->
                 continue
             for key, value in pairs:
                 if instruction.name == "ENV":
+                    assert value is not None  # ENV's words come in pairs: each name has its value (_pairs)
                     env[key.text] = Binding(value.text, key.certain and value.certain)
                 elif value is not None:
                     args[key.text] = Binding(value.text, key.certain and value.certain)
@@ -324,7 +331,7 @@ def gate(raw: bytes, *, allowed_bases: list[str], max_bytes: int = 64_000, max_l
         return [Finding(False, "gate.unreadable", {"error": type(exc).__name__})]
 
 
-def _reject(message_id: str, line: int | None = None, **params) -> Finding:
+def _reject(message_id: str, line: int | None = None, **params: Any) -> Finding:
     if line is not None:
         params["line"] = line
     return Finding(False, message_id, params, line)
@@ -391,14 +398,14 @@ def _substitution_error(instruction: Instruction) -> Finding:
     return _reject("gate.bad_substitution", instruction.line, instruction=instruction.original, error=instruction.error)
 
 
-def _allowed_image(image: str, allowed: dict) -> bool:
+def _allowed_image(image: str, allowed: dict[str, str]) -> bool:
     if image == "scratch":
         return "scratch" in allowed
     ref = parse_image_ref(image)
     return ref is not None and ref.canonical in allowed
 
 
-def _check_from(parsed: ParsedDockerfile, stage: Stage, allowed: dict, allowed_text: str) -> list[Finding]:
+def _check_from(parsed: ParsedDockerfile, stage: Stage, allowed: dict[str, str], allowed_text: str) -> list[Finding]:
     from_instruction = next(i for i in parsed.instructions if i.name == "FROM" and i.line == stage.line)
     findings = []
     if "platform" in from_instruction.flags:
@@ -439,7 +446,7 @@ def _is_earlier_stage(reference: str, stage: Stage, parsed: ParsedDockerfile) ->
 
 
 def _check_instruction(
-    instruction: Instruction, stage: Stage, parsed: ParsedDockerfile, allowed: dict, allowed_text: str
+    instruction: Instruction, stage: Stage, parsed: ParsedDockerfile, allowed: dict[str, str], allowed_text: str
 ) -> list[Finding]:
     findings = []
     name, line = instruction.name, instruction.line

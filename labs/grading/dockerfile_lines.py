@@ -34,8 +34,8 @@ def physical_lines(text: str) -> list[str]:
     return lines
 
 
-def parser_directives(lines: list[str]) -> dict:
-    found = {}
+def parser_directives(lines: list[str]) -> dict[str, tuple[str, int]]:
+    found: dict[str, tuple[str, int]] = {}
     for number, line in enumerate(lines, start=1):
         if number == 1:
             line = line.removeprefix("\ufeff")
@@ -46,7 +46,7 @@ def parser_directives(lines: list[str]) -> dict:
     return found
 
 
-def count_comments(lines: list[str], directive_lines: set) -> int:
+def count_comments(lines: list[str], directive_lines: set[int]) -> int:
     count = 0
     for number, line in enumerate(lines, start=1):
         text = lstrip_go(line.removeprefix("\ufeff") if number == 1 else line)

@@ -42,7 +42,7 @@ class Scope:
     or a stage whose lineage starts FROM scratch); otherwise the base image may define it.
     """
 
-    bindings: dict = field(default_factory=dict)
+    bindings: dict[str, Binding] = field(default_factory=dict)
     closed: bool = True
 
     def lookup(self, name: str) -> Binding:
@@ -55,7 +55,7 @@ class Scope:
 @dataclass(frozen=True)
 class Expansion:
     text: str
-    unresolved: tuple = ()  # names used as $NAME or ${NAME} that had no value
+    unresolved: tuple[str, ...] = ()  # names used as $NAME or ${NAME} that had no value
     certain: bool = True  # False when an uncertain variable took part
 
 
@@ -102,7 +102,7 @@ class _Lexer:
         return ch
 
     def process_stop_on(self, stop: str) -> str:
-        result = []
+        result: list[str] = []
         while self.peek() != _EOF:
             ch = self.peek()
             if stop and ch == stop:
@@ -127,7 +127,7 @@ class _Lexer:
 
     def single_quote(self) -> str:
         self.next()
-        result = []
+        result: list[str] = []
         while True:
             ch = self.next()
             if ch == _EOF:
@@ -138,7 +138,7 @@ class _Lexer:
 
     def double_quote(self) -> str:
         self.next()
-        result = []
+        result: list[str] = []
         while True:
             ch = self.peek()
             if ch == _EOF:
@@ -221,7 +221,7 @@ class _Lexer:
             raise
 
     def name(self) -> str:
-        name = []
+        name: list[str] = []
         while self.peek() != _EOF:
             ch = self.peek()
             if not name and _is_digit(ch):
