@@ -2,7 +2,7 @@
 tests may fake it. Nothing here imports Docker or Django."""
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from .types import BuildOutcome, ExecOutcome, HttpOutcome, ImageFacts, Limits
 
@@ -16,7 +16,7 @@ class ContainerRefused(Exception):
     """The learner's image cannot be run as it is (e.g. it declares more volumes than the
     sandbox mounts): the learner's failure, told with a message of the engine's catalogue."""
 
-    def __init__(self, message_id: str, **params):
+    def __init__(self, message_id: str, **params: Any):
         super().__init__(message_id, params)
         self.message_id = message_id
         self.params = params

@@ -5,6 +5,7 @@ Keep the JSON stable (REPORT_SCHEMA): instructors' scripts read it.
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any, TypedDict
 
 from .types import CheckStatus
 
@@ -35,6 +36,14 @@ class CheckResult:
     output: str = ""
 
 
+class Rejection(TypedDict):
+    """One reason the static gate refused the Dockerfile, in the learner's language."""
+
+    message: str
+    line: int | None
+    id: str  # the message id of the engine's catalogue
+
+
 @dataclass
 class Report:
     lab: str
@@ -45,7 +54,7 @@ class Report:
     summary: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     # Reasons the static gate refused the Dockerfile (status "rejected").
-    rejections: list[dict] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     failing_step: str = ""
     log_truncated: bool = False
@@ -56,7 +65,7 @@ class Report:
     def gradable(self) -> bool:
         return self.status in (Verdict.PASSED, Verdict.FAILED)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["schema"] = REPORT_SCHEMA
         data["gradable"] = self.gradable

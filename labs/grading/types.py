@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
@@ -30,7 +30,7 @@ class Finding:
 
     passed: bool
     message_id: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     line: int | None = None
     output: str = ""
 
@@ -70,7 +70,7 @@ class BuildOutcome:
     log_truncated: bool = False
     # Why it failed, as a message id of the engine's catalogue (with params), when not ok.
     error_id: str = ""
-    error_params: dict = field(default_factory=dict)
+    error_params: dict[str, Any] = field(default_factory=dict)
     failing_step: str = ""  # e.g. "Step 4/9 : RUN pip install -r requirements.txt"
     platform_fault: bool = False  # the daemon or the disk failed, not the learner
     # The daemon-side guard stopped it: it used an image outside the lab's bases (refused
