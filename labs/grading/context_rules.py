@@ -9,13 +9,14 @@ context would be left out, so `__pycache__`, `__pycache__/` and `**/__pycache__`
 
 import posixpath
 import re
+from typing import Any
 
 from .types import Finding
 
 DEFAULT_MUST_EXCLUDE = [".git", "__pycache__", "*.pyc", ".venv", ".env"]
 
 
-def _compile(pattern: str) -> re.Pattern:
+def _compile(pattern: str) -> re.Pattern[str]:
     """patternmatcher's translation of one pattern to a regular expression."""
     regex, index = "^", 0
     while index < len(pattern):
@@ -56,7 +57,7 @@ def _character_class(body: str) -> str:
     return "[" + ("^" if negated else "") + "".join(parts) + "]"
 
 
-def parse_dockerignore(text: str) -> list[tuple[bool, re.Pattern]]:
+def parse_dockerignore(text: str) -> list[tuple[bool, re.Pattern[str]]]:
     """(is_exclusion, compiled pattern) per meaningful line, in order."""
     patterns = []
     for raw_line in text.splitlines():
@@ -75,7 +76,7 @@ def parse_dockerignore(text: str) -> list[tuple[bool, re.Pattern]]:
     return patterns
 
 
-def is_excluded(path: str, patterns: list[tuple[bool, re.Pattern]]) -> bool:
+def is_excluded(path: str, patterns: list[tuple[bool, re.Pattern[str]]]) -> bool:
     """Whether Docker leaves `path` out of the context (it or a parent directory matches last)."""
     parts = path.strip("/").split("/")
     candidates = ["/".join(parts[: n + 1]) for n in range(len(parts))]
@@ -93,7 +94,7 @@ def _probe_path(required: str) -> str:
     return path.replace("**", "probe").replace("*", "probe").replace("?", "p")
 
 
-def dockerignore(files: dict[str, bytes], params: dict) -> Finding:
+def dockerignore(files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     """Context rules take (files, params): they look at the submitted files, not the Dockerfile."""
     must_exclude = list(params.get("must_exclude", DEFAULT_MUST_EXCLUDE))
     content = next((data for path, data in files.items() if posixpath.normpath(path) == ".dockerignore"), None)

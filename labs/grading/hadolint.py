@@ -14,11 +14,20 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
 from .types import Finding
 
 _RULE_CODE = re.compile(r"^(DL|SC)\d{4}$")
 _PARSE_ERROR = "DL1000"  # hadolint could not parse the file; no other rule was checked
+
+
+class _Report(TypedDict):
+    """One problem as hadolint's JSON format reports it (the fields read here)."""
+
+    code: str
+    line: int
+    message: str
 
 
 class HadolintUnavailable(RuntimeError):
@@ -55,7 +64,7 @@ def run_hadolint(dockerfile_text: str, *, rules: list[str], timeout: float = 20)
     return findings
 
 
-def _lint(dockerfile_text: str, timeout: float) -> list[dict]:
+def _lint(dockerfile_text: str, timeout: float) -> list[_Report]:
     binary = hadolint_path()
     if binary is None:
         raise HadolintUnavailable("hadolint binary not found next to the interpreter nor on PATH")

@@ -10,7 +10,9 @@ import fnmatch
 import posixpath
 import re
 import shlex
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
+from typing import Any
 
 from common.image_ref import parse_image_ref
 
@@ -51,15 +53,15 @@ _ROOT_USERS = {"root", "0"}
 _ALL_INTERFACES = {"0.0.0.0", "", "[::]", "::"}
 
 
-def _ok(rule_id: str, line: int | None = None, **params) -> Finding:
+def _ok(rule_id: str, line: int | None = None, **params: Any) -> Finding:
     return Finding(True, f"rule.{rule_id}.passed", _with_line(params, line), line)
 
 
-def _fail(message_id: str, line: int | None = None, **params) -> Finding:
+def _fail(message_id: str, line: int | None = None, **params: Any) -> Finding:
     return Finding(False, f"rule.{message_id}", _with_line(params, line), line)
 
 
-def _with_line(params: dict, line: int | None) -> dict:
+def _with_line(params: dict[str, Any], line: int | None) -> dict[str, Any]:
     # Messages say "Linha {line}: ..."; the line is a parameter like any other.
     return params | {"line": line} if line is not None else params
 
@@ -78,12 +80,12 @@ def _commands(instruction: Instruction) -> list[str]:
     return [c.strip() for c in _COMMAND_SEPARATOR.split(_command_text(instruction)) if c.strip()]
 
 
-def _runs(instructions) -> list[Instruction]:
+def _runs(instructions: Iterable[Instruction]) -> list[Instruction]:
     return [i for i in instructions if i.name == "RUN"]
 
 
-def _environment(instructions) -> dict:
-    env = {}
+def _environment(instructions: Iterable[Instruction]) -> dict[str, str | None]:
+    env: dict[str, str | None] = {}
     for instruction in instructions:
         if instruction.name in ("ENV", "ARG"):
             for name, value in split_key_values(instruction.rest):
@@ -92,7 +94,7 @@ def _environment(instructions) -> dict:
     return env
 
 
-def _words(instruction: Instruction, env: dict) -> list[str]:
+def _words(instruction: Instruction, env: Mapping[str, str | None]) -> list[str]:
     if instruction.is_json:
         words = list(instruction.args)
     else:
@@ -103,7 +105,7 @@ def _words(instruction: Instruction, env: dict) -> list[str]:
     return [expand_variables(w, env)[0] for w in words]
 
 
-def _last(instructions, name: str) -> Instruction | None:
+def _last(instructions: Sequence[Instruction], name: str) -> Instruction | None:
     return next((i for i in reversed(instructions) if i.name == name), None)
 
 
@@ -111,7 +113,7 @@ def _no_stage() -> Finding:
     return Finding(False, "rule.no-from", {}, None)
 
 
-def slim_base(parsed, files, params) -> Finding:
+def slim_base(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     final = parsed.final_stage
     if final is None:
         return _no_stage()
@@ -126,7 +128,7 @@ def slim_base(parsed, files, params) -> Finding:
     return _fail("slim-base.failed", base.line, image=base.image)
 
 
-def workdir(parsed, files, params) -> Finding:
+def workdir(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     final = parsed.final_stage
     if final is None:
         return _no_stage()
@@ -145,7 +147,7 @@ def _is_dependency_file(source: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(posixpath.basename(source), p) for p in patterns)
 
 
-def _is_broad(source: str, files: dict) -> bool:
+def _is_broad(source: str, files: dict[str, bytes]) -> bool:
     """`.`, a glob or a whole directory: a copy whose layer changes whenever any code changes."""
     normal = posixpath.normpath(source.lstrip("/"))
     if normal == "." or any(ch in source for ch in "*?["):
@@ -153,11 +155,11 @@ def _is_broad(source: str, files: dict) -> bool:
     return any(path.startswith(normal + "/") for path in files)
 
 
-def deps_before_code(parsed, files, params) -> Finding:
+def deps_before_code(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     patterns = params.get("dependency_files", ["requirements*.txt", "constraints*.txt"])
     installing = [s for s in parsed.stages if any(_PIP_INSTALL.search(_command_text(r)) for r in _runs(s.instructions))]
     if not installing:
-        return _fail("deps-before-code.no-install", parsed.final_stage.line if parsed.stages else None)
+        return _fail("deps-before-code.no-install", parsed.final_stage.line if parsed.final_stage else None)
     for stage in installing:
         install = next(r for r in _runs(stage.instructions) if _PIP_INSTALL.search(_command_text(r)))
         install_line = install.line
@@ -182,7 +184,7 @@ def deps_before_code(parsed, files, params) -> Finding:
     return _ok("deps-before-code", install_line)
 
 
-def pip_no_cache_dir(parsed, files, params) -> Finding:
+def pip_no_cache_dir(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     found_pip = False
     for stage in parsed.stages:
         lineage = _lineage_instructions(parsed, stage)
@@ -197,7 +199,7 @@ def pip_no_cache_dir(parsed, files, params) -> Finding:
     return _ok("pip-no-cache-dir") if found_pip else Finding(True, "rule.pip-no-cache-dir.no-pip", {}, None)
 
 
-def grouped_run(parsed, files, params) -> Finding:
+def grouped_run(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     max_run = params.get("max_run")
     for stage in parsed.stages:
         runs = _runs(stage.instructions)
@@ -211,7 +213,7 @@ def grouped_run(parsed, files, params) -> Finding:
     return _ok("grouped-run")
 
 
-def json_cmd(parsed, files, params) -> Finding:
+def json_cmd(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     final = parsed.final_stage
     if final is None:
         return _no_stage()
@@ -244,7 +246,7 @@ def _bind_address(argv: list[str]) -> str | None:
     return f"{host}:{port}" if host is not None or port is not None else None
 
 
-def cmd_gunicorn(parsed, files, params) -> Finding:
+def cmd_gunicorn(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     final = parsed.final_stage
     if final is None:
         return _no_stage()
@@ -274,7 +276,7 @@ def _exposed_ports(word: str) -> range:
     return range(int(low), int(high or low) + 1)
 
 
-def expose(parsed, files, params) -> Finding:
+def expose(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     final = parsed.final_stage
     if final is None:
         return _no_stage()
@@ -289,7 +291,7 @@ def expose(parsed, files, params) -> Finding:
     return _fail("expose.failed", final.line, port=port, found=", ".join(found) or "-")
 
 
-def non_root_user(parsed, files, params) -> Finding:
+def non_root_user(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     final = parsed.final_stage
     if final is None:
         return _no_stage()
@@ -323,7 +325,7 @@ def non_root_user(parsed, files, params) -> Finding:
     return _ok("non-root-user", user.line, user=name)
 
 
-def multi_stage(parsed, files, params) -> Finding:
+def multi_stage(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     final = parsed.final_stage
     if final is None:
         return _no_stage()
@@ -345,7 +347,7 @@ def _looks_secret(name: str) -> bool:
     return bool(_SECRET_WORDS & set(words)) or any(pair in _SECRET_PAIRS for pair in pairwise(words))
 
 
-def no_secrets_in_env(parsed, files, params) -> Finding:
+def no_secrets_in_env(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     for instruction in parsed.instructions:
         if instruction.name not in ("ENV", "ARG"):
             continue
@@ -355,14 +357,14 @@ def no_secrets_in_env(parsed, files, params) -> Finding:
     return _ok("no-secrets-in-env")
 
 
-def comments(parsed, files, params) -> Finding:
+def comments(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     minimum = int(params.get("min", 1))
     if parsed.comments < minimum:
         return _fail("comments.failed", None, found=parsed.comments, min=minimum)
     return _ok("comments", None, found=parsed.comments)
 
 
-def healthcheck(parsed, files, params) -> Finding:
+def healthcheck(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     final = parsed.final_stage
     if final is None:
         return _no_stage()
@@ -374,7 +376,7 @@ def healthcheck(parsed, files, params) -> Finding:
     return _ok("healthcheck", check.line)
 
 
-def no_latest_tag(parsed, files, params) -> Finding:
+def no_latest_tag(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     aliases = {s.alias for s in parsed.stages if s.alias}
     images = [(s.image, s.line) for s in parsed.stages if s.parent is None and s.image != "scratch"]
     images += [
@@ -392,14 +394,14 @@ def no_latest_tag(parsed, files, params) -> Finding:
     return _ok("no-latest-tag")
 
 
-def no_sudo(parsed, files, params) -> Finding:
+def no_sudo(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     for run in _runs(parsed.instructions):
         if any(command.split()[0] == "sudo" for command in _commands(run)):
             return _fail("no-sudo.failed", run.line)
     return _ok("no-sudo")
 
 
-def apt_cleanup(parsed, files, params) -> Finding:
+def apt_cleanup(parsed: ParsedDockerfile, files: dict[str, bytes], params: dict[str, Any]) -> Finding:
     for run in _runs(parsed.instructions):
         installs = [c for c in _commands(run) if _APT_INSTALL.search(c)]
         if installs and not _APT_LISTS_REMOVED.search(_command_text(run)):

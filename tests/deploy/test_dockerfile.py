@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +29,10 @@ TEXT = DOCKERFILE.read_text()
 PARSED = parse(TEXT)
 
 # Every lesson rule applies to this image; these are the parameters for a gunicorn server on 8000.
-RULE_PARAMS = {"cmd-gunicorn": {"server": "gunicorn", "port": 8000}, "expose": {"port": 8000}}
+RULE_PARAMS: dict[str, dict[str, Any]] = {
+    "cmd-gunicorn": {"server": "gunicorn", "port": 8000},
+    "expose": {"port": 8000},
+}
 
 # The api-modelo-ml lab's hadolint rules, and the others that apply to a multi-stage Python
 # image with apt installs. Left out: DL3008 (pin apt package versions). The packages come

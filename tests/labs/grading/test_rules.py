@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from labs.grading.dockerfile import parse
@@ -6,7 +8,7 @@ from labs.grading.rules import LESSON_SECTIONS, RULES
 
 from .dockerfiles import APP_FILES, BEST, LESSON
 
-LAB_PARAMS = {"cmd-gunicorn": {"server": "gunicorn", "port": 5000}, "expose": {"port": 5000}}
+LAB_PARAMS: dict[str, dict[str, Any]] = {"cmd-gunicorn": {"server": "gunicorn", "port": 5000}, "expose": {"port": 5000}}
 RULE_IDS = {
     "slim-base",
     "workdir",
