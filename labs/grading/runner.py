@@ -143,12 +143,7 @@ class _Grader:
         return GradeResult(report=self.report, log=self.log)
 
     def rejected(self, rejections: list[Finding]) -> GradeResult:
-        self.report.status = Verdict.REJECTED
-        self.report.rejections = [
-            {"message": self.msg(f.message_id, **f.params), "line": f.line, "id": f.message_id} for f in rejections
-        ]
-        self.report.summary = self.msg("summary.rejected", reason=self.report.rejections[0]["message"])
-        return GradeResult(report=self.report, log="")
+        return _rejected(self.report, rejections)
 
     def checks_of(self, phase: Phase) -> list[CheckBase]:
         return [check for check in self.spec.checks if kind_of(check).phase == phase]
@@ -289,14 +284,14 @@ def grade(
 
 def reject(*, spec: LabSpec, lang: str, findings: list[Finding]) -> GradeResult:
     """A rejected report for input refused before grading (e.g. an unsafe upload)."""
-    grader = _Grader(
-        spec=spec,
-        files={},
-        sandbox=None,
-        lang=lang,
-        submission_id="rejected",
-        on_log=None,
-        on_phase=None,
-        starter_files=None,
-    )
-    return grader.rejected(findings)
+    return _rejected(Report(lab=spec.slug, lang=normalize_lang(lang), max_score=spec.max_score), findings)
+
+
+def _rejected(report: Report, rejections: list[Finding]) -> GradeResult:
+    """Make `report` a rejection: the reasons in its language, nothing graded, no log."""
+    report.status = Verdict.REJECTED
+    report.rejections = [
+        {"message": t(f.message_id, report.lang, **f.params), "line": f.line, "id": f.message_id} for f in rejections
+    ]
+    report.summary = t("summary.rejected", report.lang, reason=report.rejections[0]["message"])
+    return GradeResult(report=report, log="")

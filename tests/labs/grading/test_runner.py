@@ -7,8 +7,8 @@ import pytest
 
 from labs.content import find_lab, read_tree, submission_files
 from labs.grading.report import Verdict
-from labs.grading.runner import grade
-from labs.grading.types import BuildOutcome, ExecOutcome, HttpOutcome
+from labs.grading.runner import grade, reject
+from labs.grading.types import BuildOutcome, ExecOutcome, Finding, HttpOutcome
 
 from .fakes import FakeContainer, FakeSandbox
 
@@ -32,7 +32,7 @@ def healthy_sandbox():
 
 def test_reference_earns_full_marks_and_cleans_up(ml_lab):
     sandbox = healthy_sandbox()
-    phases = []
+    phases: list[str] = []
     result = grade(
         spec=ml_lab.spec,
         files=reference_files(ml_lab),
@@ -113,6 +113,19 @@ def test_missing_dockerfile_is_rejected(ml_lab):
     report = grade(spec=ml_lab.spec, files={"app.py": b""}, sandbox=healthy_sandbox()).report
     assert report.status == Verdict.REJECTED
     assert "Dockerfile" in report.rejections[0]["message"]
+
+
+def test_upload_refused_before_grading_is_a_rejected_report(ml_lab):
+    """reject(): the reasons in the learner's language, nothing graded, no log."""
+    findings = [Finding(False, "context.parent_ref", {"path": "../x"})]
+    result = reject(spec=ml_lab.spec, lang="en-US", findings=findings)
+    report = result.report
+    assert (report.status, report.lang, report.lab, report.score) == (Verdict.REJECTED, "en", ml_lab.spec.slug, 0)
+    assert report.max_score == ml_lab.spec.max_score and report.checks == [] and result.log == ""
+    message = "The path '../x' uses '..' to leave the build context, which is not allowed."
+    assert report.rejections == [{"message": message, "line": None, "id": "context.parent_ref"}]
+    assert report.summary == f"Submission refused before the build (not counted as an attempt): {message}"
+    assert report.to_dict()["gradable"] is False
 
 
 def test_app_that_exits_shows_its_logs(ml_lab):
