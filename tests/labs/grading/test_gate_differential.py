@@ -18,11 +18,12 @@ import tarfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
 
-from labs.grading.dockerfile import DockerfileSyntaxError, gate, parse
+from labs.grading.dockerfile import DockerfileSyntaxError, Stage, gate, parse
 
 pytestmark = pytest.mark.docker
 
@@ -164,7 +165,9 @@ class Case:
 def generate(rng: random.Random, markers: dict, number: int) -> Case:
     esc = rng.choice(["\\", "\\", "`"])
     eol = rng.choice(["\n"] * 5 + ["\r\n"] * 4 + ["\r\r\n"] * (number % 4 != 0))
-    lines, meta, stage_names = [], [], []
+    lines: list[str] = []
+    meta: list[str] = []
+    stage_names: list[str] = []
     if esc == "`" or rng.random() < 0.2:
         lines.append(f"# escape={esc}")
     image = {name: tag for name, (tag, _) in markers.items()}
@@ -316,7 +319,7 @@ def compare(state, case: Case) -> dict:
     result = build(client, case.text.encode(), case.context)
     for step in result.steps:
         state["made"].update(step[3])
-    seen = {
+    seen: dict[str, Any] = {
         "refused": bool(findings),
         "daemon": "parse_error" if result.parse_error else ("error" if result.error else "built"),
     }
@@ -396,11 +399,11 @@ def compare(state, case: Case) -> dict:
     return seen
 
 
-def _names(stage, reference: str) -> bool:
+def _names(stage: Stage, reference: str) -> bool:
     from labs.grading.shell_words import go_lower
 
     return stage.alias == go_lower(reference) or (
-        re.fullmatch(r"[+-]?\d+", reference) and int(reference) == stage.index
+        re.fullmatch(r"[+-]?\d+", reference) is not None and int(reference) == stage.index
     )
 
 
