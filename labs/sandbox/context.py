@@ -15,6 +15,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
+from typing import Any
 
 from labs.grading.types import Limits
 
@@ -34,7 +35,7 @@ SKIPPED_NAMES = (".DS_Store", "Thumbs.db")
 class ContextError(Exception):
     """The submitted files cannot become a build context; the message says why."""
 
-    def __init__(self, message_id: str, **params):
+    def __init__(self, message_id: str, **params: Any):
         super().__init__(message_id, params)
         self.message_id = message_id
         self.params = params
@@ -136,7 +137,7 @@ def _read_entry(data: bytes, info: zipfile.ZipInfo, path: str, cap: int) -> byte
     elif method == zipfile.ZIP_LZMA:
         out = _decompress_bounded(_zip_lzma_decompressor(raw), bytes(raw[4 + _lzma_props_size(raw) :]), path, cap)
     else:
-        name = zipfile.compressor_names.get(method, f"#{method}")
+        name = zipfile.compressor_names.get(method, f"#{method}")  # type: ignore[attr-defined]  # not in typeshed
         raise ContextError("context.zip_method", path=path, method=name)
     if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
         raise ContextError("context.zip_invalid")
@@ -147,10 +148,11 @@ def _lzma_props_size(raw: memoryview) -> int:
     # A zip's LZMA member starts with a 2-byte version and a 2-byte size of the properties.
     if len(raw) < 4:
         raise ContextError("context.zip_invalid")
-    return struct.unpack("<H", bytes(raw[2:4]))[0]
+    size: int = struct.unpack("<H", bytes(raw[2:4]))[0]
+    return size
 
 
-def _zip_lzma_decompressor(raw: memoryview):
+def _zip_lzma_decompressor(raw: memoryview) -> lzma.LZMADecompressor:
     size = _lzma_props_size(raw)
     props = bytes(raw[4 : 4 + size])
     # The properties name the dictionary size, which the decoder allocates up front: a
@@ -159,28 +161,34 @@ def _zip_lzma_decompressor(raw: memoryview):
         raise ContextError("context.zip_invalid")
     try:
         # The same raw LZMA1 set-up as zipfile's own reader.
-        filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # noqa: SLF001
+        filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # type: ignore[attr-defined]  # noqa: SLF001 - private, not in typeshed
         return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters)
     except (lzma.LZMAError, ValueError) as exc:
         raise ContextError("context.zip_invalid") from exc
 
 
-def _decompress_bounded(decompressor, raw: bytes, path: str, cap: int) -> bytes:
+def _decompress_bounded(
+    decompressor: "zlib._Decompress | bz2.BZ2Decompressor | lzma.LZMADecompressor", raw: bytes, path: str, cap: int
+) -> bytes:
     """Feed `raw` to a zlib, bz2 or lzma decompressor, asking at most cap + 1 - len(out)
     bytes of each call (their `max_length`), so a bomb is refused after cap + 1 bytes."""
     out = bytearray()
     pending = raw
-    is_zlib = hasattr(decompressor, "unconsumed_tail")
     try:
         while True:
             chunk = decompressor.decompress(pending, cap + 1 - len(out))
-            pending = decompressor.unconsumed_tail if is_zlib else b""
+            # zlib hands back the input max_length held over (unconsumed_tail); bz2 and lzma
+            # keep it themselves and say whether they need more (needs_input).
+            if isinstance(decompressor, bz2.BZ2Decompressor | lzma.LZMADecompressor):
+                pending, starved = b"", decompressor.needs_input
+            else:
+                pending, starved = decompressor.unconsumed_tail, True
             out += chunk
             if len(out) > cap:
                 raise ContextError("context.zip_bomb", path=path)
             if decompressor.eof:
                 return bytes(out)
-            if not chunk and not pending and (is_zlib or decompressor.needs_input):
+            if not chunk and not pending and starved:
                 raise ContextError("context.zip_invalid")  # the stream is cut short
     except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
         raise ContextError("context.zip_invalid") from exc
