@@ -14,10 +14,12 @@ import re
 import tarfile
 import threading
 import time
+from typing import Any, TypeAlias, cast
 
 import docker
 from docker.errors import APIError, ImageNotFound, NotFound
 from docker.types import LogConfig, Ulimit
+from docker.types.daemon import CancellableStream
 
 from labs.grading.ports import ContainerRefused, SandboxFault
 from labs.grading.types import ExecOutcome, HttpOutcome, Limits
@@ -44,6 +46,9 @@ NOT_RUNNING = "the container is not running"
 # An image may declare volumes (VOLUME): each gets a tmpfs, not a directory on the sandbox's
 # disk. More than this many is refused (each is a mount and a share of the memory cap).
 MAX_VOLUMES = 16
+# What exec_start streams: (stdout, stderr) pairs when demultiplexed, else raw bytes. A string:
+# CancellableStream is generic only in the stubs.
+_ExecStream: TypeAlias = "CancellableStream[tuple[bytes | None, bytes | None]] | CancellableStream[bytes]"
 
 
 def _volume_mounts(client: docker.DockerClient, image: str, size_mb: int) -> dict[str, str]:
@@ -76,7 +81,7 @@ def start_container(
 ) -> "DockerContainer":
     memory = limits.memory_mb * MIB
     tmpfs = {**_volume_mounts(client, image, limits.tmpfs_mb), "/tmp": f"rw,size={limits.tmpfs_mb}m,nosuid,nodev"}
-    options = dict(
+    options: dict[str, Any] = dict(
         detach=True,
         network_mode="none",
         mem_limit=memory,
@@ -111,10 +116,12 @@ def start_container(
             # working directory...): a request the daemon calls invalid is that image's.
             raise ContainerRefused("sandbox.container_refused", detail=api_error_text(exc)[:300]) from exc
         raise PlatformError(f"the sandbox refused to create the container: {api_error_text(exc)}") from exc
-    container = DockerContainer(client, created.id, limits=limits)
+    # A container the daemon created has an ID (docker-py's Model.id reads it from the answer).
+    container_id = cast(str, created.id)
+    container = DockerContainer(client, container_id, limits=limits)
     try:
         with daemon_errors("start container", server_errors_are_platform=False):
-            client.api.start(created.id)
+            client.api.start(container_id)
     except APIError as exc:
         # E.g. "unable to find user appuser" (HTTP 500!): the learner's image cannot start.
         # Keep the container so the runner sees it not running and reads why in logs(). The
@@ -228,8 +235,12 @@ class DockerContainer:
         deadline = time.monotonic() + limit_seconds
         try:
             with daemon_errors("exec", server_errors_are_platform=False):
-                exec_id = api.exec_create(self.id, argv, stdout=True, stderr=True)["Id"]
-                stream = api.exec_start(exec_id, stream=True, demux=demux)
+                exec_id: str = api.exec_create(self.id, argv, stdout=True, stderr=True)["Id"]
+                stream: _ExecStream
+                if demux:
+                    stream = api.exec_start(exec_id, stream=True, demux=True)
+                else:
+                    stream = api.exec_start(exec_id, stream=True, demux=False)
         except APIError as exc:
             # 404 removed, 409 not running. A container that exits between exec_create and
             # exec_start makes the daemon answer 500 "Container ... is not running": that is
@@ -239,7 +250,7 @@ class DockerContainer:
             raise PlatformError(f"exec: {api_error_text(exc)}") from exc
         timed_out = threading.Event()
 
-        def cut():
+        def cut() -> None:
             timed_out.set()
             _close_quietly(stream)
 
@@ -251,7 +262,7 @@ class DockerContainer:
         try:
             # CancellableStream turns a cut connection into the end of iteration.
             for chunk in stream:
-                o, e = chunk if demux else (chunk, None)
+                o, e = chunk if isinstance(chunk, tuple) else (chunk, None)
                 size = len(o or b"") + len(e or b"")
                 if kept + size <= EXEC_OUTPUT_CAP:
                     out += o or b""
@@ -374,7 +385,7 @@ def _daemon_answers(client: docker.DockerClient) -> bool:
     return True
 
 
-def _close_quietly(stream) -> None:
+def _close_quietly(stream: _ExecStream) -> None:
     try:
         stream.close()
     except Exception:  # noqa: BLE001 - already closed
