@@ -27,8 +27,9 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
 
 import docker
 import requests
@@ -68,8 +69,8 @@ class BuildPolicy:
     """What the daemon-side guards of one build need to know."""
 
     # Full IDs (sha256:...) of the images the lab allows as bases, as present in the daemon.
-    allowed_ids: frozenset = frozenset()
-    allowed_names: tuple = ()
+    allowed_ids: frozenset[str] = frozenset()
+    allowed_names: tuple[str, ...] = ()
     allow_scratch: bool = False
     # The grading slot's cgroup: every step container is created inside it.
     cgroup_parent: str | None = None
@@ -77,8 +78,32 @@ class BuildPolicy:
     resolve: Callable[[str], str | None] | None = None
     # The filesystem's room, as the slot sees it, and the free files when the grading
     # began (the flood-of-empty-files watch compares).
-    room: Callable[[], DiskRoom] | None = None
+    room: Callable[[], DiskRoom | None] | None = None
     start_files: int | None = None
+
+
+class BuildAPI(Protocol):
+    """What a build asks of docker's APIClient: its public calls, and the request helpers
+    docker-py's own build() is made of (see the module's docstring)."""
+
+    def _url(self, pathfmt: str, *args: str) -> str: ...
+    def _post(
+        self,
+        url: str,
+        *,
+        data: bytes,
+        params: dict[str, str | int],
+        headers: dict[str, str],
+        stream: bool,
+        timeout: int,
+    ) -> requests.Response: ...
+    def _get(self, url: str, *, stream: bool, timeout: int) -> requests.Response: ...
+    def _stream_helper(self, response: requests.Response, *, decode: bool) -> Iterator[Any]: ...
+    def containers(self, *, all: bool, filters: dict[str, str], size: bool = False) -> list[dict[str, Any]]: ...
+    def inspect_image(self, image: str) -> dict[str, Any]: ...
+    def inspect_container(self, container: str) -> dict[str, Any]: ...
+    def kill(self, container: str) -> None: ...
+    def remove_container(self, container: str, *, force: bool, v: bool) -> None: ...
 
 
 class _Watchdog:
@@ -88,7 +113,7 @@ class _Watchdog:
         self.fired = threading.Event()  # the wall clock ran out
         self.cut_short = threading.Event()  # another guard stopped the build
         self.done = threading.Event()
-        self.response = None
+        self.response: requests.Response | None = None
         self._timer = threading.Timer(seconds, self.cancel)
         self._timer.daemon = True
 
@@ -114,7 +139,7 @@ class _Watchdog:
         if self.response is None:
             return
         try:
-            CancellableStream(None, self.response).close()
+            CancellableStream(None, self.response).close()  # type: ignore[arg-type]  # close() reads only the response
         except Exception:  # noqa: BLE001 - already closed or half-closed: both fine
             pass
         try:
@@ -165,11 +190,11 @@ class _Steps:
     """What the daemon's own messages say about the build's steps and images."""
 
     last_step: str = ""
-    container_ids: list = field(default_factory=list)
+    container_ids: list[str] = field(default_factory=list)
     # Ordered, without repeats: every image the steps made or took from the cache (for the
     # least-recently-used trim) and those this build made itself (removed if it fails).
-    step_images: dict = field(default_factory=dict)
-    created_images: dict = field(default_factory=dict)
+    step_images: dict[str, None] = field(default_factory=dict)
+    created_images: dict[str, None] = field(default_factory=dict)
     _previous: str = ""
 
     def see(self, chunk: str) -> tuple[str, str]:
@@ -256,7 +281,7 @@ class StepGuard:
     def _from_allowed(self, value: str) -> bool:
         if value.lower() in self.stage_names or (value.isdigit() and int(value) < self.stages - 1):
             return True
-        full = self.policy.resolve(value)
+        full = self.policy.resolve(value) if self.policy.resolve is not None else None
         # Not present at all: the daemon will fail to find it (it cannot pull: no network).
         return full is None or full in self.policy.allowed_ids
 
@@ -272,11 +297,11 @@ class DiskWatch:
 
     def __init__(
         self,
-        api,
+        api: BuildAPI,
         *,
         limit_bytes: int,
         limit_files: int,
-        room: Callable[[], DiskRoom] | None,
+        room: Callable[[], DiskRoom | None] | None,
         start_files: int | None,
         on_exceeded: Callable[[], None],
     ):
@@ -317,7 +342,7 @@ class DiskWatch:
             self._container = ""
             self._new_images.append(short_id)
 
-    def _safe_room(self):
+    def _safe_room(self) -> DiskRoom | None:
         try:
             return self._room() if self._room else None
         except Exception:  # noqa: BLE001 - an unanswered probe is no measurement, not a fault
@@ -411,11 +436,18 @@ class DiskWatch:
 
 
 def _start_build(
-    api, *, context: bytes, tag: str, labels: dict[str, str], limits: Limits, cgroup_parent: str | None, timeout: int
-):
+    api: BuildAPI,
+    *,
+    context: bytes,
+    tag: str,
+    labels: dict[str, str],
+    limits: Limits,
+    cgroup_parent: str | None,
+    timeout: int,
+) -> tuple[requests.Response, Iterator[Any]]:
     """POST /build, as docker-py's build() does, with the limits it cannot pass."""
     memory = limits.memory_mb * MIB
-    params = {
+    params: dict[str, str | int] = {
         "t": tag,
         "q": "0",
         "nocache": "0",
@@ -463,7 +495,8 @@ def run_build(
     guard = StepGuard(policy) if policy.resolve is not None else None
     image_id, error, early = "", None, None
     stopped_for_log = ended = False
-    api = client.api
+    # The stubs leave out the request helpers build.py uses; the object is docker's APIClient.
+    api = cast(BuildAPI, client.api)
     watchdog = _Watchdog(limits.build_seconds)
     disk = DiskWatch(
         api,
@@ -536,7 +569,9 @@ def run_build(
         if not (ended and image_id) and steps.container_ids:
             _remove_step_containers(api, steps.container_ids)
 
-    def failed(error_id: str, params: dict, *, platform: bool = False, rejected: bool = False) -> BuildOutcome:
+    def failed(
+        error_id: str, params: dict[str, Any], *, platform: bool = False, rejected: bool = False
+    ) -> BuildOutcome:
         return BuildOutcome(
             ok=False,
             log=log.text,
@@ -592,7 +627,7 @@ class _StreamBroken(Exception):
     pass
 
 
-def _chunks(stream, watchdog: _Watchdog):
+def _chunks(stream: Iterator[Any], watchdog: _Watchdog) -> Iterator[dict[str, Any]]:
     """The decoded stream; a read cut by the watchdog ends it quietly, any other broken read
     is reported as _StreamBroken (the daemon went away mid-build)."""
     while True:
@@ -612,7 +647,7 @@ def _chunks(stream, watchdog: _Watchdog):
             yield chunk
 
 
-def _classify_error(error: str, limits: Limits) -> tuple[str, dict]:
+def _classify_error(error: str, limits: Limits) -> tuple[str, dict[str, Any]]:
     """The learner's failure, worded by what the daemon said. Whether the platform is to
     blame instead (daemon gone, filesystem full) is decided by the sandbox from what it
     observes after the build, never from this text, which may quote the learner's."""
@@ -634,7 +669,7 @@ def _image_id_from_log(text: str) -> str:
     return ""
 
 
-def _remove_step_containers(api, container_ids: list[str]) -> None:
+def _remove_step_containers(api: BuildAPI, container_ids: list[str]) -> None:
     """Force-remove the containers this build's steps ran in, then wait until the daemon
     really has: a cancelled step is being removed by the daemon at the same time (409)."""
     pending = []
