@@ -285,6 +285,44 @@ def test_every_accepted_method_reads_back_and_a_short_claim_is_invalid(method):
     assert error_of(extract_zip, data, limits=LIMITS).message_id in {"context.zip_invalid", "context.zip_bomb"}
 
 
+@pytest.mark.parametrize("kind", ["zlib", "bz2", "lzma"])
+def test_a_compressed_stream_cut_short_is_invalid_not_waited_on(kind):
+    """zlib says it has no more input through unconsumed_tail, bz2 and lzma through
+    needs_input: each way, a member whose data ends mid-stream is refused at once."""
+    import bz2
+    import lzma
+    import threading
+
+    from labs.sandbox.context import _decompress_bounded
+
+    content = bytes(range(256)) * 400
+    raw_lzma = [{"id": lzma.FILTER_LZMA1}]
+    decompressor: zlib._Decompress | bz2.BZ2Decompressor | lzma.LZMADecompressor
+    if kind == "zlib":
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        packed = packer.compress(content) + packer.flush()
+        decompressor = zlib.decompressobj(-15)
+    elif kind == "bz2":
+        packed = bz2.compress(content)
+        decompressor = bz2.BZ2Decompressor()
+    else:
+        packed = lzma.compress(content, format=lzma.FORMAT_RAW, filters=raw_lzma)
+        decompressor = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=raw_lzma)
+    errors: list[ContextError] = []
+
+    def read() -> None:
+        try:
+            _decompress_bounded(decompressor, packed[: len(packed) // 2], "app.bin", len(content))
+        except ContextError as exc:
+            errors.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "a cut stream kept the reader waiting for input that never comes"
+    assert [e.message_id for e in errors] == ["context.zip_invalid"]
+
+
 def test_an_lzma_header_asking_for_a_huge_dictionary_is_refused():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
