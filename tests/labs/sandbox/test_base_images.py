@@ -6,6 +6,7 @@ from pathlib import Path
 from labs.sandbox import base_images
 from labs.sandbox.base_images import RECIPES, ROOT_REPO, _config_changes, forget_superseded, root_key
 from labs.sandbox.rootfs import slimify
+from tests.labs.sandbox.fakes import as_client
 
 
 def test_python_standins_get_the_official_environment():
@@ -72,7 +73,7 @@ def test_a_superseded_root_is_untagged_only_when_nothing_tagged_stands_on_it(tmp
     (tmp_path / "rootfs").mkdir()
     for name in [f"{current}.tar", f"{current}.json", "oldslim.tar", "cpython-builder-abc.tar"]:
         (tmp_path / "rootfs" / name).write_text("x")
-    gone = forget_superseded(client, tmp_path)
+    gone = forget_superseded(as_client(client), tmp_path)
     assert client.api.removed == [f"{ROOT_REPO}:oldslim"]
     assert sorted(p.name for p in (tmp_path / "rootfs").iterdir()) == sorted(
         [f"{current}.tar", f"{current}.json", "cpython-builder-abc.tar"]
@@ -96,6 +97,7 @@ def test_the_build_script_ships_with_the_module():
 def test_a_registry_image_comes_in_through_this_process_not_the_sandbox_daemon(monkeypatch, tmp_path):
     """The sandbox daemon has no network; where a registry answers, skopeo (run here) copies
     the image to an archive that the daemon loads."""
+    import shutil
     import subprocess
 
     from labs.sandbox import base_images
@@ -119,18 +121,19 @@ def test_a_registry_image_comes_in_through_this_process_not_the_sandbox_daemon(m
     class Client:
         images = Images()
 
-    monkeypatch.setattr(base_images.shutil, "which", lambda name: "/usr/bin/skopeo" if name == "skopeo" else None)
-    monkeypatch.setattr(base_images.subprocess, "run", fake_run)
-    assert base_images._try_pull(Client(), "python:3.11-slim")
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/skopeo" if name == "skopeo" else None)
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    assert base_images._try_pull(as_client(Client()), "python:3.11-slim")
     assert calls[0][:3] == ["skopeo", "copy", "--quiet"]
     assert calls[0][3] == "docker://docker.io/library/python:3.11-slim"
     assert calls[0][4].endswith(":python:3.11-slim")
     assert loaded == [b"an image archive"]
-    assert base_images._try_pull(Client(), "localhost:5000/team/app")  # a registry with a port is no Docker Hub name
+    # A registry with a port is no Docker Hub name.
+    assert base_images._try_pull(as_client(Client()), "localhost:5000/team/app")
     assert calls[1][3] == "docker://localhost:5000/team/app:latest"
 
     def failing_run(argv, **kwargs):
         return subprocess.CompletedProcess(argv, 1, "", "pinging container registry: no route to host")
 
-    monkeypatch.setattr(base_images.subprocess, "run", failing_run)
-    assert base_images._try_pull(Client(), "python:3.11-slim") is False
+    monkeypatch.setattr(subprocess, "run", failing_run)
+    assert base_images._try_pull(as_client(Client()), "python:3.11-slim") is False

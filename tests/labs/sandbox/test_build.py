@@ -92,7 +92,7 @@ def test_failing_run_reports_its_step(sandbox, sandbox_docker, labels, nonce):
 def test_log_flood_is_cut_at_the_cap(sandbox, sandbox_docker, labels, nonce):
     limits = Limits(build_seconds=20, memory_mb=128, log_bytes=50_000)
     dockerfile = PREFIX + f"RUN echo {nonce}; while true; do echo {'x' * 70}; done\n"
-    received = []
+    received: list[str] = []
     outcome = sandbox.build(
         files=context(dockerfile),
         tag=f"estaleiro-test/flood-{nonce}",

@@ -5,6 +5,8 @@ import hashlib
 import re
 import time
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 import requests
@@ -15,6 +17,7 @@ from labs.grading.types import Limits
 from labs.sandbox.build import run_build
 from labs.sandbox.build_cache import BuildCacheUsage, build_cache_trim, daemon_usage_key, short_id
 from labs.sandbox.docker_sandbox import DockerSandbox
+from tests.labs.sandbox.fakes import as_client
 
 BASE_LABELS = {"estaleiro.base.key": "k1", "estaleiro.wheelhouse.key": "w1"}
 
@@ -39,7 +42,9 @@ class FakeAPI:
     """images/containers/remove_image as the daemon answers them; refuses, like the daemon,
     to remove an image that still has children."""
 
-    def __init__(self, images: list[dict], *, containers: list[dict] = (), conflict=(), missing=()):
+    def __init__(
+        self, images: list[dict[str, Any]], *, containers: Iterable[dict[str, Any]] = (), conflict=(), missing=()
+    ):
         self._images = {i["Id"]: i for i in images}
         self._containers = list(containers)
         self.conflict, self.missing = {image_id(n) for n in conflict}, {image_id(n) for n in missing}
@@ -106,7 +111,7 @@ def two_chains() -> list[dict]:
 
 
 def trim(api, **kwargs):
-    return build_cache_trim(FakeClient(api), now=1000.0, **kwargs)
+    return build_cache_trim(as_client(FakeClient(api)), now=1000.0, **kwargs)
 
 
 def test_least_recently_used_chain_goes_first_leaf_then_parent():
@@ -262,10 +267,10 @@ class StreamAPI:
 
 
 def test_the_build_reports_the_step_images_it_made_or_took_from_the_cache():
-    chunks = [{"stream": text} for text in RECORDED_STREAM]
+    chunks: list[dict[str, Any]] = [{"stream": text} for text in RECORDED_STREAM]
     chunks.insert(-2, {"aux": {"ID": "sha256:dd637e5bc597" + "0" * 52}})
     outcome = run_build(
-        FakeClient(StreamAPI(chunks)),
+        as_client(FakeClient(StreamAPI(chunks))),
         files={"Dockerfile": b"FROM python:3.11-slim\n"},
         tag="t",
         limits=Limits(),
@@ -280,7 +285,7 @@ def test_the_build_reports_the_step_images_it_made_or_took_from_the_cache():
 
 
 def test_a_failed_build_still_reports_the_steps_before_the_failure():
-    chunks = [{"stream": text} for text in RECORDED_STREAM[:7]]
+    chunks: list[dict[str, Any]] = [{"stream": text} for text in RECORDED_STREAM[:7]]
     chunks += [
         {"stream": "Step 3/4 : RUN false"},
         {"stream": "\n"},
@@ -288,7 +293,7 @@ def test_a_failed_build_still_reports_the_steps_before_the_failure():
         {"errorDetail": {"code": 1, "message": "The command '/bin/sh -c false' returned a non-zero code: 1"}},
     ]
     outcome = run_build(
-        FakeClient(StreamAPI(chunks)),
+        as_client(FakeClient(StreamAPI(chunks))),
         files={"Dockerfile": b"FROM python:3.11-slim\n"},
         tag="t",
         limits=Limits(),
@@ -299,17 +304,21 @@ def test_a_failed_build_still_reports_the_steps_before_the_failure():
 
 def test_recording_use_never_fails_a_build_when_redis_is_down():
     sandbox = DockerSandbox("unix:///nowhere.sock", usage_url="redis://127.0.0.1:1/0")
-    sandbox._client = FakeClient(FakeAPI([]))
+    sandbox._client = as_client(FakeClient(FakeAPI([])))
     assert BuildCacheUsage("redis://127.0.0.1:1/0", key="k").record(["296e83691b17"]) is False
     sandbox._record_use(("296e83691b17",))  # logs, does not raise
     assert BuildCacheUsage("redis://127.0.0.1:1/0", key="k").load() == {}
 
 
 def test_the_usage_key_names_the_daemon_not_its_address():
-    first = daemon_usage_key(FakeClient(FakeAPI([])))
-    other = FakeAPI([])
-    other.info = lambda: {"ID": "CCCC:DDDD", "DockerRootDir": "/var/lib/estaleiro-docker/100000.100000"}
-    assert first.startswith("estaleiro:build-cache-used:") and first != daemon_usage_key(FakeClient(other))
+    first = daemon_usage_key(as_client(FakeClient(FakeAPI([]))))
+
+    class OtherDaemon(FakeAPI):
+        def info(self):
+            return {"ID": "CCCC:DDDD", "DockerRootDir": "/var/lib/estaleiro-docker/100000.100000"}
+
+    other = OtherDaemon([])
+    assert first.startswith("estaleiro:build-cache-used:") and first != daemon_usage_key(as_client(FakeClient(other)))
 
 
 @pytest.mark.redis
@@ -390,7 +399,8 @@ def test_trim_evicts_the_least_recently_used_steps_on_the_real_daemon(sandbox_do
 
         a_size = sandbox_docker.api.inspect_image(a_run)["Size"] - base["Size"]
         trimmer = DockerSandbox(settings.SANDBOX_DOCKER_HOST, usage_url="")
-        trimmer._client, trimmer._usage = ScopedClient(sandbox_docker, {a_run, b_run, short_id(base["Id"])}), usage
+        trimmer._client = as_client(ScopedClient(sandbox_docker, {a_run, b_run, short_id(base["Id"])}))
+        trimmer._usage = usage
         counts = trimmer.trim_build_cache(max_bytes=a_size, min_idle_seconds=0)
         assert counts["removed"] == 1 and counts["cache_bytes_after"] == a_size, counts
         with pytest.raises(NotFound):

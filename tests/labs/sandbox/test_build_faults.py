@@ -11,6 +11,7 @@ from labs.grading.types import Limits
 from labs.sandbox.build import BuildPolicy, run_build
 from labs.sandbox.client import SandboxUnavailable
 from labs.sandbox.docker_sandbox import DockerSandbox
+from tests.labs.sandbox.fakes import as_client
 
 FILES = {"Dockerfile": b"FROM scratch\n"}
 STEPS = [
@@ -79,7 +80,7 @@ class FakeClient:
 
 
 def build(api, **limits):
-    return run_build(FakeClient(api), files=FILES, tag="t", limits=Limits(**limits), labels={"k": "v"})
+    return run_build(as_client(FakeClient(api)), files=FILES, tag="t", limits=Limits(**limits), labels={"k": "v"})
 
 
 def test_build_call_is_hardened():
@@ -97,7 +98,7 @@ def test_build_call_is_hardened():
 def test_the_build_runs_inside_the_gradings_slot_cgroup():
     api = FakeAPI([*STEPS, {"aux": {"ID": "sha256:abc"}}])
     run_build(
-        FakeClient(api),
+        as_client(FakeClient(api)),
         files=FILES,
         tag="t",
         limits=Limits(),
@@ -181,7 +182,7 @@ def test_on_log_failure_still_cleans_up():
             raise RuntimeError("database is down")
 
     with pytest.raises(RuntimeError):
-        run_build(FakeClient(api), files=FILES, tag="t", limits=Limits(), labels={}, on_log=explode)
+        run_build(as_client(FakeClient(api)), files=FILES, tag="t", limits=Limits(), labels={}, on_log=explode)
     assert api.removed == ["abcdef012345"]
 
 

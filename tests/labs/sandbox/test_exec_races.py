@@ -9,6 +9,7 @@ from docker.errors import APIError
 from labs.grading.types import Limits
 from labs.sandbox.faults import PlatformError
 from labs.sandbox.run import NOT_RUNNING, DockerContainer
+from tests.labs.sandbox.fakes import as_client
 
 
 def api_error(status: int, message: str) -> APIError:
@@ -38,7 +39,7 @@ class FakeClient:
 
 
 def container(api) -> DockerContainer:
-    return DockerContainer(FakeClient(api), "c" * 64, limits=Limits())
+    return DockerContainer(as_client(FakeClient(api)), "c" * 64, limits=Limits())
 
 
 EXITED = "Container cccc is not running: Exited (0) Less than a second ago"
@@ -90,6 +91,6 @@ def test_a_container_the_daemon_calls_invalid_is_the_images_fault_a_server_error
 
     client = CreatingClient(api_error(status, "invalid volume specification: '/'"), volumes={"/": {}, "/dados": {}})
     with pytest.raises(ContainerRefused if refused else PlatformError):
-        start_container(client, image="img", limits=Limits(), labels={}, probe_busybox="/bin/busybox")
+        start_container(as_client(client), image="img", limits=Limits(), labels={}, probe_busybox="/bin/busybox")
     # Every declared volume but "/" got a tmpfs; /tmp keeps its own.
     assert set(client.options["tmpfs"]) == {"/dados", "/tmp"}
