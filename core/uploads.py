@@ -10,11 +10,15 @@ first to do so):
   leaves a message on the request for the view (the rest of the body, bounded by the
   first gate, is read in pieces and thrown away so the browser receives the answer).
 
-A view that takes uploads can give the refusal its own page: set `too_large` on the view
-function to a callable (request, message, **url_kwargs) -> response."""
+A view that takes uploads can give the refusal its own page (give_refusal_page): a callable
+(request, message, **url_kwargs) -> response, kept on the view function as `too_large`."""
+
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.formats import number_format
@@ -24,6 +28,12 @@ from django.utils.translation import ngettext
 from .query import int_param
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+REFUSAL_PAGE = "too_large"  # the view function's attribute that refused_response looks for
+
+
+def give_refusal_page(view: Callable[..., Any], page: Callable[..., HttpResponse]) -> None:
+    """Answer a refused upload to `view` with `page` instead of the plain refusal page."""
+    setattr(view, REFUSAL_PAGE, page)
 
 
 def _megabytes(size: int) -> str:
@@ -44,7 +54,7 @@ def refused_response(request, message: str, status: int):
         match = resolve(request.path_info)
     except Resolver404:
         match = None
-    handler = getattr(match.func, "too_large", None) if match else None
+    handler = getattr(match.func, REFUSAL_PAGE, None) if match else None
     if match is not None and handler is not None:
         return handler(request, message, status=status, **match.kwargs)
     return render(request, "core/refused.html", {"message": message}, status=status)

@@ -1,7 +1,10 @@
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from statistics import median
+from typing import Any, TypedDict, cast
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
@@ -83,7 +86,7 @@ class LabProgress:
 
 def labs_for_home(*, user) -> list[LabProgress]:
     labs = list(Lab.objects.filter(is_active=True))
-    stats = {}
+    stats: dict[int, Mapping[str, Any]] = {}
     if user.is_authenticated:
         rows = (
             Submission.objects.filter(learner=user, counted=True)
@@ -124,11 +127,11 @@ def lab_get(*, slug: str, user) -> Lab:
 HEAVY_FIELDS = ("files", "dockerfile", "report", "log", "regrade_backup", "error_detail")
 
 
-def learner_submissions(*, user, lab: Lab) -> QuerySet[Submission]:
+def learner_submissions(*, user, lab: Lab | int) -> QuerySet[Submission]:
     return Submission.objects.filter(learner=user, lab=lab).defer(*HEAVY_FIELDS)
 
 
-def best_score(*, user, lab: Lab) -> float | None:
+def best_score(*, user, lab: Lab | int) -> float | None:
     return Submission.objects.filter(learner=user, lab=lab, counted=True).aggregate(best=Max("score"))["best"]
 
 
@@ -162,14 +165,14 @@ def queue_position(*, submission: Submission) -> int:
 
 
 def typical_grading_seconds(*, lab: Lab, sample: int = 20) -> float:
-    durations = [
-        (finished - started).total_seconds()
-        for started, finished in Submission.objects.filter(
-            lab=lab, finished_at__isnull=False, building_at__isnull=False
-        )
+    # Both columns are filtered non-null, which the row type of values_list cannot say.
+    rows = cast(
+        "Iterable[tuple[datetime, datetime]]",
+        Submission.objects.filter(lab=lab, finished_at__isnull=False, building_at__isnull=False)
         .order_by("-finished_at")
-        .values_list("building_at", "finished_at")[:sample]
-    ]
+        .values_list("building_at", "finished_at")[:sample],
+    )
+    durations = [(finished - started).total_seconds() for started, finished in rows]
     return median(durations) if durations else 30.0
 
 
@@ -212,7 +215,19 @@ def lab_check_stats(*, lab: Lab) -> list[CheckStat]:
     return sorted(stats, key=lambda s: (s.pass_rate, s.id))
 
 
-def lab_best_scores(*, lab: Lab) -> list[dict]:
+class BestScoreRow(TypedDict):
+    """One learner's line of a lab's scores (lab_best_scores)."""
+
+    learner__username: str
+    learner__first_name: str
+    learner__last_name: str
+    best: float | None
+    attempts: int
+    passes: int
+    last: datetime
+
+
+def lab_best_scores(*, lab: Lab) -> list[BestScoreRow]:
     rows = (
         Submission.objects.filter(lab=lab, counted=True)
         .values("learner__username", "learner__first_name", "learner__last_name")

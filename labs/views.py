@@ -3,6 +3,7 @@ import html
 import io
 import re
 import zipfile
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from common.csv_cells import csv_safe
 from common.i18n import normalize_lang
 from core.decorators import instructor_required
 from core.query import int_param
+from core.uploads import give_refusal_page
 
 from . import selectors
 from .content import SpecVersion
@@ -131,7 +133,7 @@ def _submission_too_large(request, message: str, *, slug: str, status: int = 413
     return render(request, "labs/lab_detail.html", _lab_context(request, lab, form), status=status)
 
 
-submission_new.too_large = _submission_too_large
+give_refusal_page(submission_new, _submission_too_large)
 
 
 @login_required
@@ -216,7 +218,7 @@ def _submission_context(submission: Submission, *, log_from: int | None = None, 
         append = False
         log_html = _log_html(submission.log[-LOG_VIEW_CHARS:], report.get("failing_step", ""))
         log_skipped = len(submission.log) > LOG_VIEW_CHARS
-    context = {
+    context: dict[str, Any] = {
         "submission": submission,
         "report": report,
         "log_html": log_html,
