@@ -325,7 +325,7 @@ class Problem:
     detail: str = ""  # parse_error: the CommandParseError code; wrong_argument: the role
 
 
-_PROBLEM_DEFAULTS = {"code": "", "flag": None, "expected": None, "given": None, "detail": ""}
+_PROBLEM_DEFAULTS: dict[str, Any] = {"code": "", "flag": None, "expected": None, "given": None, "detail": ""}
 
 
 @dataclass

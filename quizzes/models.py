@@ -168,6 +168,8 @@ class Attempt(models.Model):
     score = models.FloatField(_("score"), null=True, blank=True)
     max_score = models.FloatField(_("maximum score"), default=0)
     pending_review = models.BooleanField(_("awaiting essay review"), default=False)
+    # Not a column: the quiz page sets it on the attempts it lists (selectors.marks_visible).
+    marks_visible: bool
 
     class Meta:
         ordering = ["quiz", "learner", "number"]

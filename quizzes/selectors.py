@@ -2,7 +2,7 @@
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.http import Http404
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.roles import is_instructor
 
-from .models import Answer, Attempt, Choice, Question, Quiz
+from .models import Answer, Attempt, Choice, Question, Quiz, Review
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,9 @@ class QuestionView:
     choices: list[Choice]
     answer: Answer | None
     selected_ids: set
+    # Set by the result page: what it may show of the answer's feedback and review.
+    command_feedback: list[str] = field(default_factory=list)
+    review: Review | None = None
 
     @property
     def answered(self) -> bool:

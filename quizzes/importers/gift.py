@@ -33,8 +33,10 @@ def parse_gift(
 ) -> QuizData:
     """Read a GIFT file; the quiz title and slug default to the file name."""
     stem = PurePath(source).stem or "questionario"
-    questions, starts, taken = [], [], set()
-    titled = set()
+    questions: list[QuestionData] = []
+    starts: list[int] = []
+    taken: set[str] = set()
+    titled: set[str] = set()
     for block in _blocks(text.lstrip("\ufeff")):
         question = _Block(block, source).parse()
         question.key = slugify(question.key, max_length=80)  # keys are slugs in the database
@@ -217,7 +219,7 @@ class _Block:
             if not answer_text:
                 raise self.fail(gettext_noop("empty answer after '=' or '~'."), base + off)
             value = float(weight.group(1).replace(",", ".")) / 100 if weight else None
-            if value is not None and not -1 <= value <= 1:
+            if weight and value is not None and not -1 <= value <= 1:
                 raise self.fail(
                     gettext_noop("weight {weight}% outside the range -100% to 100%."),
                     base + off,

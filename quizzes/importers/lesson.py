@@ -56,8 +56,8 @@ def parse_lesson(text: str, *, source: str = "aula.md", title: str | None = None
             raise fail(gettext_noop("title not found; expected a heading '# Aula NN – Tema' at the start of the text."))
         title = first.title
     if slug is None:
-        number = _AULA.search(title)
-        slug = f"aula-{number.group(1)}" if number else slugify(title, max_length=80)
+        aula = _AULA.search(title)
+        slug = f"aula-{aula.group(1)}" if aula else slugify(title, max_length=80)
 
     section = next((h for h in headings if h.level >= 2 and slugify(h.title) == "autoavaliacao"), None)
     if section is None:

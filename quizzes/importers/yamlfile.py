@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from common.i18n import gettext_noop
 
@@ -163,7 +164,7 @@ def _path(loc: tuple) -> str | Message:
     return out or Message(gettext_noop("(root)"))
 
 
-def _message(error: dict) -> str | Message:
+def _message(error: ErrorDetails) -> str | Message:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden":
         model = _Choice if "choices" in error["loc"] else _Question if "questions" in error["loc"] else _Quiz
