@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 import factory
 from django.contrib.auth.models import User
 
@@ -6,7 +8,12 @@ from core.roles import instructors_group
 PASSWORD = "senha-de-teste-123"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    if TYPE_CHECKING:
+        # factory_boy's metaclass makes UserFactory() create a User; its own __new__ is
+        # untyped, and mypy asks a __new__ to return the class, hence the ignore.
+        def __new__(cls, *args: Any, **kwargs: Any) -> User: ...  # type: ignore[misc]
+
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -38,7 +45,7 @@ def lab_from_content(slug: str):
     return lab
 
 
-def quiz_from_content(slug: str = "aula-45", **settings_):
+def quiz_from_content(slug: str = "aula-45", /, **settings_: Any):
     """The shipped quiz, imported as load_content does, with optional quiz settings."""
     from django.conf import settings
 

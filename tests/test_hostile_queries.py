@@ -287,7 +287,9 @@ def server_errors():
 @pytest.mark.parametrize("key", sorted(ALL_URLS))
 def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, server_errors, monkeypatch, key):
     name, route, params = ALL_URLS[key]
-    url = build_url(name, route, fill(key, route, params, world))
+    kwargs = fill(key, route, params, world)
+    assert kwargs is not None, f"teach fill() the path arguments of: {key}"
+    url = build_url(name, route, kwargs)
     client.raise_request_exception = False
     is_admin = key.startswith(f"{ADMIN}:")
     # The admin sends anyone else to its login page: it is walked as the superuser.
@@ -298,7 +300,9 @@ def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, ser
         read = keys_read(client, url, monkeypatch)
         for method in ("get", "post"):
             every_key = sorted(set(read[method]) | set(ALWAYS_SENT))
-            cases = [({k: value for k in every_key}, False) for value in HOSTILE_VALUES]
+            cases: list[tuple[dict[str, str | list[str]], bool]] = [
+                ({k: value for k in every_key}, False) for value in HOSTILE_VALUES
+            ]
             cases.append(({k: HOSTILE_VALUES for k in every_key}, False))  # every key repeated, every value
             if not is_admin:
                 # htmx requests take other branches (partials, the live log's offset).

@@ -122,7 +122,7 @@ def test_setuid_binary_cannot_gain_root(lab, sandbox_docker):
     assert leftovers(sandbox_docker, submission) == []
 
 
-REJECTED = {
+REJECTED: dict[str, tuple[str | bytes, str]] = {
     "from-outside-allowlist": ("FROM alpine:3.20\n", "alpine:3.20"),
     "add-url": ("FROM python:3.11-slim\nADD https://example.com/x.tgz /x\n", "ADD"),
     "copy-outside-context": ("FROM python:3.11-slim\nCOPY ../segredo /s\n", "../segredo"),

@@ -138,6 +138,7 @@ def test_grade_next_uses_a_stable_order_and_skips_claimed(quiz, instructor):
     assert [a.pk for a in order] != [a.pk for a in answers]
     first = next_answer_to_review(reviewer=instructor, quiz=quiz)
     assert first == order[0] == next_answer_to_review(reviewer=instructor, quiz=quiz)
+    assert first is not None
     other = UserFactory(username="outro", instructor=True)
     review_open(answer=first, reviewer=other)  # claimed by someone else: skipped
     assert next_answer_to_review(reviewer=instructor, quiz=quiz) == order[1]
