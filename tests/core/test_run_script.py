@@ -77,6 +77,9 @@ def test_make_run_serves_and_grades_as_the_estaleiro_user(project):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # Ctrl-C reaches a shell whose SIGINT is at its default: bash cannot trap a signal that
+        # was ignored when it started, and a pytest process may have inherited it ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 60
@@ -101,8 +104,18 @@ def test_make_run_serves_and_grades_as_the_estaleiro_user(project):
         assert grp.getgrnam("estaleiro")
         pids = [int(name.rsplit("-", 1)[1]) for name in who]
     finally:
+        # Which signals the script ignores and catches, should it not stop (hex masks).
+        status = Path(f"/proc/{run.pid}/status")
+        dispositions = (
+            [line for line in status.read_text().splitlines() if line.startswith("Sig")] if status.exists() else []
+        )
         run.send_signal(signal.SIGINT)  # Ctrl-C
-        out, _ = run.communicate(timeout=60)
+        try:
+            out, _ = run.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            out, _ = run.communicate()
+            pytest.fail(f"run.sh did not stop on Ctrl-C within 60 s; {dispositions}; it said:\n{out}")
     assert "Stopped" in out, out
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), (
