@@ -1,6 +1,8 @@
 import logging
 import secrets
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,6 +73,46 @@ def submission_files_decoded(submission: Submission) -> dict[str, bytes]:
     files = decode_files(submission.files)
     files["Dockerfile"] = submission.dockerfile.encode("utf-8")
     return files
+
+
+@dataclass(frozen=True)
+class EditorFile:
+    """A file as the lab page's editor sent it: its text, and whether the learner changed it
+    from what the page put there (the starter file, or their last submission's)."""
+
+    text: str
+    edited: bool
+
+
+@dataclass
+class SentFiles:
+    """One version of each file the learner sent, and the choices made between the editor and
+    an upload of the same name, to tell the learner (file names)."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    uploaded_over_editor: list[str] = field(default_factory=list)  # the editor was as served
+    editor_over_upload: list[str] = field(default_factory=list)  # the editor was edited
+
+
+def sent_files(*, editor: Mapping[str, EditorFile], uploads: Mapping[str, bytes]) -> SentFiles:
+    """What a submission is made of, when the editor and the uploads (loose files and a .zip)
+    both name a file. The rule, which the lab page states:
+    - an editor the learner left as the page served it never replaces an uploaded file: what
+      they chose to upload is used;
+    - an edited editor replaces an uploaded file of the same name: the last thing they wrote
+      is used, and they are told the upload's copy was ignored;
+    - an editor left blank sends nothing (the upload's file or the starter file is used)."""
+    sent = SentFiles(files=dict(uploads))
+    for name, source in editor.items():
+        if not source.text.strip():
+            continue
+        if name in uploads:
+            if not source.edited:
+                sent.uploaded_over_editor.append(name)
+                continue
+            sent.editor_over_upload.append(name)
+        sent.files[name] = source.text.encode("utf-8")
+    return sent
 
 
 def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, bytes], lang: str) -> Submission:

@@ -24,7 +24,7 @@ from core.uploads import give_refusal_page
 
 from . import selectors
 from .content import SpecVersion
-from .forms import SubmissionFilterForm, SubmissionForm
+from .forms import EDITOR_FILES, SubmissionFilterForm, SubmissionForm
 from .grading.i18n import t
 from .grading.spec import localize
 from .livelog import live_log_since
@@ -35,11 +35,14 @@ from .services import (
     REGRADE_LATEST,
     SubmissionRefused,
     lab_regrade_all,
+    sent_files,
     submission_create,
+    submission_files_decoded,
     submission_regrade,
 )
 
 LOG_VIEW_CHARS = 64_000
+FILE_FIELDS = {"files", "archive"}  # the form's uploads: not kept when the page is shown again
 # The most of a live log one poll sends: the tail on a first view, or what was added since the
 # previous poll (a reader further behind than this jumps to the tail).
 LOG_VIEW_BYTES = 64_000
@@ -84,12 +87,13 @@ def _lab_context(request, lab: Lab, form: SubmissionForm) -> dict:
 @require_GET
 def lab_detail(request, slug):
     lab = selectors.lab_get(slug=slug, user=request.user)
-    # Start from the learner's last Dockerfile, else the starter's: nothing typed is lost.
-    last = selectors.learner_submissions(user=request.user, lab=lab).only("dockerfile").first()
-    initial = last.dockerfile if last else _version(lab).starter_files.get("Dockerfile", b"").decode("utf-8", "replace")
-    return render(
-        request, "labs/lab_detail.html", _lab_context(request, lab, SubmissionForm(initial={"dockerfile": initial}))
-    )
+    # Each editor starts from the learner's last submission, else the starter file: nothing
+    # typed is lost.
+    last = selectors.learner_submissions(user=request.user, lab=lab).only("dockerfile", "files").first()
+    sources = submission_files_decoded(last) if last else _version(lab).starter_files
+    texts = {name: data.decode("utf-8", "replace") for name, data in sources.items() if name in EDITOR_FILES.values()}
+    form = SubmissionForm(initial=SubmissionForm.initial_for(texts))
+    return render(request, "labs/lab_detail.html", _lab_context(request, lab, form))
 
 
 @login_required
@@ -102,20 +106,34 @@ def submission_new(request, slug):
         return _submission_too_large(request, refused, slug=slug)
     if form.is_valid():
         lang = normalize_lang(get_language())
+        version = _version(lab)
         try:
             uploads = {}
             if form.cleaned_data["archive"]:
-                uploads.update(extract_zip(form.cleaned_data["archive"].read(), limits=_version(lab).spec.limits))
+                uploads.update(extract_zip(form.cleaned_data["archive"].read(), limits=version.spec.limits))
             for upload in form.cleaned_data["files"]:
                 uploads[upload.name.rsplit("/", 1)[-1]] = upload.read()
-            submission = submission_create(
-                learner=request.user, lab=lab, dockerfile=form.cleaned_data["dockerfile"], uploads=uploads, lang=lang
-            )
+            sent = sent_files(editor=form.editor_files(starter=version.starter_files), uploads=uploads)
+            submission = submission_create(learner=request.user, lab=lab, dockerfile="", uploads=sent.files, lang=lang)
         except ContextError as exc:
             form.add_error(None, t(exc.message_id, lang, **exc.params))
         except SubmissionRefused as exc:
             form.add_error(None, str(exc))
         else:
+            for name in sent.uploaded_over_editor:
+                messages.info(
+                    request,
+                    _(
+                        "%(name)s: the file you uploaded was used (the editor still held the text the page started with)."
+                    )
+                    % {"name": name},
+                )
+            for name in sent.editor_over_upload:
+                messages.info(
+                    request,
+                    _("%(name)s: the text in the editor was used; the file of that name you uploaded was ignored.")
+                    % {"name": name},
+                )
             return redirect("labs:submission", pk=submission.pk)
     return render(request, "labs/lab_detail.html", _lab_context(request, lab, form), status=400)
 
@@ -126,8 +144,10 @@ def _submission_too_large(request, message: str, *, slug: str, status: int = 413
     if not request.user.is_authenticated:
         return render(request, "core/refused.html", {"message": message}, status=status)
     lab = selectors.lab_get(slug=slug, user=request.user)
-    received = request.POST.get("dockerfile", "") if hasattr(request, "_post") else ""
-    form = SubmissionForm({"dockerfile": received})
+    received = request.POST if hasattr(request, "_post") else {}
+    form = SubmissionForm(
+        {name: received.get(name, "") for name in SubmissionForm.base_fields if name not in FILE_FIELDS}
+    )
     form.is_valid()
     form.add_error(None, message)
     return render(request, "labs/lab_detail.html", _lab_context(request, lab, form), status=status)
