@@ -255,6 +255,32 @@ def _submission_context(submission: Submission, *, log_from: int | None = None, 
     return context
 
 
+def _submitted_files(submission: Submission) -> list[dict[str, Any]]:
+    """The files the learner sent, the Dockerfile first: a text file as its lines, each with an
+    anchor (`dockerfile-L3` for the Dockerfile, which a check naming a line links to), a binary
+    file by its name and size."""
+    files = submission_files_decoded(submission)
+    names = ["Dockerfile", *sorted(name for name in files if name != "Dockerfile")]
+    shown = []
+    for index, name in enumerate(names):
+        data = files[name]
+        try:
+            text: str | None = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\x00" in text:
+            text = None
+        shown.append(
+            {
+                "name": name,
+                "anchor": "dockerfile" if name == "Dockerfile" else f"file-{index}",
+                "size": len(data),
+                "lines": text.splitlines() if text is not None else None,
+            }
+        )
+    return shown
+
+
 def _history_context(submission: Submission) -> dict:
     return {
         "history": selectors.learner_submissions(user=submission.learner_id, lab=submission.lab_id)[:20],
@@ -280,6 +306,7 @@ def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(submission_id=pk, user=request.user)
     context = _submission_context(submission) | _history_context(submission)
     context["spec"] = selectors.lab_spec_or_none(lab=submission.lab)  # for the lab's title in the learner's language
+    context["submitted_files"] = _submitted_files(submission)
     return render(request, "labs/submission_detail.html", context)
 
 

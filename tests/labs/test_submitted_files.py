@@ -178,3 +178,67 @@ def test_a_dockerignore_written_in_the_editor_reaches_the_submission(client, lea
     page = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
     editor = page.split('name="dockerignore"')[1].split("</textarea>")[0]
     assert "__pycache__" in editor
+
+
+# -- the submission page shows what was sent ---------------------------------------------------
+
+HOSTILE = 'FROM python:3.11-slim\nRUN echo "<script>alert(1)</script>"\nCMD ["x"]\n'
+
+
+def stored(learner, lab, **report) -> Submission:
+    return Submission.objects.create(
+        learner=learner,
+        lab=lab,
+        dockerfile=HOSTILE,
+        files=encode_files({".dockerignore": b"<b>.git</b>\n", "modelo.joblib": b"\x80\x00\x01" * 10}),
+        lang="pt-BR",
+        spec_hash=lab.spec_hash,
+        status="failed",
+        score=0,
+        max_score=100,
+        report=report or None,
+    )
+
+
+def test_the_submission_page_shows_each_file_escaped_with_line_anchors(client, learner, lab):
+    submission = stored(learner, lab)
+    client.force_login(learner)
+    body = client.get(reverse("labs:submission", args=[submission.pk])).content.decode()
+    section = body.split('id="files-section"')[1].split("</section>")[0]
+    assert "<script>" not in section and "<b>" not in section
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section and "&lt;b&gt;.git&lt;/b&gt;" in section
+    assert '<span class="code-line" id="dockerfile-L2"><a class="line-number" href="#dockerfile-L2"' in section
+    assert 'id="dockerfile-L3"' in section and 'id="dockerfile-L4"' not in section
+    assert section.index("<code>Dockerfile</code>") < section.index("<code>.dockerignore</code>")
+    assert "<code>modelo.joblib</code>" in section and "Arquivo binário, 30 bytes." in section
+
+
+def test_a_check_that_names_a_line_links_to_it(client, learner, lab):
+    check = {
+        "id": "user",
+        "title": "Usuário não-root",
+        "status": "failed",
+        "points": 0,
+        "max_points": 10,
+        "message": "Falta USER",
+        "hint": "",
+        "lesson_section": "",
+        "line": 2,
+        "output": "",
+    }
+    submission = stored(learner, lab, status="failed", summary="Ainda não", checks=[check], rejections=[])
+    client.force_login(learner)
+    body = client.get(reverse("labs:submission", args=[submission.pk])).content.decode()
+    assert '<a href="#dockerfile-L2">Linha 2 do Dockerfile</a>' in body
+    assert 'id="dockerfile-L2"' in body
+
+
+def test_only_the_learner_and_instructors_see_the_files(client, learner, other_learner, instructor, lab):
+    submission = stored(learner, lab)
+    url = reverse("labs:submission", args=[submission.pk])
+    client.force_login(other_learner)
+    response = client.get(url)
+    assert response.status_code == 404 and "alert(1)" not in response.content.decode()
+    client.force_login(instructor)
+    body = client.get(url).content.decode()
+    assert 'id="files-section"' in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
