@@ -15,6 +15,7 @@ from .context_rules import CONTEXT_RULES
 from .hadolint import run_hadolint
 from .kinds import CHECK_KINDS, CheckBase, CheckKind, Grading, Outcome, Phase, PlatformFault, SpecModel, register
 from .rules import RULES
+from .text import Message
 from .types import CheckStatus, HttpOutcome
 
 __all__ = ["CHECK_KINDS"]
@@ -117,7 +118,7 @@ class MetadataCheck(CheckBase):
 def run_metadata(check: MetadataCheck, grading: Grading) -> Outcome:
     facts, msg = grading.facts, grading.msg
     assert facts is not None  # the IMAGE phase runs once the facts are read
-    expect, problems = check.expect, []
+    expect, problems = check.expect, list[Message]()
     if expect.user_not_root and facts.user.split(":")[0] in ("", "root", "0"):
         problems.append(msg("metadata.user_root", user=facts.user or "root"))
     for port in expect.exposed_ports or []:
@@ -138,7 +139,7 @@ def run_metadata(check: MetadataCheck, grading: Grading) -> Outcome:
     if expect.healthcheck and not (facts.healthcheck and facts.healthcheck[0] != "NONE"):
         problems.append(msg("metadata.healthcheck"))
     if problems:
-        return Outcome(CheckStatus.FAILED, " ".join(problems))
+        return Outcome(CheckStatus.FAILED, Message.join(problems))
     return Outcome(CheckStatus.PASSED, msg("metadata.passed"))
 
 

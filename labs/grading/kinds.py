@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .i18n import normalize_lang, t
+from .i18n import known, normalize_lang
 from .ports import Container, Sandbox, SandboxFault
+from .text import Message
 from .types import BuildOutcome, CheckStatus, Finding, ImageFacts
 
 if TYPE_CHECKING:  # the spec module builds its union from this one
@@ -75,7 +76,9 @@ class Phase(StrEnum):
 @dataclass(frozen=True)
 class Outcome:
     status: CheckStatus
-    message: str
+    # A message of the catalogue (stored as data, read in each reader's language), or a
+    # plain text shown as it is.
+    message: Message | str
     line: int | None = None
     output: str = ""
 
@@ -98,18 +101,19 @@ class Grading:
     # What a kind's `prepare` leaves for its checks (e.g. the HTTP kind's first answer).
     prepared: dict[str, Any] = field(default_factory=dict)
 
-    def msg(self, message_id: str, **params: Any) -> str:
-        return t(message_id, self.lang, **params)
+    def msg(self, message_id: str, **params: Any) -> Message:
+        """A message of the catalogue with its parameters: data, rendered where it is read."""
+        if not known(message_id):
+            raise KeyError(f"unknown grading message {message_id!r}")
+        return Message(message_id, params)
 
     def from_findings(self, findings: list[Finding]) -> Outcome:
         """One outcome from what static rules found: passed, or the failures listed."""
         failed = [f for f in findings if not f.passed]
         if not failed:
             return Outcome(CheckStatus.PASSED, self.msg(findings[0].message_id, **findings[0].params), findings[0].line)
-        texts = [self.msg(f.message_id, **f.params) for f in failed]
-        message = (
-            texts[0] if len(texts) == 1 else self.msg("rules.failed_list", count=len(texts), items=" ".join(texts))
-        )
+        items = [self.msg(f.message_id, **f.params) for f in failed]
+        message = items[0] if len(items) == 1 else self.msg("rules.failed_list", count=len(items), items=items)
         return Outcome(CheckStatus.FAILED, message, failed[0].line, "\n".join(f.output for f in failed if f.output))
 
     def step_line(self, failing_step: str) -> int | None:

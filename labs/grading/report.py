@@ -1,6 +1,11 @@
 """The grading report: what `manage.py grade --json` prints and a Submission stores.
 
 Keep the JSON stable (REPORT_SCHEMA): instructors' scripts read it.
+
+Schema 2 keeps every field of schema 1 (the texts, in the report's `lang`) and adds the
+messages as data (labs/grading/text.py): `summary_data`, each check's `message_data` and
+each rejection's `params` (with its `id`), from which a page renders the verdict in its
+reader's language.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -9,7 +14,7 @@ from typing import Any, TypedDict
 
 from .types import CheckStatus
 
-REPORT_SCHEMA = 1
+REPORT_SCHEMA = 2
 
 
 class Verdict(StrEnum):
@@ -34,6 +39,8 @@ class CheckResult:
     lesson_section: str = ""
     line: int | None = None
     output: str = ""
+    # `message` as data (id and parameters), or None for a plain text.
+    message_data: dict[str, Any] | None = None
 
 
 class Rejection(TypedDict):
@@ -42,6 +49,7 @@ class Rejection(TypedDict):
     message: str
     line: int | None
     id: str  # the message id of the engine's catalogue
+    params: dict[str, Any]  # its parameters (the learner's data, as it is)
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Report:
     score: float = 0
     max_score: int = 0
     summary: str = ""
+    summary_data: dict[str, Any] | None = None  # `summary` as data (id and parameters)
     checks: list[CheckResult] = field(default_factory=list)
     # Reasons the static gate refused the Dockerfile (status "rejected").
     rejections: list[Rejection] = field(default_factory=list)

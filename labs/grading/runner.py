@@ -18,6 +18,7 @@ from .kinds import CheckBase, Grading, Outcome, Phase, PlatformFault, kind_of
 from .ports import Container, ContainerRefused, Sandbox, SandboxFault
 from .report import CheckResult, Report, Verdict
 from .spec import LabSpec, localize
+from .text import Message
 from .types import BuildOutcome, CheckStatus, Finding, submission_image
 
 __all__ = ["GradeResult", "PlatformFault", "grade", "reject"]
@@ -69,8 +70,9 @@ class _Grader:
             "estaleiro.run": self.run_token,
         }
 
-    def msg(self, message_id: str, **params: object) -> str:
-        return t(message_id, self.lang, **params)
+    def summarize(self, message_id: str, **params: object) -> None:
+        summary = Message(message_id, dict(params))
+        self.report.summary, self.report.summary_data = summary.render(self.lang), summary.data()
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -133,7 +135,7 @@ class _Grader:
         except (SandboxFault, HadolintUnavailable) as exc:
             self.report.status = Verdict.ERROR
             self.report.error = str(exc)
-            self.report.summary = self.msg("summary.error")
+            self.summarize("summary.error")
             self.report.checks = []
             self.report.score = 0
         finally:
@@ -177,7 +179,7 @@ class _Grader:
                     image=self.tag, limits=self.spec.limits, labels=self.labels
                 )
             except ContainerRefused as refused:
-                outcome = Outcome(CheckStatus.FAILED, self.msg(refused.message_id, **refused.params))
+                outcome = Outcome(CheckStatus.FAILED, Message(refused.message_id, refused.params))
                 for check in self.checks_of(Phase.CONTAINER):
                     self.outcomes[check.id] = outcome
                 return
@@ -192,7 +194,7 @@ class _Grader:
         score, failed_required = 0.0, None
         for check in self.spec.checks:
             # Not run: its phase was never reached (the build failed).
-            outcome = self.outcomes.get(check.id) or Outcome(CheckStatus.SKIPPED, self.msg(kind_of(check).skipped))
+            outcome = self.outcomes.get(check.id) or Outcome(CheckStatus.SKIPPED, Message(kind_of(check).skipped))
             points = check.points if outcome.status == CheckStatus.PASSED else 0
             score += points
             if check.required and outcome.status != CheckStatus.PASSED and failed_required is None:
@@ -207,7 +209,8 @@ class _Grader:
                     max_points=0 if check.bonus else check.points,
                     required=check.required,
                     bonus=check.bonus,
-                    message=outcome.message,
+                    message=_text(outcome.message, self.lang),
+                    message_data=outcome.message.data() if isinstance(outcome.message, Message) else None,
                     hint="" if outcome.status == CheckStatus.PASSED else localize(check.hint, self.lang),
                     lesson_section=check.lesson_section or self.spec.lesson_section or "",
                     line=outcome.line,
@@ -219,15 +222,17 @@ class _Grader:
         numbers = {"score": f"{self.report.score:g}", "max_score": max_score}
         if failed_required is not None:
             self.report.status = Verdict.FAILED
-            self.report.summary = self.msg(
-                "summary.failed_required", check=localize(failed_required.title, self.lang), **numbers
+            # The title in both languages when the spec gives both: a summary read in either.
+            title = failed_required.title
+            self.summarize(
+                "summary.failed_required", check=title if isinstance(title, str) else {"text": title}, **numbers
             )
         elif self.report.score >= self.spec.pass_ratio * max_score:
             self.report.status = Verdict.PASSED
-            self.report.summary = self.msg("summary.passed", **numbers)
+            self.summarize("summary.passed", **numbers)
         else:
             self.report.status = Verdict.FAILED
-            self.report.summary = self.msg("summary.failed", **numbers)
+            self.summarize("summary.failed", **numbers)
 
     def cleanup(self) -> None:
         # A failed cleanup must not hide the verdict: the janitor reclaims what is left.
@@ -291,7 +296,13 @@ def _rejected(report: Report, rejections: list[Finding]) -> GradeResult:
     """Make `report` a rejection: the reasons in its language, nothing graded, no log."""
     report.status = Verdict.REJECTED
     report.rejections = [
-        {"message": t(f.message_id, report.lang, **f.params), "line": f.line, "id": f.message_id} for f in rejections
+        {"message": t(f.message_id, report.lang, **f.params), "line": f.line, "id": f.message_id, "params": f.params}
+        for f in rejections
     ]
-    report.summary = t("summary.rejected", report.lang, reason=report.rejections[0]["message"])
+    summary = Message("summary.rejected", {"reason": Message(rejections[0].message_id, rejections[0].params)})
+    report.summary, report.summary_data = summary.render(report.lang), summary.data()
     return GradeResult(report=report, log="")
+
+
+def _text(message: Message | str, lang: str) -> str:
+    return message.render(lang) if isinstance(message, Message) else message

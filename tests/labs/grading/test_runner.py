@@ -57,7 +57,7 @@ def test_reference_earns_full_marks_and_cleans_up(ml_lab):
     assert [(limits, bases) for limits, _, bases in sandbox.begun] == [(ml_lab.spec.limits, ml_lab.spec.bases)]
     assert sandbox.ended == 1
     data = report.to_dict()
-    assert data["schema"] == 1 and data["gradable"] is True and data["status"] == "passed"
+    assert data["schema"] == 2 and data["gradable"] is True and data["status"] == "passed"
     assert all(
         set(check) >= {"id", "status", "points", "max_points", "message", "hint", "lesson_section", "line", "output"}
         for check in data["checks"]
@@ -123,7 +123,9 @@ def test_upload_refused_before_grading_is_a_rejected_report(ml_lab):
     assert (report.status, report.lang, report.lab, report.score) == (Verdict.REJECTED, "en", ml_lab.spec.slug, 0)
     assert report.max_score == ml_lab.spec.max_score and report.checks == [] and result.log == ""
     message = "The path '../x' uses '..' to leave the build context, which is not allowed."
-    assert report.rejections == [{"message": message, "line": None, "id": "context.parent_ref"}]
+    assert report.rejections == [
+        {"message": message, "line": None, "id": "context.parent_ref", "params": {"path": "../x"}}
+    ]
     assert report.summary == f"Submission refused before the build (not counted as an attempt): {message}"
     assert report.to_dict()["gradable"] is False
 
