@@ -40,6 +40,7 @@ from .services import (
     submission_files_decoded,
     submission_regrade,
 )
+from .verdicts import check_stats_for_reader, submission_report_for_reader
 
 LOG_VIEW_CHARS = 64_000
 FILE_FIELDS = {"files", "archive"}  # the form's uploads: not kept when the page is shown again
@@ -222,7 +223,12 @@ def _submission_context(submission: Submission, *, log_from: int | None = None, 
     the log survive, and a poll sends kilobytes, not the whole log. Anything else (a first
     view, another build, the verdict) replaces the log as a whole."""
     # A report belongs to a verdict: while the work runs (a retry, a regrade) there is none to show.
-    report = {} if submission.is_active else submission.report or {}
+    # In the reader's language, whichever the learner submitted in.
+    report = (
+        {}
+        if submission.is_active
+        else submission_report_for_reader(submission=submission, lang=normalize_lang(get_language()))
+    )
     epoch = _log_epoch(submission)
     append = log_from is not None and log_epoch == epoch
     log_end, log_skipped = 0, False
@@ -329,7 +335,7 @@ def lab_submissions(request, slug):
             "spec": selectors.lab_spec_or_none(lab=lab),
             "form": form,
             "page": page,
-            "stats": selectors.lab_check_stats(lab=lab),
+            "stats": check_stats_for_reader(lab=lab, lang=normalize_lang(get_language())),
             "finished_count": Submission.objects.filter(lab=lab, status__in=Submission.FINAL).count(),
             "query": _without_page(request.GET),
         },
