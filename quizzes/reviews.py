@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -9,6 +10,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.i18n import gettext_noop
+
+from .importers import QuizImportError
+from .importers.rubric import parse_rubrics
 from .models import Answer, Attempt, Criterion, Level, Question, Quiz, Review, Rubric
 
 CLAIM_MINUTES = 20
@@ -260,27 +265,25 @@ def rubric_import(*, question: Question, criteria: list[dict], snippets: list[st
     return rubric
 
 
-def rubrics_load(*, quiz: Quiz, path) -> int:
-    """Load `<quiz>.rubric.yaml`: {question key: {criteria: [...], snippets: [...]}}."""
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping of question keys to rubrics")
-    loaded = 0
-    for key, spec in data.items():
+def rubrics_load(*, quiz: Quiz, path: Path) -> int:
+    """Load `<quiz>.rubric.yaml` (schema in quizzes.importers.rubric): every key is checked
+    before anything is stored, so a file with a mistake changes nothing."""
+    rubrics = parse_rubrics(path.read_text(encoding="utf-8"), source=path.name)
+    questions = {}
+    for key in rubrics:
         question = quiz.questions.filter(key=key, kind=Question.Kind.ESSAY).first()
         if question is None:
-            raise ValueError(f"{path}: {key!r} is not an essay question of {quiz.slug}")
-        criteria = (spec or {}).get("criteria") or []
-        for index, criterion in enumerate(criteria):
-            if not criterion.get("name") or not criterion.get("levels"):
-                raise ValueError(f"{path}: {key}.criteria[{index}] needs a name and levels")
-            for level_index, level in enumerate(criterion["levels"]):
-                if "name" not in level or not isinstance(level.get("points"), (int, float)):
-                    raise ValueError(
-                        f"{path}: {key}.criteria[{index}].levels[{level_index}] needs a name and numeric points"
-                    )
-        rubric_import(question=question, criteria=criteria, snippets=[str(s) for s in (spec or {}).get("snippets", [])])
-        loaded += 1
-    return loaded
+            raise QuizImportError(
+                gettext_noop("{key}: not an essay question of the quiz {quiz}."),
+                source=path.name,
+                key=key,
+                quiz=quiz.slug,
+            )
+        questions[key] = question
+    for key, spec in rubrics.items():
+        rubric_import(
+            question=questions[key],
+            criteria=[criterion.model_dump() for criterion in spec.criteria],
+            snippets=list(spec.snippets),
+        )
+    return len(rubrics)

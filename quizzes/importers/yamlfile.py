@@ -6,6 +6,16 @@ Schema (fields not listed are rejected, so a typo never passes silently)::
     slug: aula-45              # obrigatório: letras sem acento, números, "-" ou "_" (até 80)
     description: "..."         # opcional
     position: 0                # opcional, inteiro: ordem na lista de questionários (lida pelo Django)
+    settings:                  # opcional: usadas só quando o questionário é criado; depois valem
+      attempts_allowed: 2      # as do professor (admin). 0 = ilimitadas (padrão)
+      grading_method: highest  # highest | last | average
+      reveal_answers: after_last_attempt   # immediately | after_last_attempt | after_close
+      marks_immediately: true  # marks_during / marks_immediately / marks_open / marks_closed
+      is_practice: false       # prática: rotulada assim e fora do boletim
+    practice:                  # opcional: uma cópia de prática com as mesmas questões
+      slug: aula-45-pratica    # (tentativas ilimitadas, gabarito logo após cada tentativa)
+      title: "..."
+      description: "..."
     questions:                 # obrigatório, pelo menos uma; a ordem da lista é a ordem das questões
       - key: q1                # obrigatório e único: identifica a questão entre importações
         kind: single           # single | multiple | essay | command (padrão: single)
@@ -27,7 +37,8 @@ Errors name the field path (`questions[2].choices[0].text`, indices from 0) and,
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,7 +46,7 @@ from pydantic_core import ErrorDetails
 
 from common.i18n import gettext_noop
 
-from .model import KINDS, ChoiceData, Message, QuestionData, QuizData, QuizImportError
+from .model import KINDS, ChoiceData, Message, PracticeData, QuestionData, QuizData, QuizImportError
 from .validation import finalize
 
 
@@ -61,11 +72,30 @@ class _Question(_Strict):
     expected_command: str = ""
 
 
+class _Settings(_Strict):
+    attempts_allowed: int = Field(0, ge=0, le=100)
+    grading_method: Literal["highest", "last", "average"] = "highest"
+    reveal_answers: Literal["immediately", "after_last_attempt", "after_close"] = "immediately"
+    marks_during: bool = True
+    marks_immediately: bool = True
+    marks_open: bool = True
+    marks_closed: bool = True
+    is_practice: bool = False
+
+
+class _Practice(_Strict):
+    slug: str = Field(min_length=1, max_length=80)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = ""
+
+
 class _Quiz(_Strict):
     title: str = Field(min_length=1, max_length=200)
     slug: str = Field(min_length=1, max_length=80)
     description: str = ""
     position: int = 0
+    settings: _Settings | None = None
+    practice: _Practice | None = None
     questions: list[_Question] = Field(min_length=1)
 
 
@@ -93,11 +123,10 @@ _MESSAGES = {
 }
 
 
-def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
-    """Read the project YAML; raise QuizImportError with the field path and line."""
+def load_yaml(text: str, *, source: str) -> tuple[yaml.Node | None, Any]:
+    """The document and its composed nodes (their marks give the line of a field path)."""
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        return yaml.compose(text), yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -107,6 +136,11 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
             source=source,
             problem=problem,
         ) from None
+
+
+def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
+    """Read the project YAML; raise QuizImportError with the field path and line."""
+    root, data = load_yaml(text, source=source)
     if not isinstance(data, dict):
         raise QuizImportError(
             gettext_noop("expected a mapping with title, slug and questions at the top of the file."),
@@ -116,21 +150,7 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
     try:
         parsed = _Quiz.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        line, path, problem = _line(root, first["loc"]), _path(first["loc"]), _message(first)
-        if len(errors) > 1:
-            raise QuizImportError(
-                gettext_noop("{path}: {problem} (and {count} more problem(s) in the file)"),
-                line=line,
-                source=source,
-                path=path,
-                problem=problem,
-                count=len(errors) - 1,
-            ) from None
-        raise QuizImportError(
-            gettext_noop("{path}: {problem}"), line=line, source=source, path=path, problem=problem
-        ) from None
+        raise validation_error(exc, root, source=source, schema=_Quiz) from None
     questions = [
         QuestionData(
             key=q.key,
@@ -152,9 +172,36 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
         )
         for q in parsed.questions
     ]
-    quiz = QuizData(title=parsed.title, slug=parsed.slug, description=parsed.description, questions=questions)
+    quiz = QuizData(
+        title=parsed.title,
+        slug=parsed.slug,
+        description=parsed.description,
+        questions=questions,
+        settings=parsed.settings.model_dump(exclude_unset=True) if parsed.settings else {},
+        practice=PracticeData(**parsed.practice.model_dump()) if parsed.practice else None,
+    )
     lines = [_line(root, ("questions", i)) for i in range(len(questions))]
     return finalize(quiz, source=source, lines=lines)
+
+
+def validation_error(exc: ValidationError, root: yaml.Node | None, *, source: str, schema: Any) -> QuizImportError:
+    """pydantic's first error as the file's author reads it: the field path, what is wrong,
+    the line (through the composed YAML's marks) and how many more problems the file has.
+    `schema` is the type validated (a model, or e.g. dict[str, Model]): it names the fields
+    valid where an unknown one was found."""
+    errors = exc.errors()
+    first = errors[0]
+    line, path, problem = _line(root, first["loc"]), _path(first["loc"]), _message(first, schema)
+    if len(errors) > 1:
+        return QuizImportError(
+            gettext_noop("{path}: {problem} (and {count} more problem(s) in the file)"),
+            line=line,
+            source=source,
+            path=path,
+            problem=problem,
+            count=len(errors) - 1,
+        )
+    return QuizImportError(gettext_noop("{path}: {problem}"), line=line, source=source, path=path, problem=problem)
 
 
 def _path(loc: tuple) -> str | Message:
@@ -164,11 +211,37 @@ def _path(loc: tuple) -> str | Message:
     return out or Message(gettext_noop("(root)"))
 
 
-def _message(error: ErrorDetails) -> str | Message:
+def _model_at(schema: Any, loc: tuple) -> Any:
+    """The type found at `loc` inside `schema`: a model's field, a list's item, a mapping's value."""
+    for part in loc:
+        schema = _unoptional(schema)
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            field = schema.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return schema
+            schema = field.annotation
+        else:
+            args = get_args(schema)
+            if not args:
+                return schema
+            schema = args[-1]  # list[X] -> X, dict[K, V] -> V
+    return _unoptional(schema)
+
+
+def _unoptional(schema: Any) -> Any:
+    """X | None -> X."""
+    if get_origin(schema) in (Union, UnionType):
+        kept = [arg for arg in get_args(schema) if arg is not type(None)]
+        return kept[0] if len(kept) == 1 else schema
+    return schema
+
+
+def _message(error: ErrorDetails, schema: Any) -> str | Message:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden":
-        model = _Choice if "choices" in error["loc"] else _Question if "questions" in error["loc"] else _Quiz
-        return Message(gettext_noop("unknown field; valid fields here: {fields}"), fields=", ".join(model.model_fields))
+        model = _model_at(schema, error["loc"][:-1])
+        fields = ", ".join(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else ""
+        return Message(gettext_noop("unknown field; valid fields here: {fields}"), fields=fields)
     template = _MESSAGES.get(kind)
     # pydantic's own English text when the error is not one of ours
     problem = Message(template, **ctx, kinds=", ".join(KINDS)) if template else error["msg"]
@@ -217,6 +290,10 @@ def dump_yaml(quiz: QuizData) -> str:
     data: dict[str, Any] = {"title": quiz.title, "slug": quiz.slug}
     if quiz.description:
         data["description"] = quiz.description
+    if quiz.settings:
+        data["settings"] = dict(quiz.settings)
+    if quiz.practice:
+        data["practice"] = {k: v for k, v in vars(quiz.practice).items() if v}
     data["questions"] = [_dump_question(q) for q in quiz.questions]
     return yaml.dump(
         data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096
