@@ -27,13 +27,22 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Quiz)
 class QuizAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "is_published", "attempts_allowed", "grading_method", "opens_at", "closes_at")
-    list_filter = ("is_published", "grading_method")
+    list_display = (
+        "title",
+        "slug",
+        "is_published",
+        "is_practice",
+        "attempts_allowed",
+        "grading_method",
+        "opens_at",
+        "closes_at",
+    )
+    list_filter = ("is_published", "is_practice", "grading_method")
     prepopulated_fields = {"slug": ("title",)}
     search_fields = ("title", "slug")
     inlines = [QuestionInline]
     fieldsets = [
-        (None, {"fields": ("title", "slug", "description", "is_published", "position")}),
+        (None, {"fields": ("title", "slug", "description", "is_published", "is_practice", "position")}),
         (
             _("Attempts and grading"),
             {"fields": ("attempts_allowed", "grading_method", "time_limit_minutes", "opens_at", "closes_at")},

@@ -77,7 +77,7 @@ def _grading_attempt(quiz: Quiz, submitted: list[Attempt]) -> Attempt | None:
 
 
 def combined() -> tuple[list[str], list[list]]:
-    quizzes = list(Quiz.objects.all())
+    quizzes = list(Quiz.objects.filter(is_practice=False))  # practice does not count
     labs = list(Lab.objects.all())
     header = ["username", "name", *[f"quiz:{q.slug} (%)" for q in quizzes], *[f"lab:{lab.slug}" for lab in labs]]
     best = {

@@ -19,6 +19,12 @@ class Quiz(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
+    # Practice: labelled as such to learners and left out of the combined gradebook.
+    is_practice = models.BooleanField(
+        _("practice"),
+        default=False,
+        help_text=_("Practice quizzes are labelled as such and do not count in the gradebook."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     attempts_allowed = models.PositiveSmallIntegerField(
         _("attempts allowed"), default=0, help_text=_("0 means unlimited.")

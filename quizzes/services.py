@@ -28,11 +28,41 @@ class ImportResult:
     kept: list[str] = field(default_factory=list)  # in the database, gone from the file, but answered
 
 
+# What a practice copy of a quiz is: as many attempts as the learner wants, the key and the
+# explanations right after each one, and no place in the gradebook.
+PRACTICE_SETTINGS = {
+    "is_practice": True,
+    "attempts_allowed": 0,
+    "grading_method": Quiz.GradingMethod.HIGHEST,
+    "reveal_answers": Quiz.Reveal.IMMEDIATELY,
+    "marks_during": True,
+    "marks_immediately": True,
+    "marks_open": True,
+    "marks_closed": True,
+}
+
+
+def practice_data(data: QuizData) -> QuizData | None:
+    """The practice copy the file asks for: its questions, the practice settings."""
+    if data.practice is None:
+        return None
+    return dataclasses.replace(
+        data,
+        slug=data.practice.slug,
+        title=data.practice.title,
+        description=data.practice.description or data.description,
+        settings=dict(PRACTICE_SETTINGS),
+        practice=None,
+    )
+
+
 @transaction.atomic
 def quiz_import(*, data: QuizData) -> ImportResult:
-    """Create or update the quiz and its questions by their keys: re-importing never duplicates."""
+    """Create or update the quiz and its questions by their keys: re-importing never duplicates.
+    The file's settings are used only when the quiz is created: once it exists they are the
+    teacher's (the admin), and a re-import must not undo a choice made there."""
     quiz, created = Quiz.objects.get_or_create(
-        slug=data.slug, defaults={"title": data.title, "description": data.description}
+        slug=data.slug, defaults={"title": data.title, "description": data.description, **data.settings}
     )
     if not created:
         quiz.title, quiz.description = data.title, data.description

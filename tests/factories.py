@@ -45,15 +45,21 @@ def lab_from_content(slug: str):
     return lab
 
 
-def quiz_from_content(slug: str = "aula-45", /, **settings_: Any):
-    """The shipped quiz, imported as load_content does, with optional quiz settings."""
+def quiz_from_content(slug: str = "aula-45", /, shipped_settings: bool = False, **settings_: Any):
+    """The shipped quiz's questions and rubric, imported as load_content does, with optional
+    quiz settings. Its settings are the model's defaults (unlimited attempts, the key right
+    after each) unless `shipped_settings`: a test states the settings it relies on."""
     from django.conf import settings
 
     from quizzes.importers import parse_file
     from quizzes.reviews import rubrics_load
     from quizzes.services import quiz_import
 
-    quiz = quiz_import(data=parse_file(settings.CONTENT_DIR / "quizzes" / f"{slug}.yaml")).quiz
+    data = parse_file(settings.CONTENT_DIR / "quizzes" / f"{slug}.yaml")
+    if not shipped_settings:
+        data.settings = {}
+    data.practice = None
+    quiz = quiz_import(data=data).quiz
     rubrics = settings.CONTENT_DIR / "quizzes" / f"{slug}.rubric.yaml"
     if rubrics.exists():
         rubrics_load(quiz=quiz, path=rubrics)

@@ -39,11 +39,25 @@ class QuestionData:
 
 
 @dataclass
+class PracticeData:
+    """A practice copy of a quiz: the same questions under another slug and title, with the
+    practice settings (see quizzes.services.PRACTICE_SETTINGS)."""
+
+    slug: str
+    title: str
+    description: str = ""
+
+
+@dataclass
 class QuizData:
     title: str
     slug: str
     description: str = ""
     questions: list[QuestionData] = field(default_factory=list)
+    # The quiz's settings (Quiz fields: attempts_allowed, reveal_answers...), used only when the
+    # quiz is created: afterwards they are the teacher's, changed in the admin.
+    settings: dict[str, Any] = field(default_factory=dict)
+    practice: PracticeData | None = None
 
 
 class Message:

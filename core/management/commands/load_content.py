@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from labs.services import ContentError, lab_sync_from_dir
 from quizzes.importers import QuizImportError, parse_file
 from quizzes.reviews import rubrics_load
-from quizzes.services import quiz_import
+from quizzes.services import practice_data, quiz_import
 
 
 class Command(BaseCommand):
@@ -24,12 +24,14 @@ class Command(BaseCommand):
             for path in sorted(
                 p for p in (content_dir / "quizzes").glob("*.yaml") if not p.name.endswith(".rubric.yaml")
             ):
-                result = quiz_import(data=parse_file(path))
-                self.stdout.write(f"quiz {result.quiz.slug}: {'created' if result.created else 'updated'}")
+                data = parse_file(path)
                 rubrics = path.with_suffix(".rubric.yaml")
-                if rubrics.exists():
-                    rubrics_load(quiz=result.quiz, path=rubrics)
-                loaded += 1
+                for quiz_data in filter(None, (data, practice_data(data))):
+                    result = quiz_import(data=quiz_data)
+                    self.stdout.write(f"quiz {result.quiz.slug}: {'created' if result.created else 'updated'}")
+                    if rubrics.exists():
+                        rubrics_load(quiz=result.quiz, path=rubrics)
+                    loaded += 1
             lab_dirs = sorted(p.parent for p in (content_dir / "labs").glob("*/lab.yaml"))
             for lab_dir in lab_dirs:
                 lab, created = lab_sync_from_dir(lab_dir=lab_dir)
