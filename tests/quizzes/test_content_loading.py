@@ -26,13 +26,13 @@ CONTENT = settings.CONTENT_DIR
 RUBRIC_LEVELS = {
     ("Reprodutibilidade", "Ausente"): "Não menciona a reprodutibilidade ou a confunde com outra coisa.",
     ("Reprodutibilidade", "Parcial"): (
-        'Cita "funciona em qualquer máquina" sem explicar o porquê (imagem, versões fixas).'
+        "Cita “funciona em qualquer máquina” sem explicar o porquê (imagem, versões fixas)."
     ),
     ("Reprodutibilidade", "Completa"): (
-        'Explica que a imagem fixa sistema, bibliotecas e versões, eliminando o "na minha máquina funciona".'
+        "Explica que a imagem fixa sistema, bibliotecas e versões, eliminando o “na minha máquina funciona”."
     ),
     ("Eficiência", "Ausente"): "Não trata de eficiência.",
-    ("Eficiência", "Parcial"): 'Diz que é "mais rápido" sem relacionar com leveza, camadas ou implantação.',
+    ("Eficiência", "Parcial"): "Diz que é “mais rápido” sem relacionar com leveza, camadas ou implantação.",
     ("Eficiência", "Completa"): (
         "Relaciona leveza, inicialização rápida, cache de camadas ou escala com o ciclo de vida do modelo."
     ),
