@@ -24,6 +24,16 @@ def render_markdown_inline(text: str | None) -> str:
     return html
 
 
+INLINE_TAGS = {"strong", "em", "code", "br"}
+
+
+def render_markdown_phrase(text: str | None) -> str:
+    """The first paragraph of a Markdown text with only its inline markup (code, emphasis), for a
+    heading or a one-line summary: lists, links and blocks are reduced to their text."""
+    first = (text or "").strip().split("\n\n", 1)[0]
+    return nh3.clean(render_markdown_inline(first), tags=INLINE_TAGS, attributes={}).strip()
+
+
 # The same few texts (questions, choices, instructions) are rendered on every page view:
 # Markdown builds its whole parser per call, so the result is kept by text. The output
 # depends on nothing but the text, and a cache entry is a sanitised string.

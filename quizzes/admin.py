@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Answer, Attempt, Choice, CommentSnippet, Criterion, Level, Question, Quiz, Review, Rubric
 from .reviews import level_set_points
@@ -145,7 +146,15 @@ class CriterionAdmin(admin.ModelAdmin):
             level_set_points(level=Level.objects.get(pk=pk), points=points) for pk, points in changed_points.items()
         )
         if changed_points:
-            self.message_user(request, _("%(count)d review(s) re-scored after the level change.") % {"count": rescored})
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d review re-scored after the level change.",
+                    "%(count)d reviews re-scored after the level change.",
+                    rescored,
+                )
+                % {"count": rescored},
+            )
 
 
 @admin.register(Review)

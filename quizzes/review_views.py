@@ -10,6 +10,7 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.csv_cells import csv_safe
@@ -207,7 +208,11 @@ def review_release_view(request):
         messages.error(request, _("Choose a quiz (or a question) to release."))
         return redirect("quizzes:review-queue")
     count = review_release(quiz=quiz, question=question)
-    messages.success(request, _("%(count)d review(s) released to learners.") % {"count": count})
+    messages.success(
+        request,
+        ngettext("%(count)d review released to learners.", "%(count)d reviews released to learners.", count)
+        % {"count": count},
+    )
     return redirect(reverse("quizzes:review-queue") + _filter_query(quiz, question))
 
 

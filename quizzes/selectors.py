@@ -4,13 +4,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
 from core.roles import is_instructor
 
-from .models import Answer, Attempt, Choice, Question, Quiz, Review
+from .models import Answer, Attempt, Choice, Level, Question, Quiz, Review
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,11 @@ def attempt_questions(*, attempt: Attempt, with_reviews: bool = True) -> list[Qu
     answers_qs = Answer.objects.filter(attempt=attempt).prefetch_related("selected")
     if with_reviews:
         # The saved revision's levels: what a released review shows (the draft's are the instructor's).
-        answers_qs = answers_qs.select_related("review").prefetch_related("review__revision_levels__criterion")
+        # In the rubric's order: by criterion, not by each level's place within its criterion.
+        levels = Level.objects.select_related("criterion").order_by("criterion__position", "criterion_id", "position")
+        answers_qs = answers_qs.select_related("review").prefetch_related(
+            Prefetch("review__revision_levels", queryset=levels)
+        )
     answers = {a.question_id: a for a in answers_qs}
     views = []
     for number, question_id in enumerate((qid for qid in attempt.question_order if qid in structure), start=1):

@@ -2,7 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from common.markdown_html import render_markdown, render_markdown_inline
+from common.markdown_html import render_markdown, render_markdown_inline, render_markdown_phrase
 from labs.grading.spec import localize as localize_text
 
 register = template.Library()
@@ -32,3 +32,22 @@ def markdown(text):
 def markdown_inline(text):
     """Markdown for a one-line text (a choice): no surrounding paragraph."""
     return mark_safe(render_markdown_inline(text))  # noqa: S308 — sanitised by nh3 in render_markdown_inline
+
+
+@register.filter
+def markdown_excerpt(text, length=160):
+    """The first paragraph of a Markdown text, its inline markup rendered, cut at `length` characters."""
+    from django.utils.text import Truncator
+
+    return mark_safe(Truncator(render_markdown_phrase(text)).chars(int(length), html=True))  # noqa: S308 — nh3-sanitised
+
+
+@register.filter
+def markdown_plain(text, length=80):
+    """The first paragraph of a Markdown text as plain text (for an <option>), cut at `length` characters."""
+    from html import unescape
+
+    from django.utils.html import strip_tags
+    from django.utils.text import Truncator
+
+    return Truncator(unescape(strip_tags(render_markdown_phrase(text)))).chars(int(length))

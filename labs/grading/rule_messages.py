@@ -126,6 +126,7 @@ MESSAGES = {
     ),
     # hadolint.py
     "hadolint.passed": gettext_noop("hadolint {code}: no problem found."),
+    "hadolint.all_passed": gettext_noop("hadolint found no problem for the rules checked: {codes}."),
     "hadolint.failed": gettext_noop("Line {line}: hadolint reports {code}: {message}"),
     "hadolint.unparsable": gettext_noop(
         "Line {line}: hadolint could not read the Dockerfile ({message}), so {code} could not be checked."

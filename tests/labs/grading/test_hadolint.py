@@ -85,3 +85,18 @@ def test_a_crashing_or_hanging_binary_is_a_platform_fault(monkeypatch, tmp_path,
     monkeypatch.setattr(hadolint, "hadolint_path", lambda: fake_binary(tmp_path, script))
     with pytest.raises(HadolintUnavailable):
         run_hadolint(LESSON, rules=["DL3007"], timeout=1)
+
+
+def test_a_passed_hadolint_check_names_every_rule_that_ran():
+    from labs.grading.checks import HadolintCheck, run_hadolint_check
+    from labs.grading.kinds import Grading
+    from labs.grading.types import CheckStatus
+
+    check = HadolintCheck(id="hadolint", kind="hadolint", title="hadolint", points=1, rules=LAB_RULES)
+    for lang, expected in [
+        ("pt-BR", "O hadolint não encontrou problemas nas regras verificadas: DL3006, DL3007, DL3025, DL3042, DL3059."),
+        ("en", "hadolint found no problem for the rules checked: DL3006, DL3007, DL3025, DL3042, DL3059."),
+    ]:
+        grading = Grading(spec=None, files={}, dockerfile=LESSON, parsed=None, lang=lang, sandbox=None)  # type: ignore[arg-type]
+        outcome = run_hadolint_check(check, grading)
+        assert (outcome.status, outcome.message) == (CheckStatus.PASSED, expected)
