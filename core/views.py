@@ -4,10 +4,13 @@ from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.mail import get_connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
@@ -67,10 +70,24 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
+FAVICON = "img/favicon.svg"
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask /favicon.ico on pages that link none (the admin's, error pages): the
+    same icon _base.html links, served here rather than answered with a 404."""
+    found = finders.find(FAVICON)
+    path = found if isinstance(found, str) else staticfiles_storage.path(FAVICON)
+    with open(path, "rb") as icon:
+        return HttpResponse(icon.read(), content_type="image/svg+xml")
+
+
 @instructor_required
 @require_GET
 def operations(request):
-    return render(request, "core/operations.html", {"status": services_status()})
+    return render(request, "core/operations.html", {"status": services_status(fresh="fresh" in request.GET)})
 
 
 @instructor_required

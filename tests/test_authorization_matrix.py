@@ -20,6 +20,7 @@ PUBLIC, LOGIN, OWNER, INSTRUCTOR = "public", "login", "owner", "instructor"
 MATRIX = {
     "home": (PUBLIC, "get"),
     "healthz": (PUBLIC, "get"),
+    "favicon": (PUBLIC, "get"),
     "signup": (PUBLIC, "get"),
     "operations": (INSTRUCTOR, "get"),
     "operations-ping": (INSTRUCTOR, "post"),
