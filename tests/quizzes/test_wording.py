@@ -109,3 +109,23 @@ def test_released_rubric_levels_follow_the_rubrics_order(client, quiz, learner, 
     names = ["Reprodutibilidade", "Eficiência", "MLOps", "XAI"]
     found = [page.index(f"<strong>{name}</strong>") for name in names]
     assert found == sorted(found)
+
+
+@pytest.mark.parametrize("lang", ["pt-br", "en"])
+def test_the_blind_review_toggle_is_a_labelled_toggle_button(client, instructor, lang):
+    label = {"pt-br": "Ocultar os nomes dos aprendizes", "en": "Hide learners' names"}[lang]
+    client.force_login(instructor)
+    if lang == "en":
+        english(client)
+
+    def button():
+        page = client.get(reverse("quizzes:review-queue")).content.decode()
+        return re.search(r'<button type="submit" class="[^"]*toggle"[^>]*>.*?</button>', page, re.S)[0]
+
+    off = button()
+    assert 'aria-pressed="false"' in off and label in off and "✔" not in off
+    client.post(reverse("quizzes:review-blind"), {"next": reverse("quizzes:review-queue")})
+    on = button()
+    assert 'aria-pressed="true"' in on and label in on and "✔" in on
+    for text in ("ligada", "desligada", ": on", ": off"):
+        assert text not in on + off
