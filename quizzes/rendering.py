@@ -66,7 +66,9 @@ def question_field(view: QuestionView, *, attempt_id: int, save_url=None) -> Saf
     # Attributes every input of this question shares: save on change, this fieldset's values.
     hx = f'hx-post="{save_url}" hx-include="#question-{pk}" hx-target="#saved-q{pk}" hx-swap="innerHTML"'
     parts = [
-        f'<fieldset class="question card" id="question-{pk}" aria-describedby="saved-q{pk}">\n'
+        # tabindex=-1: a link to #question-N (the submit step's list of unanswered questions) moves
+        # keyboard focus to the question itself, not only the scroll position.
+        f'<fieldset class="question card" id="question-{pk}" tabindex="-1" aria-describedby="saved-q{pk}">\n'
         f'<legend><span class="question-number">{_e(gettext("Question %(n)s") % {"n": int(view.number)})}</span>\n'
         f'<span class="muted small">· {labels["worth"]} {_e(str(floatformat(q.points, "-2")))}</span></legend>\n'
         f'<div class="prose question-text">{render_markdown(q.text)}</div>\n'
