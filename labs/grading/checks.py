@@ -202,6 +202,31 @@ def wait_ready(checks: list[HttpCheck], grading: Grading) -> None:
     grading.prepared[check.id] = answer
 
 
+# A port a start command binds: gunicorn --bind 0.0.0.0:8000 / -b :8000, --port 8000, -p 8000,
+# host:8000 written out, or PORT=8000 on the command line.
+_BOUND_PORT = re.compile(
+    r"(?:--bind|--port|--listen|-b|-p)[= ]\S*?:?(\d{2,5})\b"
+    r"|(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]):(\d{2,5})\b"
+    r"|\bPORT=(\d{2,5})\b"
+)
+
+
+def command_binding_other_port(grading: Grading, port: int) -> tuple[int, str, int] | None:
+    """(line, CMD or ENTRYPOINT, port) of the final stage's start command when it binds a port
+    other than `port` and not `port` itself; None when it names no port or the right one."""
+    stage = grading.parsed.final_stage if grading.parsed else None
+    if stage is None:
+        return None
+    starts = [i for s in grading.parsed.lineage(stage) for i in s.instructions if i.name in ("CMD", "ENTRYPOINT")]
+    latest = {i.name: i for i in starts}  # the last of each kind is the one in force
+    for instruction in sorted(latest.values(), key=lambda i: i.line):
+        text = " ".join(instruction.args) if instruction.is_json else instruction.value
+        bound = [int(next(g for g in m.groups() if g)) for m in _BOUND_PORT.finditer(text)]
+        if bound and port not in bound:
+            return instruction.line, instruction.name, bound[0]
+    return None
+
+
 def run_http(check: HttpCheck, grading: Grading) -> Outcome:
     answer = grading.prepared.pop(check.id, None) or _request(check, grading)
     msg = grading.msg
@@ -209,6 +234,22 @@ def run_http(check: HttpCheck, grading: Grading) -> Outcome:
     if answer.status is None:
         if not grading.running().is_running():
             return exited_outcome(grading)
+        other = command_binding_other_port(grading, check.port)
+        if other is not None:
+            line, instruction, bound = other
+            return Outcome(
+                CheckStatus.FAILED,
+                msg(
+                    "http.other_port",
+                    seconds=f"{check.ready_seconds:g}",
+                    line=line,
+                    instruction=instruction,
+                    bound=bound,
+                    **where,
+                ),
+                line,
+                output=answer.error[-LOG_TAIL:],
+            )
         return Outcome(
             CheckStatus.FAILED,
             msg("http.no_answer", seconds=f"{check.ready_seconds:g}", **where),

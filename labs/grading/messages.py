@@ -33,6 +33,10 @@ MESSAGES = {
     "http.no_answer": gettext_noop(
         "Nothing answered {method} {path} on port {port} after {seconds} s. Does the app listen on 0.0.0.0:{port}?"
     ),
+    "http.other_port": gettext_noop(
+        "Nothing answered {method} {path} on port {port} after {seconds} s. Line {line}: {instruction} starts the "
+        "app on port {bound}; make it listen on 0.0.0.0:{port}."
+    ),
     "http.status": gettext_noop("{method} {path} answered {got}, expected {expected}."),
     "http.not_json": gettext_noop("{method} {path} did not answer valid JSON."),
     "http.json_key": gettext_noop("The JSON answer of {path} lacks the key '{key}'."),
