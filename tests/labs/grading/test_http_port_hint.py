@@ -38,7 +38,7 @@ WRONG_PORT = 'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nCMD ["gunicorn", "-
 def test_the_failure_names_the_cmd_line_binding_the_other_port(lang, expected):
     outcome = run_http(CHECK, grading(WRONG_PORT, lang))
     assert outcome.status == CheckStatus.FAILED and outcome.line == 4
-    assert outcome.message.endswith(expected)
+    assert outcome.message.render(lang).endswith(expected)
 
 
 @pytest.mark.parametrize(
@@ -58,4 +58,4 @@ def test_which_start_commands_bind_another_port(dockerfile, found):
 
 def test_without_a_port_in_the_command_the_message_stays_the_general_one():
     outcome = run_http(CHECK, grading('FROM python:3.11-slim\nCMD ["python", "app.py"]\n', "en"))
-    assert outcome.line is None and outcome.message.endswith("Does the app listen on 0.0.0.0:5000?")
+    assert outcome.line is None and outcome.message.render("en").endswith("Does the app listen on 0.0.0.0:5000?")
