@@ -231,7 +231,9 @@ def test_janitor_reclaims_an_expired_run_at_once_and_other_leftovers_by_age(
         labels={**labels, key: "live", "estaleiro.expires": str(int(time.time()) + 3600)},
     )
     counts = sandbox.janitor(older_than_seconds=3600, label_key=key)
-    assert counts["containers"] == 1
+    # At least the expired run: a grading slot another test's worker left may expire now too,
+    # and the janitor takes it in the same count. Which ones went is asserted by id.
+    assert counts["containers"] >= 1
     assert not sandbox_docker.api.containers(all=True, filters={"id": expired.id})
     assert sandbox_docker.api.containers(all=True, filters={"id": live.id})
     live.remove()
@@ -245,12 +247,12 @@ def test_janitor_reclaims_an_expired_run_at_once_and_other_leftovers_by_age(
     image_id = sandbox_docker.api.inspect_image(server_image)["Id"]
     step = sandbox_docker.api.create_container(image_id, command=["true"], network_disabled=True)["Id"]
     young = sandbox.janitor(older_than_seconds=3600, label_key=key)
-    assert young["containers"] == 0 and young["images"] == 0
+    assert young["images"] == 0  # containers by id below (an expiring slot may count there)
     for cid in (left.id, step):  # too young to be reclaimed
         assert sandbox_docker.api.containers(all=True, filters={"id": cid})
     time.sleep(2.1)
     counts = sandbox.janitor(older_than_seconds=1, label_key=key)
-    assert counts["containers"] == 1 and counts["build_containers"] >= 1
+    assert counts["containers"] >= 1 and counts["build_containers"] >= 1
     for cid in (left.id, step):
         assert not sandbox_docker.api.containers(all=True, filters={"id": cid})
     left.remove()
