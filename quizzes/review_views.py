@@ -23,6 +23,7 @@ from .reviews import (
     ReviewConflict,
     essay_answers,
     next_answer_to_review,
+    release_preview,
     review_counts,
     review_open,
     review_release,
@@ -75,6 +76,8 @@ def review_queue(request):
             "blind": request.session.get(BLIND_KEY, False),
             "query": _filter_query(quiz, question),
             "per_question": [(q, review_counts(question=q)) for q in questions],
+            # Release and the grades' CSV per quiz, without filtering first.
+            "per_quiz": [(q, review_counts(quiz=q)) for q in ([quiz] if quiz else Quiz.objects.all())],
         },
     )
 
@@ -207,6 +210,15 @@ def review_release_view(request):
     if quiz is None:
         messages.error(request, _("Choose a quiz (or a question) to release."))
         return redirect("quizzes:review-queue")
+    if request.POST.get("confirm") != "yes":
+        # Release makes grades final and shows them: the instructor first reads what it does
+        # and to how many learners, then confirms (a form of its own, no script needed).
+        preview = release_preview(quiz=quiz, question=question)
+        return render(
+            request,
+            "quizzes/review/release_confirm.html",
+            {"quiz": quiz, "question": question, "preview": preview, "query": _filter_query(quiz, question)},
+        )
     count = review_release(quiz=quiz, question=question)
     messages.success(
         request,

@@ -177,13 +177,27 @@ def review_save(
 
 
 @transaction.atomic
+def _releasable(*, quiz: Quiz, question: Question | None = None) -> QuerySet[Review]:
+    reviews = Review.objects.filter(is_complete=True, released_at__isnull=True, answer__attempt__quiz=quiz)
+    if question is not None:
+        reviews = reviews.filter(answer__question=question)
+    return reviews
+
+
+def release_preview(*, quiz: Quiz, question: Question | None = None) -> dict:
+    """What a release would do now: how many complete reviews it shows, to how many learners."""
+    reviews = _releasable(quiz=quiz, question=question)
+    return {
+        "reviews": reviews.count(),
+        "learners": reviews.values("answer__attempt__learner").distinct().count(),
+    }
+
+
 def review_release(*, quiz: Quiz, question: Question | None = None, now=None) -> int:
     """Show complete reviews (their last saved revision) to their learners; the attempts'
     grades become final."""
     now = now or timezone.now()
-    reviews = Review.objects.filter(is_complete=True, released_at__isnull=True, answer__attempt__quiz=quiz)
-    if question is not None:
-        reviews = reviews.filter(answer__question=question)
+    reviews = _releasable(quiz=quiz, question=question)
     attempt_ids = set(reviews.values_list("answer__attempt_id", flat=True))
     count = reviews.update(released_at=now)
     for attempt in Attempt.objects.filter(pk__in=attempt_ids):
