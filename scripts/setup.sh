@@ -76,6 +76,11 @@ if [ "$(cat .venv/.requirements-hash 2>/dev/null)" != "$REQ_HASH" ]; then
   echo "$REQ_HASH" > .venv/.requirements-hash
 fi
 
+if [ "${1:-}" = "--with-browser" ]; then
+  echo "==> axe-core for the accessibility audit of the browser tests"
+  scripts/axe.sh >/dev/null
+fi
+
 echo "==> Compiling translations, collecting static files, migrating"
 .venv/bin/python manage.py compilemessages --ignore=.venv -v 0
 .venv/bin/python manage.py collectstatic --noinput -v 0

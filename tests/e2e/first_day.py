@@ -104,7 +104,9 @@ def first_day() -> FirstDay:
         attempt_submit(attempt=attempt)
         return attempt, answer
 
-    released, answer = submitted(ana, "Docker garante reprodutibilidade e eficiência no MLOps: a mesma imagem roda em todo lugar.")
+    released, answer = submitted(
+        ana, "Docker garante reprodutibilidade e eficiência no MLOps: a mesma imagem roda em todo lugar."
+    )
     review, _ = review_open(answer=answer, reviewer=prof)
     criteria = essay_question.rubric.criteria.all()
     review_save(

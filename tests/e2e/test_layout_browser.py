@@ -87,8 +87,6 @@ def test_the_lab_instructions_stay_beside_the_submit_card_at_1280_px(browser, li
     left = instructions.bounding_box()
     assert left["x"] + left["width"] <= submit_card["x"], (left, submit_card)
     # Nothing inside the instructions (the curl block above all) reaches into the submit card.
-    rights = instructions.evaluate(
-        "(s) => [...s.querySelectorAll('*')].map((el) => el.getBoundingClientRect().right)"
-    )
+    rights = instructions.evaluate("(s) => [...s.querySelectorAll('*')].map((el) => el.getBoundingClientRect().right)")
     assert max(rights) <= submit_card["x"], (max(rights), submit_card)
     context.close()

@@ -58,6 +58,8 @@ def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser,
     page.get_by_label("Questionário", exact=True).select_option(quiz.slug)
     page.get_by_role("button", name="Filtrar").click()
     page.get_by_role("button", name="Liberar as correções deste questionário").click()
+    page.get_by_text("Isto libera as dissertativas corrigidas de 2 aprendizes.").wait_for()
+    page.get_by_role("button", name="Liberar e tornar as notas finais").click()
     page.get_by_text("2 correções liberadas aos aprendizes.").wait_for()
     context.close()
 
