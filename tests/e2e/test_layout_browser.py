@@ -74,6 +74,9 @@ def test_the_verdict_table_is_not_squeezed_at_390_px(browser, live_server):
         box = table.bounding_box()
         # The table uses the column it is in (it may scroll inside it), not a sliver of it.
         assert box["width"] >= main_width * 0.8, (box, main_width)
+    # What each check found reads at (nearly) the full width, not in a third of it.
+    found = page.locator("tr[data-check='usuario-nao-root'] .check-message").bounding_box()
+    assert found["width"] >= main_width * 0.8, (found, main_width)
     context.close()
 
 

@@ -60,6 +60,16 @@ def test_instructors_have_a_menu_of_their_own_on_every_page(client, instructor, 
     assert "Correção das dissertativas" in menu
 
 
+def test_the_home_page_and_the_quiz_link_to_the_quizs_essay_review(client, instructor, learner, quiz):
+    queue = f'href="{reverse("quizzes:review-queue")}?quiz={quiz.slug}"'
+    client.force_login(instructor)
+    for path in (reverse("home"), reverse("quizzes:detail", args=[quiz.slug])):
+        assert queue in client.get(path).content.decode(), path
+    client.force_login(learner)
+    for path in (reverse("home"), reverse("quizzes:detail", args=[quiz.slug])):
+        assert queue not in client.get(path).content.decode(), path
+
+
 def test_learners_and_visitors_have_no_instructor_menu(client, learner, quiz):
     body = client.get(reverse("login")).content.decode()
     assert not instructor_menu(body) and reverse("quizzes:review-queue") not in body
