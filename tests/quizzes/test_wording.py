@@ -51,11 +51,15 @@ def test_the_release_message_is_a_real_plural(client, quiz, learner, other_learn
         english(client)
     first = essay_attempt(quiz, learner)
     reviewed(quiz, first, instructor)
-    page = client.post(reverse("quizzes:review-release"), {"quiz": quiz.slug}, follow=True).content.decode()
+    page = client.post(
+        reverse("quizzes:review-release"), {"quiz": quiz.slug, "confirm": "yes"}, follow=True
+    ).content.decode()
     assert one in page and "(s)" not in page
     Review.objects.update(released_at=None)
     reviewed(quiz, essay_attempt(quiz, other_learner), instructor)
-    page = client.post(reverse("quizzes:review-release"), {"quiz": quiz.slug}, follow=True).content.decode()
+    page = client.post(
+        reverse("quizzes:review-release"), {"quiz": quiz.slug, "confirm": "yes"}, follow=True
+    ).content.decode()
     assert two in page
 
 
