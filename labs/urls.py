@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:slug>/entregas/", views.lab_submissions, name="submissions"),
     path("<slug:slug>/entregas/reavaliar/", views.lab_regrade_all_view, name="regrade-all"),
     path("<slug:slug>/entregas/notas.csv", views.lab_scores_csv, name="scores-csv"),
+    path("<slug:slug>/entregas/notas.xlsx", views.lab_scores_csv, {"fmt": "xlsx"}, name="scores-xlsx"),
     path("entregas/<int:pk>/", views.submission_detail, name="submission"),
     path("entregas/<int:pk>/reavaliar/", views.submission_regrade_view, name="regrade"),
 ]

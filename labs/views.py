@@ -1,4 +1,3 @@
-import csv
 import html
 import io
 import re
@@ -16,9 +15,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.csv_cells import csv_safe
 from common.i18n import normalize_lang
 from core.decorators import instructor_required
+from core.exports import Format, table_response
 from core.query import int_param
 from core.uploads import give_refusal_page
 
@@ -372,25 +371,21 @@ def lab_regrade_all_view(request, slug):
 
 @instructor_required
 @require_http_methods(["GET"])
-def lab_scores_csv(request, slug):
+def lab_scores_csv(request, slug, fmt: Format = "csv"):
     lab = get_object_or_404(Lab, slug=slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{lab.slug}-notas.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["username", "name", "best_score", "max_score", "attempts", "passed", "last_submission"])
     spec = selectors.lab_spec_or_none(lab=lab)
-    max_score = spec.max_score if spec else ""
-    for row in selectors.lab_best_scores(lab=lab):
-        name = f"{row['learner__first_name']} {row['learner__last_name']}".strip()
-        writer.writerow(
-            [
-                csv_safe(row["learner__username"]),
-                csv_safe(name),
-                row["best"],
-                max_score,
-                row["attempts"],
-                "yes" if row["passes"] else "no",
-                row["last"].isoformat(),
-            ]
-        )
-    return response
+    max_score = spec.max_score if spec else None
+    header = ["username", "name", "best_score", "max_score", "attempts", "passed", "last_submission"]
+    rows = [
+        [
+            row["learner__username"],
+            f"{row['learner__first_name']} {row['learner__last_name']}".strip(),
+            row["best"],
+            max_score,
+            row["attempts"],
+            "yes" if row["passes"] else "no",
+            row["last"],  # in the site's time zone, as the pages show it
+        ]
+        for row in selectors.lab_best_scores(lab=lab)
+    ]
+    return table_response(stem=f"{lab.slug}-notas", header=header, rows=rows, fmt=fmt)

@@ -1,10 +1,12 @@
 """Grade exports: per quiz (per-question scores and the final grade) and a combined gradebook
-with the labs' best scores."""
+with the labs' best scores. Rows hold typed values; core.exports writes them as CSV or .xlsx."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Max
 
+from core.exports import Percent
 from labs.models import Lab, Submission
+from labs.selectors import lab_spec_or_none
 
 from .models import Attempt, Question, Quiz
 from .selectors import final_percent
@@ -17,10 +19,6 @@ def _question_score(question: Question, answer) -> float | None:
         review = getattr(answer, "review", None)
         return review.revision_score if review is not None and review.released_at else None
     return answer.auto_score or 0.0
-
-
-def _fmt(value) -> str:
-    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def quiz_grades(*, quiz: Quiz) -> tuple[list[str], list[list]]:
@@ -46,9 +44,9 @@ def quiz_grades(*, quiz: Quiz) -> tuple[list[str], list[list]]:
             if quiz.grading_method == Quiz.GradingMethod.AVERAGE and submitted:
                 scores = [_question_score(question, _answer(a, question)) for a in submitted]
                 known = [s for s in scores if s is not None]
-                per_question.append(_fmt(round(sum(known) / len(known), 4)) if known else "")
+                per_question.append(round(sum(known) / len(known), 4) if known else None)
             else:
-                per_question.append(_fmt(_question_score(question, _answer(chosen, question))) if chosen else "")
+                per_question.append(_question_score(question, _answer(chosen, question)) if chosen else None)
         percent = final_percent(quiz=quiz, attempts=submitted)
         rows.append(
             [
@@ -56,11 +54,11 @@ def quiz_grades(*, quiz: Quiz) -> tuple[list[str], list[list]]:
                 learner.get_full_name(),
                 len(attempts),
                 *per_question,
-                "" if percent is None else f"{percent:.1f}",
+                None if percent is None else Percent(percent),
                 "yes" if any(a.pending_review for a in submitted) else "no",
             ]
         )
-    rows.sort(key=lambda row: row[0])
+    rows.sort(key=lambda row: str(row[0]))
     return header, rows
 
 
@@ -79,7 +77,9 @@ def _grading_attempt(quiz: Quiz, submitted: list[Attempt]) -> Attempt | None:
 def combined() -> tuple[list[str], list[list]]:
     quizzes = list(Quiz.objects.filter(is_practice=False))  # practice does not count
     labs = list(Lab.objects.all())
-    header = ["username", "name", *[f"quiz:{q.slug} (%)" for q in quizzes], *[f"lab:{lab.slug}" for lab in labs]]
+    # Each column says its unit: a quiz's final grade in percent, a lab's best counted score in
+    # points of the lab's maximum.
+    header = ["username", "name", *[f"quiz:{q.slug} (%)" for q in quizzes], *[_lab_column(lab) for lab in labs]]
     best = {
         (row["learner_id"], row["lab_id"]): row["best"]
         for row in Submission.objects.filter(counted=True).values("learner_id", "lab_id").annotate(best=Max("score"))
@@ -93,7 +93,12 @@ def combined() -> tuple[list[str], list[list]]:
         quiz_cells = []
         for quiz in quizzes:
             percent = final_percent(quiz=quiz, attempts=attempts.get((learner.pk, quiz.pk), []))
-            quiz_cells.append("" if percent is None else f"{percent:.1f}")
-        lab_cells = [_fmt(best.get((learner.pk, lab.pk))) for lab in labs]
+            quiz_cells.append(None if percent is None else Percent(percent))
+        lab_cells = [best.get((learner.pk, lab.pk)) for lab in labs]
         rows.append([learner.get_username(), learner.get_full_name(), *quiz_cells, *lab_cells])
     return header, rows
+
+
+def _lab_column(lab: Lab) -> str:
+    spec = lab_spec_or_none(lab=lab)
+    return f"lab:{lab.slug} (points of {spec.max_score})" if spec else f"lab:{lab.slug} (points)"

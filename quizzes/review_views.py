@@ -1,10 +1,8 @@
 """Instructors: the essay review queue, grading with a rubric, release, grade exports."""
 
-import csv
-
 from django.contrib import messages
 from django.core.validators import slug_re
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -13,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common.csv_cells import csv_safe
 from core.decorators import instructor_required
+from core.exports import Format, table_response
 from core.query import float_param, int_param, int_params
 
 from . import gradebook
@@ -228,25 +226,16 @@ def review_release_view(request):
     return redirect(reverse("quizzes:review-queue") + _filter_query(quiz, question))
 
 
-def _csv_response(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([[csv_safe(cell) for cell in row] for row in rows])
-    return response
-
-
 @instructor_required
 @require_GET
-def quiz_grades_csv(request, slug):
+def quiz_grades_csv(request, slug, fmt: Format = "csv"):
     quiz = get_object_or_404(Quiz, slug=slug)
     header, rows = gradebook.quiz_grades(quiz=quiz)
-    return _csv_response(f"{quiz.slug}-notas.csv", header, rows)
+    return table_response(stem=f"{quiz.slug}-notas", header=header, rows=rows, fmt=fmt)
 
 
 @instructor_required
 @require_GET
-def gradebook_csv(request):
+def gradebook_csv(request, fmt: Format = "csv"):
     header, rows = gradebook.combined()
-    return _csv_response("estaleiro-boletim.csv", header, rows)
+    return table_response(stem="estaleiro-boletim", header=header, rows=rows, fmt=fmt)

@@ -31,6 +31,7 @@ MATRIX = {
     "labs:submissions": (INSTRUCTOR, "get"),
     "labs:regrade-all": (INSTRUCTOR, "post"),
     "labs:scores-csv": (INSTRUCTOR, "get"),
+    "labs:scores-xlsx": (INSTRUCTOR, "get"),
     "labs:submission": (OWNER, "get"),
     "labs:regrade": (INSTRUCTOR, "post"),
     "quizzes:detail": (LOGIN, "get"),
@@ -47,7 +48,9 @@ MATRIX = {
     "quizzes:review-release": (INSTRUCTOR, "post"),
     "quizzes:review-answer": (INSTRUCTOR, "get"),
     "quizzes:gradebook-csv": (INSTRUCTOR, "get"),
+    "quizzes:gradebook-xlsx": (INSTRUCTOR, "get"),
     "quizzes:grades-csv": (INSTRUCTOR, "get"),
+    "quizzes:grades-xlsx": (INSTRUCTOR, "get"),
 }
 SKIPPED_NAMESPACES = {"admin"}  # Django's admin guards itself (staff only)
 SKIPPED_NAMES = {
@@ -110,6 +113,7 @@ def world(instructor):
         "labs:submissions": {"slug": lab.slug},
         "labs:regrade-all": {"slug": lab.slug},
         "labs:scores-csv": {"slug": lab.slug},
+        "labs:scores-xlsx": {"slug": lab.slug},
         "labs:submission": {"pk": submission.pk},
         "labs:regrade": {"pk": submission.pk},
         "quizzes:detail": {"slug": quiz.slug},
@@ -122,6 +126,7 @@ def world(instructor):
         "quizzes:result": {"pk": attempt.pk},
         "quizzes:review-answer": {"pk": answer.pk},
         "quizzes:grades-csv": {"slug": quiz.slug},
+        "quizzes:grades-xlsx": {"slug": quiz.slug},
     }
     # Learner A is taking a second attempt: no answer key of the first may reach them now.
     from tests.quizzes.test_quiz_views import secrets_of

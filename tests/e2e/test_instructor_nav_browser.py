@@ -25,7 +25,7 @@ def test_teacher_finds_the_review_and_confirms_release_with_the_keyboard(browser
     assert "1 a corrigir" in review_link.inner_text()  # bruno's essay
     for name in ("Entregas dos laboratórios", "Estatísticas"):
         assert menu.get_by_text(name).is_visible()
-    assert menu.get_by_role("link", name="Boletim (CSV)").is_visible()
+    assert menu.get_by_role("link", name="Boletim (planilha)").is_visible()
     assert menu.get_by_role("link", name="Operações").is_visible()
     review_link.focus()
     with page.expect_navigation():

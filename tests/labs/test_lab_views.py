@@ -3,6 +3,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from labs.models import LabVersion, Submission
 from labs.services import submission_grade
@@ -184,7 +185,9 @@ def test_instructor_list_stats_csv_and_regrade(client, learner, instructor, lab,
     csv_text = client.get(reverse("labs:scores-csv", args=[lab.slug])).content.decode()
     header, row = csv_text.strip().splitlines()
     assert header.startswith("username,name,best_score")
-    assert row.startswith("learner-a,\"'=HYPERLINK") and ",100.0,100,1,yes," in row
+    assert row.startswith("learner-a,\"'=HYPERLINK") and ",100,100,1,yes," in row
+    # The time of the last submission in the site's zone, as the pages show it, with its offset.
+    assert row.endswith("," + timezone.localtime(submission.created_at).isoformat(timespec="seconds"))
     response = client.post(reverse("labs:regrade", args=[submission.pk]))
     assert response.status_code == 302
     assert Submission.objects.get().status == "queued"

@@ -53,7 +53,7 @@ def test_instructors_have_a_menu_of_their_own_on_every_page(client, instructor, 
         reverse("quizzes:review-queue"),
         reverse("labs:submissions", args=[lab.slug]),
         reverse("quizzes:stats", args=[quiz.slug]),
-        reverse("quizzes:gradebook-csv"),
+        reverse("quizzes:gradebook-xlsx"),
         reverse("operations"),
     ):
         assert f'href="{target}"' in menu, target

@@ -104,7 +104,9 @@ def test_hidden_marks_show_no_score_anywhere_the_learner_looks(client, learner, 
     # Nothing the learner asks for says more.
     for response in (
         client.get(reverse("quizzes:grades-csv", args=[quiz.slug])),
+        client.get(reverse("quizzes:grades-xlsx", args=[quiz.slug])),
         client.get(reverse("quizzes:gradebook-csv")),
+        client.get(reverse("quizzes:gradebook-xlsx")),
     ):
         assert response.status_code == 403
 

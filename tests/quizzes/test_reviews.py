@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from labs.models import Submission
+from labs.selectors import lab_spec
 from quizzes.models import Level, Review
 from quizzes.reviews import (
     ReviewConflict,
@@ -262,10 +263,12 @@ def test_csv_exports(client, quiz, learner, instructor):
             counted=counted,
         )
     book = list(csv.reader(io.StringIO(client.get(reverse("quizzes:gradebook-csv")).content.decode())))
-    assert book[0][:3] == ["username", "name", "quiz:aula-45 (%)"] and "lab:primeiro-conteiner" in book[0]
+    # Each column states its unit: percent for a quiz, points of the lab's maximum for a lab.
+    lab_column = f"lab:primeiro-conteiner (points of {lab_spec(lab=lab).max_score})"
+    assert book[0][:3] == ["username", "name", "quiz:aula-45 (%)"] and lab_column in book[0]
     mine = dict(zip(book[0], next(row for row in book[1:] if row[0] == learner.username), strict=True))
     assert mine["quiz:aula-45 (%)"] == f"{100 * 5 / 14:.1f}"
-    assert float(mine["lab:primeiro-conteiner"]) == 85
+    assert float(mine[lab_column]) == 85
 
 
 def test_attempt_rescore_counts_blank_essays_as_zero_not_pending(quiz, learner):
