@@ -24,7 +24,7 @@ def grade_json(*args) -> dict:
 def test_reference_directory_gets_full_marks_with_stable_json(sandbox_docker):
     report = grade_json("primeiro-conteiner", str(LAB / "reference"))
     assert report["status"] == "passed" and report["score"] == report["max_score"] == 100
-    assert report["schema"] == 1 and report["gradable"] is True
+    assert report["schema"] == 2 and report["gradable"] is True  # 2: messages also as data (README)
     assert set(report) >= {
         "lab",
         "status",
@@ -35,6 +35,7 @@ def test_reference_directory_gets_full_marks_with_stable_json(sandbox_docker):
         "summary",
         "rejections",
         "gradable",
+        "summary_data",
     }
     assert {"gate", "lint", "build", "run", "checks", "cleanup", "total"} <= set(report["timings"])
     check = report["checks"][0]
@@ -49,6 +50,7 @@ def test_reference_directory_gets_full_marks_with_stable_json(sandbox_docker):
         "lesson_section",
         "line",
         "output",
+        "message_data",
     }
 
 
