@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.utils import translation
 
 from tests.factories import UserFactory
 from tests.workers import database_env
@@ -54,6 +55,16 @@ def private_cache(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{uuid.uuid4().hex}"}
     }
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language. A request the test client makes in
+    English leaves English active in the thread (the locale middleware sets it per request
+    and nothing resets it between tests), and a later test's service call would speak it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
