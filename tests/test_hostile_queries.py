@@ -249,7 +249,9 @@ def quiet_outside_world(monkeypatch):
     # once, its answer is shown again for every hostile request.
     real = core_views.services_status
     monkeypatch.setattr(
-        core_views, "services_status", lambda: _STATUS.get("status") or _STATUS.setdefault("status", real())
+        core_views,
+        "services_status",
+        lambda **kwargs: _STATUS.get("status") or _STATUS.setdefault("status", real(**kwargs)),
     )
 
 
