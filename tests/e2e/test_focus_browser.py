@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import PASSWORD, UserFactory, quiz_from_content
+from tests.e2e.test_review_browser import log_in
+from tests.factories import UserFactory, quiz_from_content
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -10,10 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_link_to_an_unanswered_question_moves_focus_to_it(page, live_server):
     quiz = quiz_from_content()
     UserFactory(username="caio", first_name="Caio")
-    page.goto(f"{live_server.url}/contas/login/?next=/questionarios/{quiz.slug}/")
-    page.get_by_label("Usuário").fill("caio")
-    page.get_by_label("Senha").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
+    log_in(page, live_server, "caio", f"/questionarios/{quiz.slug}/")
     page.get_by_role("button", name="Começar o questionário").click()
     page.get_by_role("button", name="Revisar e enviar").click()
 
