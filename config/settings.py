@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "core",
+    "classes",
     "quizzes",
     "labs",
 ]

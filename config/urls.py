@@ -5,8 +5,9 @@ from core import views as core_views
 
 urlpatterns = [
     path("", include("core.urls")),
-    path("laboratorios/", include("labs.urls")),
-    path("questionarios/", include("quizzes.urls")),
+    path("turmas/", include("classes.urls")),
+    path("", include("labs.urls")),
+    path("", include("quizzes.urls")),
     # Before Django's own: the reset is throttled and says when no e-mail can be sent.
     path("contas/password_reset/", core_views.password_reset, name="password_reset"),
     path("contas/", include("django.contrib.auth.urls")),

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from classes.services import demo_class_ensure
+
 from .files import private_file_create
 from .roles import instructors_group
 from .tasks import ping
@@ -21,8 +23,11 @@ class DemoAccount:
     note: str = ""
 
 
-DEMO_USERNAMES = {"instructor": "instrutora", "learner": "aprendiz"}
-DEMO_NAMES = {"instructor": "Instrutora Demo", "learner": "Aprendiz Demo"}
+# The demo class's people: its teacher, a teaching assistant and a learner.
+DEMO_USERNAMES = {"teacher": "instrutora", "assistant": "monitora", "learner": "aprendiz"}
+DEMO_NAMES = {"teacher": "Instrutora Demo", "assistant": "Monitora Demo", "learner": "Aprendiz Demo"}
+# Written as "instructor" by installations older than classes: the same account.
+_OLD_ROLE_NAMES = {"instructor": "teacher"}
 
 
 def _stored_demo_passwords(path: Path) -> dict[str, str] | None:
@@ -30,7 +35,22 @@ def _stored_demo_passwords(path: Path) -> dict[str, str] | None:
         stored = json.loads(path.read_text())
     except (FileNotFoundError, ValueError):
         return None
-    return stored if isinstance(stored, dict) and set(stored) == set(DEMO_USERNAMES) else None
+    if not isinstance(stored, dict):
+        return None
+    stored = {_OLD_ROLE_NAMES.get(role, role): password for role, password in stored.items()}
+    return stored if set(stored) <= set(DEMO_USERNAMES) else None
+
+
+def _demo_user_create(role: str, password: str) -> User | None:
+    username = DEMO_USERNAMES[role]
+    if User.objects.filter(username=username).exists():
+        return None  # someone already has the name: left alone
+    user = User.objects.create_user(
+        username=username, password=password, first_name=DEMO_NAMES[role], is_staff=role == "teacher"
+    )
+    if role == "teacher":
+        user.groups.add(instructors_group())
+    return user
 
 
 @transaction.atomic
@@ -43,18 +63,14 @@ def demo_accounts_ensure() -> list[DemoAccount]:
     path = settings.VAR_DIR / "demo_accounts.json"
     if not path.exists():
         passwords = {role: secrets.token_urlsafe(9) for role in DEMO_USERNAMES}
-        for role, username in DEMO_USERNAMES.items():
-            if User.objects.filter(username=username).exists():
-                continue
-            user = User.objects.create_user(
-                username=username, password=passwords[role], first_name=DEMO_NAMES[role], is_staff=role == "instructor"
-            )
-            if role == "instructor":
-                user.groups.add(instructors_group())
+        created = {role: _demo_user_create(role, passwords[role]) for role in DEMO_USERNAMES}
+        demo_class_ensure(people={role: user for role, user in created.items() if user is not None})
         # Written last, inside the transaction: should another start have written it first,
         # this one's accounts are rolled back rather than left with passwords nobody knows.
         if not private_file_create(path, json.dumps(passwords).encode()):
             raise RuntimeError(f"{path} appeared while the demo accounts were being created; run again.")
+    else:
+        demo_class_ensure(people={})  # content loaded since is offered in it too
     stored = _stored_demo_passwords(path) or {}
     return [_demo_account_state(role, username, stored.get(role, "")) for role, username in DEMO_USERNAMES.items()]
 

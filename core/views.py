@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from labs.selectors import labs_for_home
-from quizzes.selectors import quizzes_for_home
+from classes.selectors import class_work, user_memberships
 
 from .decorators import instructor_required
+from .roles import is_instructor
 from .forms import MailedPasswordResetForm, SignupForm
 from .net import client_address
 from .selectors import services_status
@@ -37,11 +37,15 @@ def healthz(request):
 
 @require_GET
 def home(request):
-    return render(
-        request,
-        "core/home.html",
-        {"quizzes": quizzes_for_home(user=request.user), "labs": labs_for_home(user=request.user)},
-    )
+    """Each of the user's current classes with its work (archived ones are on the classes
+    page); a way to join one for someone in none."""
+    memberships = [m for m in user_memberships(user=request.user) if not m.klass.is_archived]
+    works = []
+    for membership in memberships:
+        work = class_work(klass=membership.klass, user=request.user)
+        work.role_label = membership.get_role_display()
+        works.append(work)
+    return render(request, "core/home.html", {"works": works, "may_create": is_instructor(request.user)})
 
 
 @require_http_methods(["GET", "POST"])

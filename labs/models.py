@@ -73,6 +73,14 @@ class Submission(models.Model):
         "auth.User", on_delete=models.CASCADE, related_name="submissions", verbose_name=_("learner")
     )
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("lab"))
+    # The lab in one class: its due date and late policy, and whose lists show this submission.
+    offering = models.ForeignKey(
+        "classes.Offering", on_delete=models.CASCADE, related_name="submissions", verbose_name=_("class offering")
+    )
+    # How late it was sent (0: on time) and the share of its score that costs, fixed when it
+    # is sent and recomputed when the learner's deadline changes (an extension).
+    late_seconds = models.PositiveIntegerField(_("seconds late"), default=0)
+    late_penalty = models.FloatField(_("late penalty"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     # What the learner sent (the starter fills in the rest when grading): path -> text/base64.
     dockerfile = models.TextField(_("Dockerfile"))
@@ -116,14 +124,19 @@ class Submission(models.Model):
             # One submission in flight per learner and lab: a second click cannot queue a twin.
             # Regrades are the instructor's and do not take that slot.
             models.UniqueConstraint(
-                fields=["learner", "lab"],
+                fields=["learner", "offering"],
                 condition=models.Q(status__in=["queued", "building", "running", "checking"], regrading=False),
-                name="one_active_submission_per_learner_and_lab",
+                name="one_active_submission_per_learner_and_offering",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(late_penalty__gte=0) & models.Q(late_penalty__lte=1),
+                name="submission_late_penalty_in_range",
             ),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["lab", "learner", "-created_at"]),
+            models.Index(fields=["offering", "learner", "-created_at"]),
         ]
 
     def __str__(self) -> str:
@@ -136,3 +149,14 @@ class Submission(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def counted_score(self) -> float | None:
+        """The score that counts: the grading's, less the late penalty."""
+        if self.score is None:
+            return None
+        return round(self.score * (1 - self.late_penalty), 4)
+
+    @property
+    def late_days(self) -> int:
+        return -(-self.late_seconds // 86400)

@@ -6,10 +6,11 @@ from datetime import datetime
 from statistics import median
 from typing import Any, TypedDict, cast
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet
 from django.http import Http404
 
-from core.roles import is_instructor
+from classes.models import Class, Offering
+from classes.permissions import Action, can, is_staff_of
 
 from .content import SpecVersion, decode_files
 from .grading.spec import LabSpec
@@ -75,34 +76,53 @@ def submission_lab_version(*, submission: Submission) -> SpecVersion:
         return lab_version(lab=submission.lab)
 
 
+# A submission's score as it counts: the grading's, less its late penalty.
+COUNTED_SCORE = ExpressionWrapper(F("score") * (1 - F("late_penalty")), output_field=FloatField())
+
+
 @dataclass(frozen=True)
 class LabProgress:
-    lab: Lab
+    offering: Offering
     spec: LabSpec | None  # None: the lab's content was never loaded
     attempts: int
     best_score: float | None
     passed: bool
 
+    @property
+    def lab(self) -> Lab:
+        return self.offering.lab  # type: ignore[return-value]
 
-def labs_for_home(*, user) -> list[LabProgress]:
-    labs = list(Lab.objects.filter(is_active=True))
+
+def lab_offerings(*, klass: Class, user) -> list[Offering]:
+    """The class's labs the user may see: visible ones, or all of them for its staff."""
+    offerings = Offering.objects.filter(klass=klass, lab__isnull=False).select_related("lab", "klass")
+    if not is_staff_of(user, klass):
+        offerings = offerings.filter(is_visible=True, lab__is_active=True)
+    return list(offerings)
+
+
+def labs_progress(*, klass: Class, user) -> list[LabProgress]:
+    """Each lab of the class with the user's progress in it (the class page)."""
+    offerings = lab_offerings(klass=klass, user=user)
     stats: dict[int, Mapping[str, Any]] = {}
     if user.is_authenticated:
         rows = (
-            Submission.objects.filter(learner=user, counted=True)
-            .values("lab_id")
-            .annotate(attempts=Count("id"), best=Max("score"), passes=Count("id", filter=Q(status=Status.PASSED)))
+            Submission.objects.filter(learner=user, counted=True, offering__in=offerings)
+            .values("offering_id")
+            .annotate(
+                attempts=Count("id"), best=Max(COUNTED_SCORE), passes=Count("id", filter=Q(status=Status.PASSED))
+            )
         )
-        stats = {row["lab_id"]: row for row in rows}
+        stats = {row["offering_id"]: row for row in rows}
     return [
         LabProgress(
-            lab=lab,
-            spec=lab_spec_or_none(lab=lab),
-            attempts=stats.get(lab.pk, {}).get("attempts", 0),
-            best_score=stats.get(lab.pk, {}).get("best"),
-            passed=bool(stats.get(lab.pk, {}).get("passes")),
+            offering=offering,
+            spec=lab_spec_or_none(lab=offering.lab),  # type: ignore[arg-type]
+            attempts=stats.get(offering.pk, {}).get("attempts", 0),
+            best_score=stats.get(offering.pk, {}).get("best"),
+            passed=bool(stats.get(offering.pk, {}).get("passes")),
         )
-        for lab in labs
+        for offering in offerings
     ]
 
 
@@ -115,11 +135,16 @@ def lab_spec_or_none(*, lab: Lab) -> LabSpec | None:
         return None
 
 
-def lab_get(*, slug: str, user) -> Lab:
-    lab = Lab.objects.filter(slug=slug).first()
-    if lab is None or (not lab.is_active and not is_instructor(user)):
+def lab_offering_get(*, class_id: int, slug: str, user) -> Offering:
+    """The lab `slug` as class `class_id` offers it, for a member of that class; 404 for
+    anyone else, and for learners while the class hides it."""
+    offering = Offering.objects.filter(klass_id=class_id, lab__slug=slug).select_related("lab", "klass").first()
+    if offering is None or not can(user, offering.klass, Action.VIEW):
         raise Http404
-    return lab
+    visible = offering.is_visible and offering.lab.is_active  # type: ignore[union-attr]
+    if not visible and not is_staff_of(user, offering.klass):
+        raise Http404
+    return offering
 
 
 # What a listing or the status poll never shows: the upload (up to SUBMISSION_MAX_BYTES), the
@@ -127,18 +152,46 @@ def lab_get(*, slug: str, user) -> Lab:
 HEAVY_FIELDS = ("files", "dockerfile", "report", "log", "regrade_backup", "error_detail")
 
 
-def learner_submissions(*, user, lab: Lab | int) -> QuerySet[Submission]:
-    return Submission.objects.filter(learner=user, lab=lab).defer(*HEAVY_FIELDS)
+def learner_submissions(*, user, offering: Offering | int) -> QuerySet[Submission]:
+    return Submission.objects.filter(learner=user, offering=offering).defer(*HEAVY_FIELDS)
 
 
-def best_score(*, user, lab: Lab | int) -> float | None:
-    return Submission.objects.filter(learner=user, lab=lab, counted=True).aggregate(best=Max("score"))["best"]
+def best_score(*, user, offering: Offering | int) -> float | None:
+    """The learner's best counted score in the offering, late penalties applied."""
+    found = Submission.objects.filter(learner=user, offering=offering, counted=True).aggregate(best=Max(COUNTED_SCORE))
+    return found["best"]
+
+
+def best_counted_submissions(*, offerings: Iterable[Offering]) -> dict[tuple[int, int], Submission]:
+    """{(learner id, offering id): the counted submission with the best counted score} (the
+    earliest of equals), for gradebooks."""
+    best: dict[tuple[int, int], Submission] = {}
+    rows = (
+        Submission.objects.filter(offering__in=list(offerings), counted=True, score__isnull=False)
+        .only("id", "learner_id", "offering_id", "score", "late_penalty", "late_seconds", "created_at")
+        .order_by("created_at", "id")
+    )
+    for submission in rows:
+        key = (submission.learner_id, submission.offering_id)
+        held = best.get(key)
+        if held is None or (submission.counted_score or 0) > (held.counted_score or 0):
+            best[key] = submission
+    return best
+
+
+def _may_view(submission: Submission, user) -> bool:
+    return submission.learner_id == user.pk or is_staff_of(user, submission.offering.klass)
 
 
 def submission_for_viewer(*, submission_id: int, user) -> Submission:
-    """The learner who sent it, or an instructor; anyone else gets 404 (not even a hint it exists)."""
-    submission = Submission.objects.select_related("lab", "learner").filter(pk=submission_id).first()
-    if submission is None or (submission.learner_id != user.pk and not is_instructor(user)):
+    """The learner who sent it, or a teacher or assistant of its class; anyone else gets 404
+    (not even a hint it exists)."""
+    submission = (
+        Submission.objects.select_related("lab", "learner", "offering", "offering__klass")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or not _may_view(submission, user):
         raise Http404
     return submission
 
@@ -149,8 +202,13 @@ def submission_status_for_viewer(*, submission_id: int, user) -> Submission:
     While the work runs the page shows the phase, the queue position and the live log (from
     Redis), so the heavy columns stay in the database; the verdict adds the report and the
     stored log, read then in one more query. Same 404 as submission_for_viewer for anyone else."""
-    submission = Submission.objects.select_related("lab").defer(*HEAVY_FIELDS).filter(pk=submission_id).first()
-    if submission is None or (submission.learner_id != user.pk and not is_instructor(user)):
+    submission = (
+        Submission.objects.select_related("lab", "offering", "offering__klass")
+        .defer(*HEAVY_FIELDS)
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or not _may_view(submission, user):
         raise Http404
     if not submission.is_active:
         submission.refresh_from_db(fields=["report", "log"])
@@ -177,9 +235,9 @@ def typical_grading_seconds(*, lab: Lab, sample: int = 20) -> float:
 
 
 def lab_submissions_for_instructor(
-    *, lab: Lab, learner: str = "", status: str = "", since=None, until=None
+    *, offering: Offering, learner: str = "", status: str = "", since=None, until=None
 ) -> QuerySet[Submission]:
-    qs = Submission.objects.filter(lab=lab).select_related("learner").defer("log", "files")
+    qs = Submission.objects.filter(offering=offering).select_related("learner").defer("log", "files")
     if learner:
         qs = qs.filter(Q(learner__username__icontains=learner) | Q(learner__first_name__icontains=learner))
     if status:
@@ -203,10 +261,11 @@ class CheckStat:
         return self.passed / self.attempts if self.attempts else 0.0
 
 
-def lab_check_stats(*, lab: Lab) -> list[CheckStat]:
-    """Per check, how many graded submissions passed it: the checks learners fail most come first."""
+def lab_check_stats(*, offering: Offering) -> list[CheckStat]:
+    """Per check, how many of the class's graded submissions passed it: the checks learners
+    fail most come first."""
     totals: dict[str, list] = {}
-    for report in Submission.objects.filter(lab=lab, counted=True).values_list("report", flat=True):
+    for report in Submission.objects.filter(offering=offering, counted=True).values_list("report", flat=True):
         for check in (report or {}).get("checks", []):
             entry = totals.setdefault(check["id"], [check.get("title", check["id"]), 0, 0])
             entry[1] += 1
@@ -227,12 +286,13 @@ class BestScoreRow(TypedDict):
     last: datetime
 
 
-def lab_best_scores(*, lab: Lab) -> list[BestScoreRow]:
+def lab_best_scores(*, offering: Offering) -> list[BestScoreRow]:
+    """Per learner of the class: the best counted score (late penalties applied)."""
     rows = (
-        Submission.objects.filter(lab=lab, counted=True)
+        Submission.objects.filter(offering=offering, counted=True)
         .values("learner__username", "learner__first_name", "learner__last_name")
         .annotate(
-            best=Max("score"),
+            best=Max(COUNTED_SCORE),
             attempts=Count("id"),
             passes=Count("id", filter=Q(status=Status.PASSED)),
             last=Max("created_at"),

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from config.celery import app as celery_app
@@ -19,6 +21,9 @@ from .grading.i18n import t
 from .grading.report import Verdict
 from .grading.spec import SpecError, localize
 from .livelog import LiveLog
+from classes.deadlines import Lateness, learner_terms, terms_with
+from classes.models import Extension, Offering
+
 from .models import Lab, LabVersion, Submission
 from .sandbox.context import ContextError, validate_files
 from .selectors import LabVersionMissing, lab_spec, submission_lab_version
@@ -115,10 +120,38 @@ def sent_files(*, editor: Mapping[str, EditorFile], uploads: Mapping[str, bytes]
     return sent
 
 
-def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, bytes], lang: str) -> Submission:
-    """Validate what the learner sent, store it, and queue its grading once committed."""
+def _refuse_by_terms(offering: Offering, learner, now) -> Lateness:
+    """Whether the learner may send work to the offering now (by their own dates, extension
+    included), and how late it is; refused with the reason otherwise."""
+    if offering.klass.is_archived:
+        raise SubmissionRefused(_("This class is archived: its work can be read but no longer changed."))
+    terms = learner_terms(offering=offering, learner_id=learner.pk)
+    if not terms.has_opened(now):
+        raise SubmissionRefused(
+            _("This lab opens on %(when)s.") % {"when": date_format(localtime(terms.opens_at), "DATETIME_FORMAT")}
+        )
+    if not terms.accepts_work(now):
+        if terms.has_closed(now):
+            message = _("This lab closed on %(when)s; it takes no more submissions.")
+            when = terms.closes_at
+        else:
+            message = _("This lab was due on %(when)s and this class does not accept late work.")
+            when = terms.due_at
+        raise SubmissionRefused(message % {"when": date_format(localtime(when), "DATETIME_FORMAT")})
+    return terms.lateness(now)
+
+
+def submission_create(
+    *, learner, offering: Offering, dockerfile: str, uploads: dict[str, bytes], lang: str, now=None
+) -> Submission:
+    """Validate what the learner sent, store it with how late it is, and queue its grading
+    once committed."""
+    lab = offering.lab
+    assert lab is not None
     if not lab.is_active:
         raise SubmissionRefused(_("This lab is closed."))
+    now = now or timezone.now()
+    lateness = _refuse_by_terms(offering, learner, now)
     uploads = dict(uploads)
     if dockerfile.strip():
         uploads["Dockerfile"] = dockerfile.encode("utf-8")
@@ -149,13 +182,17 @@ def submission_create(*, learner, lab: Lab, dockerfile: str, uploads: dict[str, 
     since = timezone.now() - timedelta(minutes=1)
     if Submission.objects.filter(learner=learner, created_at__gte=since).count() >= settings.SUBMISSIONS_PER_MINUTE:
         raise SubmissionRefused(_("You have submitted a lot in the last minute; wait a little and try again."))
-    if Submission.objects.filter(learner=learner, lab=lab, status__in=Submission.ACTIVE, regrading=False).exists():
+    active = Submission.objects.filter(learner=learner, offering=offering, status__in=Submission.ACTIVE, regrading=False)
+    if active.exists():
         raise SubmissionRefused(_("You already have a submission being graded for this lab; wait for its verdict."))
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
                 learner=learner,
                 lab=lab,
+                offering=offering,
+                late_seconds=lateness.seconds,
+                late_penalty=lateness.penalty,
                 dockerfile=dockerfile_text,
                 files=encode_files(uploads),
                 lang=lang,
@@ -398,23 +435,44 @@ def submission_regrade(*, submission: Submission) -> bool:
 REGRADE_LATEST, REGRADE_EVERY = "latest", "every"
 
 
-def lab_regrade_all(*, lab: Lab, scope: str = REGRADE_LATEST) -> int:
-    """Regrade the lab's finished submissions, in parallel through the queue: each learner's
-    latest (what a class needs after a spec change), or every one (so best scores from older
-    submissions follow the new spec too; a long queue for a big class)."""
-    finished = Submission.objects.filter(lab=lab, status__in=Submission.FINAL)
+def lab_regrade_all(*, offering: Offering, scope: str = REGRADE_LATEST) -> int:
+    """Regrade the class's finished submissions to the lab, in parallel through the queue: each
+    learner's latest (what a class needs after a spec change), or every one (so best scores
+    from older submissions follow the new spec too; a long queue for a big class)."""
+    finished = Submission.objects.filter(offering=offering, status__in=Submission.FINAL)
     if scope == REGRADE_EVERY:
         chosen = list(finished.only("id"))
     else:
         chosen, seen = [], set()
         for sub in (
-            Submission.objects.filter(lab=lab).order_by("learner_id", "-created_at").only("id", "learner_id", "status")
+            Submission.objects.filter(offering=offering)
+            .order_by("learner_id", "-created_at")
+            .only("id", "learner_id", "status")
         ):
             if sub.learner_id not in seen:
                 seen.add(sub.learner_id)
                 if sub.status in Submission.FINAL:
                     chosen.append(sub)
     return sum(submission_regrade(submission=sub) for sub in chosen)
+
+
+def submissions_lateness_refresh(*, offering: Offering, learner_id: int) -> int:
+    """Recompute how late each of the learner's submissions to the offering was, by their
+    terms as they are now (after an extension is granted, changed or removed): the late
+    penalty follows the learner's deadline, whenever it moved. How many changed."""
+    extension = Extension.objects.filter(offering=offering, learner_id=learner_id).first()
+    terms = terms_with(offering=offering, extension=extension)
+    changed = 0
+    for submission in Submission.objects.filter(offering=offering, learner_id=learner_id).only(
+        "id", "created_at", "late_seconds", "late_penalty"
+    ):
+        lateness = terms.lateness(submission.created_at)
+        if (lateness.seconds, lateness.penalty) != (submission.late_seconds, submission.late_penalty):
+            Submission.objects.filter(pk=submission.pk).update(
+                late_seconds=lateness.seconds, late_penalty=lateness.penalty
+            )
+            changed += 1
+    return changed
 
 
 def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:

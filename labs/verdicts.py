@@ -11,8 +11,11 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+from classes.models import Offering
+
 from .grading.spec import LabSpec, localize
 from .grading.text import recover, recover_joined, render
+
 from .models import Lab, Submission
 from .selectors import CheckStat, LabVersionMissing, lab_check_stats, lab_spec_or_none, submission_lab_version
 
@@ -106,9 +109,10 @@ def _render(data: dict[str, Any] | None, lang: str, stored: str) -> str:
         return stored
 
 
-def check_stats_for_reader(*, lab: Lab, lang: str) -> list[CheckStat]:
-    """The lab's per-check pass rates, each check named in `lang` by the lab's current spec
-    (the stored title, in the learner's language, for a check the spec no longer has)."""
-    spec = lab_spec_or_none(lab=lab)
+def check_stats_for_reader(*, offering: Offering, lang: str) -> list[CheckStat]:
+    """The lab's per-check pass rates in one class, each check named in `lang` by the lab's
+    current spec (the stored title, in the learner's language, for a check the spec no
+    longer has)."""
+    spec = lab_spec_or_none(lab=offering.lab)  # type: ignore[arg-type]
     titles = {check.id: localize(check.title, lang) for check in spec.checks} if spec else {}
-    return [replace(stat, title=titles.get(stat.id) or stat.title) for stat in lab_check_stats(lab=lab)]
+    return [replace(stat, title=titles.get(stat.id) or stat.title) for stat in lab_check_stats(offering=offering)]

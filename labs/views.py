@@ -15,8 +15,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from classes.deadlines import learner_terms
+from classes.decorators import class_permission_denied, class_required
+from classes.models import Class, Offering
+from classes.permissions import Action, can
+from classes.services import class_event_log
 from common.i18n import normalize_lang
-from core.decorators import instructor_required
 from core.exports import Format, table_response
 from core.query import int_param
 from core.uploads import give_refusal_page
@@ -56,11 +60,18 @@ def _version(lab: Lab) -> SpecVersion:
         raise Http404 from exc
 
 
-def _lab_context(request, lab: Lab, form: SubmissionForm) -> dict:
+def _lab_context(request, offering: Offering, form: SubmissionForm) -> dict:
+    lab = offering.lab
+    assert lab is not None
     version = _version(lab)
     spec, starter = version.spec, version.starter_files
     lang = normalize_lang(get_language())
     return {
+        "klass": offering.klass,
+        "offering": offering,
+        "terms": learner_terms(offering=offering, learner_id=request.user.pk),
+        "now": timezone.now(),
+        "may_submit": can(request.user, offering.klass, Action.TAKE),
         "lab": lab,
         "spec": spec,
         "title": localize(spec.title, lang),
@@ -78,32 +89,34 @@ def _lab_context(request, lab: Lab, form: SubmissionForm) -> dict:
         ],
         "starter_names": sorted(starter),
         "form": form,
-        "history": selectors.learner_submissions(user=request.user, lab=lab)[:20],
-        "best": selectors.best_score(user=request.user, lab=lab),
+        "history": selectors.learner_submissions(user=request.user, offering=offering)[:20],
+        "best": selectors.best_score(user=request.user, offering=offering),
     }
 
 
 @login_required
 @require_GET
-def lab_detail(request, slug):
-    lab = selectors.lab_get(slug=slug, user=request.user)
+def lab_detail(request, class_id, slug):
+    offering = selectors.lab_offering_get(class_id=class_id, slug=slug, user=request.user)
     # Each editor starts from the learner's last submission, else the starter file: nothing
     # typed is lost.
-    last = selectors.learner_submissions(user=request.user, lab=lab).only("dockerfile", "files").first()
-    sources = submission_files_decoded(last) if last else _version(lab).starter_files
+    last = selectors.learner_submissions(user=request.user, offering=offering).only("dockerfile", "files").first()
+    sources = submission_files_decoded(last) if last else _version(offering.lab).starter_files  # type: ignore[arg-type]
     texts = {name: data.decode("utf-8", "replace") for name, data in sources.items() if name in EDITOR_FILES.values()}
     form = SubmissionForm(initial=SubmissionForm.initial_for(texts))
-    return render(request, "labs/lab_detail.html", _lab_context(request, lab, form))
+    return render(request, "labs/lab_detail.html", _lab_context(request, offering, form))
 
 
 @login_required
 @require_POST
-def submission_new(request, slug):
-    lab = selectors.lab_get(slug=slug, user=request.user)
+def submission_new(request, class_id, slug):
+    offering = selectors.lab_offering_get(class_id=class_id, slug=slug, user=request.user)
+    lab = offering.lab
+    assert lab is not None
     form = SubmissionForm(request.POST, request.FILES)
     refused = getattr(request, "upload_refused", None)  # core.uploads stopped the upload midway
     if refused:
-        return _submission_too_large(request, refused, slug=slug)
+        return _submission_too_large(request, refused, class_id=class_id, slug=slug)
     if form.is_valid():
         lang = normalize_lang(get_language())
         version = _version(lab)
@@ -114,7 +127,9 @@ def submission_new(request, slug):
             for upload in form.cleaned_data["files"]:
                 uploads[upload.name.rsplit("/", 1)[-1]] = upload.read()
             sent = sent_files(editor=form.editor_files(starter=version.starter_files), uploads=uploads)
-            submission = submission_create(learner=request.user, lab=lab, dockerfile="", uploads=sent.files, lang=lang)
+            submission = submission_create(
+                learner=request.user, offering=offering, dockerfile="", uploads=sent.files, lang=lang
+            )
         except ContextError as exc:
             form.add_error(None, t(exc.message_id, lang, **exc.params))
         except SubmissionRefused as exc:
@@ -135,22 +150,22 @@ def submission_new(request, slug):
                     % {"name": name},
                 )
             return redirect("labs:submission", pk=submission.pk)
-    return render(request, "labs/lab_detail.html", _lab_context(request, lab, form), status=400)
+    return render(request, "labs/lab_detail.html", _lab_context(request, offering, form), status=400)
 
 
-def _submission_too_large(request, message: str, *, slug: str, status: int = 413):
+def _submission_too_large(request, message: str, *, class_id: int, slug: str, status: int = 413):
     """The lab page again, saying why the upload was refused; what the learner typed is kept
     when it was received (not when the body was refused unread)."""
     if not request.user.is_authenticated:
         return render(request, "core/refused.html", {"message": message}, status=status)
-    lab = selectors.lab_get(slug=slug, user=request.user)
+    offering = selectors.lab_offering_get(class_id=class_id, slug=slug, user=request.user)
     received = request.POST if hasattr(request, "_post") else {}
     form = SubmissionForm(
         {name: received.get(name, "") for name in SubmissionForm.base_fields if name not in FILE_FIELDS}
     )
     form.is_valid()
     form.add_error(None, message)
-    return render(request, "labs/lab_detail.html", _lab_context(request, lab, form), status=status)
+    return render(request, "labs/lab_detail.html", _lab_context(request, offering, form), status=status)
 
 
 give_refusal_page(submission_new, _submission_too_large)
@@ -158,8 +173,9 @@ give_refusal_page(submission_new, _submission_too_large)
 
 @login_required
 @require_GET
-def starter_zip(request, slug):
-    lab = selectors.lab_get(slug=slug, user=request.user)
+def starter_zip(request, class_id, slug):
+    lab = selectors.lab_offering_get(class_id=class_id, slug=slug, user=request.user).lab
+    assert lab is not None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in sorted(_version(lab).starter_files.items()):
@@ -171,8 +187,10 @@ def starter_zip(request, slug):
 
 @login_required
 @require_GET
-def starter_file(request, slug, path):
-    lab = selectors.lab_get(slug=slug, user=request.user)
+def starter_file(request, class_id, slug, path):
+    offering = selectors.lab_offering_get(class_id=class_id, slug=slug, user=request.user)
+    lab = offering.lab
+    assert lab is not None
     version = _version(lab)
     if path not in version.starter_files:
         raise Http404
@@ -184,7 +202,7 @@ def starter_file(request, slug, path):
     return render(
         request,
         "labs/starter_file.html",
-        {"lab": lab, "spec": version.spec, "path": path, "text": text, "size": len(data)},
+        {"klass": offering.klass, "lab": lab, "spec": version.spec, "path": path, "text": text, "size": len(data)},
     )
 
 
@@ -288,8 +306,8 @@ def _submitted_files(submission: Submission) -> list[dict[str, Any]]:
 
 def _history_context(submission: Submission) -> dict:
     return {
-        "history": selectors.learner_submissions(user=submission.learner_id, lab=submission.lab_id)[:20],
-        "best": selectors.best_score(user=submission.learner_id, lab=submission.lab_id),
+        "history": selectors.learner_submissions(user=submission.learner_id, offering=submission.offering_id)[:20],
+        "best": selectors.best_score(user=submission.learner_id, offering=submission.offering_id),
     }
 
 
@@ -312,31 +330,45 @@ def submission_detail(request, pk):
     context = _submission_context(submission) | _history_context(submission)
     context["spec"] = selectors.lab_spec_or_none(lab=submission.lab)  # for the lab's title in the learner's language
     context["submitted_files"] = _submitted_files(submission)
+    klass = submission.offering.klass
+    context["klass"] = klass
+    context["staff_view"] = submission.learner_id != request.user.pk or can(request.user, klass, Action.SEE_WORK)
+    context["may_regrade"] = can(request.user, klass, Action.REGRADE)
     return render(request, "labs/submission_detail.html", context)
 
 
 # -- instructors ---------------------------------------------------------------------------
 
 
-@instructor_required
+def _lab_offering(klass: Class, slug: str) -> Offering:
+    return get_object_or_404(Offering.objects.select_related("lab", "klass"), klass_id=klass.pk, lab__slug=slug)
+
+
+@class_required(Action.SEE_WORK)
 @require_GET
-def lab_submissions(request, slug):
-    lab = get_object_or_404(Lab, slug=slug)
+def lab_submissions(request, klass: Class, slug):
+    offering = _lab_offering(klass, slug)
+    lab = offering.lab
+    assert lab is not None
     form = SubmissionFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
-    submissions = selectors.lab_submissions_for_instructor(lab=lab, **filters)
+    submissions = selectors.lab_submissions_for_instructor(offering=offering, **filters)
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "labs/lab_submissions.html",
         {
+            "klass": klass,
+            "offering": offering,
             "lab": lab,
             "spec": selectors.lab_spec_or_none(lab=lab),
             "form": form,
             "page": page,
-            "stats": check_stats_for_reader(lab=lab, lang=normalize_lang(get_language())),
-            "finished_count": Submission.objects.filter(lab=lab, status__in=Submission.FINAL).count(),
+            "stats": check_stats_for_reader(offering=offering, lang=normalize_lang(get_language())),
+            "finished_count": Submission.objects.filter(offering=offering, status__in=Submission.FINAL).count(),
             "query": _without_page(request.GET),
+            "may_regrade": can(request.user, klass, Action.REGRADE),
+            "may_export": can(request.user, klass, Action.EXPORT),
         },
     )
 
@@ -348,10 +380,12 @@ def _without_page(query) -> str:
     return query.urlencode()
 
 
-@instructor_required
+@login_required
 @require_POST
 def submission_regrade_view(request, pk):
-    submission = get_object_or_404(Submission, pk=pk)
+    submission = get_object_or_404(Submission.objects.select_related("offering__klass"), pk=pk)
+    if not can(request.user, submission.offering.klass, Action.REGRADE):
+        raise class_permission_denied(request.user, submission.offering.klass)
     if submission_regrade(submission=submission):
         messages.success(request, _("Submission #%(id)d queued for regrading.") % {"id": submission.pk})
     else:
@@ -359,20 +393,25 @@ def submission_regrade_view(request, pk):
     return redirect("labs:submission", pk=submission.pk)
 
 
-@instructor_required
+@class_required(Action.REGRADE)
 @require_POST
-def lab_regrade_all_view(request, slug):
-    lab = get_object_or_404(Lab, slug=slug)
+def lab_regrade_all_view(request, klass: Class, slug):
+    offering = _lab_offering(klass, slug)
     scope = REGRADE_EVERY if request.POST.get("scope") == REGRADE_EVERY else REGRADE_LATEST
-    count = lab_regrade_all(lab=lab, scope=scope)
+    count = lab_regrade_all(offering=offering, scope=scope)
+    class_event_log(
+        klass=klass, actor=request.user, action="regrade", detail={"lab": offering.slug, "scope": scope, "count": count}
+    )
     messages.success(request, _("%(count)d submission(s) queued for regrading.") % {"count": count})
-    return redirect("labs:submissions", slug=lab.slug)
+    return redirect("labs:submissions", class_id=klass.pk, slug=offering.slug)
 
 
-@instructor_required
+@class_required(Action.EXPORT)
 @require_http_methods(["GET"])
-def lab_scores_csv(request, slug, fmt: Format = "csv"):
-    lab = get_object_or_404(Lab, slug=slug)
+def lab_scores_csv(request, klass: Class, slug, fmt: Format = "csv"):
+    offering = _lab_offering(klass, slug)
+    lab = offering.lab
+    assert lab is not None
     spec = selectors.lab_spec_or_none(lab=lab)
     max_score = spec.max_score if spec else None
     header = ["username", "name", "best_score", "max_score", "attempts", "passed", "last_submission"]
@@ -386,6 +425,6 @@ def lab_scores_csv(request, slug, fmt: Format = "csv"):
             "yes" if row["passes"] else "no",
             row["last"],  # in the site's time zone, as the pages show it
         ]
-        for row in selectors.lab_best_scores(lab=lab)
+        for row in selectors.lab_best_scores(offering=offering)
     ]
     return table_response(stem=f"{lab.slug}-notas", header=header, rows=rows, fmt=fmt)

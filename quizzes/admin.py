@@ -28,41 +28,15 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Quiz)
 class QuizAdmin(admin.ModelAdmin):
-    list_display = (
-        "title",
-        "slug",
-        "is_published",
-        "is_practice",
-        "attempts_allowed",
-        "grading_method",
-        "opens_at",
-        "closes_at",
-    )
-    list_filter = ("is_published", "is_practice", "grading_method")
+    """The quiz's content. Its dates, attempts and review options are each class's
+    (classes › offerings); the defaults a new class starts from come from the quiz's file."""
+
+    list_display = ("title", "slug", "is_published", "is_practice")
+    list_filter = ("is_published", "is_practice")
     prepopulated_fields = {"slug": ("title",)}
     search_fields = ("title", "slug")
     inlines = [QuestionInline]
-    fieldsets = [
-        (None, {"fields": ("title", "slug", "description", "is_published", "is_practice", "position")}),
-        (
-            _("Attempts and grading"),
-            {"fields": ("attempts_allowed", "grading_method", "time_limit_minutes", "opens_at", "closes_at")},
-        ),
-        (
-            _("Presentation and review"),
-            {"fields": ("one_per_page", "shuffle_questions", "shuffle_choices", "reveal_answers")},
-        ),
-        (
-            _("Marks shown to the learner"),
-            {
-                "fields": ("marks_during", "marks_immediately", "marks_open", "marks_closed"),
-                "description": _(
-                    "When the score, each question's marks and the quiz grade are shown. Hiding them until the "
-                    "quiz closes keeps several attempts from giving the answers away one at a time."
-                ),
-            },
-        ),
-    ]
+    fields = ("title", "slug", "description", "is_published", "is_practice", "position", "settings_defaults")
 
 
 class ChoiceInline(admin.TabularInline):

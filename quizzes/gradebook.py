@@ -2,11 +2,11 @@
 with the labs' best scores. Rows hold typed values; core.exports writes them as CSV or .xlsx."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max
 
+from classes.models import Class, Offering, Role
 from core.exports import Percent
-from labs.models import Lab, Submission
-from labs.selectors import lab_spec_or_none
+from labs.models import Lab
+from labs.selectors import best_counted_submissions, lab_spec_or_none
 
 from .models import Attempt, Question, Quiz
 from .selectors import final_percent
@@ -21,7 +21,10 @@ def _question_score(question: Question, answer) -> float | None:
     return answer.auto_score or 0.0
 
 
-def quiz_grades(*, quiz: Quiz) -> tuple[list[str], list[list]]:
+def quiz_grades(*, offering: Offering) -> tuple[list[str], list[list]]:
+    """One row per learner of the class who attempted the quiz there."""
+    quiz = offering.quiz
+    assert quiz is not None
     questions = list(quiz.questions.all())
     header = [
         "username",
@@ -33,21 +36,22 @@ def quiz_grades(*, quiz: Quiz) -> tuple[list[str], list[list]]:
     ]
     rows = []
     attempts_by_learner: dict[int, list[Attempt]] = {}
-    for attempt in Attempt.objects.filter(quiz=quiz).select_related("learner").prefetch_related("answers__review"):
+    attempts_qs = Attempt.objects.filter(offering=offering).select_related("learner")
+    for attempt in attempts_qs.prefetch_related("answers__review"):
         attempts_by_learner.setdefault(attempt.learner_id, []).append(attempt)
     for attempts in attempts_by_learner.values():
         learner = attempts[0].learner
         submitted = sorted((a for a in attempts if a.status == Attempt.Status.SUBMITTED), key=lambda a: a.number)
-        chosen = _grading_attempt(quiz, submitted)
+        chosen = _grading_attempt(offering, submitted)
         per_question = []
         for question in questions:
-            if quiz.grading_method == Quiz.GradingMethod.AVERAGE and submitted:
+            if offering.grading_method == Offering.GradingMethod.AVERAGE and submitted:
                 scores = [_question_score(question, _answer(a, question)) for a in submitted]
                 known = [s for s in scores if s is not None]
                 per_question.append(round(sum(known) / len(known), 4) if known else None)
             else:
                 per_question.append(_question_score(question, _answer(chosen, question)) if chosen else None)
-        percent = final_percent(quiz=quiz, attempts=submitted)
+        percent = final_percent(offering=offering, attempts=submitted)
         rows.append(
             [
                 learner.get_username(),
@@ -66,36 +70,46 @@ def _answer(attempt: Attempt, question: Question):
     return next((a for a in attempt.answers.all() if a.question_id == question.pk), None)
 
 
-def _grading_attempt(quiz: Quiz, submitted: list[Attempt]) -> Attempt | None:
+def _grading_attempt(offering: Offering, submitted: list[Attempt]) -> Attempt | None:
     if not submitted:
         return None
-    if quiz.grading_method == Quiz.GradingMethod.LAST:
+    if offering.grading_method == Offering.GradingMethod.LAST:
         return submitted[-1]
     return max(submitted, key=lambda a: (a.percent or 0, -a.number))
 
 
-def combined() -> tuple[list[str], list[list]]:
-    quizzes = list(Quiz.objects.filter(is_practice=False))  # practice does not count
-    labs = list(Lab.objects.all())
+def combined(*, klass: Class) -> tuple[list[str], list[list]]:
+    """The class's gradebook: every learner of the class, each graded quiz's final grade and
+    each lab's best counted score (late penalty applied) with the penalty it carried."""
+    offerings = list(Offering.objects.filter(klass=klass).select_related("quiz", "lab"))
+    quiz_offerings = [o for o in offerings if o.quiz is not None and not o.quiz.is_practice]  # practice does not count
+    lab_offerings = [o for o in offerings if o.lab is not None]
     # Each column says its unit: a quiz's final grade in percent, a lab's best counted score in
-    # points of the lab's maximum.
-    header = ["username", "name", *[f"quiz:{q.slug} (%)" for q in quizzes], *[_lab_column(lab) for lab in labs]]
-    best = {
-        (row["learner_id"], row["lab_id"]): row["best"]
-        for row in Submission.objects.filter(counted=True).values("learner_id", "lab_id").annotate(best=Max("score"))
-    }
+    # points of the lab's maximum, the late penalty that score carries in percent.
+    header = ["username", "name"]
+    header += [f"quiz:{o.slug} (%)" for o in quiz_offerings]
+    for offering in lab_offerings:
+        header += [_lab_column(offering.lab), f"lab:{offering.slug} late penalty (%)"]
+    best = best_counted_submissions(offerings=lab_offerings)
     attempts: dict[tuple[int, int], list[Attempt]] = {}
-    for attempt in Attempt.objects.filter(status=Attempt.Status.SUBMITTED):
-        attempts.setdefault((attempt.learner_id, attempt.quiz_id), []).append(attempt)
-    learner_ids = {k[0] for k in best} | {k[0] for k in attempts}
+    for attempt in Attempt.objects.filter(offering__in=quiz_offerings, status=Attempt.Status.SUBMITTED):
+        attempts.setdefault((attempt.learner_id, attempt.offering_id), []).append(attempt)
+    learners = get_user_model().objects.filter(
+        memberships__klass=klass, memberships__role=Role.LEARNER
+    ).order_by("username")
     rows = []
-    for learner in get_user_model().objects.filter(pk__in=learner_ids).order_by("username"):
-        quiz_cells = []
-        for quiz in quizzes:
-            percent = final_percent(quiz=quiz, attempts=attempts.get((learner.pk, quiz.pk), []))
-            quiz_cells.append(None if percent is None else Percent(percent))
-        lab_cells = [best.get((learner.pk, lab.pk)) for lab in labs]
-        rows.append([learner.get_username(), learner.get_full_name(), *quiz_cells, *lab_cells])
+    for learner in learners:
+        row = [learner.get_username(), learner.get_full_name()]
+        for offering in quiz_offerings:
+            percent = final_percent(offering=offering, attempts=attempts.get((learner.pk, offering.pk), []))
+            row.append(None if percent is None else Percent(percent))
+        for offering in lab_offerings:
+            submission = best.get((learner.pk, offering.pk))
+            if submission is None:
+                row += [None, None]
+            else:
+                row += [submission.counted_score, Percent(100 * submission.late_penalty)]
+        rows.append(row)
     return header, rows
 
 

@@ -1,19 +1,15 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from classes.deadlines import LearnerTerms, learner_terms
 
 
 class Quiz(models.Model):
-    class GradingMethod(models.TextChoices):
-        HIGHEST = "highest", _("highest attempt")
-        LAST = "last", _("last attempt")
-        AVERAGE = "average", _("average of attempts")
-
-    class Reveal(models.TextChoices):
-        IMMEDIATELY = "immediately", _("right after each attempt")
-        AFTER_LAST_ATTEMPT = "after_last_attempt", _("after the last allowed attempt")
-        AFTER_CLOSE = "after_close", _("after the quiz closes")
+    """A quiz's content: its questions. Its settings (dates, attempts, review options) are
+    each class's, on the quiz's offering there (classes.models.Offering)."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -26,34 +22,8 @@ class Quiz(models.Model):
         help_text=_("Practice quizzes are labelled as such and do not count in the gradebook."),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
-    attempts_allowed = models.PositiveSmallIntegerField(
-        _("attempts allowed"), default=0, help_text=_("0 means unlimited.")
-    )
-    grading_method = models.CharField(
-        _("grading method"), max_length=16, choices=GradingMethod.choices, default=GradingMethod.HIGHEST
-    )
-    one_per_page = models.BooleanField(_("one question per page"), default=False)
-    shuffle_questions = models.BooleanField(_("shuffle questions"), default=False)
-    shuffle_choices = models.BooleanField(_("shuffle choices"), default=False)
-    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
-    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
-    time_limit_minutes = models.PositiveSmallIntegerField(_("time limit (minutes)"), null=True, blank=True)
-    reveal_answers = models.CharField(
-        _("reveal answers"), max_length=24, choices=Reveal.choices, default=Reveal.IMMEDIATELY
-    )
-    # Marks (score, per-question marks, totals) are a review option of their own, per moment,
-    # as in Moodle: with several attempts, totals seen after each one give the key away one
-    # answer at a time, so a quiz may hold them back until it closes.
-    marks_during = models.BooleanField(
-        _("marks during an attempt"),
-        default=True,
-        help_text=_("While the learner is taking an attempt of this quiz: the marks of their other attempts."),
-    )
-    marks_immediately = models.BooleanField(
-        _("marks right after the attempt"), default=True, help_text=_("Within two minutes of submitting.")
-    )
-    marks_open = models.BooleanField(_("marks later, while the quiz is open"), default=True)
-    marks_closed = models.BooleanField(_("marks after the quiz closes"), default=True)
+    # The settings the quiz's file asks for: what a class adding the quiz starts from.
+    settings_defaults = models.JSONField(_("default settings for a new class"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -61,27 +31,9 @@ class Quiz(models.Model):
         ordering = ["position", "title"]
         verbose_name = _("quiz")
         verbose_name_plural = _("quizzes")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(closes_at__isnull=True)
-                | models.Q(opens_at__isnull=True)
-                | models.Q(closes_at__gt=models.F("opens_at")),
-                name="quiz_closes_after_opening",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.title
-
-    def is_open(self, now=None) -> bool:
-        now = now or timezone.now()
-        return self.has_opened(now) and not self.has_closed(now)
-
-    def has_opened(self, now=None) -> bool:
-        return self.opens_at is None or (now or timezone.now()) >= self.opens_at
-
-    def has_closed(self, now=None) -> bool:
-        return self.closes_at is not None and (now or timezone.now()) >= self.closes_at
 
     @property
     def max_score(self) -> float:
@@ -155,15 +107,19 @@ class Attempt(models.Model):
         IN_PROGRESS = "in_progress", _("in progress")
         SUBMITTED = "submitted", _("submitted")
 
+    # The quiz gives the questions; the offering (the quiz in one class) gives the settings.
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz"))
+    offering = models.ForeignKey(
+        "classes.Offering", on_delete=models.CASCADE, related_name="attempts", verbose_name=_("class offering")
+    )
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("learner")
     )
     number = models.PositiveSmallIntegerField(_("attempt number"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
-    # The attempt's own time limit only: the quiz's close date is read as it is now (see due_at),
-    # so an instructor moving it applies to attempts already open.
+    # The attempt's own time limit only: the close date is read as it is now (see due_at), so
+    # a teacher moving it, or granting an extension, applies to attempts already open.
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     last_saved_at = models.DateTimeField(_("answers last saved at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -182,9 +138,11 @@ class Attempt(models.Model):
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
         constraints = [
-            models.UniqueConstraint(fields=["quiz", "learner", "number"], name="attempt_number_unique"),
+            models.UniqueConstraint(fields=["offering", "learner", "number"], name="attempt_number_unique_in_offering"),
             models.UniqueConstraint(
-                fields=["quiz", "learner"], condition=models.Q(status="in_progress"), name="one_attempt_in_progress"
+                fields=["offering", "learner"],
+                condition=models.Q(status="in_progress"),
+                name="one_attempt_in_progress_per_offering",
             ),
         ]
 
@@ -197,11 +155,17 @@ class Attempt(models.Model):
             return None
         return 100 * self.score / self.max_score
 
+    @cached_property
+    def terms(self) -> LearnerTerms:
+        """The offering's dates and limits for this learner, extension included; read once per
+        loaded attempt (services reload it under a lock before deciding anything)."""
+        return learner_terms(offering=self.offering, learner_id=self.learner_id)
+
     @property
     def due_at(self):
-        """When this attempt stops taking answers: its time limit or the quiz's current close
-        date, whichever comes first (None: never)."""
-        limits = [moment for moment in (self.deadline, self.quiz.closes_at) if moment is not None]
+        """When this attempt stops taking answers: its time limit or the learner's current
+        close date, whichever comes first (None: never)."""
+        limits = [moment for moment in (self.deadline, self.terms.closes_at) if moment is not None]
         return min(limits) if limits else None
 
     def is_overdue(self, now=None) -> bool:
@@ -210,11 +174,11 @@ class Attempt(models.Model):
 
     @property
     def ended_by_close(self) -> bool:
-        """Whether the quiz's close date, not the time limit, ends (or ended) this attempt."""
+        """Whether the close date, not the time limit, ends (or ended) this attempt."""
         if self.status == self.Status.SUBMITTED and self.submitted_at is not None:
             # Finished automatically at its due time: before the time limit means the close did it.
             return self.auto_submitted and (self.deadline is None or self.submitted_at < self.deadline)
-        closes = self.quiz.closes_at
+        closes = self.terms.closes_at
         return closes is not None and (self.deadline is None or closes < self.deadline)
 
 

@@ -1,6 +1,7 @@
 """Instructors: the essay review queue, grading with a rubric, release, grade exports."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.validators import slug_re
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.decorators import instructor_required
+from classes.decorators import class_permission_denied, class_required
+from classes.models import Class, Offering
+from classes.permissions import Action, can
+from classes.services import class_event_log
 from core.exports import Format, table_response
 from core.query import float_param, int_param, int_params
 
@@ -33,13 +37,22 @@ from .reviews import (
 BLIND_KEY = "estaleiro_blind_review"
 
 
-def _filters(request) -> tuple[Quiz | None, Question | None]:
-    """The quiz and the essay question the review pages are narrowed to: a value that cannot
-    name one (not a slug, not an id) is no filter, and never reaches the database."""
+def _class_quizzes(klass: Class):
+    return Quiz.objects.filter(offerings__klass=klass)
+
+
+def _filters(request, klass: Class) -> tuple[Quiz | None, Question | None]:
+    """The quiz and the essay question the review pages are narrowed to, among the class's: a
+    value that cannot name one (not a slug, not an id) is no filter, and never reaches the
+    database; one of another class's content is no filter either."""
     slug = request.GET.get("quiz") or request.POST.get("quiz") or ""
-    quiz = Quiz.objects.filter(slug=slug).first() if slug_re.match(slug) else None
+    quiz = _class_quizzes(klass).filter(slug=slug).first() if slug_re.match(slug) else None
     question_id = int_param(request.GET.get("question") or request.POST.get("question"), minimum=1)
-    question = Question.objects.filter(pk=question_id, kind="essay").first() if question_id else None
+    question = (
+        Question.objects.filter(pk=question_id, kind="essay", quiz__in=_class_quizzes(klass)).first()
+        if question_id
+        else None
+    )
     if question is not None:
         quiz = question.quiz
     return quiz, question
@@ -52,39 +65,42 @@ def _filter_query(quiz, question) -> str:
     return f"?{urlencode(params)}" if params else ""
 
 
-@instructor_required
+@class_required(Action.REVIEW)
 @require_GET
-def review_queue(request):
-    quiz, question = _filters(request)
+def review_queue(request, klass: Class):
+    quiz, question = _filters(request, klass)
     answers = sorted(
-        essay_answers(quiz=quiz, question=question).select_related("review"),
+        essay_answers(klass=klass, quiz=quiz, question=question).select_related("review"),
         key=lambda a: (a.attempt.quiz_id, a.question.position, stable_order_key(a)),
     )
-    questions = Question.objects.filter(kind="essay").select_related("quiz")
+    quizzes = list(_class_quizzes(klass))
+    questions = Question.objects.filter(kind="essay", quiz__in=quizzes).select_related("quiz")
     return render(
         request,
         "quizzes/review/queue.html",
         {
+            "klass": klass,
             "quiz": quiz,
             "question": question,
             "answers": answers,
-            "counts": review_counts(quiz=quiz, question=question),
-            "quizzes": Quiz.objects.all(),
+            "counts": review_counts(klass=klass, quiz=quiz, question=question),
+            "quizzes": quizzes,
             "questions": questions,
             "blind": request.session.get(BLIND_KEY, False),
             "query": _filter_query(quiz, question),
-            "per_question": [(q, review_counts(question=q)) for q in questions],
+            "per_question": [(q, review_counts(klass=klass, question=q)) for q in questions],
             # Release and the grades' CSV per quiz, without filtering first.
-            "per_quiz": [(q, review_counts(quiz=q)) for q in ([quiz] if quiz else Quiz.objects.all())],
+            "per_quiz": [(q, review_counts(klass=klass, quiz=q)) for q in ([quiz] if quiz else quizzes)],
+            "can_release": can(request.user, klass, Action.RELEASE),
         },
     )
 
 
-@instructor_required
+@class_required(Action.REVIEW)
 @require_POST
-def review_blind_toggle(request):
+def review_blind_toggle(request, klass: Class):
     request.session[BLIND_KEY] = not request.session.get(BLIND_KEY, False)
-    return HttpResponseRedirect(_back_to(request, reverse("quizzes:review-queue")))
+    return HttpResponseRedirect(_back_to(request, reverse("quizzes:review-queue", args=[klass.pk])))
 
 
 def _back_to(request, default: str) -> str:
@@ -103,20 +119,22 @@ def _back_to(request, default: str) -> str:
     return default
 
 
-@instructor_required
+@class_required(Action.REVIEW)
 @require_GET
-def review_next(request):
-    quiz, question = _filters(request)
-    answer = next_answer_to_review(reviewer=request.user, quiz=quiz, question=question)
+def review_next(request, klass: Class):
+    quiz, question = _filters(request, klass)
+    answer = next_answer_to_review(klass=klass, reviewer=request.user, quiz=quiz, question=question)
     if answer is None:
         messages.success(request, _("Every answer here has been reviewed."))
-        return redirect(reverse("quizzes:review-queue") + _filter_query(quiz, question))
+        return redirect(reverse("quizzes:review-queue", args=[klass.pk]) + _filter_query(quiz, question))
     return redirect(reverse("quizzes:review-answer", args=[answer.pk]) + _filter_query(quiz, question))
 
 
 def _review_context(request, answer: Answer, review, holder: str, error: str = "", chosen: set | None = None) -> dict:
-    quiz, question = _filters(request)
+    klass = answer.attempt.offering.klass
+    quiz, question = _filters(request, klass)
     return {
+        "klass": klass,
         "answer": answer,
         "review": review,
         "holder": holder,
@@ -126,7 +144,7 @@ def _review_context(request, answer: Answer, review, holder: str, error: str = "
         "snippets": answer.question.snippets.all(),
         "blind": request.session.get(BLIND_KEY, False),
         "query": _filter_query(quiz, question),
-        "counts": review_counts(question=answer.question),
+        "counts": review_counts(klass=klass, question=answer.question),
     }
 
 
@@ -158,12 +176,17 @@ def _level_ids(request) -> list[int]:
     )
 
 
-@instructor_required
+@login_required
 @require_http_methods(["GET", "POST"])
 def review_answer(request, pk):
     answer = get_object_or_404(
-        Answer.objects.select_related("question__quiz", "attempt__learner"), pk=pk, question__kind="essay"
+        Answer.objects.select_related("question__quiz", "attempt__learner", "attempt__offering__klass"),
+        pk=pk,
+        question__kind="essay",
     )
+    klass = answer.attempt.offering.klass
+    if not can(request.user, klass, Action.REVIEW):
+        raise class_permission_denied(request.user, klass)
     review, holder = review_open(answer=answer, reviewer=request.user)
     if request.method == "GET":
         return render(request, "quizzes/review/answer.html", _review_context(request, answer, review, holder))
@@ -194,48 +217,60 @@ def review_answer(request, pk):
         return render(request, "quizzes/review/answer.html", context, status=409)
     if request.htmx:
         return render(request, "quizzes/review/answer.html#autosave-state", {"review": review, "saved": True})
-    quiz, question = _filters(request)
+    quiz, question = _filters(request, klass)
     if request.POST.get("action") == "next":
-        return redirect(reverse("quizzes:review-next") + _filter_query(quiz, question))
+        return redirect(reverse("quizzes:review-next", args=[klass.pk]) + _filter_query(quiz, question))
     messages.success(request, _("Review saved."))
     return redirect(reverse("quizzes:review-answer", args=[answer.pk]) + _filter_query(quiz, question))
 
 
-@instructor_required
+@class_required(Action.RELEASE)
 @require_POST
-def review_release_view(request):
-    quiz, question = _filters(request)
+def review_release_view(request, klass: Class):
+    quiz, question = _filters(request, klass)
     if quiz is None:
         messages.error(request, _("Choose a quiz (or a question) to release."))
-        return redirect("quizzes:review-queue")
+        return redirect("quizzes:review-queue", klass.pk)
     if request.POST.get("confirm") != "yes":
         # Release makes grades final and shows them: the instructor first reads what it does
         # and to how many learners, then confirms (a form of its own, no script needed).
-        preview = release_preview(quiz=quiz, question=question)
+        preview = release_preview(klass=klass, quiz=quiz, question=question)
         return render(
             request,
             "quizzes/review/release_confirm.html",
-            {"quiz": quiz, "question": question, "preview": preview, "query": _filter_query(quiz, question)},
+            {
+                "klass": klass,
+                "quiz": quiz,
+                "question": question,
+                "preview": preview,
+                "query": _filter_query(quiz, question),
+            },
         )
-    count = review_release(quiz=quiz, question=question)
+    count = review_release(klass=klass, quiz=quiz, question=question)
+    class_event_log(
+        klass=klass,
+        actor=request.user,
+        action="released",
+        detail={"quiz": quiz.slug, "question": question.key if question else "", "count": count},
+    )
     messages.success(
         request,
         ngettext("%(count)d review released to learners.", "%(count)d reviews released to learners.", count)
         % {"count": count},
     )
-    return redirect(reverse("quizzes:review-queue") + _filter_query(quiz, question))
+    return redirect(reverse("quizzes:review-queue", args=[klass.pk]) + _filter_query(quiz, question))
 
 
-@instructor_required
+@class_required(Action.EXPORT)
 @require_GET
-def quiz_grades_csv(request, slug, fmt: Format = "csv"):
-    quiz = get_object_or_404(Quiz, slug=slug)
-    header, rows = gradebook.quiz_grades(quiz=quiz)
-    return table_response(stem=f"{quiz.slug}-notas", header=header, rows=rows, fmt=fmt)
+def quiz_grades_csv(request, klass: Class, slug, fmt: Format = "csv"):
+    offering = get_object_or_404(Offering, klass_id=klass.pk, quiz__slug=slug)
+    header, rows = gradebook.quiz_grades(offering=offering)
+    return table_response(stem=f"{offering.slug}-notas", header=header, rows=rows, fmt=fmt)
 
 
-@instructor_required
+@class_required(Action.EXPORT)
 @require_GET
-def gradebook_csv(request, fmt: Format = "csv"):
-    header, rows = gradebook.combined()
-    return table_response(stem="estaleiro-boletim", header=header, rows=rows, fmt=fmt)
+def gradebook_csv(request, klass: Class, fmt: Format = "csv"):
+    header, rows = gradebook.combined(klass=klass)
+    return table_response(stem=f"boletim-turma-{klass.pk}", header=header, rows=rows, fmt=fmt)

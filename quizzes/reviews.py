@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from classes.models import Class
 from common.i18n import gettext_noop
 
 from .importers import QuizImportError
@@ -26,16 +27,16 @@ class ReviewConflict(ValueError):
 # -- reads --------------------------------------------------------------------------------------
 
 
-def essay_answers(*, quiz: Quiz | None = None, question: Question | None = None) -> QuerySet[Answer]:
-    """Essay answers of submitted attempts that have something to read."""
-    qs = Answer.objects.filter(question__kind=Question.Kind.ESSAY, attempt__status=Attempt.Status.SUBMITTED).exclude(
-        text__regex=r"^\s*$"
-    )
+def essay_answers(*, klass: Class, quiz: Quiz | None = None, question: Question | None = None) -> QuerySet[Answer]:
+    """Essay answers of the class's submitted attempts that have something to read."""
+    qs = Answer.objects.filter(
+        question__kind=Question.Kind.ESSAY, attempt__status=Attempt.Status.SUBMITTED, attempt__offering__klass=klass
+    ).exclude(text__regex=r"^\s*$")
     if quiz is not None:
         qs = qs.filter(attempt__quiz=quiz)
     if question is not None:
         qs = qs.filter(question=question)
-    return qs.select_related("attempt__quiz", "attempt__learner", "question")
+    return qs.select_related("attempt__quiz", "attempt__offering", "attempt__learner", "question")
 
 
 def stable_order_key(answer: Answer) -> str:
@@ -43,8 +44,8 @@ def stable_order_key(answer: Answer) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{answer.question_id}:{answer.pk}".encode()).hexdigest()
 
 
-def review_counts(*, quiz: Quiz | None = None, question: Question | None = None) -> dict:
-    answers = essay_answers(quiz=quiz, question=question)
+def review_counts(*, klass: Class, quiz: Quiz | None = None, question: Question | None = None) -> dict:
+    answers = essay_answers(klass=klass, quiz=quiz, question=question)
     reviewed = answers.filter(review__is_complete=True)
     return {
         "total": answers.count(),
@@ -66,13 +67,13 @@ def _holder_name(review: Review) -> str:
 
 
 def next_answer_to_review(
-    *, reviewer, quiz: Quiz | None = None, question: Question | None = None, now=None
+    *, klass: Class, reviewer, quiz: Quiz | None = None, question: Question | None = None, now=None
 ) -> Answer | None:
     """The next unreviewed answer in the stable order that nobody else is grading right now."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=CLAIM_MINUTES)
     candidates = (
-        essay_answers(quiz=quiz, question=question)
+        essay_answers(klass=klass, quiz=quiz, question=question)
         .exclude(review__is_complete=True)
         .exclude(Q(review__claimed_at__gte=cutoff) & ~Q(review__claimed_by=reviewer))
     )
@@ -177,27 +178,32 @@ def review_save(
 
 
 @transaction.atomic
-def _releasable(*, quiz: Quiz, question: Question | None = None) -> QuerySet[Review]:
-    reviews = Review.objects.filter(is_complete=True, released_at__isnull=True, answer__attempt__quiz=quiz)
+def _releasable(*, klass: Class, quiz: Quiz, question: Question | None = None) -> QuerySet[Review]:
+    reviews = Review.objects.filter(
+        is_complete=True,
+        released_at__isnull=True,
+        answer__attempt__quiz=quiz,
+        answer__attempt__offering__klass=klass,
+    )
     if question is not None:
         reviews = reviews.filter(answer__question=question)
     return reviews
 
 
-def release_preview(*, quiz: Quiz, question: Question | None = None) -> dict:
+def release_preview(*, klass: Class, quiz: Quiz, question: Question | None = None) -> dict:
     """What a release would do now: how many complete reviews it shows, to how many learners."""
-    reviews = _releasable(quiz=quiz, question=question)
+    reviews = _releasable(klass=klass, quiz=quiz, question=question)
     return {
         "reviews": reviews.count(),
         "learners": reviews.values("answer__attempt__learner").distinct().count(),
     }
 
 
-def review_release(*, quiz: Quiz, question: Question | None = None, now=None) -> int:
-    """Show complete reviews (their last saved revision) to their learners; the attempts'
-    grades become final."""
+def review_release(*, klass: Class, quiz: Quiz, question: Question | None = None, now=None) -> int:
+    """Show the class's complete reviews (their last saved revision) to their learners; the
+    attempts' grades become final."""
     now = now or timezone.now()
-    reviews = _releasable(quiz=quiz, question=question)
+    reviews = _releasable(klass=klass, quiz=quiz, question=question)
     attempt_ids = set(reviews.values_list("answer__attempt_id", flat=True))
     count = reviews.update(released_at=now)
     for attempt in Attempt.objects.filter(pk__in=attempt_ids):

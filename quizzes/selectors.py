@@ -8,14 +8,16 @@ from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
-from core.roles import is_instructor
+from classes.deadlines import LearnerTerms, terms_with
+from classes.models import Class, Extension, Offering
+from classes.permissions import Action, can, is_staff_of
 
 from .models import Answer, Attempt, Choice, Level, Question, Quiz, Review
 
 
 @dataclass(frozen=True)
 class QuizProgress:
-    quiz: Quiz
+    offering: Offering
     attempts: int
     in_progress: bool
     final_percent: float | None
@@ -24,40 +26,64 @@ class QuizProgress:
     # learner is still told the quiz was done, not that it was never started.
     submitted: int = 0
 
+    @property
+    def quiz(self) -> Quiz:
+        return self.offering.quiz  # type: ignore[return-value]
 
-def final_percent(*, quiz: Quiz, attempts: list[Attempt]) -> float | None:
-    """The quiz grade (0-100) from submitted attempts, per the quiz's grading method."""
+
+def final_percent(*, offering: Offering, attempts: list[Attempt]) -> float | None:
+    """The quiz grade (0-100) from submitted attempts, per the class's grading method."""
     done = sorted(
         (a for a in attempts if a.status == Attempt.Status.SUBMITTED and a.percent is not None), key=lambda a: a.number
     )
     percents = [a.percent for a in done if a.percent is not None]
     if not percents:
         return None
-    if quiz.grading_method == Quiz.GradingMethod.LAST:
+    if offering.grading_method == Offering.GradingMethod.LAST:
         return percents[-1]
-    if quiz.grading_method == Quiz.GradingMethod.AVERAGE:
+    if offering.grading_method == Offering.GradingMethod.AVERAGE:
         return sum(percents) / len(percents)
     return max(percents)
 
 
-def quizzes_for_home(*, user) -> list[QuizProgress]:
-    quizzes = list(Quiz.objects.filter(is_published=True))
-    by_quiz: dict[int, list[Attempt]] = {}
+def quiz_offerings(*, klass: Class, user) -> list[Offering]:
+    """The class's quizzes the user may see: visible ones, or all of them for its staff."""
+    offerings = Offering.objects.filter(klass=klass, quiz__isnull=False).select_related("quiz", "klass")
+    if not is_staff_of(user, klass):
+        offerings = offerings.filter(is_visible=True, quiz__is_published=True)
+    return list(offerings)
+
+
+def with_terms(attempts: list[Attempt], terms: LearnerTerms) -> None:
+    """Give attempts of one learner in one offering the terms read once for all of them."""
+    for attempt in attempts:
+        attempt.__dict__["terms"] = terms
+
+
+def quizzes_progress(*, klass: Class, user) -> list[QuizProgress]:
+    """Each quiz of the class with the user's progress in it (the class page)."""
+    offerings = quiz_offerings(klass=klass, user=user)
+    by_offering: dict[int, list[Attempt]] = {}
     if user.is_authenticated:
-        for attempt in Attempt.objects.filter(learner=user, quiz__in=quizzes):
-            by_quiz.setdefault(attempt.quiz_id, []).append(attempt)
+        for attempt in Attempt.objects.filter(learner=user, offering__in=offerings):
+            by_offering.setdefault(attempt.offering_id, []).append(attempt)
     now = timezone.now()
     progress = []
-    for quiz in quizzes:
-        attempts = by_quiz.get(quiz.pk, [])
+    extensions = {}
+    if user.is_authenticated:
+        extensions = {e.offering_id: e for e in Extension.objects.filter(learner=user, offering__in=offerings)}
+    for offering in offerings:
+        attempts = by_offering.get(offering.pk, [])
         for attempt in attempts:
-            attempt.quiz = quiz  # the marks options are read from it; no query per attempt
+            attempt.offering = offering  # the marks options are read from it; no query per attempt
+            attempt.quiz = offering.quiz  # type: ignore[assignment]
+        with_terms(attempts, terms_with(offering=offering, extension=extensions.get(offering.pk)))
         progress.append(
             QuizProgress(
-                quiz=quiz,
+                offering=offering,
                 attempts=len(attempts),
                 in_progress=any(a.status == Attempt.Status.IN_PROGRESS for a in attempts),
-                final_percent=learner_final_percent(quiz=quiz, attempts=attempts, now=now),
+                final_percent=learner_final_percent(offering=offering, attempts=attempts, now=now),
                 pending_review=any(a.pending_review for a in attempts),
                 submitted=sum(a.status == Attempt.Status.SUBMITTED for a in attempts),
             )
@@ -65,27 +91,35 @@ def quizzes_for_home(*, user) -> list[QuizProgress]:
     return progress
 
 
-def quiz_get(*, slug: str, user) -> Quiz:
-    quiz = Quiz.objects.filter(slug=slug).first()
-    if quiz is None or (not quiz.is_published and not is_instructor(user)):
+def quiz_offering_get(*, class_id: int, slug: str, user) -> Offering:
+    """The quiz `slug` as class `class_id` offers it, for a member of that class; 404 for
+    anyone else, and for learners while the class hides it."""
+    offering = (
+        Offering.objects.filter(klass_id=class_id, quiz__slug=slug).select_related("quiz", "klass").first()
+    )
+    if offering is None or not can(user, offering.klass, Action.VIEW):
         raise Http404
-    return quiz
+    visible = offering.is_visible and offering.quiz.is_published  # type: ignore[union-attr]
+    if not visible and not is_staff_of(user, offering.klass):
+        raise Http404
+    return offering
 
 
-def learner_attempts(*, quiz: Quiz, user) -> list[Attempt]:
-    return list(Attempt.objects.filter(quiz=quiz, learner=user).order_by("number"))
+def learner_attempts(*, offering: Offering, user) -> list[Attempt]:
+    return list(Attempt.objects.filter(offering=offering, learner=user).order_by("number"))
 
 
 def attempt_for_viewer(*, attempt_id: int, user) -> Attempt:
-    """The learner's own attempt, or any attempt for an instructor; 404 for everyone else."""
+    """The learner's own attempt, or any attempt of a class for its teachers and assistants;
+    404 for everyone else."""
     try:
         # get() and not filter().first(): first() adds an ORDER BY that costs a third of the query.
-        attempt = Attempt.objects.select_related("quiz").get(pk=attempt_id)
+        attempt = Attempt.objects.select_related("quiz", "offering", "offering__klass").get(pk=attempt_id)
     except Attempt.DoesNotExist:
         raise Http404 from None
     if attempt.learner_id == user.pk:
         attempt.learner = user  # already loaded by the session: no join, no query
-    elif is_instructor(user):
+    elif is_staff_of(user, attempt.offering.klass):
         attempt.learner  # noqa: B018 - instructors' pages name the learner; one query, as the join was
     else:
         raise Http404
@@ -182,8 +216,10 @@ def attempt_progress(*, attempt: Attempt) -> tuple[int, int]:
     return answered, total
 
 
-def has_attempt_in_progress(*, quiz_id: int, learner_id: int) -> bool:
-    return Attempt.objects.filter(quiz_id=quiz_id, learner_id=learner_id, status=Attempt.Status.IN_PROGRESS).exists()
+def has_attempt_in_progress(*, offering_id: int, learner_id: int) -> bool:
+    return Attempt.objects.filter(
+        offering_id=offering_id, learner_id=learner_id, status=Attempt.Status.IN_PROGRESS
+    ).exists()
 
 
 def can_reveal(*, attempt: Attempt, now=None, in_progress: bool | None = None) -> bool:
@@ -193,19 +229,24 @@ def can_reveal(*, attempt: Attempt, now=None, in_progress: bool | None = None) -
     if attempt.status != Attempt.Status.SUBMITTED:
         return False
     if in_progress is None:
-        in_progress = has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id)
+        in_progress = has_attempt_in_progress(offering_id=attempt.offering_id, learner_id=attempt.learner_id)
     if in_progress:
         return False
-    quiz = attempt.quiz
+    offering = attempt.offering
     now = now or timezone.now()
-    closed = quiz.has_closed(now)
-    if quiz.reveal_answers == Quiz.Reveal.IMMEDIATELY:
+    # The learner's own close date and attempts: an extension holds the key back until they,
+    # too, are done.
+    terms = attempt.terms
+    closed = terms.has_closed(now)
+    if offering.reveal_answers == Offering.Reveal.IMMEDIATELY:
         return True
-    if quiz.reveal_answers == Quiz.Reveal.AFTER_CLOSE:
+    if offering.reveal_answers == Offering.Reveal.AFTER_CLOSE:
         return closed
     # After the last attempt: when every allowed attempt is used (or the quiz has closed).
-    used = Attempt.objects.filter(quiz=quiz, learner_id=attempt.learner_id, status=Attempt.Status.SUBMITTED).count()
-    return closed or (quiz.attempts_allowed > 0 and used >= quiz.attempts_allowed)
+    used = Attempt.objects.filter(
+        offering=offering, learner_id=attempt.learner_id, status=Attempt.Status.SUBMITTED
+    ).count()
+    return closed or (terms.attempts_allowed > 0 and used >= terms.attempts_allowed)
 
 
 # Moodle's "immediately after the attempt": within two minutes of finishing it.
@@ -218,10 +259,10 @@ def review_moment(*, attempt: Attempt, now=None, in_progress: bool | None = None
     later while open; so an attempt finished by the close is in the "after close" moment."""
     now = now or timezone.now()
     if in_progress is None:
-        in_progress = has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id)
+        in_progress = has_attempt_in_progress(offering_id=attempt.offering_id, learner_id=attempt.learner_id)
     if attempt.status != Attempt.Status.SUBMITTED or in_progress:
         return "marks_during"
-    if attempt.quiz.has_closed(now):
+    if attempt.terms.has_closed(now):
         return "marks_closed"
     if attempt.submitted_at and (now - attempt.submitted_at).total_seconds() < IMMEDIATELY_SECONDS:
         return "marks_immediately"
@@ -230,20 +271,20 @@ def review_moment(*, attempt: Attempt, now=None, in_progress: bool | None = None
 
 def marks_visible(*, attempt: Attempt, now=None, user=None, in_progress: bool | None = None) -> bool:
     """May the score, the per-question marks and the totals of this attempt be shown? Always to
-    instructors; to the learner as the quiz's marks option of the moment says."""
-    if user is not None and user.pk != attempt.learner_id and is_instructor(user):
+    the class's teachers and assistants; to the learner as the marks option of the moment says."""
+    if user is not None and user.pk != attempt.learner_id and is_staff_of(user, attempt.offering.klass):
         return True
-    return bool(getattr(attempt.quiz, review_moment(attempt=attempt, now=now, in_progress=in_progress)))
+    return bool(getattr(attempt.offering, review_moment(attempt=attempt, now=now, in_progress=in_progress)))
 
 
-def learner_final_percent(*, quiz: Quiz, attempts: list[Attempt], now=None) -> float | None:
+def learner_final_percent(*, offering: Offering, attempts: list[Attempt], now=None) -> float | None:
     """The quiz grade as the learner may see it: none while the marks of any attempt it comes
     from are hidden (a grade built from the visible ones only would still tell the hidden)."""
     in_progress = any(a.status == Attempt.Status.IN_PROGRESS for a in attempts)
     submitted = [a for a in attempts if a.status == Attempt.Status.SUBMITTED]
     if not all(marks_visible(attempt=a, now=now, in_progress=in_progress) for a in submitted):
         return None
-    return final_percent(quiz=quiz, attempts=attempts)
+    return final_percent(offering=offering, attempts=attempts)
 
 
 @dataclass(frozen=True)
@@ -265,11 +306,13 @@ class QuestionStat:
         return 100 * self.correct / self.answered if self.answered else 0.0
 
 
-def quiz_question_stats(*, quiz: Quiz) -> list[QuestionStat]:
-    """Per question, over submitted attempts: how many got it right and how often each choice
-    was picked (a distractor nobody picks is a weak one)."""
+def quiz_question_stats(*, offering: Offering) -> list[QuestionStat]:
+    """Per question, over the class's submitted attempts: how many got it right and how often
+    each choice was picked (a distractor nobody picks is a weak one)."""
     stats = []
-    submitted = Answer.objects.filter(attempt__quiz=quiz, attempt__status=Attempt.Status.SUBMITTED)
+    quiz = offering.quiz
+    assert quiz is not None
+    submitted = Answer.objects.filter(attempt__offering=offering, attempt__status=Attempt.Status.SUBMITTED)
     for question in quiz.questions.prefetch_related("choices"):
         answers = submitted.filter(question=question)
         answered = answers.count()

@@ -3,12 +3,14 @@
 import dataclasses
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from classes.deadlines import closes_at_expression, learner_terms
+from classes.models import Offering
 
 from .docker_command import CommandParseError, compare_commands
 from .importers import QuizData
@@ -33,8 +35,8 @@ class ImportResult:
 PRACTICE_SETTINGS = {
     "is_practice": True,
     "attempts_allowed": 0,
-    "grading_method": Quiz.GradingMethod.HIGHEST,
-    "reveal_answers": Quiz.Reveal.IMMEDIATELY,
+    "grading_method": Offering.GradingMethod.HIGHEST,
+    "reveal_answers": Offering.Reveal.IMMEDIATELY,
     "marks_during": True,
     "marks_immediately": True,
     "marks_open": True,
@@ -59,14 +61,22 @@ def practice_data(data: QuizData) -> QuizData | None:
 @transaction.atomic
 def quiz_import(*, data: QuizData) -> ImportResult:
     """Create or update the quiz and its questions by their keys: re-importing never duplicates.
-    The file's settings are used only when the quiz is created: once it exists they are the
-    teacher's (the admin), and a re-import must not undo a choice made there."""
+    The file's settings are the defaults a class starts from when it adds the quiz; a class's
+    own settings (its offering) are its teacher's, and a re-import never touches them."""
+    defaults = dict(data.settings)
+    is_practice = bool(defaults.pop("is_practice", False))
     quiz, created = Quiz.objects.get_or_create(
-        slug=data.slug, defaults={"title": data.title, "description": data.description, **data.settings}
+        slug=data.slug,
+        defaults={
+            "title": data.title,
+            "description": data.description,
+            "is_practice": is_practice,
+            "settings_defaults": defaults,
+        },
     )
     if not created:
-        quiz.title, quiz.description = data.title, data.description
-        quiz.save(update_fields=["title", "description", "updated_at"])
+        quiz.title, quiz.description, quiz.settings_defaults = data.title, data.description, defaults
+        quiz.save(update_fields=["title", "description", "settings_defaults", "updated_at"])
     result = ImportResult(quiz=quiz, created=created)
     keys = []
     for position, item in enumerate(data.questions):
@@ -117,32 +127,44 @@ def _shuffled(items: list, rng: random.Random, enabled: bool) -> list:
     return items
 
 
-def attempt_start(*, quiz: Quiz, learner, now=None) -> Attempt:
-    """Resume the attempt in progress, or start a new one within the quiz's rules."""
+def _refuse_if_archived(offering: Offering) -> None:
+    if offering.klass.is_archived:
+        raise QuizClosed(_("This class is archived: its work can be read but no longer changed."))
+
+
+def attempt_start(*, offering: Offering, learner, now=None) -> Attempt:
+    """Resume the attempt in progress, or start a new one within the offering's rules for
+    this learner (their extension included)."""
     now = now or timezone.now()
-    current = Attempt.objects.filter(quiz=quiz, learner=learner, status=Attempt.Status.IN_PROGRESS).first()
+    _refuse_if_archived(offering)
+    current = Attempt.objects.filter(offering=offering, learner=learner, status=Attempt.Status.IN_PROGRESS).first()
     if current is not None:
         if attempt_expire_if_due(attempt=current, now=now):
             raise QuizClosed(overdue_message(current))
         return current
-    return _attempt_create(quiz=quiz, learner=learner, now=now)
+    return _attempt_create(offering=offering, learner=learner, now=now)
 
 
 @transaction.atomic
-def _attempt_create(*, quiz: Quiz, learner, now) -> Attempt:
-    if not quiz.is_open(now):
+def _attempt_create(*, offering: Offering, learner, now) -> Attempt:
+    terms = learner_terms(offering=offering, learner_id=learner.pk)
+    if not terms.is_open(now):
         raise QuizClosed(_("This quiz is not open now."))
-    used = Attempt.objects.filter(quiz=quiz, learner=learner).count()
-    if quiz.attempts_allowed and used >= quiz.attempts_allowed:
-        raise QuizClosed(_("You have used all %(count)d attempts of this quiz.") % {"count": quiz.attempts_allowed})
+    used = Attempt.objects.filter(offering=offering, learner=learner).count()
+    if terms.attempts_allowed and used >= terms.attempts_allowed:
+        raise QuizClosed(_("You have used all %(count)d attempts of this quiz.") % {"count": terms.attempts_allowed})
+    quiz = offering.quiz
     rng = random.Random()
     questions = list(quiz.questions.prefetch_related("choices"))
-    order = _shuffled([q.pk for q in questions], rng, quiz.shuffle_questions)
-    choice_order = {str(q.pk): _shuffled([c.pk for c in q.choices.all()], rng, quiz.shuffle_choices) for q in questions}
-    deadline = now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+    order = _shuffled([q.pk for q in questions], rng, offering.shuffle_questions)
+    choice_order = {
+        str(q.pk): _shuffled([c.pk for c in q.choices.all()], rng, offering.shuffle_choices) for q in questions
+    }
+    deadline = now + terms.time_limit if terms.time_limit else None
     try:
         return Attempt.objects.create(
             quiz=quiz,
+            offering=offering,
             learner=learner,
             number=used + 1,
             started_at=now,
@@ -174,9 +196,14 @@ def not_open_yet_message() -> str:
 
 
 def _locked(attempt_id: int) -> Attempt:
-    # The quiz comes with it, read now rather than as the request loaded it; only the attempt's
-    # row is locked (`of`), so instructors editing the quiz never wait for learners.
-    return Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt_id)
+    # The offering comes with it, read now rather than as the request loaded it (and the
+    # learner's extension when its terms are first read); only the attempt's row is locked
+    # (`of`), so teachers editing the settings never wait for learners.
+    return (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("quiz", "offering", "offering__klass")
+        .get(pk=attempt_id)
+    )
 
 
 def attempt_expire_if_due(*, attempt: Attempt, now=None) -> bool:
@@ -190,7 +217,8 @@ def attempt_expire_if_due(*, attempt: Attempt, now=None) -> bool:
     locked = _expire(attempt.pk, now=now)
     if locked is None:
         return False
-    attempt.quiz = locked.quiz
+    attempt.quiz, attempt.offering = locked.quiz, locked.offering
+    attempt.__dict__.pop("terms", None)
     return True
 
 
@@ -202,15 +230,18 @@ def _expire(attempt_id: int, *, now) -> Attempt | None:
     return _finish(locked, now=now, auto=True)
 
 
-def attempts_finish_overdue(*, now=None, quiz: Quiz | None = None, learner=None) -> int:
-    """Finish every open attempt whose time is up (optionally of one quiz, one learner): the
-    periodic task, and pages that list a learner's attempts before showing anything."""
+def attempts_finish_overdue(*, now=None, offering: Offering | None = None, learner=None) -> int:
+    """Finish every open attempt whose time is up (optionally of one offering, one learner):
+    the periodic task, and pages that list a learner's attempts before showing anything.
+    "Up" by the learner's own close date: an extension keeps their attempt open."""
     now = now or timezone.now()
-    candidates = Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS).filter(
-        Q(deadline__lte=now) | Q(quiz__closes_at__lte=now)
+    candidates = (
+        Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS)
+        .annotate(learner_closes_at=closes_at_expression())
+        .filter(Q(deadline__lte=now) | Q(learner_closes_at__lte=now))
     )
-    if quiz is not None:
-        candidates = candidates.filter(quiz=quiz)
+    if offering is not None:
+        candidates = candidates.filter(offering=offering)
     if learner is not None:
         candidates = candidates.filter(learner=learner)
     return sum(_expire(pk, now=now) is not None for pk in candidates.values_list("pk", flat=True))
@@ -218,14 +249,15 @@ def attempts_finish_overdue(*, now=None, quiz: Quiz | None = None, learner=None)
 
 def answer_save(*, attempt: Attempt, question: Question, choice_ids: list[int], text: str, now=None) -> Answer:
     """Save one answer as the learner types or clicks (nothing is scored yet), only while the
-    attempt is open: by the quiz's current dates and the attempt's own time limit."""
+    attempt is open: by the learner's current dates and the attempt's own time limit."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(attempt.pk)
         if locked.status != Attempt.Status.IN_PROGRESS:
             raise QuizClosed(_("This attempt was already submitted."))
+        _refuse_if_archived(locked.offering)
         if not locked.is_overdue(now):
-            if not locked.quiz.has_opened(now):
+            if not locked.terms.has_opened(now):
                 raise QuizClosed(not_open_yet_message())
             return _answer_store(attempt=locked, question=question, choice_ids=choice_ids, text=text, now=now)
         # Finished here and committed below: the refusal must not undo the automatic submission.
@@ -247,14 +279,16 @@ def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int]
     else:
         answer.selected.set(valid)
         answer.save(update_fields=["updated_at"])
-    # The write stands only if the attempt is still open by the dates committed now; raising
-    # here rolls it back.
-    still_open = (
+    # The write stands only if the attempt is still open by the dates committed now (the
+    # learner's own close date, extension included); raising here rolls it back.
+    open_ids = (
         Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS)
         .filter(Q(deadline__isnull=True) | Q(deadline__gt=now))
-        .filter(Q(quiz__closes_at__isnull=True) | Q(quiz__closes_at__gt=now))
-        .update(last_saved_at=now)
+        .annotate(learner_closes_at=closes_at_expression())
+        .filter(Q(learner_closes_at__isnull=True) | Q(learner_closes_at__gt=now))
+        .values("pk")
     )
+    still_open = Attempt.objects.filter(pk__in=open_ids).update(last_saved_at=now)
     if not still_open:
         raise QuizClosed(_("This attempt no longer takes answers; reload the page."))
     return answer
@@ -288,9 +322,11 @@ def attempt_submit(*, attempt: Attempt, auto: bool = False, now=None) -> Attempt
         locked = _locked(attempt.pk)
         if locked.status == Attempt.Status.SUBMITTED:
             return locked
+        if not auto:
+            _refuse_if_archived(locked.offering)
         # The time is read once the lock is held: an autosave that got in first is part of it.
         now = now or timezone.now()
-        if not locked.is_overdue(now) and not locked.quiz.has_opened(now):
+        if not locked.is_overdue(now) and not locked.terms.has_opened(now):
             raise QuizClosed(not_open_yet_message())
         return _finish(locked, now=now, auto=auto)
 
@@ -325,3 +361,17 @@ def _finish(attempt: Attempt, *, now, auto: bool) -> Attempt:
     attempt.score, attempt.pending_review = round(total, 4), pending
     Attempt.objects.filter(pk=attempt.pk).update(score=attempt.score, pending_review=pending)
     return attempt
+
+
+def attempts_deadline_refresh(*, offering: Offering, learner_id: int) -> int:
+    """Give the learner's open attempts in the offering the time limit their terms give now
+    (counted from when each started), after a teacher changed the limit or an extension."""
+    terms = learner_terms(offering=offering, learner_id=learner_id)
+    changed = 0
+    for attempt in Attempt.objects.filter(offering=offering, learner_id=learner_id, status=Attempt.Status.IN_PROGRESS):
+        deadline = attempt.started_at + terms.time_limit if terms.time_limit else None
+        if deadline != attempt.deadline:
+            changed += Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
+                deadline=deadline
+            )
+    return changed

@@ -4,16 +4,20 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from classes.deadlines import learner_terms
+from classes.decorators import class_required
+from classes.models import Class, Offering
+from classes.permissions import Action, can
 from common.i18n import normalize_lang
-from core.decorators import instructor_required
 from core.query import int_param, int_params
 
 from . import selectors
 from .docker_command import describe
-from .models import Attempt, Question, Quiz
+from .models import Attempt, Question
 from .services import (
     QuizClosed,
     answer_save,
@@ -28,40 +32,52 @@ from .services import (
 
 @login_required
 @require_GET
-def quiz_detail(request, slug):
-    quiz = selectors.quiz_get(slug=slug, user=request.user)
+def quiz_detail(request, class_id, slug):
+    offering = selectors.quiz_offering_get(class_id=class_id, slug=slug, user=request.user)
+    quiz = offering.quiz
+    assert quiz is not None
     now = timezone.now()
-    attempts_finish_overdue(quiz=quiz, learner=request.user, now=now)
-    attempts = selectors.learner_attempts(quiz=quiz, user=request.user)
+    attempts_finish_overdue(offering=offering, learner=request.user, now=now)
+    attempts = selectors.learner_attempts(offering=offering, user=request.user)
+    terms = learner_terms(offering=offering, learner_id=request.user.pk)
+    selectors.with_terms(attempts, terms)
     in_progress = next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None)
     for attempt in attempts:
-        attempt.quiz = quiz
+        attempt.quiz, attempt.offering = quiz, offering
         attempt.marks_visible = selectors.marks_visible(attempt=attempt, now=now, in_progress=in_progress is not None)
-    remaining = None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - len(attempts))
+    remaining = None if not terms.attempts_allowed else max(0, terms.attempts_allowed - len(attempts))
     return render(
         request,
         "quizzes/quiz_detail.html",
         {
+            "klass": offering.klass,
+            "offering": offering,
+            "terms": terms,
             "quiz": quiz,
             "attempts": attempts,
             "in_progress": in_progress,
             "remaining": remaining,
-            "final_percent": selectors.learner_final_percent(quiz=quiz, attempts=attempts, now=now),
+            "final_percent": selectors.learner_final_percent(offering=offering, attempts=attempts, now=now),
             "question_count": quiz.questions.count(),
-            "is_open": quiz.is_open(now),
+            "is_open": terms.is_open(now),
+            "may_take": can(request.user, offering.klass, Action.TAKE),
+            "may_see_work": can(request.user, offering.klass, Action.SEE_WORK),
         },
     )
 
 
 @login_required
 @require_POST
-def attempt_begin(request, slug):
-    quiz = selectors.quiz_get(slug=slug, user=request.user)
+def attempt_begin(request, class_id, slug):
+    offering = selectors.quiz_offering_get(class_id=class_id, slug=slug, user=request.user)
+    if not can(request.user, offering.klass, Action.TAKE):
+        messages.error(request, _("Only the class's learners answer its quizzes."))
+        return redirect("quizzes:detail", class_id=offering.klass_id, slug=offering.slug)
     try:
-        attempt = attempt_start(quiz=quiz, learner=request.user)
+        attempt = attempt_start(offering=offering, learner=request.user)
     except QuizClosed as exc:
         messages.error(request, str(exc))
-        return redirect("quizzes:detail", slug=quiz.slug)
+        return redirect("quizzes:detail", class_id=offering.klass_id, slug=offering.slug)
     return redirect("quizzes:attempt", pk=attempt.pk)
 
 
@@ -74,13 +90,14 @@ def _own_attempt(request, pk) -> Attempt:
 
 def _page_context(attempt: Attempt, page: int) -> dict:
     questions = selectors.attempt_questions(attempt=attempt, with_reviews=False)
-    per_page = 1 if attempt.quiz.one_per_page else max(1, len(questions))
+    per_page = 1 if attempt.offering.one_per_page else max(1, len(questions))
     pages = max(1, -(-len(questions) // per_page))
     page = min(max(1, page), pages)
     shown = questions[(page - 1) * per_page : page * per_page]
     return {
         "attempt": attempt,
         "quiz": attempt.quiz,
+        "klass": attempt.offering.klass,
         "questions": shown,
         "all_questions": questions,
         "answered": sum(q.answered for q in questions),
@@ -106,9 +123,9 @@ def _closed_redirect(request, attempt: Attempt):
     if attempt_expire_if_due(attempt=attempt):
         messages.warning(request, overdue_message(attempt))
         return redirect("quizzes:result", pk=attempt.pk)
-    if not attempt.quiz.has_opened():
+    if not attempt.terms.has_opened():
         messages.error(request, not_open_yet_message())
-        return redirect("quizzes:detail", slug=attempt.quiz.slug)
+        return redirect("quizzes:detail", class_id=attempt.offering.klass_id, slug=attempt.quiz.slug)
     return None
 
 
@@ -118,7 +135,7 @@ def _refused(request, attempt: Attempt, exc: QuizClosed) -> str:
     attempt.refresh_from_db(fields=["status"])
     if attempt.status == Attempt.Status.SUBMITTED:
         return reverse("quizzes:result", args=[attempt.pk])
-    return reverse("quizzes:detail", args=[attempt.quiz.slug])
+    return reverse("quizzes:detail", args=[attempt.offering.klass_id, attempt.quiz.slug])
 
 
 @login_required
@@ -218,11 +235,11 @@ def attempt_result(request, pk):
         raise Http404
     now = timezone.now()
     # Another attempt past its time is finished before anything of this one is shown.
-    attempts_finish_overdue(quiz=attempt.quiz, learner=attempt.learner, now=now)
+    attempts_finish_overdue(offering=attempt.offering, learner=attempt.learner, now=now)
     # What is held back while another attempt is open is held back from the learner taking it;
     # an instructor's view of the page is as it always was.
     in_progress = attempt.learner_id == request.user.pk and selectors.has_attempt_in_progress(
-        quiz_id=attempt.quiz_id, learner_id=attempt.learner_id
+        offering_id=attempt.offering_id, learner_id=attempt.learner_id
     )
     reveal = selectors.can_reveal(attempt=attempt, now=now, in_progress=in_progress)
     marks = selectors.marks_visible(attempt=attempt, now=now, user=request.user, in_progress=in_progress)
@@ -241,6 +258,7 @@ def attempt_result(request, pk):
         {
             "attempt": attempt,
             "quiz": attempt.quiz,
+            "klass": attempt.offering.klass,
             "questions": questions,
             "reveal": reveal,
             "marks": marks,
@@ -252,17 +270,20 @@ def attempt_result(request, pk):
     )
 
 
-@instructor_required
+@class_required(Action.SEE_WORK)
 @require_GET
-def quiz_stats(request, slug):
-    quiz = get_object_or_404(Quiz, slug=slug)
-    attempts = Attempt.objects.filter(quiz=quiz, status=Attempt.Status.SUBMITTED)
+def quiz_stats(request, klass: Class, slug):
+    offering = get_object_or_404(Offering.objects.select_related("quiz"), klass_id=klass.pk, quiz__slug=slug)
+    attempts = Attempt.objects.filter(offering=offering, status=Attempt.Status.SUBMITTED)
     return render(
         request,
         "quizzes/stats.html",
         {
-            "quiz": quiz,
-            "stats": selectors.quiz_question_stats(quiz=quiz),
+            "klass": klass,
+            "offering": offering,
+            "quiz": offering.quiz,
+            "stats": selectors.quiz_question_stats(offering=offering),
             "attempt_count": attempts.count(),
+            "may_export": can(request.user, klass, Action.EXPORT),
         },
     )

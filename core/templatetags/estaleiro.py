@@ -51,3 +51,18 @@ def markdown_plain(text, length=80):
     from django.utils.text import Truncator
 
     return Truncator(unescape(strip_tags(render_markdown_phrase(text)))).chars(int(length))
+
+
+@register.filter
+def minutes(value) -> str:
+    """A duration (timedelta) as whole minutes, for time limits."""
+    from django.utils.translation import ngettext
+
+    total = round(value.total_seconds() / 60)
+    return ngettext("%(n)d minute", "%(n)d minutes", total) % {"n": total}
+
+
+@register.filter
+def percent(value) -> str:
+    """A share (0 to 1) as a whole percentage: 0.2 -> "20%"."""
+    return f"{round(float(value) * 100):d}%"
