@@ -6,7 +6,7 @@ from django.utils import timezone
 from quizzes.models import Attempt, Question
 from quizzes.selectors import attempt_progress, attempt_questions, can_reveal, final_percent, quiz_question_stats
 from quizzes.services import QuizClosed, answer_save, attempt_start, attempt_submit, quiz_import
-from tests.factories import UserFactory, quiz_from_content
+from tests.factories import UserFactory, offering_of, quiz_from_content
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_reimporting_updates_and_never_duplicates():
 
 def test_full_marks_and_essay_awaits_review(learner):
     quiz = quiz_from_content()
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     answer_all_correctly(attempt)
     attempt = attempt_submit(attempt=attempt)
     essay_points = quiz.questions.get(kind="essay").points
@@ -46,7 +46,7 @@ def test_full_marks_and_essay_awaits_review(learner):
 
 def test_command_answers_are_compared_by_meaning(learner):
     quiz = quiz_from_content()
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     run = quiz.questions.get(key="cmd-run")
     answer_save(
         attempt=attempt,
@@ -89,7 +89,7 @@ def test_multiple_choice_partial_credit_never_negative(learner):
     a, b, c = question.choices.order_by("key")
     scores = []
     for chosen in ([a], [a, b], [a, c], [c]):
-        attempt = attempt_start(quiz=quiz, learner=UserFactory())
+        attempt = attempt_start(offering=offering_of(quiz), learner=UserFactory())
         answer_save(attempt=attempt, question=question, choice_ids=[x.pk for x in chosen], text="")
         scores.append(attempt_submit(attempt=attempt).score)
     assert scores == [1.0, 2.0, 0.0, 0.0]
@@ -97,22 +97,22 @@ def test_multiple_choice_partial_credit_never_negative(learner):
 
 def test_attempt_limits_dates_and_resume(learner):
     quiz = quiz_from_content(attempts_allowed=1)
-    first = attempt_start(quiz=quiz, learner=learner)
-    assert attempt_start(quiz=quiz, learner=learner) == first  # resumes, does not start another
+    first = attempt_start(offering=offering_of(quiz), learner=learner)
+    assert attempt_start(offering=offering_of(quiz), learner=learner) == first  # resumes, does not start another
     attempt_submit(attempt=first)
     with pytest.raises(QuizClosed, match="1"):
-        attempt_start(quiz=quiz, learner=learner)
+        attempt_start(offering=offering_of(quiz), learner=learner)
     closed = quiz_from_content(
         attempts_allowed=0, closes_at=timezone.now() - timedelta(minutes=1), opens_at=timezone.now() - timedelta(days=1)
     )
     with pytest.raises(QuizClosed):
-        attempt_start(quiz=closed, learner=UserFactory())
+        attempt_start(offering=offering_of(closed), learner=UserFactory())
 
 
 def test_time_limit_auto_submits_with_saved_answers(learner):
     quiz = quiz_from_content(time_limit_minutes=10)
     start = timezone.now()
-    attempt = attempt_start(quiz=quiz, learner=learner, now=start)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner, now=start)
     assert attempt.deadline == start + timedelta(minutes=10)
     q1 = quiz.questions.get(key="q1")
     answer_save(
@@ -126,7 +126,7 @@ def test_time_limit_auto_submits_with_saved_answers(learner):
 
 def test_shuffle_is_stable_within_an_attempt(learner):
     quiz = quiz_from_content(shuffle_questions=True, shuffle_choices=True)
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     first = [(v.question.pk, [c.pk for c in v.choices]) for v in attempt_questions(attempt=attempt)]
     second = [
         (v.question.pk, [c.pk for c in v.choices])
@@ -149,9 +149,9 @@ def test_grading_methods(method, expected):
 
 def test_reveal_options(learner):
     quiz = quiz_from_content(reveal_answers="after_last_attempt", attempts_allowed=2)
-    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, learner=learner))
+    attempt = attempt_submit(attempt=attempt_start(offering=offering_of(quiz), learner=learner))
     assert not can_reveal(attempt=attempt)
-    attempt_submit(attempt=attempt_start(quiz=quiz, learner=learner))
+    attempt_submit(attempt=attempt_start(offering=offering_of(quiz), learner=learner))
     assert can_reveal(attempt=attempt)
     quiz.reveal_answers = "after_close"
     quiz.closes_at = timezone.now() + timedelta(days=1)
@@ -167,7 +167,7 @@ def test_question_statistics_show_weak_distractors():
     picks = {"c": 3, "b": 1}
     for key, n in picks.items():
         for _ in range(n):
-            attempt = attempt_start(quiz=quiz, learner=UserFactory())
+            attempt = attempt_start(offering=offering_of(quiz), learner=UserFactory())
             answer_save(attempt=attempt, question=q2, choice_ids=[q2.choices.get(key=key).pk], text="")
             attempt_submit(attempt=attempt)
     stat = next(s for s in quiz_question_stats(quiz=quiz) if s.question == q2)
@@ -177,7 +177,7 @@ def test_question_statistics_show_weak_distractors():
 
 def test_single_choice_keeps_one_answer_and_foreign_choices_are_ignored(learner):
     quiz = quiz_from_content()
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     q1, q2 = quiz.questions.get(key="q1"), quiz.questions.get(key="q2")
     answer = answer_save(
         attempt=attempt, question=q1, choice_ids=[c.pk for c in q1.choices.all()] + [q2.choices.first().pk], text=""
@@ -188,7 +188,7 @@ def test_single_choice_keeps_one_answer_and_foreign_choices_are_ignored(learner)
 
 def test_the_autosave_progress_counts_as_the_page_does(learner):
     quiz = quiz_from_content()
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     single, command, essay = (quiz.questions.filter(kind=kind).first() for kind in ("single", "command", "essay"))
     answer_save(attempt=attempt, question=single, choice_ids=[correct_choice(single).pk], text="")
     answer_save(attempt=attempt, question=command, choice_ids=[], text="   ")  # blank: not answered
