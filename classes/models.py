@@ -132,7 +132,8 @@ class QuizSettings(models.Model):
         abstract = True
 
 
-QUIZ_SETTING_FIELDS = tuple(f.name for f in QuizSettings._meta.fields)
+# The names of the settings above, for copying a quiz file's defaults onto a new offering.
+QUIZ_SETTING_FIELDS = tuple(f.name for f in QuizSettings._meta.fields)  # noqa: SLF001 - Django's public model API
 
 
 class Offering(QuizSettings):
@@ -145,7 +146,12 @@ class Offering(QuizSettings):
 
     klass = models.ForeignKey(Class, on_delete=models.CASCADE, related_name="offerings", verbose_name=_("class"))
     quiz = models.ForeignKey(
-        "quizzes.Quiz", on_delete=models.CASCADE, null=True, blank=True, related_name="offerings", verbose_name=_("quiz")
+        "quizzes.Quiz",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="offerings",
+        verbose_name=_("quiz"),
     )
     lab = models.ForeignKey(
         "labs.Lab", on_delete=models.CASCADE, null=True, blank=True, related_name="offerings", verbose_name=_("lab")

@@ -28,7 +28,9 @@ class ClassWork:
 def user_memberships(*, user) -> list[Membership]:
     if not user.is_authenticated:
         return []
-    return list(Membership.objects.filter(user=user).select_related("klass").order_by("klass__archived_at", "klass__name"))
+    return list(
+        Membership.objects.filter(user=user).select_related("klass").order_by("klass__archived_at", "klass__name")
+    )
 
 
 def taught_classes(*, user) -> list[Class]:

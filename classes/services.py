@@ -58,9 +58,7 @@ def offering_add(*, klass: Class, quiz=None, lab=None, actor: User | None = None
             offering = Offering.objects.create(klass=klass, quiz=quiz, lab=lab, position=position, **settings)
     except IntegrityError:
         return Offering.objects.get(klass=klass, quiz=quiz, lab=lab)
-    class_event_log(
-        klass=klass, actor=actor, action=ClassEvent.Action.OFFERING, detail={"added": offering.slug}
-    )
+    class_event_log(klass=klass, actor=actor, action=ClassEvent.Action.OFFERING, detail={"added": offering.slug})
     return offering
 
 
@@ -104,9 +102,7 @@ class ExtensionTerms:
     reason: str = ""
 
     def is_empty(self) -> bool:
-        return not (
-            self.due_at or self.closes_at or self.extra_attempts or self.time_multiplier or self.extra_minutes
-        )
+        return not (self.due_at or self.closes_at or self.extra_attempts or self.time_multiplier or self.extra_minutes)
 
 
 @transaction.atomic

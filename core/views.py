@@ -18,9 +18,9 @@ from redis.exceptions import RedisError
 from classes.selectors import class_work, user_memberships
 
 from .decorators import instructor_required
-from .roles import is_instructor
 from .forms import MailedPasswordResetForm, SignupForm
 from .net import client_address
+from .roles import is_instructor
 from .selectors import services_status
 from .services import user_signup, worker_ping
 from .throttle import throttle_allow

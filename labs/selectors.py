@@ -109,9 +109,7 @@ def labs_progress(*, klass: Class, user) -> list[LabProgress]:
         rows = (
             Submission.objects.filter(learner=user, counted=True, offering__in=offerings)
             .values("offering_id")
-            .annotate(
-                attempts=Count("id"), best=Max(COUNTED_SCORE), passes=Count("id", filter=Q(status=Status.PASSED))
-            )
+            .annotate(attempts=Count("id"), best=Max(COUNTED_SCORE), passes=Count("id", filter=Q(status=Status.PASSED)))
         )
         stats = {row["offering_id"]: row for row in rows}
     return [

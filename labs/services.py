@@ -14,6 +14,8 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from classes.deadlines import Lateness, learner_terms, terms_with
+from classes.models import Extension, Offering
 from config.celery import app as celery_app
 
 from .content import decode_files, encode_files, load_lab
@@ -21,9 +23,6 @@ from .grading.i18n import t
 from .grading.report import Verdict
 from .grading.spec import SpecError, localize
 from .livelog import LiveLog
-from classes.deadlines import Lateness, learner_terms, terms_with
-from classes.models import Extension, Offering
-
 from .models import Lab, LabVersion, Submission
 from .sandbox.context import ContextError, validate_files
 from .selectors import LabVersionMissing, lab_spec, submission_lab_version
@@ -182,7 +181,9 @@ def submission_create(
     since = timezone.now() - timedelta(minutes=1)
     if Submission.objects.filter(learner=learner, created_at__gte=since).count() >= settings.SUBMISSIONS_PER_MINUTE:
         raise SubmissionRefused(_("You have submitted a lot in the last minute; wait a little and try again."))
-    active = Submission.objects.filter(learner=learner, offering=offering, status__in=Submission.ACTIVE, regrading=False)
+    active = Submission.objects.filter(
+        learner=learner, offering=offering, status__in=Submission.ACTIVE, regrading=False
+    )
     if active.exists():
         raise SubmissionRefused(_("You already have a submission being graded for this lab; wait for its verdict."))
     try:

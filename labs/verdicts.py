@@ -15,8 +15,7 @@ from classes.models import Offering
 
 from .grading.spec import LabSpec, localize
 from .grading.text import recover, recover_joined, render
-
-from .models import Lab, Submission
+from .models import Submission
 from .selectors import CheckStat, LabVersionMissing, lab_check_stats, lab_spec_or_none, submission_lab_version
 
 log = logging.getLogger(__name__)

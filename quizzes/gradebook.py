@@ -1,6 +1,8 @@
 """Grade exports: per quiz (per-question scores and the final grade) and a combined gradebook
 with the labs' best scores. Rows hold typed values; core.exports writes them as CSV or .xlsx."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 
 from classes.models import Class, Offering, Role
@@ -8,7 +10,7 @@ from core.exports import Percent
 from labs.models import Lab
 from labs.selectors import best_counted_submissions, lab_spec_or_none
 
-from .models import Attempt, Question, Quiz
+from .models import Attempt, Question
 from .selectors import final_percent
 
 
@@ -89,17 +91,18 @@ def combined(*, klass: Class) -> tuple[list[str], list[list]]:
     header = ["username", "name"]
     header += [f"quiz:{o.slug} (%)" for o in quiz_offerings]
     for offering in lab_offerings:
+        assert offering.lab is not None
         header += [_lab_column(offering.lab), f"lab:{offering.slug} late penalty (%)"]
     best = best_counted_submissions(offerings=lab_offerings)
     attempts: dict[tuple[int, int], list[Attempt]] = {}
     for attempt in Attempt.objects.filter(offering__in=quiz_offerings, status=Attempt.Status.SUBMITTED):
         attempts.setdefault((attempt.learner_id, attempt.offering_id), []).append(attempt)
-    learners = get_user_model().objects.filter(
-        memberships__klass=klass, memberships__role=Role.LEARNER
-    ).order_by("username")
+    learners = (
+        get_user_model().objects.filter(memberships__klass=klass, memberships__role=Role.LEARNER).order_by("username")
+    )
     rows = []
     for learner in learners:
-        row = [learner.get_username(), learner.get_full_name()]
+        row: list[Any] = [learner.get_username(), learner.get_full_name()]
         for offering in quiz_offerings:
             percent = final_percent(offering=offering, attempts=attempts.get((learner.pk, offering.pk), []))
             row.append(None if percent is None else Percent(percent))

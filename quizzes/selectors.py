@@ -94,9 +94,7 @@ def quizzes_progress(*, klass: Class, user) -> list[QuizProgress]:
 def quiz_offering_get(*, class_id: int, slug: str, user) -> Offering:
     """The quiz `slug` as class `class_id` offers it, for a member of that class; 404 for
     anyone else, and for learners while the class hides it."""
-    offering = (
-        Offering.objects.filter(klass_id=class_id, quiz__slug=slug).select_related("quiz", "klass").first()
-    )
+    offering = Offering.objects.filter(klass_id=class_id, quiz__slug=slug).select_related("quiz", "klass").first()
     if offering is None or not can(user, offering.klass, Action.VIEW):
         raise Http404
     visible = offering.is_visible and offering.quiz.is_published  # type: ignore[union-attr]

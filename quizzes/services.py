@@ -154,6 +154,7 @@ def _attempt_create(*, offering: Offering, learner, now) -> Attempt:
     if terms.attempts_allowed and used >= terms.attempts_allowed:
         raise QuizClosed(_("You have used all %(count)d attempts of this quiz.") % {"count": terms.attempts_allowed})
     quiz = offering.quiz
+    assert quiz is not None, "a quiz offering"
     rng = random.Random()
     questions = list(quiz.questions.prefetch_related("choices"))
     order = _shuffled([q.pk for q in questions], rng, offering.shuffle_questions)

@@ -22,9 +22,7 @@ urlpatterns = [
     path("questionarios/revisao/respostas/<int:pk>/", review_views.review_answer, name="review-answer"),
     path("questionarios/tentativas/<int:pk>/", views.attempt_take, name="attempt"),
     path("questionarios/tentativas/<int:pk>/salvar/", views.attempt_save_page, name="save-page"),
-    path(
-        "questionarios/tentativas/<int:pk>/respostas/<int:question_id>/", views.answer_autosave, name="autosave"
-    ),
+    path("questionarios/tentativas/<int:pk>/respostas/<int:question_id>/", views.answer_autosave, name="autosave"),
     path("questionarios/tentativas/<int:pk>/enviar/", views.attempt_finish, name="submit"),
     path("questionarios/tentativas/<int:pk>/resultado/", views.attempt_result, name="result"),
 ]
