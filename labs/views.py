@@ -66,11 +66,14 @@ def _lab_context(request, offering: Offering, form: SubmissionForm) -> dict:
     version = _version(lab)
     spec, starter = version.spec, version.starter_files
     lang = normalize_lang(get_language())
+    terms = learner_terms(offering=offering, learner_id=request.user.pk)
+    now = timezone.now()
     return {
         "klass": offering.klass,
         "offering": offering,
-        "terms": learner_terms(offering=offering, learner_id=request.user.pk),
-        "now": timezone.now(),
+        "terms": terms,
+        "now": now,
+        "accepts_now": terms.accepts_work(now),
         "may_submit": can(request.user, offering.klass, Action.TAKE),
         "lab": lab,
         "spec": spec,
