@@ -6,7 +6,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWS = [
-    path for app in ("core", "labs", "quizzes") for path in (ROOT / app).rglob("*.py") if "migrations" not in path.parts
+    path
+    for app in ("classes", "core", "labs", "quizzes")
+    for path in (ROOT / app).rglob("*.py")
+    if "migrations" not in path.parts
 ]
 
 

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-from quizzes.models import Attempt, Quiz
+from classes.models import Offering
+from quizzes.models import Attempt
 from quizzes.reviews import review_open, review_release, review_save
 from quizzes.selectors import can_reveal
 from quizzes.services import QuizClosed, answer_save, attempt_start, attempt_submit
-from tests.factories import UserFactory, quiz_from_content
+from tests.factories import UserFactory, default_class, offering_of, quiz_from_content
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +27,19 @@ def right(question):
 
 
 def move_dates(quiz, **dates):
-    """What the instructor does in the admin: a save of the quiz with new dates."""
-    quiz = Quiz.objects.get(pk=quiz.pk)
+    """What the teacher does in the admin: a save of the quiz's offering in the class with new
+    dates (or settings), loaded afresh as the admin loads it."""
+    offering = Offering.objects.get(pk=offering_of(quiz).pk)
     for name, value in dates.items():
-        setattr(quiz, name, value)
-    quiz.save()
+        setattr(offering, name, value)
+    offering.save()
     return quiz
 
 
 def test_moving_the_close_date_earlier_stops_answers_and_finishes_the_attempt(learner):
     start = timezone.now()
     quiz = quiz_from_content(closes_at=start + timedelta(days=1))
-    attempt = attempt_start(quiz=quiz, learner=learner, now=start)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner, now=start)
     q1, q2 = quiz.questions.get(key="q1"), quiz.questions.get(key="q2")
     answer_save(attempt=attempt, question=q1, choice_ids=right(q1), text="", now=start + timedelta(minutes=1))
     close = start + timedelta(minutes=10)
@@ -56,7 +58,7 @@ def test_moving_the_close_date_earlier_stops_answers_and_finishes_the_attempt(le
 def test_a_submit_after_the_new_close_date_keeps_only_what_was_saved_before_it(learner):
     start = timezone.now()
     quiz = quiz_from_content(closes_at=start + timedelta(days=1))
-    attempt = attempt_start(quiz=quiz, learner=learner, now=start)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner, now=start)
     q1 = quiz.questions.get(key="q1")
     answer_save(attempt=attempt, question=q1, choice_ids=right(q1), text="", now=start + timedelta(minutes=1))
     move_dates(quiz, closes_at=start + timedelta(minutes=5))
@@ -67,7 +69,7 @@ def test_a_submit_after_the_new_close_date_keeps_only_what_was_saved_before_it(l
 def test_a_later_close_date_keeps_an_open_attempt_going(learner):
     start = timezone.now()
     quiz = quiz_from_content(closes_at=start + timedelta(minutes=10))
-    attempt = attempt_start(quiz=quiz, learner=learner, now=start)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner, now=start)
     move_dates(quiz, closes_at=start + timedelta(days=1))
     q1 = quiz.questions.get(key="q1")
     answer_save(attempt=attempt, question=q1, choice_ids=right(q1), text="", now=start + timedelta(minutes=20))
@@ -78,7 +80,7 @@ def test_a_later_close_date_keeps_an_open_attempt_going(learner):
 def test_the_time_limit_still_ends_the_attempt_before_a_later_close(learner):
     start = timezone.now()
     quiz = quiz_from_content(closes_at=start + timedelta(days=1), time_limit_minutes=15)
-    attempt = attempt_start(quiz=quiz, learner=learner, now=start)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner, now=start)
     q1 = quiz.questions.get(key="q1")
     with pytest.raises(QuizClosed, match="tempo"):
         answer_save(attempt=attempt, question=q1, choice_ids=right(q1), text="", now=start + timedelta(minutes=16))
@@ -89,7 +91,7 @@ def test_the_time_limit_still_ends_the_attempt_before_a_later_close(learner):
 def test_a_quiz_moved_to_open_later_takes_no_answers_and_keeps_the_attempt(learner):
     start = timezone.now()
     quiz = quiz_from_content()
-    attempt = attempt_start(quiz=quiz, learner=learner, now=start)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner, now=start)
     move_dates(quiz, opens_at=start + timedelta(days=1))
     q1 = quiz.questions.get(key="q1")
     with pytest.raises(QuizClosed, match="ainda não abriu"):
@@ -109,15 +111,21 @@ def test_the_periodic_task_finishes_overdue_attempts_and_only_those():
 
     now = timezone.now()
     quiz = quiz_from_content(time_limit_minutes=30)
-    late = attempt_start(quiz=quiz, learner=UserFactory(username="atrasada"), now=now - timedelta(minutes=40))
-    fresh = attempt_start(quiz=quiz, learner=UserFactory(username="em-dia"), now=now - timedelta(minutes=5))
+    late = attempt_start(
+        offering=offering_of(quiz), learner=UserFactory(username="atrasada"), now=now - timedelta(minutes=40)
+    )
+    fresh = attempt_start(
+        offering=offering_of(quiz), learner=UserFactory(username="em-dia"), now=now - timedelta(minutes=5)
+    )
     assert finish_overdue_attempts() == 1
     late.refresh_from_db()
     assert late.status == Attempt.Status.SUBMITTED and late.auto_submitted and late.submitted_at == late.deadline
     fresh.refresh_from_db()
     assert fresh.status == Attempt.Status.IN_PROGRESS
     # The task reads the dates as they are now: the quiz closed a minute ago, so every open attempt ends.
-    closing = attempt_start(quiz=quiz, learner=UserFactory(username="fechando"), now=now - timedelta(minutes=2))
+    closing = attempt_start(
+        offering=offering_of(quiz), learner=UserFactory(username="fechando"), now=now - timedelta(minutes=2)
+    )
     close = now - timedelta(minutes=1)
     move_dates(quiz, closes_at=close)
     assert finish_overdue_attempts() == 2
@@ -134,7 +142,9 @@ def test_the_periodic_task_leaves_attempts_with_time_left():
 
     now = timezone.now()
     quiz = quiz_from_content(time_limit_minutes=30, closes_at=now + timedelta(days=1))
-    attempt = attempt_start(quiz=quiz, learner=UserFactory(username="com-tempo"), now=now - timedelta(minutes=5))
+    attempt = attempt_start(
+        offering=offering_of(quiz), learner=UserFactory(username="com-tempo"), now=now - timedelta(minutes=5)
+    )
     assert finish_overdue_attempts() == 0
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.IN_PROGRESS
@@ -149,7 +159,7 @@ def quiz():
 
 
 def start(client, quiz):
-    response = client.post(reverse("quizzes:begin", args=[quiz.slug]))
+    response = client.post(reverse("quizzes:begin", args=[default_class().pk, quiz.slug]))
     assert response.status_code == 302, response
     return Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS).latest("pk")
 
@@ -184,7 +194,7 @@ def test_the_learner_is_told_the_quiz_closed_on_every_way_in(client, learner, qu
             reverse("quizzes:save-page", args=[attempt.pk]), {"page": 1, "go": "submit", f"q{q2.pk}": right(q2)[0]}
         ),
         client.post(reverse("quizzes:submit", args=[attempt.pk])),
-        client.post(reverse("quizzes:begin", args=[quiz.slug])),
+        client.post(reverse("quizzes:begin", args=[default_class().pk, quiz.slug])),
     ):
         assert response.status_code == 302, response
     assert not attempt.answers.filter(question=q2).exists()
@@ -210,7 +220,7 @@ def test_the_learner_is_told_when_the_quiz_was_moved_to_open_later(client, learn
     refused = client.post(
         reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": right(q1)[0]}, headers=HTMX
     )
-    assert refused["HX-Redirect"] == reverse("quizzes:detail", args=[quiz.slug])
+    assert refused["HX-Redirect"] == reverse("quizzes:detail", args=[default_class().pk, quiz.slug])
     page = client.get(reverse("quizzes:attempt", args=[attempt.pk]), follow=True).content.decode()
     assert "Este questionário ainda não abriu" in page
     assert client.post(reverse("quizzes:submit", args=[attempt.pk])).status_code == 302
@@ -241,8 +251,8 @@ def secrets_of(quiz) -> list[str]:
 def test_no_reveal_mode_shows_the_key_while_an_attempt_is_open(learner, reveal):
     now = timezone.now()
     quiz = quiz_from_content(reveal_answers=reveal, attempts_allowed=2, closes_at=now + timedelta(days=1))
-    first = attempt_submit(attempt=attempt_start(quiz=quiz, learner=learner, now=now), now=now)
-    attempt_start(quiz=quiz, learner=learner, now=now + timedelta(minutes=1))
+    first = attempt_submit(attempt=attempt_start(offering=offering_of(quiz), learner=learner, now=now), now=now)
+    attempt_start(offering=offering_of(quiz), learner=learner, now=now + timedelta(minutes=1))
     after_close = now + timedelta(days=2)
     # The second attempt is still "in progress" in the table: even a reading past the close
     # date must not show the key before that attempt is finished.
@@ -252,7 +262,7 @@ def test_no_reveal_mode_shows_the_key_while_an_attempt_is_open(learner, reveal):
 
 def test_the_result_page_hides_key_and_reviews_while_another_attempt_is_open(client, learner, instructor, quiz):
     essay = quiz.questions.get(key="q5")
-    first = attempt_start(quiz=quiz, learner=learner)
+    first = attempt_start(offering=offering_of(quiz), learner=learner)
     answer = answer_save(attempt=first, question=essay, choice_ids=[], text="Minha primeira dissertação.")
     attempt_submit(attempt=first)
     review, _ = review_open(answer=answer, reviewer=instructor)
@@ -266,7 +276,7 @@ def test_the_result_page_hides_key_and_reviews_while_another_attempt_is_open(cli
         comment="comentario-liberado",
         complete=True,
     )
-    review_release(quiz=quiz)
+    review_release(klass=default_class(), quiz=quiz)
     client.force_login(learner)
     url = reverse("quizzes:result", args=[first.pk])
     before = client.get(url).content.decode()

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from quizzes.models import Answer, Attempt
-from tests.factories import quiz_from_content
+from tests.factories import default_class, quiz_from_content
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def quiz():
 @pytest.fixture
 def attempt(client, learner, quiz):
     client.force_login(learner)
-    client.post(reverse("quizzes:begin", args=[quiz.slug]))
+    client.post(reverse("quizzes:begin", args=[default_class().pk, quiz.slug]))
     return Attempt.objects.get(learner=learner, quiz=quiz)
 
 

@@ -14,7 +14,7 @@ from django.db import connection
 
 from quizzes.models import Answer, Attempt
 from quizzes.services import QuizClosed, answer_save, attempt_expire_if_due, attempt_start, attempt_submit, score_answer
-from tests.factories import UserFactory, quiz_from_content
+from tests.factories import UserFactory, offering_of, quiz_from_content
 
 ROUNDS = 4
 
@@ -42,7 +42,7 @@ def race(finish, rounds=ROUNDS):
     wrong, right = single.choices.filter(is_correct=False).first(), single.choices.get(is_correct=True)
     learner = UserFactory(username="corrida")
     for number in range(rounds):
-        attempt = attempt_start(quiz=quiz, learner=learner)  # attempt 1, 2, ... of the same learner
+        attempt = attempt_start(offering=offering_of(quiz), learner=learner)  # attempt 1, 2, ... of the same learner
         answer_save(attempt=attempt, question=essay, choice_ids=[], text="v0")
         stop, saves, refused = threading.Event(), [0], [0]
         errors: list[Exception] = []

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from classes.models import Offering
 from labs.grading.spec import SpecError, parse_spec
 from labs.selftest import _expectations
 from quizzes.gradebook import combined
@@ -19,6 +20,7 @@ from quizzes.importers import QuizImportError, parse_yaml
 from quizzes.importers.rubric import parse_rubrics
 from quizzes.models import Level, Quiz
 from quizzes.services import answer_save, attempt_start, attempt_submit
+from tests.factories import default_class, offering_of
 
 CONTENT = settings.CONTENT_DIR
 
@@ -51,6 +53,14 @@ def load_content(content_dir: Path = CONTENT) -> str:
     out = StringIO()
     call_command("load_content", "--content-dir", str(content_dir), stdout=out)
     return out.getvalue()
+
+
+def offer_both() -> tuple[Quiz, Quiz]:
+    """The graded quiz and its practice copy, as loaded, added to the test class (each offering
+    starts from the settings its file asks for)."""
+    graded, practice = Quiz.objects.get(slug="aula-45"), Quiz.objects.get(slug="aula-45-pratica")
+    offering_of(graded), offering_of(practice)
+    return graded, practice
 
 
 @pytest.mark.django_db
@@ -139,7 +149,7 @@ def test_load_content_refuses_a_stray_rubric_key_naming_the_file_and_changes_not
 
 
 def submitted(quiz, learner):
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     essay = quiz.questions.get(key="q5")
     answer_save(attempt=attempt, question=essay, choice_ids=[], text="Contêineres ajudam na reprodutibilidade.")
     return attempt_submit(attempt=attempt)
@@ -148,16 +158,17 @@ def submitted(quiz, learner):
 @pytest.mark.django_db
 def test_load_content_ships_a_graded_quiz_and_a_practice_copy():
     load_content()
-    graded, practice = Quiz.objects.get(slug="aula-45"), Quiz.objects.get(slug="aula-45-pratica")
-    assert (graded.is_practice, graded.attempts_allowed, graded.reveal_answers) == (
+    graded, practice = offer_both()
+    graded_offering, practice_offering = offering_of(graded), offering_of(practice)
+    assert (graded.is_practice, graded_offering.attempts_allowed, graded_offering.reveal_answers) == (
         False,
         2,
-        Quiz.Reveal.AFTER_LAST_ATTEMPT,
+        Offering.Reveal.AFTER_LAST_ATTEMPT,
     )
-    assert (practice.is_practice, practice.attempts_allowed, practice.reveal_answers) == (
+    assert (practice.is_practice, practice_offering.attempts_allowed, practice_offering.reveal_answers) == (
         True,
         0,
-        Quiz.Reveal.IMMEDIATELY,
+        Offering.Reveal.IMMEDIATELY,
     )
     assert list(practice.questions.values_list("key", flat=True)) == list(
         graded.questions.values_list("key", flat=True)
@@ -168,7 +179,7 @@ def test_load_content_ships_a_graded_quiz_and_a_practice_copy():
 @pytest.mark.django_db
 def test_the_graded_quiz_keeps_the_key_and_the_model_answer_until_the_last_attempt(client, learner):
     load_content()
-    quiz = Quiz.objects.get(slug="aula-45")
+    quiz, _practice = offer_both()
     client.force_login(learner)
     first = client.get(reverse("quizzes:result", args=[submitted(quiz, learner).pk])).content.decode()
     assert MODEL_ANSWER not in first and Q1_EXPLANATION not in first
@@ -177,34 +188,45 @@ def test_the_graded_quiz_keeps_the_key_and_the_model_answer_until_the_last_attem
     page = client.get(reverse("quizzes:result", args=[last.pk])).content.decode()
     assert MODEL_ANSWER in page and Q1_EXPLANATION in page
     with pytest.raises(Exception, match="2"):
-        attempt_start(quiz=quiz, learner=learner)  # no third attempt
+        attempt_start(offering=offering_of(quiz), learner=learner)  # no third attempt
 
 
 @pytest.mark.django_db
 def test_the_practice_quiz_shows_the_key_after_each_attempt_and_says_it_is_practice(client, learner):
     load_content()
-    quiz = Quiz.objects.get(slug="aula-45-pratica")
+    _graded, quiz = offer_both()
     client.force_login(learner)
     page = client.get(reverse("quizzes:result", args=[submitted(quiz, learner).pk])).content.decode()
     assert MODEL_ANSWER in page and Q1_EXPLANATION in page
     badge = '<span class="badge badge-info">Prática: não conta na nota</span>'
     assert badge in client.get(reverse("home")).content.decode()
-    detail = client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode()
+    detail = client.get(reverse("quizzes:detail", args=[default_class().pk, quiz.slug])).content.decode()
     assert '<p class="badge badge-info">Prática: não conta na nota</p>' in detail
-    graded = client.get(reverse("quizzes:detail", args=["aula-45"])).content.decode()
+    graded = client.get(reverse("quizzes:detail", args=[default_class().pk, "aula-45"])).content.decode()
     assert "badge-info" not in graded
-    header, _rows = combined()
+    header, _rows = combined(klass=default_class())
     assert "quiz:aula-45 (%)" in header and "quiz:aula-45-pratica (%)" not in header
 
 
 @pytest.mark.django_db
 def test_reloading_content_keeps_the_settings_a_teacher_chose():
     load_content()
-    Quiz.objects.filter(slug="aula-45").update(
-        attempts_allowed=5, reveal_answers=Quiz.Reveal.AFTER_CLOSE, grading_method=Quiz.GradingMethod.LAST
+    graded, practice = offer_both()
+    offering_of(
+        graded,
+        attempts_allowed=5,
+        reveal_answers=Offering.Reveal.AFTER_CLOSE,
+        grading_method=Offering.GradingMethod.LAST,
     )
-    Quiz.objects.filter(slug="aula-45-pratica").update(is_practice=False, attempts_allowed=1)
+    offering_of(practice, attempts_allowed=1)
+    Quiz.objects.filter(slug="aula-45-pratica").update(is_practice=False)
     assert "quiz aula-45: updated" in load_content()
-    graded, practice = Quiz.objects.get(slug="aula-45"), Quiz.objects.get(slug="aula-45-pratica")
-    assert (graded.attempts_allowed, graded.reveal_answers, graded.grading_method) == (5, "after_close", "last")
-    assert (practice.is_practice, practice.attempts_allowed) == (False, 1)
+    graded, practice = offer_both()
+    graded_offering = Offering.objects.get(pk=offering_of(graded).pk)
+    practice_offering = Offering.objects.get(pk=offering_of(practice).pk)
+    assert (graded_offering.attempts_allowed, graded_offering.reveal_answers, graded_offering.grading_method) == (
+        5,
+        "after_close",
+        "last",
+    )
+    assert (practice.is_practice, practice_offering.attempts_allowed) == (False, 1)

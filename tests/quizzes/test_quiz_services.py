@@ -141,10 +141,12 @@ def test_shuffle_is_stable_within_an_attempt(learner):
 )
 def test_grading_methods(method, expected):
     quiz = quiz_from_content(grading_method=method)
+    offering = offering_of(quiz)
     attempts = [
-        Attempt(quiz=quiz, number=n, status="submitted", score=s, max_score=4) for n, s in ((1, 1), (2, 3), (3, 1))
+        Attempt(quiz=quiz, offering=offering, number=n, status="submitted", score=s, max_score=4)
+        for n, s in ((1, 1), (2, 3), (3, 1))
     ]
-    assert final_percent(quiz=quiz, attempts=attempts) == expected
+    assert final_percent(offering=offering, attempts=attempts) == expected
 
 
 def test_reveal_options(learner):
@@ -153,9 +155,7 @@ def test_reveal_options(learner):
     assert not can_reveal(attempt=attempt)
     attempt_submit(attempt=attempt_start(offering=offering_of(quiz), learner=learner))
     assert can_reveal(attempt=attempt)
-    quiz.reveal_answers = "after_close"
-    quiz.closes_at = timezone.now() + timedelta(days=1)
-    quiz.save()
+    offering_of(quiz, reveal_answers="after_close", closes_at=timezone.now() + timedelta(days=1))
     attempt = Attempt.objects.get(pk=attempt.pk)
     assert not can_reveal(attempt=attempt)
     assert can_reveal(attempt=attempt, now=timezone.now() + timedelta(days=2))
@@ -170,7 +170,7 @@ def test_question_statistics_show_weak_distractors():
             attempt = attempt_start(offering=offering_of(quiz), learner=UserFactory())
             answer_save(attempt=attempt, question=q2, choice_ids=[q2.choices.get(key=key).pk], text="")
             attempt_submit(attempt=attempt)
-    stat = next(s for s in quiz_question_stats(quiz=quiz) if s.question == q2)
+    stat = next(s for s in quiz_question_stats(offering=offering_of(quiz)) if s.question == q2)
     assert stat.answered == 4 and stat.correct == 3 and stat.percent_correct == 75
     assert {c.choice.key: c.picks for c in stat.choices} == {"a": 0, "b": 1, "c": 3, "d": 0}
 

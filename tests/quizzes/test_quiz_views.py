@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from quizzes.models import Attempt
-from tests.factories import quiz_from_content
+from tests.factories import default_class, offering_of, quiz_from_content
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ def quiz():
 
 
 def start(client, quiz):
-    response = client.post(reverse("quizzes:begin", args=[quiz.slug]))
+    response = client.post(reverse("quizzes:begin", args=[default_class().pk, quiz.slug]))
     assert response.status_code == 302
     return Attempt.objects.latest("pk")
 
@@ -33,7 +33,7 @@ def secrets_of(quiz) -> list[str]:
 
 
 def test_anonymous_is_sent_to_log_in(client, quiz):
-    response = client.get(reverse("quizzes:detail", args=[quiz.slug]))
+    response = client.get(reverse("quizzes:detail", args=[default_class().pk, quiz.slug]))
     assert response.status_code == 302 and reverse("login") in response.url
 
 
@@ -74,13 +74,12 @@ def test_take_autosave_resume_submit_and_review(client, learner, quiz):
 
 
 def test_answer_key_is_never_sent_before_review_allows(client, learner, quiz):
-    quiz.reveal_answers = "after_close"
-    quiz.save()
+    offering_of(quiz, reveal_answers="after_close")
     client.force_login(learner)
     attempt = start(client, quiz)
     q1 = quiz.questions.get(key="q1")
     pages = [
-        client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode(),
+        client.get(reverse("quizzes:detail", args=[default_class().pk, quiz.slug])).content.decode(),
         client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode(),
         client.post(
             reverse("quizzes:autosave", args=[attempt.pk, q1.pk]), {f"q{q1.pk}": q1.choices.first().pk}, headers=HTMX
@@ -113,14 +112,13 @@ def test_other_learners_cannot_reach_an_attempt(client, learner, other_learner, 
     )
     assert client.post(reverse("quizzes:submit", args=[attempt.pk])).status_code == 404
     assert client.get(reverse("quizzes:result", args=[attempt.pk])).status_code == 404
-    assert client.get(reverse("quizzes:stats", args=[quiz.slug])).status_code == 403
+    assert client.get(reverse("quizzes:stats", args=[default_class().pk, quiz.slug])).status_code == 403
     client.force_login(instructor)
-    assert client.get(reverse("quizzes:stats", args=[quiz.slug])).status_code == 200
+    assert client.get(reverse("quizzes:stats", args=[default_class().pk, quiz.slug])).status_code == 200
 
 
 def test_page_works_without_javascript_one_question_per_page(client, learner, quiz):
-    quiz.one_per_page = True
-    quiz.save()
+    offering_of(quiz, one_per_page=True)
     client.force_login(learner)
     attempt = start(client, quiz)
     page = client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode()
@@ -209,13 +207,16 @@ def test_edits_to_questions_and_choices_reach_an_open_attempt_at_once(
 ):
     """The quiz's structure is cached per process; saving or deleting a question or a choice
     invalidates it, and a page load from the cache reads only the session, the user, the
-    attempt and its answers."""
+    attempt (with its offering), the learner's extension there (their close date), their role
+    in the class (its menu) and the answers: no question, no choice."""
     client.force_login(learner)
     attempt = start(client, quiz)
     url = reverse("quizzes:attempt", args=[attempt.pk])
     client.get(url)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6) as captured:
         assert client.get(url).status_code == 200
+    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    assert 'FROM "quizzes_question"' not in tables and 'FROM "quizzes_choice"' not in tables
     q2 = quiz.questions.get(key="q2")
     q2.text = "Texto revisto pela professora"
     q2.save()

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from quizzes.models import Review
 from quizzes.reviews import review_open
-from tests.factories import quiz_from_content
+from tests.factories import default_class, quiz_from_content
 from tests.quizzes.test_attempt_input import NOT_NUMBERS
 from tests.quizzes.test_reviews import essay_attempt, levels
 
@@ -28,22 +28,25 @@ def essay(quiz, learner):
 @pytest.mark.parametrize("value", NOT_NUMBERS, ids=repr)
 def test_a_question_filter_that_is_not_an_id_is_no_filter(client, instructor, essay, value):
     client.force_login(instructor)
-    queue = client.get(reverse("quizzes:review-queue"), {"question": value})
+    queue = client.get(reverse("quizzes:review-queue", args=[default_class().pk]), {"question": value})
     assert queue.status_code == 200 and queue.context["question"] is None
-    assert client.get(reverse("quizzes:review-next"), {"question": value}).status_code == 302
+    assert client.get(reverse("quizzes:review-next", args=[default_class().pk]), {"question": value}).status_code == 302
     assert client.get(reverse("quizzes:review-answer", args=[essay.pk]), {"question": value}).status_code == 200
-    assert client.post(reverse("quizzes:review-release"), {"question": value}).status_code == 302
+    assert (
+        client.post(reverse("quizzes:review-release", args=[default_class().pk]), {"question": value}).status_code
+        == 302
+    )
 
 
 def test_a_quiz_filter_that_is_not_a_slug_is_no_filter(client, instructor, essay):
     client.force_login(instructor)
-    queue = client.get(reverse("quizzes:review-queue"), {"quiz": "aula-45\x00' OR 1=1"})
+    queue = client.get(reverse("quizzes:review-queue", args=[default_class().pk]), {"quiz": "aula-45\x00' OR 1=1"})
     assert queue.status_code == 200 and queue.context["quiz"] is None
 
 
 def test_the_question_filter_still_filters(client, instructor, essay):
     client.force_login(instructor)
-    queue = client.get(reverse("quizzes:review-queue"), {"question": str(essay.question_id)})
+    queue = client.get(reverse("quizzes:review-queue", args=[default_class().pk]), {"question": str(essay.question_id)})
     assert queue.context["question"] == essay.question and queue.context["quiz"] == essay.question.quiz
 
 
@@ -134,14 +137,14 @@ def test_a_version_or_level_that_is_not_a_number_saves_nothing(client, instructo
 )
 def test_the_blind_toggle_never_leads_off_the_review_pages(client, instructor, target):
     client.force_login(instructor)
-    response = client.post(reverse("quizzes:review-blind"), {"next": target})
-    assert response.status_code == 302 and response.url == reverse("quizzes:review-queue")
+    response = client.post(reverse("quizzes:review-blind", args=[default_class().pk]), {"next": target})
+    assert response.status_code == 302 and response.url == reverse("quizzes:review-queue", args=[default_class().pk])
 
 
 def test_the_blind_toggle_goes_back_to_the_page_it_was_pressed_on(client, instructor):
     client.force_login(instructor)
-    back = reverse("quizzes:review-queue") + "?quiz=aula-45"
-    assert client.post(reverse("quizzes:review-blind"), {"next": back}).url == back
+    back = reverse("quizzes:review-queue", args=[default_class().pk]) + "?quiz=aula-45"
+    assert client.post(reverse("quizzes:review-blind", args=[default_class().pk]), {"next": back}).url == back
     assert client.session["estaleiro_blind_review"] is True
 
 
@@ -164,4 +167,7 @@ def test_nul_in_a_comment_or_a_filter_never_reaches_postgresql(client, instructo
     client.force_login(instructor)
     review, _ = review_open(answer=essay, reviewer=instructor)
     assert _post_review(client, essay, version=review.version, adjustment="0", comment="a\x00b").status_code == 302
-    assert client.get(reverse("quizzes:review-queue"), {"quiz": "aula-45\x00"}).status_code == 200
+    assert (
+        client.get(reverse("quizzes:review-queue", args=[default_class().pk]), {"quiz": "aula-45\x00"}).status_code
+        == 200
+    )

@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from classes.models import Offering
 from quizzes.models import Attempt, Quiz
 from quizzes.reviews import review_open, review_release, review_save
 from quizzes.selectors import marks_visible
 from quizzes.services import answer_save, attempt_start, attempt_submit
-from tests.factories import quiz_from_content
+from tests.factories import default_class, offering_of, quiz_from_content
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +24,8 @@ MARK = re.compile(r"\d / \d")  # "1 / 1", "3,75 / 14": how a mark is written on 
 
 def test_every_quiz_shows_marks_at_every_moment_unless_told_otherwise():
     quiz = Quiz.objects.create(slug="novo", title="Novo")
-    assert all(getattr(quiz, name) for name in MOMENTS)
-    assert all(getattr(quiz_from_content(), name) for name in MOMENTS)
+    assert all(getattr(offering_of(quiz), name) for name in MOMENTS)
+    assert all(getattr(offering_of(quiz_from_content()), name) for name in MOMENTS)
 
 
 @pytest.mark.parametrize("hidden", MOMENTS)
@@ -32,7 +33,7 @@ def test_marks_follow_the_option_of_the_moment(learner, hidden):
     start = timezone.now()
     quiz = quiz_from_content(closes_at=start + timedelta(days=1), **{hidden: False})
     attempt = attempt_submit(
-        attempt=attempt_start(quiz=quiz, learner=learner, now=start), now=start + timedelta(minutes=1)
+        attempt=attempt_start(offering=offering_of(quiz), learner=learner, now=start), now=start + timedelta(minutes=1)
     )
     moments = {
         "marks_immediately": start + timedelta(minutes=1, seconds=30),  # Moodle's "immediately": within 2 minutes
@@ -42,13 +43,13 @@ def test_marks_follow_the_option_of_the_moment(learner, hidden):
     for name, now in moments.items():
         assert marks_visible(attempt=attempt, now=now) is (name != hidden), name
     # During: the learner is taking another attempt of the same quiz.
-    attempt_start(quiz=quiz, learner=learner, now=start + timedelta(minutes=5))
+    attempt_start(offering=offering_of(quiz), learner=learner, now=start + timedelta(minutes=5))
     assert marks_visible(attempt=attempt, now=start + timedelta(minutes=10)) is (hidden != "marks_during")
 
 
 def test_instructors_always_see_the_marks(learner, instructor):
     quiz = quiz_from_content(**{name: False for name in MOMENTS})
-    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, learner=learner))
+    attempt = attempt_submit(attempt=attempt_start(offering=offering_of(quiz), learner=learner))
     assert not marks_visible(attempt=attempt)
     assert marks_visible(attempt=attempt, user=instructor)
 
@@ -67,13 +68,13 @@ def essay_reviewed_and_released(quiz, attempt, instructor, text="Dissertação c
         comment="comentario-liberado",
         complete=True,
     )
-    review_release(quiz=quiz)
+    review_release(klass=default_class(), quiz=quiz)
 
 
 def test_hidden_marks_show_no_score_anywhere_the_learner_looks(client, learner, instructor):
     quiz = quiz_from_content(closes_at=timezone.now() + timedelta(days=1), marks_immediately=False, marks_open=False)
     client.force_login(learner)
-    client.post(reverse("quizzes:begin", args=[quiz.slug]))
+    client.post(reverse("quizzes:begin", args=[default_class().pk, quiz.slug]))
     attempt = Attempt.objects.get(learner=learner)
     q1, essay = quiz.questions.get(key="q1"), quiz.questions.get(key="q5")
     client.post(
@@ -93,7 +94,7 @@ def test_hidden_marks_show_no_score_anywhere_the_learner_looks(client, learner, 
     assert attempt.score == 3.75
 
     result = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
-    detail = client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode()
+    detail = client.get(reverse("quizzes:detail", args=[default_class().pk, quiz.slug])).content.decode()
     home = client.get(reverse("home")).content.decode()
     assert "Notas ocultas por enquanto" in result and "Nota:" not in result
     assert not MARK.search(result), MARK.search(result)
@@ -103,24 +104,27 @@ def test_hidden_marks_show_no_score_anywhere_the_learner_looks(client, learner, 
     assert "nota 27%" not in home and "27%" not in home
     # Nothing the learner asks for says more.
     for response in (
-        client.get(reverse("quizzes:grades-csv", args=[quiz.slug])),
-        client.get(reverse("quizzes:grades-xlsx", args=[quiz.slug])),
-        client.get(reverse("quizzes:gradebook-csv")),
-        client.get(reverse("quizzes:gradebook-xlsx")),
+        client.get(reverse("quizzes:grades-csv", args=[default_class().pk, quiz.slug])),
+        client.get(reverse("quizzes:grades-xlsx", args=[default_class().pk, quiz.slug])),
+        client.get(reverse("quizzes:gradebook-csv", args=[default_class().pk])),
+        client.get(reverse("quizzes:gradebook-xlsx", args=[default_class().pk])),
     ):
         assert response.status_code == 403
 
     # The instructor's pages are unchanged.
     client.force_login(instructor)
     assert "Nota: 3,75 / 14" in client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
-    assert "26.8" in client.get(reverse("quizzes:grades-csv", args=[quiz.slug])).content.decode()
+    assert "26.8" in client.get(reverse("quizzes:grades-csv", args=[default_class().pk, quiz.slug])).content.decode()
 
     # After the close, the marks are shown (marks_closed is on).
-    Quiz.objects.filter(pk=quiz.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    Offering.objects.filter(pk=offering_of(quiz).pk).update(closes_at=timezone.now() - timedelta(seconds=1))
     client.force_login(learner)
     result = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
     assert "Nota: 3,75 / 14" in result and "Notas ocultas" not in result
-    assert "Nota no questionário" in client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode()
+    assert (
+        "Nota no questionário"
+        in client.get(reverse("quizzes:detail", args=[default_class().pk, quiz.slug])).content.decode()
+    )
 
 
 def test_one_answer_at_a_time_gives_nothing_away_when_marks_wait_for_the_close(client, learner):
@@ -138,7 +142,7 @@ def test_one_answer_at_a_time_gives_nothing_away_when_marks_wait_for_the_close(c
     client.force_login(learner)
     pages = []
     for choice in q1.choices.order_by("position"):
-        client.post(reverse("quizzes:begin", args=[quiz.slug]))
+        client.post(reverse("quizzes:begin", args=[default_class().pk, quiz.slug]))
         attempt = Attempt.objects.get(learner=learner, status=Attempt.Status.IN_PROGRESS)
         client.post(
             reverse("quizzes:autosave", args=[attempt.pk, q1.pk]),
@@ -152,7 +156,7 @@ def test_one_answer_at_a_time_gives_nothing_away_when_marks_wait_for_the_close(c
         pages.append(
             re.sub(r"\d+", "N", page.replace("chosen", "").replace('<span class="badge">sua resposta</span>', ""))
         )
-    detail = client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode()
+    detail = client.get(reverse("quizzes:detail", args=[default_class().pk, quiz.slug])).content.decode()
     assert len(set(pages)) == 1
     assert not MARK.search(detail)
     assert all(a.score is not None for a in Attempt.objects.filter(learner=learner))  # graded, only not shown
@@ -161,22 +165,23 @@ def test_one_answer_at_a_time_gives_nothing_away_when_marks_wait_for_the_close(c
 def test_marks_during_hides_earlier_totals_while_a_new_attempt_is_taken(client, learner):
     quiz = quiz_from_content(marks_during=False)
     client.force_login(learner)
-    first = attempt_start(quiz=quiz, learner=learner)
+    first = attempt_start(offering=offering_of(quiz), learner=learner)
     q1 = quiz.questions.get(key="q1")
     answer_save(attempt=first, question=q1, choice_ids=[q1.choices.get(is_correct=True).pk], text="")
     attempt_submit(attempt=first)
-    detail = client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode()
+    detail = client.get(reverse("quizzes:detail", args=[default_class().pk, quiz.slug])).content.decode()
     assert "1 / 14" in detail
-    attempt_start(quiz=quiz, learner=learner)
-    detail = client.get(reverse("quizzes:detail", args=[quiz.slug])).content.decode()
+    attempt_start(offering=offering_of(quiz), learner=learner)
+    detail = client.get(reverse("quizzes:detail", args=[default_class().pk, quiz.slug])).content.decode()
     assert "1 / 14" not in detail and "Nota no questionário" not in detail
     assert "Nota: 1 / 14" not in client.get(reverse("quizzes:result", args=[first.pk])).content.decode()
 
 
 def home_quiz_badges(client) -> list[str]:
-    """The badges of the quiz list on the home page (the labs' own follow it)."""
+    """The badges of the test class's quiz list on the home page (the labs' own follow it)."""
     page = client.get(reverse("home")).content.decode()
-    quizzes = page.split('id="quizzes-title"', 1)[1].split('id="labs-title"', 1)[0]
+    klass = default_class()
+    quizzes = page.split(f'id="quizzes-title-{klass.pk}"', 1)[1].split(f'id="labs-title-{klass.pk}"', 1)[0]
     return re.findall(r'<span class="badge[^"]*"[^>]*>([^<]+)</span>', quizzes)
 
 
@@ -190,22 +195,22 @@ def test_home_says_submitted_when_the_marks_are_hidden(client, learner):
     )
     client.force_login(learner)
     assert home_quiz_badges(client) == ["não iniciado"]
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     assert home_quiz_badges(client) == ["em andamento"]
     attempt_submit(attempt=attempt)
     assert home_quiz_badges(client) == ["enviado"]
-    attempt_start(quiz=quiz, learner=learner)  # another attempt: in progress is what is happening now
+    attempt_start(offering=offering_of(quiz), learner=learner)  # another attempt: in progress is what is happening now
     assert home_quiz_badges(client) == ["em andamento"]
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     Attempt.objects.filter(learner=learner, status=Attempt.Status.IN_PROGRESS).delete()
     assert home_quiz_badges(client) == ["submitted"]
     # Once the marks may be seen (the quiz closed; marks_closed is on), the grade is the badge.
-    Quiz.objects.filter(pk=quiz.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+    Offering.objects.filter(pk=offering_of(quiz).pk).update(closes_at=timezone.now() - timedelta(seconds=1))
     assert home_quiz_badges(client) == ["grade 0%"]
 
 
 def test_home_shows_the_grade_when_the_marks_may_be_seen(client, learner):
     quiz = quiz_from_content()
-    attempt_submit(attempt=attempt_start(quiz=quiz, learner=learner))
+    attempt_submit(attempt=attempt_start(offering=offering_of(quiz), learner=learner))
     client.force_login(learner)
     assert home_quiz_badges(client) == ["nota 0%"]

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from quizzes.models import Attempt, Level, Review
 from quizzes.reviews import level_set_points, review_open, review_release, review_save
-from tests.factories import quiz_from_content
+from tests.factories import default_class, quiz_from_content
 from tests.quizzes.test_reviews import essay_attempt, levels
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def released(quiz, learner, instructor, comment="primeira-versao"):
         comment=comment,
         complete=True,
     )
-    review_release(quiz=quiz)
+    review_release(klass=default_class(), quiz=quiz)
     return answer
 
 
@@ -66,7 +66,13 @@ def test_a_draft_on_a_released_review_stays_private_until_saved(client, quiz, le
     # The instructor is told the draft is private.
     assert "Rascunho salvo" in draft and "o aprendiz continua vendo a versão liberada" in draft
     client.force_login(instructor)
-    sheet = list(csv.reader(io.StringIO(client.get(reverse("quizzes:grades-csv", args=[quiz.slug])).content.decode())))
+    sheet = list(
+        csv.reader(
+            io.StringIO(
+                client.get(reverse("quizzes:grades-csv", args=[default_class().pk, quiz.slug])).content.decode()
+            )
+        )
+    )
     assert dict(zip(*sheet, strict=True))["q5 (4)"] == "4"  # the grade in force is the released one
 
     # Saved: a new revision, shown at once (the review was released already), and graded by.
@@ -108,7 +114,7 @@ def test_release_publishes_the_last_saved_revision_not_a_later_draft(client, qui
         comment="rascunho-depois",
         complete=False,
     )
-    assert review_release(quiz=quiz) == 1
+    assert review_release(klass=default_class(), quiz=quiz) == 1
     client.force_login(learner)
     page = client.get(reverse("quizzes:result", args=[answer.attempt.pk])).content.decode()
     assert "versao-salva" in page and "rascunho-depois" not in page and "Nota: 5 / 14" in page

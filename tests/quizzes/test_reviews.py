@@ -19,7 +19,7 @@ from quizzes.reviews import (
     stable_order_key,
 )
 from quizzes.services import answer_save, attempt_start, attempt_submit
-from tests.factories import UserFactory, lab_from_content, quiz_from_content
+from tests.factories import UserFactory, default_class, lab_from_content, offering_of, quiz_from_content
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def quiz():
 
 
 def essay_attempt(quiz, learner, text="Docker garante reprodutibilidade e eficiência no MLOps."):
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     q1 = quiz.questions.get(key="q1")
     answer_save(attempt=attempt, question=q1, choice_ids=[q1.choices.get(is_correct=True).pk], text="")
     essay = quiz.questions.get(key="q5")
@@ -72,11 +72,11 @@ def test_grade_release_and_final_grade(quiz, learner, instructor):
     assert review.score == 2.75 and review.is_complete
     attempt.refresh_from_db()
     assert attempt.score == 1 and attempt.pending_review  # hidden until released
-    assert review_counts(quiz=quiz) == {"total": 1, "to_review": 0, "reviewed": 1, "released": 0}
-    assert review_release(quiz=quiz) == 1
+    assert review_counts(klass=default_class(), quiz=quiz) == {"total": 1, "to_review": 0, "reviewed": 1, "released": 0}
+    assert review_release(klass=default_class(), quiz=quiz) == 1
     attempt.refresh_from_db()
     assert attempt.score == 3.75 and not attempt.pending_review
-    assert review_counts(quiz=quiz)["released"] == 1
+    assert review_counts(klass=default_class(), quiz=quiz)["released"] == 1
 
 
 def test_score_is_capped_to_the_question(quiz, learner, instructor):
@@ -137,12 +137,12 @@ def test_grade_next_uses_a_stable_order_and_skips_claimed(quiz, instructor):
     order = sorted(answers, key=stable_order_key)
     # A keyed hash, not arrival: twelve answers in arrival order by chance is 1 in 479 million.
     assert [a.pk for a in order] != [a.pk for a in answers]
-    first = next_answer_to_review(reviewer=instructor, quiz=quiz)
-    assert first == order[0] == next_answer_to_review(reviewer=instructor, quiz=quiz)
+    first = next_answer_to_review(klass=default_class(), reviewer=instructor, quiz=quiz)
+    assert first == order[0] == next_answer_to_review(klass=default_class(), reviewer=instructor, quiz=quiz)
     assert first is not None
     other = UserFactory(username="outro", instructor=True)
     review_open(answer=first, reviewer=other)  # claimed by someone else: skipped
-    assert next_answer_to_review(reviewer=instructor, quiz=quiz) == order[1]
+    assert next_answer_to_review(klass=default_class(), reviewer=instructor, quiz=quiz) == order[1]
 
 
 def test_changing_a_level_rescores_reviews_and_says_how_many(quiz, instructor):
@@ -161,7 +161,7 @@ def test_changing_a_level_rescores_reviews_and_says_how_many(quiz, instructor):
                 complete=True,
             )
         )
-    review_release(quiz=quiz)
+    review_release(klass=default_class(), quiz=quiz)
     complete_repro = Level.objects.get(criterion__name="Reprodutibilidade", name="Completa")
     assert level_set_points(level=complete_repro, points=0.75) == 2
     assert [Review.objects.get(pk=r.pk).score for r in reviews] == [3.75, 2, 0.75]
@@ -185,7 +185,7 @@ def test_learner_sees_only_released_feedback(client, quiz, learner, instructor):
     client.force_login(learner)
     url = reverse("quizzes:result", args=[answer.attempt.pk])
     assert "Comentário secreto até liberar" not in client.get(url).content.decode()
-    review_release(quiz=quiz, question=answer.question)
+    review_release(klass=default_class(), quiz=quiz, question=answer.question)
     body = client.get(url).content.decode()
     assert "Comentário secreto até liberar" in body and "Reprodutibilidade" in body and "Nota: 5 / 14" in body
 
@@ -214,7 +214,7 @@ def test_review_views_autosave_and_stale_refusal(client, quiz, learner, instruct
     saved = client.post(
         url, {"action": "next", "version": review.version + 1, "level": levels(quiz, ["Completa"] * 4), "comment": "ok"}
     )
-    assert saved.status_code == 302 and reverse("quizzes:review-next") in saved.url
+    assert saved.status_code == 302 and reverse("quizzes:review-next", args=[default_class().pk]) in saved.url
     assert Review.objects.get(answer=answer).is_complete
 
 
@@ -223,9 +223,12 @@ def test_blind_review_hides_names(client, quiz, learner, instructor):
     learner.save()
     answer = essay_attempt(quiz, learner)
     client.force_login(instructor)
-    assert "Nome Visível" in client.get(reverse("quizzes:review-queue")).content.decode()
-    client.post(reverse("quizzes:review-blind"), {"next": reverse("quizzes:review-queue")})
-    assert "Nome Visível" not in client.get(reverse("quizzes:review-queue")).content.decode()
+    assert "Nome Visível" in client.get(reverse("quizzes:review-queue", args=[default_class().pk])).content.decode()
+    client.post(
+        reverse("quizzes:review-blind", args=[default_class().pk]),
+        {"next": reverse("quizzes:review-queue", args=[default_class().pk])},
+    )
+    assert "Nome Visível" not in client.get(reverse("quizzes:review-queue", args=[default_class().pk])).content.decode()
     assert "Nome Visível" not in client.get(reverse("quizzes:review-answer", args=[answer.pk])).content.decode()
 
 
@@ -243,9 +246,15 @@ def test_csv_exports(client, quiz, learner, instructor):
         comment="",
         complete=True,
     )
-    review_release(quiz=quiz)
+    review_release(klass=default_class(), quiz=quiz)
     client.force_login(instructor)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("quizzes:grades-csv", args=[quiz.slug])).content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(reverse("quizzes:grades-csv", args=[default_class().pk, quiz.slug])).content.decode()
+            )
+        )
+    )
     header, row = rows
     assert header[:3] == ["username", "name", "attempts"] and header[-2:] == ["final_grade_percent", "pending_review"]
     values = dict(zip(header, row, strict=True))
@@ -256,13 +265,18 @@ def test_csv_exports(client, quiz, learner, instructor):
         Submission.objects.create(
             learner=learner,
             lab=lab,
+            offering=offering_of(lab),
             dockerfile="FROM python:3.11-slim\n",
             status="passed",
             score=score,
             max_score=100,
             counted=counted,
         )
-    book = list(csv.reader(io.StringIO(client.get(reverse("quizzes:gradebook-csv")).content.decode())))
+    book = list(
+        csv.reader(
+            io.StringIO(client.get(reverse("quizzes:gradebook-csv", args=[default_class().pk])).content.decode())
+        )
+    )
     # Each column states its unit: percent for a quiz, points of the lab's maximum for a lab.
     lab_column = f"lab:primeiro-conteiner (points of {lab_spec(lab=lab).max_score})"
     assert book[0][:3] == ["username", "name", "quiz:aula-45 (%)"] and lab_column in book[0]
@@ -272,7 +286,7 @@ def test_csv_exports(client, quiz, learner, instructor):
 
 
 def test_attempt_rescore_counts_blank_essays_as_zero_not_pending(quiz, learner):
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     answer_save(attempt=attempt, question=quiz.questions.get(key="q5"), choice_ids=[], text="   ")
     attempt = attempt_submit(attempt=attempt)
     assert not attempt.pending_review

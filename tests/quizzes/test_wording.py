@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from quizzes.models import Review
 from quizzes.reviews import review_open, review_release, review_save
+from tests.factories import default_class
 
 from .test_reviews import essay_attempt, levels
 
@@ -52,13 +53,13 @@ def test_the_release_message_is_a_real_plural(client, quiz, learner, other_learn
     first = essay_attempt(quiz, learner)
     reviewed(quiz, first, instructor)
     page = client.post(
-        reverse("quizzes:review-release"), {"quiz": quiz.slug, "confirm": "yes"}, follow=True
+        reverse("quizzes:review-release", args=[default_class().pk]), {"quiz": quiz.slug, "confirm": "yes"}, follow=True
     ).content.decode()
     assert one in page and "(s)" not in page
     Review.objects.update(released_at=None)
     reviewed(quiz, essay_attempt(quiz, other_learner), instructor)
     page = client.post(
-        reverse("quizzes:review-release"), {"quiz": quiz.slug, "confirm": "yes"}, follow=True
+        reverse("quizzes:review-release", args=[default_class().pk]), {"quiz": quiz.slug, "confirm": "yes"}, follow=True
     ).content.decode()
     assert two in page
 
@@ -77,14 +78,14 @@ def test_counts_of_one_read_as_singular(client, quiz, learner, instructor, lang,
         english(client)
     page = client.get(reverse("quizzes:review-answer", args=[answer.pk])).content.decode()
     assert left in page and "faltam 1 " not in page
-    stats = client.get(reverse("quizzes:stats", args=[quiz.slug])).content.decode()
+    stats = client.get(reverse("quizzes:stats", args=[default_class().pk, quiz.slug])).content.decode()
     assert answers in stats and "1 respostas" not in stats
 
 
 def test_the_question_filter_names_the_question_not_its_key(client, quiz, learner, instructor):
     essay_attempt(quiz, learner)
     client.force_login(instructor)
-    page = client.get(reverse("quizzes:review-queue")).content.decode()
+    page = client.get(reverse("quizzes:review-queue", args=[default_class().pk])).content.decode()
     essay = quiz.questions.get(key="q5")
     option = re.search(rf'<option value="{essay.pk}"[^>]*>([^<]*)</option>', page)[1]
     assert "aula-45 ·" not in option
@@ -94,7 +95,7 @@ def test_the_question_filter_names_the_question_not_its_key(client, quiz, learne
 
 def test_markdown_in_questions_and_descriptions_is_rendered_not_shown_raw(client, quiz, learner, instructor):
     client.force_login(instructor)
-    stats = client.get(reverse("quizzes:stats", args=[quiz.slug])).content.decode()
+    stats = client.get(reverse("quizzes:stats", args=[default_class().pk, quiz.slug])).content.decode()
     assert "com o nome <code>meu-modelo-ml</code>" in stats
     assert "`meu-modelo-ml`" not in stats
     client.force_login(learner)
@@ -107,7 +108,7 @@ def test_released_rubric_levels_follow_the_rubrics_order(client, quiz, learner, 
     # The first criterion's level comes last within its criterion: ordering by a level's own
     # position would list it after the others.
     reviewed(quiz, answer, instructor, names=("Completa", "Ausente", "Ausente", "Ausente"))
-    review_release(quiz=quiz)
+    review_release(klass=default_class(), quiz=quiz)
     client.force_login(learner)
     page = client.get(reverse("quizzes:result", args=[answer.attempt.pk])).content.decode()
     names = ["Reprodutibilidade", "Eficiência", "MLOps", "XAI"]
@@ -123,12 +124,15 @@ def test_the_blind_review_toggle_is_a_labelled_toggle_button(client, instructor,
         english(client)
 
     def button():
-        page = client.get(reverse("quizzes:review-queue")).content.decode()
+        page = client.get(reverse("quizzes:review-queue", args=[default_class().pk])).content.decode()
         return re.search(r'<button type="submit" class="[^"]*toggle"[^>]*>.*?</button>', page, re.S)[0]
 
     off = button()
     assert 'aria-pressed="false"' in off and label in off and "✔" not in off
-    client.post(reverse("quizzes:review-blind"), {"next": reverse("quizzes:review-queue")})
+    client.post(
+        reverse("quizzes:review-blind", args=[default_class().pk]),
+        {"next": reverse("quizzes:review-queue", args=[default_class().pk])},
+    )
     on = button()
     assert 'aria-pressed="true"' in on and label in on and "✔" in on
     for text in ("ligada", "desligada", ": on", ": off"):
