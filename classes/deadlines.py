@@ -7,8 +7,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Case, F, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from .models import Extension, Offering
@@ -121,7 +122,8 @@ def closes_at_expression(offering_field: str = "offering", learner_field: str = 
     """The close date as learner_terms has it, as a database expression over rows that name an
     offering and a learner (attempts): for queries that must decide in the database which
     attempts are past their time."""
-    extended = Extension.objects.filter(
-        offering=OuterRef(offering_field), learner=OuterRef(learner_field), closes_at__isnull=False
-    ).values("closes_at")[:1]
-    return Coalesce(Subquery(extended), F(f"{offering_field}__closes_at"))
+    extension = Extension.objects.filter(offering=OuterRef(offering_field), learner=OuterRef(learner_field))
+    closes = Coalesce(Subquery(extension.values("closes_at")[:1]), F(f"{offering_field}__closes_at"))
+    due = Coalesce(Subquery(extension.values("due_at")[:1]), F(f"{offering_field}__due_at"))
+    # As terms_with: a due date past the close moves the close (NULL compares false: no move).
+    return Case(When(GreaterThan(due, closes), then=due), default=closes)

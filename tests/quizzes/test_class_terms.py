@@ -86,6 +86,25 @@ def test_an_extended_close_lets_a_learners_submit_count_as_theirs(instructor):
     assert not submitted.auto_submitted and submitted.submitted_at == start + timedelta(hours=3)
 
 
+def test_a_later_due_date_moves_the_learners_close_in_every_check(instructor):
+    """A due date past the close moves the close (terms_with); the checks made in the database
+    (autosave's last word, the periodic finishing) must read it so too."""
+    start = timezone.now()
+    quiz = quiz_from_content(closes_at=start + timedelta(hours=1))
+    offering = offering_of(quiz)
+    ana = UserFactory(username="ana")
+    attempt = attempt_start(offering=offering, learner=ana, now=start)
+    own_due = start + timedelta(days=1)
+    grant(offering, [ana], instructor, due_at=own_due)
+    later = start + timedelta(hours=2)
+    q1 = quiz.questions.get(key="q1")
+    answer_save(attempt=attempt, question=q1, choice_ids=right(q1), text="", now=later)
+    assert attempts_finish_overdue(now=later) == 0
+    assert attempts_finish_overdue(now=own_due + timedelta(minutes=1)) == 1
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and attempt.submitted_at == own_due and attempt.score == 1
+
+
 # -- extra attempts -------------------------------------------------------------------------------
 
 
