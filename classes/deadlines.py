@@ -114,7 +114,8 @@ def terms_with(*, offering: Offering, extension: Extension | None) -> LearnerTer
 
 
 def learner_terms(*, offering: Offering, learner_id: int) -> LearnerTerms:
-    extension = Extension.objects.filter(offering=offering, learner_id=learner_id).first()
+    # One row by its unique key: no ordering (the model's joins three tables to sort one row).
+    extension = Extension.objects.filter(offering=offering, learner_id=learner_id).order_by().first()
     return terms_with(offering=offering, extension=extension)
 
 
@@ -122,7 +123,7 @@ def closes_at_expression(offering_field: str = "offering", learner_field: str = 
     """The close date as learner_terms has it, as a database expression over rows that name an
     offering and a learner (attempts): for queries that must decide in the database which
     attempts are past their time."""
-    extension = Extension.objects.filter(offering=OuterRef(offering_field), learner=OuterRef(learner_field))
+    extension = Extension.objects.filter(offering=OuterRef(offering_field), learner=OuterRef(learner_field)).order_by()
     closes = Coalesce(Subquery(extension.values("closes_at")[:1]), F(f"{offering_field}__closes_at"))
     due = Coalesce(Subquery(extension.values("due_at")[:1]), F(f"{offering_field}__due_at"))
     # As terms_with: a due date past the close moves the close (NULL compares false: no move).

@@ -40,7 +40,10 @@ def role_of(user: User | AnonymousUser, klass: Class | int) -> str | None:
     roles: dict[int, str | None] = user.__dict__.setdefault("_class_roles", {})
     if class_id not in roles:
         roles[class_id] = (
-            Membership.objects.filter(klass_id=class_id, user_id=user.pk).values_list("role", flat=True).first()
+            Membership.objects.filter(klass_id=class_id, user_id=user.pk)
+            .order_by()  # one row by its unique key: the model's ordering would join two tables to sort it
+            .values_list("role", flat=True)
+            .first()
         )
     return roles[class_id]
 
