@@ -214,10 +214,11 @@ def attempt_progress(*, attempt: Attempt) -> tuple[int, int]:
     return answered, total
 
 
-def has_attempt_in_progress(*, offering_id: int, learner_id: int) -> bool:
-    return Attempt.objects.filter(
-        offering_id=offering_id, learner_id=learner_id, status=Attempt.Status.IN_PROGRESS
-    ).exists()
+def has_attempt_in_progress(*, quiz_id: int, learner_id: int) -> bool:
+    """Whether the learner is taking an attempt of this quiz, in any class: what one attempt
+    reveals must not be copied into another, and the same quiz offered in two classes is the
+    same questions."""
+    return Attempt.objects.filter(quiz_id=quiz_id, learner_id=learner_id, status=Attempt.Status.IN_PROGRESS).exists()
 
 
 def can_reveal(*, attempt: Attempt, now=None, in_progress: bool | None = None) -> bool:
@@ -227,7 +228,7 @@ def can_reveal(*, attempt: Attempt, now=None, in_progress: bool | None = None) -
     if attempt.status != Attempt.Status.SUBMITTED:
         return False
     if in_progress is None:
-        in_progress = has_attempt_in_progress(offering_id=attempt.offering_id, learner_id=attempt.learner_id)
+        in_progress = has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id)
     if in_progress:
         return False
     offering = attempt.offering
@@ -257,7 +258,7 @@ def review_moment(*, attempt: Attempt, now=None, in_progress: bool | None = None
     later while open; so an attempt finished by the close is in the "after close" moment."""
     now = now or timezone.now()
     if in_progress is None:
-        in_progress = has_attempt_in_progress(offering_id=attempt.offering_id, learner_id=attempt.learner_id)
+        in_progress = has_attempt_in_progress(quiz_id=attempt.quiz_id, learner_id=attempt.learner_id)
     if attempt.status != Attempt.Status.SUBMITTED or in_progress:
         return "marks_during"
     if attempt.terms.has_closed(now):

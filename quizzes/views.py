@@ -42,9 +42,11 @@ def quiz_detail(request, class_id, slug):
     terms = learner_terms(offering=offering, learner_id=request.user.pk)
     selectors.with_terms(attempts, terms)
     in_progress = next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None)
+    # Taking the same quiz in another class holds back this class's marks too.
+    taking = in_progress is not None or selectors.has_attempt_in_progress(quiz_id=quiz.pk, learner_id=request.user.pk)
     for attempt in attempts:
         attempt.quiz, attempt.offering = quiz, offering
-        attempt.marks_visible = selectors.marks_visible(attempt=attempt, now=now, in_progress=in_progress is not None)
+        attempt.marks_visible = selectors.marks_visible(attempt=attempt, now=now, in_progress=taking)
     remaining = None if not terms.attempts_allowed else max(0, terms.attempts_allowed - len(attempts))
     return render(
         request,
@@ -239,7 +241,7 @@ def attempt_result(request, pk):
     # What is held back while another attempt is open is held back from the learner taking it;
     # an instructor's view of the page is as it always was.
     in_progress = attempt.learner_id == request.user.pk and selectors.has_attempt_in_progress(
-        offering_id=attempt.offering_id, learner_id=attempt.learner_id
+        quiz_id=attempt.quiz_id, learner_id=attempt.learner_id
     )
     reveal = selectors.can_reveal(attempt=attempt, now=now, in_progress=in_progress)
     marks = selectors.marks_visible(attempt=attempt, now=now, user=request.user, in_progress=in_progress)

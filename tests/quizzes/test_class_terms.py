@@ -293,3 +293,20 @@ def test_an_archived_class_refuses_starting_answering_and_submitting(instructor)
     class_archive(klass=default_class(), actor=instructor, archived=False)
     answer_save(attempt=attempt, question=q1, choice_ids=right(q1), text="")
     assert attempt_submit(attempt=attempt).score == 1
+
+
+def test_taking_the_quiz_in_one_class_holds_back_its_key_in_the_other(client):
+    """The same quiz offered in two classes is the same questions: while the learner takes it
+    in one class, the key of an attempt made in the other is not shown."""
+    quiz = quiz_from_content()
+    class_b = other_class()
+    learner = UserFactory()
+    enrol_in(learner, klass=class_b)
+    done = attempt_submit(attempt=attempt_start(offering=offering_of(quiz), learner=learner))
+    assert can_reveal(attempt=done)
+    attempt_start(offering=offering_of(quiz, klass=class_b), learner=learner)
+    assert not can_reveal(attempt=done)
+    client.force_login(learner)
+    page = client.get(f"/questionarios/tentativas/{done.pk}/resultado/").content.decode()
+    assert 'class="explanation"' not in page
+    assert "badge-ok" not in page  # no choice marked correct
