@@ -114,6 +114,13 @@ def lab_detail(request, class_id, slug):
 @require_POST
 def submission_new(request, class_id, slug):
     offering = selectors.lab_offering_get(class_id=class_id, slug=slug, user=request.user)
+    if not can(request.user, offering.klass, Action.TAKE):
+        # The page says so above its form; a submission sent anyway (an assistant's) is not stored.
+        if offering.klass.is_archived:
+            messages.error(request, _("This class is archived: its work can be read but no longer changed."))
+        else:
+            messages.error(request, _("Only the class's learners submit to its labs."))
+        return redirect("labs:detail", class_id=offering.klass_id, slug=offering.slug)
     lab = offering.lab
     assert lab is not None
     form = SubmissionForm(request.POST, request.FILES)
