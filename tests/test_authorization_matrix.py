@@ -1,57 +1,119 @@
-"""Every URL of the site as anonymous, learner A, learner B and an instructor.
+"""Every URL of the site, as each kind of person who may come to it: who gets what.
 
-Learners never reach the review queue, instructor pages, other learners' work or unreleased
-reviews; instructors reach everything. A new URL fails this test until it is classified."""
+Two classes, A and B, offer the same quiz and lab. The people: anonymous; a learner of A; the
+learner of A who owns the work the URLs name (a submission, an attempt, an essay answer); a
+teaching assistant and the teacher of A; the teacher, a teaching assistant and a learner of B;
+the site administrator (a superuser in no class). Nobody of B reaches anything of A (404, not
+even a hint that it exists); inside A, a learner gets 403 on its staff pages and an assistant
+403 on release, exports and settings; nobody but its learner answers an attempt.
+
+A new URL fails test_every_url_is_classified until it has a row in one of the blocks below."""
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from labs.models import Submission
-from quizzes.models import Attempt
+from classes.models import Class, Extension, Membership, Offering
+from classes.services import ExtensionTerms, extensions_grant
+from labs.models import Lab, Submission
+from quizzes.models import Answer, Attempt, Quiz
 from quizzes.reviews import review_open, review_save
 from quizzes.services import answer_save, attempt_start, attempt_submit
-from tests.factories import UserFactory, lab_from_content, quiz_from_content
+from tests.factories import (
+    UserFactory,
+    default_class,
+    enrol_in,
+    lab_from_content,
+    offering_of,
+    other_class,
+    quiz_from_content,
+)
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC, LOGIN, OWNER, INSTRUCTOR = "public", "login", "owner", "instructor"
+# Who comes to the URL, in the order of the rows below.
+ACTORS = ("anonymous", "learner_a", "owner", "ta_a", "teacher_a", "teacher_b", "ta_b", "learner_b", "admin")
+# What each one gets: OK is 200, 400 or a redirect that is not to the login page.
+OK, LOGIN, DENIED, HIDDEN = "ok", "login", "403", "404"
 
-# url name -> (access, method): who may use it, and how it is called.
-MATRIX = {
-    "home": (PUBLIC, "get"),
-    "healthz": (PUBLIC, "get"),
-    "favicon": (PUBLIC, "get"),
-    "signup": (PUBLIC, "get"),
-    "operations": (INSTRUCTOR, "get"),
-    "operations-ping": (INSTRUCTOR, "post"),
-    "labs:detail": (LOGIN, "get"),
-    "labs:submit": (LOGIN, "post"),
-    "labs:starter-zip": (LOGIN, "get"),
-    "labs:starter-file": (LOGIN, "get"),
-    "labs:submissions": (INSTRUCTOR, "get"),
-    "labs:regrade-all": (INSTRUCTOR, "post"),
-    "labs:scores-csv": (INSTRUCTOR, "get"),
-    "labs:scores-xlsx": (INSTRUCTOR, "get"),
-    "labs:submission": (OWNER, "get"),
-    "labs:regrade": (INSTRUCTOR, "post"),
-    "quizzes:detail": (LOGIN, "get"),
-    "quizzes:begin": (LOGIN, "post"),
-    "quizzes:stats": (INSTRUCTOR, "get"),
-    "quizzes:attempt": (OWNER, "get"),
-    "quizzes:save-page": (OWNER, "post"),
-    "quizzes:autosave": (OWNER, "post"),
-    "quizzes:submit": (OWNER, "get"),
-    "quizzes:result": (OWNER, "get"),
-    "quizzes:review-queue": (INSTRUCTOR, "get"),
-    "quizzes:review-next": (INSTRUCTOR, "get"),
-    "quizzes:review-blind": (INSTRUCTOR, "post"),
-    "quizzes:review-release": (INSTRUCTOR, "post"),
-    "quizzes:review-answer": (INSTRUCTOR, "get"),
-    "quizzes:gradebook-csv": (INSTRUCTOR, "get"),
-    "quizzes:gradebook-xlsx": (INSTRUCTOR, "get"),
-    "quizzes:grades-csv": (INSTRUCTOR, "get"),
-    "quizzes:grades-xlsx": (INSTRUCTOR, "get"),
+# fmt: off
+#                      anonymous learner_a owner   ta_a    teacher_a teacher_b ta_b    learner_b admin
+ACCESS = {
+    # anyone, logged in or not
+    "public":         (OK,       OK,       OK,     OK,     OK,       OK,       OK,     OK,       OK),
+    # anyone logged in (one's own classes, joining one)
+    "login":          (LOGIN,    OK,       OK,     OK,     OK,       OK,       OK,     OK,       OK),
+    # the site's instructors (staff in the Instructors group: the teachers here) and its administrator
+    "site-staff":     (LOGIN,    DENIED,   DENIED, DENIED, OK,       OK,       DENIED, DENIED,   OK),
+    # everyone in class A (Action.VIEW, TAKE)
+    "class":          (LOGIN,    OK,       OK,     OK,     OK,       HIDDEN,   HIDDEN, HIDDEN,   OK),
+    # A's teachers and assistants (Action.SEE_WORK, REVIEW, REGRADE)
+    "class-staff":    (LOGIN,    DENIED,   DENIED, OK,     OK,       HIDDEN,   HIDDEN, HIDDEN,   OK),
+    # A's teachers only (Action.RELEASE, EXPORT, MANAGE): release, exports, settings
+    "class-teacher":  (LOGIN,    DENIED,   DENIED, DENIED, OK,       HIDDEN,   HIDDEN, HIDDEN,   OK),
+    # the owner's work, read: the owner and A's staff
+    "owner-or-staff": (LOGIN,    HIDDEN,   OK,     OK,     OK,       HIDDEN,   HIDDEN, HIDDEN,   OK),
+    # the owner's open attempt, answered: the owner alone (staff read it on its results page)
+    "owner":          (LOGIN,    HIDDEN,   OK,     HIDDEN, HIDDEN,   HIDDEN,   HIDDEN, HIDDEN,   HIDDEN),
 }
+# fmt: on
+assert all(len(row) == len(ACTORS) for row in ACCESS.values())
+
+# url name -> (access, method). One block per app; a URL's path arguments are filled by
+# path_kwargs() from its parameter names (class_id is class A), or by PATH_KWARGS below.
+CORE = {
+    "home": ("public", "get"),
+    "healthz": ("public", "get"),
+    "favicon": ("public", "get"),
+    "signup": ("public", "get"),
+    "operations": ("site-staff", "get"),
+    "operations-ping": ("site-staff", "post"),
+}
+# A class's own pages. Its management (settings, people, roster, extensions, archiving) is
+# "class-teacher"; a path argument path_kwargs() does not know goes in PATH_KWARGS.
+CLASSES = {
+    "classes:list": ("login", "get"),
+    "classes:join": ("login", "get"),
+    "classes:join-code": ("login", "get"),
+    "classes:detail": ("class", "get"),
+}
+LABS = {
+    "labs:detail": ("class", "get"),
+    "labs:submit": ("class", "post"),
+    "labs:starter-zip": ("class", "get"),
+    "labs:starter-file": ("class", "get"),
+    "labs:submissions": ("class-staff", "get"),
+    "labs:regrade-all": ("class-staff", "post"),
+    "labs:scores-csv": ("class-teacher", "get"),
+    "labs:scores-xlsx": ("class-teacher", "get"),
+    "labs:submission": ("owner-or-staff", "get"),
+    "labs:regrade": ("class-staff", "post"),
+}
+QUIZZES = {
+    "quizzes:detail": ("class", "get"),
+    "quizzes:begin": ("class", "post"),
+    "quizzes:stats": ("class-staff", "get"),
+    "quizzes:attempt": ("owner", "get"),
+    "quizzes:save-page": ("owner", "post"),
+    "quizzes:autosave": ("owner", "post"),
+    "quizzes:submit": ("owner", "get"),
+    "quizzes:result": ("owner-or-staff", "get"),
+    "quizzes:review-queue": ("class-staff", "get"),
+    "quizzes:review-next": ("class-staff", "get"),
+    "quizzes:review-blind": ("class-staff", "post"),
+    "quizzes:review-release": ("class-teacher", "post"),
+    "quizzes:review-answer": ("class-staff", "get"),
+    "quizzes:gradebook-csv": ("class-teacher", "get"),
+    "quizzes:gradebook-xlsx": ("class-teacher", "get"),
+    "quizzes:grades-csv": ("class-teacher", "get"),
+    "quizzes:grades-xlsx": ("class-teacher", "get"),
+}
+MATRIX = CORE | CLASSES | LABS | QUIZZES
+
 SKIPPED_NAMESPACES = {"admin"}  # Django's admin guards itself (staff only)
 SKIPPED_NAMES = {
     "set_language",
@@ -65,137 +127,304 @@ SKIPPED_NAMES = {
     "password_reset_complete",
 }
 
+# What only the owner (and A's staff) may read, and what only A's staff may read.
+OWNERS_SECRETS = ("segredo-do-dono", "log-secreto-do-dono", "resposta-secreta-do-dono")
+STAFF_SECRETS = ("comentario-nao-liberado",)
+OWNER_NAME = "aprendiz-dono"
 
-def named_urls(patterns=None, namespace=""):
+
+@dataclass
+class World:
+    people: dict[str, User]
+    a: Class
+    b: Class
+    quiz: Quiz
+    lab: Lab
+    quiz_offering: Offering  # in A
+    lab_offering: Offering  # in A
+    submission: Submission  # the owner's, in A
+    attempt: Attempt  # the owner's, submitted, with an essay reviewed but not released
+    open_attempt: Attempt  # the owner's, in progress
+    essay: Answer
+    membership: Membership  # the owner's, in A
+    extension: Extension  # the owner's, on A's lab
+    b_submission: Submission  # learner B's, in B
+    answer_key: list[str]
+
+
+def named_urls(patterns=None, namespace="", prefix=""):
+    """(name, the parameters of its path) of every named URL but the skipped ones."""
+    import re
+
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             if entry.namespace in SKIPPED_NAMESPACES:
                 continue
-            yield from named_urls(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield f"{namespace}{entry.name}"
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from named_urls(entry.url_patterns, inner, route)
+        elif isinstance(entry, URLPattern) and entry.name and entry.name not in SKIPPED_NAMES:
+            yield f"{namespace}{entry.name}", re.findall(r"<(?:\w+:)?(\w+)>", route)
 
 
-@pytest.fixture
-def world(instructor):
-    a, b = UserFactory(username="aprendiz-a"), UserFactory(username="aprendiz-b")
-    lab = lab_from_content("primeiro-conteiner")
-    quiz = quiz_from_content()
+URL_PARAMS = dict(named_urls())
+
+# Path arguments that a parameter's name does not tell (an object of the owner's, by pk).
+PATH_KWARGS = {
+    "labs:submission": lambda w: {"pk": w.submission.pk},
+    "labs:regrade": lambda w: {"pk": w.submission.pk},
+    "quizzes:attempt": lambda w: {"pk": w.open_attempt.pk},
+    "quizzes:save-page": lambda w: {"pk": w.open_attempt.pk},
+    "quizzes:autosave": lambda w: {"pk": w.open_attempt.pk, "question_id": w.essay.question_id},
+    "quizzes:submit": lambda w: {"pk": w.open_attempt.pk},
+    "quizzes:result": lambda w: {"pk": w.attempt.pk},
+    "quizzes:review-answer": lambda w: {"pk": w.essay.pk},
+}
+
+
+def path_kwargs(name: str, world: World, klass: Class | None = None) -> dict | None:
+    """The URL's path arguments naming class A's objects (or `klass`'s, for class_id); None
+    for a parameter this test does not know yet."""
+    klass = klass or world.a
+    kwargs = PATH_KWARGS[name](world) if name in PATH_KWARGS else {}
+    by_param = {
+        "class_id": klass.pk,
+        "slug": world.lab.slug if name.startswith("labs:") else world.quiz.slug,
+        "path": "app.py",
+        "code": klass.join_code,
+        "offering_id": world.lab_offering.pk,
+        "membership_id": world.membership.pk,
+        "extension_id": world.extension.pk,
+        "user_id": world.people["owner"].pk,
+        "learner_id": world.people["owner"].pk,
+    }
+    for param in URL_PARAMS[name]:
+        if param in kwargs:
+            continue
+        if param not in by_param:
+            return None
+        kwargs[param] = by_param[param]
+    if "class_id" in kwargs:
+        kwargs["class_id"] = klass.pk
+    return kwargs
+
+
+def url_of(name: str, world: World, klass: Class | None = None) -> str:
+    kwargs = path_kwargs(name, world, klass)
+    assert kwargs is not None, f"teach path_kwargs() the path arguments of {name}: {URL_PARAMS[name]}"
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Made once for the module inside a transaction rolled back at its end; each test runs
+    in a savepoint of it, so what one test's requests change is undone after it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _world()
+        transaction.set_rollback(True)
+
+
+def _world() -> World:
+    a, b = default_class(), other_class("Turma B")
+    owner = UserFactory(username=OWNER_NAME, first_name="Odete")
+    teacher_a = UserFactory(username="professora-a", instructor=True)
+    people = {
+        "learner_a": UserFactory(username="aprendiz-a"),
+        "owner": owner,
+        "ta_a": UserFactory(username="monitor-a", enrol=False),
+        "teacher_a": teacher_a,
+        "teacher_b": UserFactory(username="professora-b", instructor=True, enrol=False),
+        "ta_b": UserFactory(username="monitor-b", enrol=False),
+        "learner_b": UserFactory(username="aprendiz-b", first_name="Berenice", enrol=False),
+        "admin": User.objects.create_superuser("administradora", "admin@example.org", "senha-admin-123"),
+    }
+    enrol_in(people["ta_a"], role="assistant", klass=a)
+    enrol_in(people["teacher_b"], role="teacher", klass=b)
+    enrol_in(people["ta_b"], role="assistant", klass=b)
+    enrol_in(people["learner_b"], role="learner", klass=b)
+
+    lab, quiz = lab_from_content("primeiro-conteiner"), quiz_from_content()
+    lab_offering, quiz_offering = offering_of(lab), offering_of(quiz)
+    b_lab_offering, b_quiz_offering = offering_of(lab, klass=b), offering_of(quiz, klass=b)
     submission = Submission.objects.create(
-        learner=a,
+        learner=owner,
         lab=lab,
+        offering=lab_offering,
         dockerfile="FROM python:3.11-slim\n",
         status="failed",
-        report={"status": "failed", "checks": [], "rejections": [], "summary": "segredo-de-a"},
-        log="log-secreto-de-a",
+        report={"status": "failed", "checks": [], "rejections": [], "summary": "segredo-do-dono"},
+        log="log-secreto-do-dono",
     )
-    attempt = attempt_start(quiz=quiz, learner=a)
-    essay = quiz.questions.get(key="q5")
-    answer = answer_save(attempt=attempt, question=essay, choice_ids=[], text="resposta-secreta-de-a")
+    attempt = attempt_start(offering=quiz_offering, learner=owner)
+    question = quiz.questions.get(key="q5")
+    essay = answer_save(attempt=attempt, question=question, choice_ids=[], text="resposta-secreta-do-dono")
     attempt_submit(attempt=attempt)
-    review, _ = review_open(answer=answer, reviewer=instructor)
+    review, _ = review_open(answer=essay, reviewer=teacher_a)
     review_save(
         review_id=review.pk,
-        reviewer=instructor,
+        reviewer=teacher_a,
         version=review.version,
         level_ids=[],
         adjustment=1,
         comment="comentario-nao-liberado",
         complete=True,
     )
-    open_attempt = attempt_start(quiz=quiz, learner=a)
-    kwargs = {
-        "labs:detail": {"slug": lab.slug},
-        "labs:submit": {"slug": lab.slug},
-        "labs:starter-zip": {"slug": lab.slug},
-        "labs:starter-file": {"slug": lab.slug, "path": "app.py"},
-        "labs:submissions": {"slug": lab.slug},
-        "labs:regrade-all": {"slug": lab.slug},
-        "labs:scores-csv": {"slug": lab.slug},
-        "labs:scores-xlsx": {"slug": lab.slug},
-        "labs:submission": {"pk": submission.pk},
-        "labs:regrade": {"pk": submission.pk},
-        "quizzes:detail": {"slug": quiz.slug},
-        "quizzes:begin": {"slug": quiz.slug},
-        "quizzes:stats": {"slug": quiz.slug},
-        "quizzes:attempt": {"pk": open_attempt.pk},
-        "quizzes:save-page": {"pk": open_attempt.pk},
-        "quizzes:autosave": {"pk": open_attempt.pk, "question_id": essay.pk},
-        "quizzes:submit": {"pk": open_attempt.pk},
-        "quizzes:result": {"pk": attempt.pk},
-        "quizzes:review-answer": {"pk": answer.pk},
-        "quizzes:grades-csv": {"slug": quiz.slug},
-        "quizzes:grades-xlsx": {"slug": quiz.slug},
-    }
-    # Learner A is taking a second attempt: no answer key of the first may reach them now.
+    extensions_grant(
+        offering=lab_offering,
+        learners=[owner],
+        terms=ExtensionTerms(due_at=timezone.now() + timedelta(days=7), reason="atestado"),
+        granted_by=teacher_a,
+    )
+    # Class B has work of its own, which its staff do see.
+    b_submission = Submission.objects.create(
+        learner=people["learner_b"],
+        lab=lab,
+        offering=b_lab_offering,
+        dockerfile="FROM python:3.11-slim\n",
+        status="failed",
+        report={"status": "failed", "checks": [], "rejections": [], "summary": "trabalho-de-b"},
+    )
+    b_attempt = attempt_start(offering=b_quiz_offering, learner=people["learner_b"])
+    answer_save(attempt=b_attempt, question=question, choice_ids=[], text="resposta-de-b")
+    attempt_submit(attempt=b_attempt)
+    # The owner is taking a second attempt: no answer key of the first may reach them now.
+    open_attempt = attempt_start(offering=quiz_offering, learner=owner)
     from tests.quizzes.test_quiz_views import secrets_of
 
-    return {"a": a, "b": b, "kwargs": kwargs, "answer_key": secrets_of(quiz)}
+    return World(
+        people=people,
+        a=a,
+        b=b,
+        quiz=quiz,
+        lab=lab,
+        quiz_offering=quiz_offering,
+        lab_offering=lab_offering,
+        submission=submission,
+        attempt=attempt,
+        open_attempt=open_attempt,
+        essay=essay,
+        membership=Membership.objects.get(klass=a, user=owner),
+        extension=Extension.objects.get(offering=lab_offering, learner=owner),
+        b_submission=b_submission,
+        answer_key=secrets_of(quiz),
+    )
 
 
-def test_every_url_is_classified():
-    names = {name for name in named_urls() if name.split(":")[-1] not in SKIPPED_NAMES}
-    assert names == set(MATRIX), f"classify: {sorted(names - set(MATRIX))}; stale: {sorted(set(MATRIX) - names)}"
+_STATUS: dict = {}
 
 
-@pytest.mark.parametrize("name", sorted(MATRIX))
-def test_access(client, world, instructor, name, monkeypatch):
+@pytest.fixture
+def quiet_outside_world(monkeypatch):
+    """Nothing leaves the process: no grading task, no wait for a worker (the ping answers
+    that none did), the operations page's look at the services made once for the test run."""
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    from core import views as core_views
     from labs import tasks
 
     monkeypatch.setattr(tasks.grade_submission, "apply_async", lambda *a, **k: None)
+
+    def no_worker(**kwargs):
+        raise CeleryTimeout
+
+    monkeypatch.setattr(core_views, "worker_ping", no_worker)
+    real = core_views.services_status
+    monkeypatch.setattr(
+        core_views,
+        "services_status",
+        lambda **kwargs: _STATUS.get("status") or _STATUS.setdefault("status", real(**kwargs)),
+    )
+
+
+def test_every_url_is_classified():
+    names = set(URL_PARAMS)
+    assert names == set(MATRIX), f"classify: {sorted(names - set(MATRIX))}; stale: {sorted(set(MATRIX) - names)}"
+
+
+def test_every_url_has_its_path_arguments(world):
+    unknown = {name: URL_PARAMS[name] for name in MATRIX if path_kwargs(name, world) is None}
+    assert not unknown, f"teach path_kwargs() (or PATH_KWARGS) the path arguments of: {unknown}"
+
+
+def outcome(response) -> str:
+    if response.status_code == 302 and "/contas/login/" in response.url:
+        return LOGIN
+    if response.status_code in (200, 302, 400):
+        return OK
+    return str(response.status_code)
+
+
+def may_read(actor: str, secret: str) -> bool:
+    if secret in STAFF_SECRETS:
+        return actor in ("ta_a", "teacher_a", "admin")
+    return actor in ("owner", "ta_a", "teacher_a", "admin")
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(client, world, quiet_outside_world, name):
     access, method = MATRIX[name]
-    url = reverse(name, kwargs=world["kwargs"].get(name, {}))
-    call = getattr(client, method)
-
-    anonymous = call(url)
-    if access == PUBLIC:
-        assert anonymous.status_code == 200
-    else:
-        assert anonymous.status_code == 302 and "/contas/login/" in anonymous.url, (name, anonymous.status_code)
-
-    client.force_login(world["b"])  # learner B: never A's work, never instructor pages
-    response = call(url)
-    if access == INSTRUCTOR:
-        assert response.status_code == 403
-    elif access == OWNER:
-        assert response.status_code == 404
-    else:
-        assert response.status_code in (200, 302, 400)
-    body = response.content.decode(errors="replace")
-    for secret in ("segredo-de-a", "log-secreto-de-a", "resposta-secreta-de-a", "comentario-nao-liberado"):
-        assert secret not in body
-
-    client.force_login(world["a"])  # learner A: own work yes, instructor pages no, unreleased review no
-    response = call(url)
-    if access == INSTRUCTOR:
-        assert response.status_code == 403
-    else:
-        assert response.status_code in (200, 302, 400), (name, response.status_code)
-    body = response.content.decode(errors="replace")
-    assert "comentario-nao-liberado" not in body
-    for secret in world["answer_key"]:
-        assert secret not in body, (name, secret)
-
-    client.force_login(instructor)
-    if access == OWNER and name != "labs:submission" and name != "quizzes:result":
-        return  # an instructor reads a learner's attempt on its results page, never answers for them
-    if name == "operations-ping":
-        return  # waits for a worker; tests/core/test_celery_roundtrip.py covers it with a real one
-    response = call(url)
-    assert response.status_code in (200, 302, 400), (name, response.status_code)
+    url = url_of(name, world)
+    wrong = []
+    for actor, expected in zip(ACTORS, ACCESS[access], strict=True):
+        client.logout()
+        if actor != "anonymous":
+            client.force_login(world.people[actor])
+        response = getattr(client, method)(url)
+        got = outcome(response)
+        if got != expected:
+            wrong.append(f"{actor}: {expected} expected, got {got} ({response.status_code})")
+        body = response.content.decode(errors="replace")
+        for secret in OWNERS_SECRETS + STAFF_SECRETS:
+            if secret in body and not may_read(actor, secret):
+                wrong.append(f"{actor} reads {secret!r}")
+        if actor in ("learner_a", "owner", "learner_b"):
+            wrong += [f"{actor} reads the answer key: {s!r}" for s in world.answer_key if s in body]
+    assert not wrong, f"{method.upper()} {url} ({access}):\n  " + "\n  ".join(wrong)
 
 
-def test_instructor_reads_learners_work(client, world, instructor):
-    client.force_login(instructor)
-    assert (
-        "log-secreto-de-a"
-        in client.get(reverse("labs:submission", kwargs=world["kwargs"]["labs:submission"])).content.decode()
-    )
-    assert (
-        "resposta-secreta-de-a"
-        in client.get(
-            reverse("quizzes:review-answer", kwargs=world["kwargs"]["quizzes:review-answer"])
-        ).content.decode()
-    )
-    assert Attempt.objects.filter(learner=world["a"]).count() == 2
+def test_class_staff_read_the_owners_work(client, world):
+    for actor in ("ta_a", "teacher_a", "admin"):
+        client.force_login(world.people[actor])
+        assert "log-secreto-do-dono" in client.get(url_of("labs:submission", world)).content.decode(), actor
+        review_page = client.get(url_of("quizzes:review-answer", world)).content.decode()
+        assert "resposta-secreta-do-dono" in review_page and "comentario-nao-liberado" in review_page, actor
+    assert Attempt.objects.filter(learner=world.people["owner"]).count() == 2
+
+
+def test_assistants_neither_answer_nor_submit(client, world, quiet_outside_world):
+    """An assistant reads the class's work and makes none: no attempt, no submission."""
+    assistant = world.people["ta_a"]
+    client.force_login(assistant)
+    client.post(url_of("quizzes:begin", world))
+    client.post(url_of("labs:submit", world), {"dockerfile": 'FROM python:3.11-slim\nCMD ["python"]\n'})
+    assert not Attempt.objects.filter(learner=assistant).exists()
+    assert not Submission.objects.filter(learner=assistant).exists()
+    # The same request by a learner does make them: the test can tell.
+    client.force_login(world.people["learner_a"])
+    client.post(url_of("labs:submit", world), {"dockerfile": 'FROM python:3.11-slim\nCMD ["python"]\n'})
+    assert Submission.objects.filter(learner=world.people["learner_a"]).exists()
+
+
+CLASS_PAGES = sorted(name for name, params in URL_PARAMS.items() if "class_id" in params and MATRIX[name][1] == "get")
+
+
+@pytest.mark.parametrize("actor", ["teacher_b", "ta_b"])
+def test_class_b_staff_see_their_class_and_nothing_of_a(client, world, quiet_outside_world, actor):
+    """The pages of class B, which offers the same quiz and lab as A, show B's work to B's
+    staff and nothing of A's: no name, no work, no review of A's learners."""
+    assert CLASS_PAGES, "class pages were found"
+    client.force_login(world.people[actor])
+    wrong, seen_b = [], False
+    for name in [*CLASS_PAGES, "home", "classes:list"]:
+        response = client.get(url_of(name, world, klass=world.b), follow=True)
+        allowed = (200, 403) if actor == "ta_b" and MATRIX[name][0] == "class-teacher" else (200,)
+        if response.status_code not in allowed:
+            wrong.append(f"{name}: {response.status_code}")
+        body = response.content.decode(errors="replace")
+        leaked = (OWNER_NAME, "Odete", *OWNERS_SECRETS, *STAFF_SECRETS)
+        wrong += [f"{name}: {text!r}" for text in leaked if text in body]
+        seen_b = seen_b or "Berenice" in body
+    assert not wrong, wrong
+    assert seen_b, "B's staff see B's own learner (the lab's submissions, the review queue)"
