@@ -1,12 +1,13 @@
 """Every URL of the project with hostile query and form values: never a 5xx.
 
 The URLs come from the URLconf itself (a new one is walked without being listed here), their
-path converters filled with objects the factories made. Each is called as anonymous, as the
-learner who owns the objects, and as an instructor (a superuser for Django's admin), with GET
-and with POST. The keys sent are every key the view reads — found by recording which keys
-a first, empty request looks up in request.GET and request.POST — plus the usual suspects;
-the values are what a fuzzer or a curious learner types: non-numbers, superscript and
-non-ASCII digits, negatives, huge numbers, NUL, line breaks, very long text, repeated keys."""
+path converters filled with objects the factories made (in one class). Each is called as
+anonymous, as the learner who owns the objects, as a teaching assistant and as the teacher of
+their class (a superuser for Django's admin), with GET and with POST. The keys sent are every
+key the view reads — found by recording which keys a first, empty request looks up in
+request.GET and request.POST — plus the usual suspects; the values are what a fuzzer or a
+curious learner types: non-numbers, superscript and non-ASCII digits, negatives, huge numbers,
+NUL, line breaks, very long text, repeated keys."""
 
 import re
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 from labs.models import Submission
 from quizzes.reviews import review_open, review_save
 from quizzes.services import answer_save, attempt_start, attempt_submit
-from tests.factories import UserFactory, lab_from_content, quiz_from_content
+from tests.factories import UserFactory, default_class, enrol_in, lab_from_content, offering_of, quiz_from_content
 
 pytestmark = pytest.mark.django_db
 
@@ -100,18 +101,23 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
 
     with django_db_blocker.unblock(), transaction.atomic():
         instructor = UserFactory(username="instrutora-h", instructor=True)
+        assistant = UserFactory(username="monitora-h", enrol=False)
+        enrol_in(assistant, role="assistant")
         learner = UserFactory(username="aprendiz-h", email="aprendiz@example.org")
         superuser = User.objects.create_superuser("raiz-h", "raiz@example.org", "senha-raiz-123")
+        klass = default_class()
         lab = lab_from_content("primeiro-conteiner")
         quiz = quiz_from_content()
+        lab_offering, quiz_offering = offering_of(lab), offering_of(quiz)
         submission = Submission.objects.create(
             learner=learner,
             lab=lab,
+            offering=lab_offering,
             dockerfile="FROM python:3.11-slim\n",
             status="failed",
             report={"status": "failed", "checks": [], "rejections": []},
         )
-        attempt = attempt_start(quiz=quiz, learner=learner)
+        attempt = attempt_start(offering=quiz_offering, learner=learner)
         essay = quiz.questions.get(key="q5")
         answer = answer_save(attempt=attempt, question=essay, choice_ids=[], text="uma resposta")
         attempt_submit(attempt=attempt)
@@ -125,11 +131,10 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
             comment="um comentário",
             complete=True,
         )
-        open_attempt = attempt_start(quiz=quiz, learner=learner)
+        open_attempt = attempt_start(offering=quiz_offering, learner=learner)
         by_name = {
             "labs:submission": {"pk": submission.pk},
             "labs:regrade": {"pk": submission.pk},
-            "labs:starter-file": {"slug": lab.slug, "path": "app.py"},
             "quizzes:attempt": {"pk": open_attempt.pk},
             "quizzes:save-page": {"pk": open_attempt.pk},
             "quizzes:autosave": {"pk": open_attempt.pk, "question_id": essay.pk},
@@ -143,7 +148,9 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
         }
         yield {
             "learner": learner,
+            "assistant": assistant,
             "instructor": instructor,
+            "klass": klass,
             "superuser": superuser,
             "lab": lab,
             "quiz": quiz,
@@ -159,8 +166,15 @@ def fill(key: str, route: str, params: list[str], world) -> dict | None:
         return {}
     if key in world["by_name"]:
         return world["by_name"][key]
-    if set(params) == {"slug"}:
-        return {"slug": (world["lab"] if key.startswith("labs:") else world["quiz"]).slug}
+    if not key.startswith(f"{ADMIN}:"):
+        # The project's own URLs: a class's, its content's by slug, a join code.
+        by_param = {
+            "class_id": world["klass"].pk,
+            "slug": (world["lab"] if key.startswith("labs:") else world["quiz"]).slug,
+            "path": "app.py",
+            "code": world["klass"].join_code,
+        }
+        return {param: by_param[param] for param in params} if set(params) <= set(by_param) else None
     if key.startswith(f"{ADMIN}:"):
         if params == ["app_label"]:
             return {"app_label": "labs"}
@@ -295,7 +309,7 @@ def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, ser
     client.raise_request_exception = False
     is_admin = key.startswith(f"{ADMIN}:")
     # The admin sends anyone else to its login page: it is walked as the superuser.
-    users = ("superuser",) if is_admin else ("anonymous", "learner", "instructor")
+    users = ("superuser",) if is_admin else ("anonymous", "learner", "assistant", "instructor")
     failures = []
     for who in users:
         as_user(client, who, world)
