@@ -92,6 +92,7 @@ def review_queue(request, klass: Class):
             # Release and the grades' CSV per quiz, without filtering first.
             "per_quiz": [(q, review_counts(klass=klass, quiz=q)) for q in ([quiz] if quiz else quizzes)],
             "can_release": can(request.user, klass, Action.RELEASE),
+            "may_export": can(request.user, klass, Action.EXPORT),
         },
     )
 
