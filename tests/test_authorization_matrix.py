@@ -9,12 +9,13 @@ even a hint that it exists); inside A, a learner gets 403 on its staff pages and
 
 A new URL fails test_every_url_is_classified until it has a row in one of the blocks below."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from classes.models import Class, Extension, Membership, Offering
@@ -154,8 +155,6 @@ class World:
 
 def named_urls(patterns=None, namespace="", prefix=""):
     """(name, the parameters of its path) of every named URL but the skipped ones."""
-    import re
-
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
@@ -394,15 +393,18 @@ def test_class_staff_read_the_owners_work(client, world):
 
 
 def test_assistants_neither_answer_nor_submit(client, world, quiet_outside_world):
-    """An assistant reads the class's work and makes none: no attempt, no submission."""
+    """An assistant reads the class's work and makes none: no attempt, no submission, and
+    no form to send one."""
     assistant = world.people["ta_a"]
     client.force_login(assistant)
+    assert url_of("labs:submit", world) not in client.get(url_of("labs:detail", world)).content.decode()
     client.post(url_of("quizzes:begin", world))
     client.post(url_of("labs:submit", world), {"dockerfile": 'FROM python:3.11-slim\nCMD ["python"]\n'})
     assert not Attempt.objects.filter(learner=assistant).exists()
     assert not Submission.objects.filter(learner=assistant).exists()
     # The same request by a learner does make them: the test can tell.
     client.force_login(world.people["learner_a"])
+    assert url_of("labs:submit", world) in client.get(url_of("labs:detail", world)).content.decode()
     client.post(url_of("labs:submit", world), {"dockerfile": 'FROM python:3.11-slim\nCMD ["python"]\n'})
     assert Submission.objects.filter(learner=world.people["learner_a"]).exists()
 
@@ -428,3 +430,34 @@ def test_class_b_staff_see_their_class_and_nothing_of_a(client, world, quiet_out
         seen_b = seen_b or "Berenice" in body
     assert not wrong, wrong
     assert seen_b, "B's staff see B's own learner (the lab's submissions, the review queue)"
+
+
+LINK = re.compile(r'(?:href|action|hx-get|hx-post)="(/[^"#?]*)')
+
+
+@pytest.mark.parametrize("actor", [actor for actor in ACTORS if actor != "anonymous"])
+def test_pages_offer_only_what_the_reader_may_do(client, world, quiet_outside_world, actor):
+    """Every link and form on a page someone may open leads to a class page they may open:
+    no release button for an assistant, no staff page for a learner (a 403 behind a button)."""
+    client.force_login(world.people[actor])
+    column = ACTORS.index(actor)
+    offered = []
+    for name, (access, method) in sorted(MATRIX.items()):
+        if method != "get" or ACCESS[access][column] != OK:
+            continue
+        response = client.get(url_of(name, world))
+        if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+            continue
+        for path in set(LINK.findall(response.content.decode())):
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+            target = match.view_name
+            if target not in MATRIX or match.kwargs.get("class_id") not in (None, world.a.pk):
+                continue
+            target_access = MATRIX[target][0]
+            if "class_id" in match.kwargs or target_access == "site-staff":
+                if ACCESS[target_access][column] in (DENIED, HIDDEN):
+                    offered.append(f"{name} offers {target} ({path})")
+    assert not offered, offered
