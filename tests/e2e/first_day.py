@@ -1,15 +1,16 @@
 """A class's first day, built directly in the database for the browser tests of layout and
 accessibility: a learner with a submitted quiz (an essay reviewed and released) and a graded lab
-submission, another learner mid-attempt, an instructor with essays and submissions to read.
-The grading daemon is not needed: the submissions are stored with their report."""
+submission, another learner mid-attempt, and the class's teacher and teaching assistant with
+essays and submissions to read. The grading daemon is not needed: the submissions are stored with their report."""
 
 from dataclasses import dataclass
 
+from classes.models import Class
 from labs.models import Lab, Submission
 from quizzes.models import Answer, Attempt, Quiz
 from quizzes.reviews import review_open, review_release, review_save
 from quizzes.services import answer_save, attempt_start, attempt_submit
-from tests.factories import PASSWORD, UserFactory, lab_from_content, quiz_from_content
+from tests.factories import UserFactory, default_class, enrol_in, lab_from_content, offering_of, quiz_from_content
 
 LAB = "api-modelo-ml"
 
@@ -81,6 +82,7 @@ LOG = (
 
 @dataclass
 class FirstDay:
+    klass: Class  # the test class: prof its teacher, monica its assistant, the others its learners
     quiz: Quiz
     lab: Lab
     submission: Submission
@@ -92,12 +94,15 @@ class FirstDay:
 def first_day() -> FirstDay:
     quiz = quiz_from_content()
     lab = lab_from_content(LAB)
+    klass = default_class()
+    quiz_offering, lab_offering = offering_of(quiz), offering_of(lab)
     prof = UserFactory(username="prof", first_name="Prof", instructor=True)
+    enrol_in(UserFactory(username="monica", first_name="Monica", enrol=False), role="assistant", klass=klass)
     ana = UserFactory(username="ana", first_name="Ana")
     essay_question = quiz.questions.get(key="q5")
 
     def submitted(learner, text):
-        attempt = attempt_start(quiz=quiz, learner=learner)
+        attempt = attempt_start(offering=quiz_offering, learner=learner)
         q1 = quiz.questions.get(key="q1")
         answer_save(attempt=attempt, question=q1, choice_ids=[q1.choices.get(is_correct=True).pk], text="")
         answer = answer_save(attempt=attempt, question=essay_question, choice_ids=[], text=text)
@@ -118,14 +123,15 @@ def first_day() -> FirstDay:
         comment="Boa explicação da reprodutibilidade.",
         complete=True,
     )
-    review_release(quiz=quiz)
+    review_release(klass=klass, quiz=quiz)
     _, essay = submitted(UserFactory(username="bruno.lima.de.oliveira", first_name="Bruno"), "Reprodutibilidade.")
     carla = UserFactory(username="carla", first_name="Carla")
-    open_attempt = attempt_start(quiz=quiz, learner=carla)
+    open_attempt = attempt_start(offering=quiz_offering, learner=carla)
 
     submission = Submission.objects.create(
         learner=ana,
         lab=lab,
+        offering=lab_offering,
         dockerfile=DOCKERFILE,
         status=Submission.Status.FAILED,
         score=55,
@@ -136,14 +142,13 @@ def first_day() -> FirstDay:
     )
     for status in (Submission.Status.PASSED, Submission.Status.REJECTED):
         Submission.objects.create(
-            learner=carla, lab=lab, dockerfile=DOCKERFILE, status=status, score=100, max_score=100, counted=True
+            learner=carla,
+            lab=lab,
+            offering=lab_offering,
+            dockerfile=DOCKERFILE,
+            status=status,
+            score=100,
+            max_score=100,
+            counted=True,
         )
-    return FirstDay(quiz, lab, submission, released, open_attempt, essay)
-
-
-def log_in(page, live_server, username: str, next_url: str = "/") -> None:
-    page.goto(f"{live_server.url}/contas/login/?next={next_url}")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        page.locator("main button[type=submit]").click()
+    return FirstDay(klass, quiz, lab, submission, released, open_attempt, essay)

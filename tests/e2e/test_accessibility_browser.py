@@ -1,7 +1,7 @@
-"""axe-core on every page a visitor, a learner or an instructor reaches, in both languages, on a
-phone (390 px) and a laptop (1280 px): no serious or critical violation. axe-core comes from the
-npm registry through scripts/axe.sh (pinned, integrity checked, cached); the report of a failing
-run is written under var/axe/ and its path is in the assertion message."""
+"""axe-core on every page a visitor, a learner, a teacher or a teaching assistant reaches, in both
+languages, on a phone (390 px) and a laptop (1280 px): no serious or critical violation. axe-core
+comes from the npm registry through scripts/axe.sh (pinned, integrity checked, cached); the report
+of a failing run is written under var/axe/ and its path is in the assertion message."""
 
 import json
 import subprocess
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from .first_day import first_day, log_in
+from .first_day import first_day
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,13 +56,17 @@ def summary(found: dict[str, list[dict]]) -> str:
 @pytest.mark.parametrize("locale", ["pt-BR", "en"])
 def test_every_page_has_no_serious_accessibility_violation(browser, live_server, axe_source, locale, width):
     day = first_day()
+    k = day.klass.pk
     visits: dict[str, list[str]] = {
-        "": [reverse("login"), reverse("signup"), reverse("password_reset")],
+        "": [reverse("home"), reverse("login"), reverse("signup"), reverse("password_reset")],
         "ana": [
             reverse("home"),
-            reverse("quizzes:detail", args=[day.quiz.slug]),
+            reverse("classes:list"),
+            reverse("classes:detail", args=[k]),
+            reverse("classes:join-code", args=[day.klass.join_code]),
+            reverse("quizzes:detail", args=[k, day.quiz.slug]),
             reverse("quizzes:result", args=[day.released_attempt.pk]),
-            reverse("labs:detail", args=[day.lab.slug]),
+            reverse("labs:detail", args=[k, day.lab.slug]),
             reverse("labs:submission", args=[day.submission.pk]),
         ],
         "carla": [
@@ -70,12 +75,19 @@ def test_every_page_has_no_serious_accessibility_violation(browser, live_server,
         ],
         "prof": [
             reverse("home"),
-            reverse("quizzes:review-queue"),
+            reverse("classes:list"),
+            reverse("classes:detail", args=[k]),
+            reverse("quizzes:review-queue", args=[k]),
             reverse("quizzes:review-answer", args=[day.essay.pk]),
-            reverse("quizzes:stats", args=[day.quiz.slug]),
-            reverse("labs:submissions", args=[day.lab.slug]),
+            reverse("quizzes:stats", args=[k, day.quiz.slug]),
+            reverse("labs:submissions", args=[k, day.lab.slug]),
             reverse("labs:submission", args=[day.submission.pk]),
             reverse("operations"),
+        ],
+        "monica": [
+            reverse("home"),
+            reverse("quizzes:review-queue", args=[k]),
+            reverse("labs:detail", args=[k, day.lab.slug]),
         ],
     }
     found: dict[str, list[dict]] = {}
@@ -92,7 +104,7 @@ def test_every_page_has_no_serious_accessibility_violation(browser, live_server,
                 found[f"{username or 'visitor'} {path}"] = violations
         if username == "prof":
             # The release confirmation is the answer to a POST: reached through its button.
-            page.goto(live_server.url + reverse("quizzes:review-queue"))
+            page.goto(live_server.url + reverse("quizzes:review-queue", args=[k]))
             with page.expect_navigation():
                 page.locator("form[action$='/revisao/liberar/'] button").first.click()
             if violations := audit(page, axe_source):

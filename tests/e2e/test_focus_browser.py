@@ -1,9 +1,11 @@
 """Keyboard focus follows the links a learner uses to get back to a question."""
 
 import pytest
+from django.urls import reverse
 
-from tests.e2e.test_review_browser import log_in
-from tests.factories import UserFactory, quiz_from_content
+from tests.factories import UserFactory, default_class, quiz_from_content
+
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -11,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_link_to_an_unanswered_question_moves_focus_to_it(page, live_server):
     quiz = quiz_from_content()
     UserFactory(username="caio", first_name="Caio")
-    log_in(page, live_server, "caio", f"/questionarios/{quiz.slug}/")
+    log_in(page, live_server, "caio", reverse("quizzes:detail", args=[default_class().pk, quiz.slug]))
     page.get_by_role("button", name="Começar o questionário").click()
     page.get_by_role("button", name="Revisar e enviar").click()
 

@@ -4,9 +4,12 @@ Real browser, real worker, real sandbox daemon."""
 import time
 
 import pytest
+from django.urls import reverse
 
 from labs.models import Submission
-from tests.factories import PASSWORD, UserFactory, lab_from_content
+from tests.factories import UserFactory, default_class, lab_from_content
+
+from .helpers import log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,11 +26,8 @@ DOCKERIGNORE = open(f"{LAB_DIR}/reference/.dockerignore", "rb").read()
 
 def log_in_and_open_lab(page, live_server):
     UserFactory(username="ana", first_name="Ana")
-    lab_from_content("primeiro-conteiner")
-    page.goto(f"{live_server.url}/contas/login/?next=/laboratorios/primeiro-conteiner/")
-    page.get_by_label("Usuário").fill("ana")
-    page.get_by_label("Senha").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
+    lab = lab_from_content("primeiro-conteiner")
+    log_in(page, live_server, "ana", reverse("labs:detail", args=[default_class().pk, lab.slug]))
     page.get_by_role("heading", name="Seu primeiro contêiner").wait_for()
 
 

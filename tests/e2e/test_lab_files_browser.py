@@ -6,9 +6,12 @@ import io
 import zipfile
 
 import pytest
+from django.urls import reverse
 
 from labs.models import Submission
-from tests.factories import PASSWORD, UserFactory, lab_from_content
+from tests.factories import UserFactory, default_class, lab_from_content
+
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,12 +28,8 @@ def no_tasks(monkeypatch):
 
 def open_lab(page, live_server):
     UserFactory(username="ana", first_name="Ana")
-    lab_from_content("api-modelo-ml")
-    page.goto(f"{live_server.url}/contas/login/?next=/laboratorios/api-modelo-ml/")
-    page.get_by_label("Usuário").fill("ana")
-    page.get_by_label("Senha").fill(PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Entrar").click()
+    lab = lab_from_content("api-modelo-ml")
+    log_in(page, live_server, "ana", reverse("labs:detail", args=[default_class().pk, lab.slug]))
     page.get_by_role("heading", name="API de modelo de ML com boas práticas").wait_for()
 
 

@@ -4,7 +4,8 @@ the lab's instructions never run under its submit card."""
 import pytest
 from django.urls import reverse
 
-from .first_day import first_day, log_in
+from .first_day import first_day
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,20 +39,25 @@ def sideways_overflow(page) -> str:
 @pytest.mark.parametrize("locale", ["pt-BR", "en"])
 def test_no_page_scrolls_sideways_at_390_px(browser, live_server, locale):
     day = first_day()
+    k = day.klass.pk
     pages = {
         "ana": [
             reverse("home"),
-            reverse("labs:detail", args=[day.lab.slug]),
+            reverse("classes:list"),
+            reverse("classes:detail", args=[k]),
+            reverse("labs:detail", args=[k, day.lab.slug]),
             reverse("labs:submission", args=[day.submission.pk]),
-            reverse("quizzes:detail", args=[day.quiz.slug]),
+            reverse("quizzes:detail", args=[k, day.quiz.slug]),
             reverse("quizzes:result", args=[day.released_attempt.pk]),
         ],
         "prof": [
-            reverse("labs:submissions", args=[day.lab.slug]),
+            reverse("home"),
+            reverse("classes:detail", args=[k]),
+            reverse("labs:submissions", args=[k, day.lab.slug]),
             reverse("labs:submission", args=[day.submission.pk]),
-            reverse("quizzes:review-queue"),
+            reverse("quizzes:review-queue", args=[k]),
             reverse("quizzes:review-answer", args=[day.essay.pk]),
-            reverse("quizzes:stats", args=[day.quiz.slug]),
+            reverse("quizzes:stats", args=[k, day.quiz.slug]),
         ],
     }
     problems = []
@@ -83,7 +89,7 @@ def test_the_verdict_table_is_not_squeezed_at_390_px(browser, live_server):
 def test_the_lab_instructions_stay_beside_the_submit_card_at_1280_px(browser, live_server):
     day = first_day()
     context, page = page_for(browser, live_server, "ana", LAPTOP)
-    page.goto(live_server.url + reverse("labs:detail", args=[day.lab.slug]))
+    page.goto(live_server.url + reverse("labs:detail", args=[day.klass.pk, day.lab.slug]))
     assert not sideways_overflow(page)
     submit_card = page.locator("section[aria-labelledby='submit-title']").bounding_box()
     instructions = page.locator("section[aria-labelledby='instructions-title']")

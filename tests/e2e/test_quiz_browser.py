@@ -1,19 +1,23 @@
 """A learner takes the lesson's quiz in Chromium: autosave, reload, submit, results."""
 
 import pytest
+from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory, quiz_from_content
+from tests.factories import PASSWORD, UserFactory, default_class, offering_of, quiz_from_content
+
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def quiz_page(quiz) -> str:
+    return reverse("quizzes:detail", args=[default_class().pk, quiz.slug])
 
 
 def test_learner_answers_reloads_submits_and_reads_explanations(page, live_server):
     quiz = quiz_from_content()
     UserFactory(username="bia", first_name="Bia")
-    page.goto(f"{live_server.url}/contas/login/?next=/questionarios/{quiz.slug}/")
-    page.get_by_label("Usuário").fill("bia")
-    page.get_by_label("Senha").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
+    log_in(page, live_server, "bia", quiz_page(quiz))
     page.get_by_role("button", name="Começar o questionário").click()
 
     # Questions 1 and 2 by clicking, each saved at once.
@@ -67,7 +71,7 @@ def test_learner_takes_a_paged_timed_quiz_in_english_with_the_keyboard(browser, 
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
-        page.goto(f"{live_server.url}/contas/login/?next=/questionarios/{quiz.slug}/")
+        page.goto(f"{live_server.url}/contas/login/?next={quiz_page(quiz)}")
         assert page.locator("html").get_attribute("lang") == "en"
         page.get_by_label("Username").fill("sam")
         page.get_by_label("Password").fill(PASSWORD)
@@ -116,21 +120,18 @@ def test_learner_takes_a_paged_timed_quiz_in_english_with_the_keyboard(browser, 
 
 def test_hidden_marks_then_the_quiz_closes_under_the_learner(page, live_server):
     """Marks held back until the close: the learner's first attempt shows no score anywhere.
-    Then, mid-way through a second attempt, the instructor moves the close date to the past:
+    Then, mid-way through a second attempt, the teacher moves the class's close date to the past:
     the next click is refused, the attempt is finished with what was saved, the learner reads
     why, and now that the quiz is closed the marks are shown."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from quizzes.models import Attempt, Quiz
+    from quizzes.models import Attempt
 
     quiz = quiz_from_content(closes_at=timezone.now() + timedelta(days=1), marks_immediately=False, marks_open=False)
     UserFactory(username="eva", first_name="Eva")
-    page.goto(f"{live_server.url}/contas/login/?next=/questionarios/{quiz.slug}/")
-    page.get_by_label("Usuário").fill("eva")
-    page.get_by_label("Senha").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
+    log_in(page, live_server, "eva", quiz_page(quiz))
     page.get_by_role("button", name="Começar o questionário").click()
 
     q1, q2 = quiz.questions.get(key="q1"), quiz.questions.get(key="q2")
@@ -148,9 +149,7 @@ def test_hidden_marks_then_the_quiz_closes_under_the_learner(page, live_server):
     page.get_by_role("button", name="Começar nova tentativa").click()
     page.locator(f"#question-{q1.pk}").get_by_label(q1.choices.get(is_correct=True).text).check()
     page.locator(f"#question-{q1.pk} .saved-ok").wait_for()
-    quiz = Quiz.objects.get(pk=quiz.pk)
-    quiz.closes_at = timezone.now() - timedelta(seconds=1)  # the instructor, in the admin
-    quiz.save()
+    offering_of(quiz, closes_at=timezone.now() - timedelta(seconds=1))  # the teacher, in the class's settings
 
     page.locator(f"#question-{q2.pk}").get_by_label(q2.choices.get(is_correct=True).text).check()
     page.get_by_text(

@@ -1,22 +1,15 @@
-"""An instructor grades two essays with the keyboard and releases them; the learner reads it."""
+"""A class's teacher grades two essays with the keyboard and releases them; the learner reads it."""
 
 import pytest
+from django.urls import reverse
 
 from quizzes.models import Review
 from quizzes.services import answer_save, attempt_start, attempt_submit
-from tests.factories import PASSWORD, UserFactory, quiz_from_content
+from tests.factories import UserFactory, default_class, offering_of, quiz_from_content
+
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username, next_url):
-    page.goto(f"{live_server.url}/contas/login/?next={next_url}")
-    page.get_by_label("Usuário").fill(username)
-    page.get_by_label("Senha").fill(PASSWORD)
-    # Until the new page has loaded, htmx may not have wired its triggers yet: a field
-    # filled before that sends no autosave.
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Entrar").click()
 
 
 def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser, live_server):
@@ -25,7 +18,7 @@ def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser,
     learners = []
     for name in ("carla", "davi"):
         learner = UserFactory(username=name, first_name=name.title())
-        attempt = attempt_start(quiz=quiz, learner=learner)
+        attempt = attempt_start(offering=offering_of(quiz), learner=learner)
         answer_save(
             attempt=attempt, question=essay, choice_ids=[], text=f"Resposta de {name}: reprodutibilidade e MLOps."
         )
@@ -36,7 +29,7 @@ def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser,
     context = browser.new_context(locale="pt-BR")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    log_in(page, live_server, "prof", "/questionarios/revisao/")
+    log_in(page, live_server, "prof", reverse("quizzes:review-queue", args=[default_class().pk]))
     page.get_by_role("heading", name="Correção das dissertativas").wait_for()
     page.get_by_role("link", name="Corrigir a próxima").click()
 
@@ -67,7 +60,7 @@ def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser,
     context = browser.new_context(locale="pt-BR")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    log_in(page, live_server, learner.username, f"/questionarios/tentativas/{attempt.pk}/resultado/")
+    log_in(page, live_server, learner.username, reverse("quizzes:result", args=[attempt.pk]))
     page.get_by_role("heading", name="Nota: 2,50 / 14").wait_for()
     feedback = page.locator(".review-feedback").inner_text()
     assert "Reprodutibilidade: Completa" in feedback and "Eficiência: Parcial" in feedback
@@ -77,41 +70,41 @@ def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser,
 
 
 def test_a_draft_on_a_released_review_stays_private_until_saved(browser, live_server):
-    """The instructor reopens a released review and changes it: the autosaved draft says it is
+    """The teacher reopens a released review and changes it: the autosaved draft says it is
     private and the learner still reads the released version; saving publishes it."""
     from quizzes.reviews import review_open, review_release, review_save
 
     quiz = quiz_from_content()
     essay = quiz.questions.get(key="q5")
     learner = UserFactory(username="elis", first_name="Elis")
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    attempt = attempt_start(offering=offering_of(quiz), learner=learner)
     answer = answer_save(attempt=attempt, question=essay, choice_ids=[], text="Reprodutibilidade e MLOps.")
     attempt_submit(attempt=attempt)
-    instructor = UserFactory(username="prof2", first_name="Prof", instructor=True)
-    review, _ = review_open(answer=answer, reviewer=instructor)
+    teacher = UserFactory(username="prof2", first_name="Prof", instructor=True)
+    review, _ = review_open(answer=answer, reviewer=teacher)
     complete = [c.levels.get(name="Completa").pk for c in essay.rubric.criteria.all()]
     review_save(
         review_id=review.pk,
-        reviewer=instructor,
+        reviewer=teacher,
         version=review.version,
         level_ids=complete,
         adjustment=0,
         comment="versao-liberada",
         complete=True,
     )
-    review_release(quiz=quiz)
+    review_release(klass=default_class(), quiz=quiz)
 
     context = browser.new_context(locale="pt-BR")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    log_in(page, live_server, "prof2", f"/questionarios/revisao/respostas/{answer.pk}/")
+    log_in(page, live_server, "prof2", reverse("quizzes:review-answer", args=[answer.pk]))
     page.get_by_text("Liberada: o aprendiz vê a versão que você salvou por último (versão 1).").wait_for()
     page.get_by_label("Comentário para o aprendiz").fill("rascunho-privado")
     page.get_by_text("o aprendiz continua vendo a versão liberada até você salvar").wait_for()
 
     learner_page = browser.new_context(locale="pt-BR").new_page()
     learner_page.set_default_timeout(15_000)
-    log_in(learner_page, live_server, "elis", f"/questionarios/tentativas/{attempt.pk}/resultado/")
+    log_in(learner_page, live_server, "elis", reverse("quizzes:result", args=[attempt.pk]))
     learner_page.get_by_role("heading", name="Nota: 4 / 14").wait_for()
     assert "versao-liberada" in learner_page.content() and "rascunho-privado" not in learner_page.content()
 

@@ -3,13 +3,16 @@ interface's language: the summary, the check titles and the messages, not only t
 words. The report is made by the engine's pure functions (no sandbox needed)."""
 
 import pytest
+from django.urls import reverse
 
 from labs.grading.runner import grade
 from labs.grading.types import HttpOutcome
 from labs.models import Submission
 from labs.selectors import lab_version
-from tests.factories import PASSWORD, UserFactory, lab_from_content
+from tests.factories import UserFactory, lab_from_content, offering_of
 from tests.labs.grading.fakes import FakeContainer, FakeSandbox
+
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +28,7 @@ def test_a_verdict_graded_in_portuguese_reads_in_english(page, live_server):
     submission = Submission.objects.create(
         learner=learner,
         lab=lab,
+        offering=offering_of(lab),
         dockerfile=SLOPPY,
         lang="pt-BR",
         spec_hash=lab.spec_hash,
@@ -34,11 +38,7 @@ def test_a_verdict_graded_in_portuguese_reads_in_english(page, live_server):
         counted=True,
         report=report.to_dict(),
     )
-    page.goto(f"{live_server.url}/contas/login/?next=/laboratorios/entregas/{submission.pk}/")
-    page.get_by_label("Usuário").fill("ana")
-    page.get_by_label("Senha").fill(PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Entrar").click()
+    log_in(page, live_server, "ana", reverse("labs:submission", args=[submission.pk]))
     assert "Ainda não" in page.locator(".verdict").inner_text()
     assert page.get_by_text("Diretório de trabalho definido").is_visible()
 
