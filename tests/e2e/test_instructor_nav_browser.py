@@ -26,6 +26,10 @@ def test_teacher_finds_the_review_and_confirms_release_with_the_keyboard(browser
     page.set_default_timeout(15_000)
     log_in(page, live_server, "prof")
 
+    # The class's block on the home page: its work for a teacher, not a learner's progress.
+    block = page.locator("section.class-block").filter(has_text="Turma de teste")
+    assert block.get_by_role("link", name="correção das dissertativas").is_visible()
+    assert block.get_by_text("não iniciado").count() == 0
     site_menu = page.get_by_role("navigation", name=SITE_MENU)
     for name in ("Minhas turmas", "Operações"):
         assert site_menu.get_by_role("link", name=name).is_visible()
