@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("common", "config", "core", "labs", "quizzes")
+PACKAGES = ("classes", "common", "config", "core", "labs", "quizzes")
 SKIPPED_DIRS = {"migrations", "__pycache__"}
 
 
@@ -151,7 +151,13 @@ def _in(module: str, package: str) -> bool:
 
 def test_the_graph_sees_the_modules_and_their_imports(tmp_path):
     modules = project_modules()
-    assert {"labs.grading.runner", "labs.sandbox.docker_sandbox", "quizzes.services", "config.settings"} <= set(modules)
+    assert {
+        "labs.grading.runner",
+        "labs.sandbox.docker_sandbox",
+        "quizzes.services",
+        "config.settings",
+        "classes.deadlines",
+    } <= set(modules)
     assert not any(".migrations" in name for name in modules)
     assert any(target.startswith("labs.grading.") for target in import_graph()["labs.grading.runner"])
     # Imports inside functions and under TYPE_CHECKING are seen, relative ones resolved.
@@ -207,6 +213,12 @@ LAYERS = {
 }
 
 
+# The base of classes, which labs and quizzes read (deadlines, permissions): it imports
+# neither, so the apps may import it without a cycle. The rest of classes (services,
+# selectors, views, the menu's tag) reads and writes through labs' and quizzes' own.
+CLASSES_BASE = ("classes.models", "classes.deadlines", "classes.permissions", "classes.decorators")
+
+
 def _layer_of(module: str) -> str | None:
     matching = [layer for layer in LAYERS if _in(module, layer)]
     return max(matching, key=len) if matching else None
@@ -232,6 +244,12 @@ def layering_violations(imports: tuple[Import, ...] | None = None) -> list[str]:
             found.append(f"{where}: only labs.sandbox talks to the docker SDK")
         if target is not None and _in(imp.source, "labs") and _in(target, "quizzes"):
             found.append(f"{where}: labs never imports quizzes")
+        if (
+            target is not None
+            and any(_in(imp.source, base) for base in CLASSES_BASE)
+            and (_in(target, "labs") or _in(target, "quizzes"))
+        ):
+            found.append(f"{where}: classes' models, deadlines and permissions import neither labs nor quizzes")
         if target is not None and _in(target, "config") and not _in(imp.source, "config") and target != "config.celery":
             found.append(f"{where}: of config, the apps import only config.celery")
     return found
@@ -252,6 +270,8 @@ def test_a_layering_violation_is_reported():
         Import("common.i18n", "core.roles", 5, False),
         Import("quizzes.views", "config.settings", 6, False),
         Import("quizzes.importers.gift", "django.utils.translation.gettext", 7, True),
+        Import("classes.deadlines", "labs.models.Submission", 8, False),
+        Import("classes.permissions", "quizzes.selectors", 9, True),
     )
     assert len(layering_violations(planted)) == len(planted), layering_violations(planted)
     allowed = (
@@ -261,5 +281,10 @@ def test_a_layering_violation_is_reported():
         Import("labs.tasks", "config.celery.app", 4, False),
         Import("labs.grading.spec", "common.i18n.normalize_lang", 5, False),
         Import("core.views", "labs.selectors", 6, False),
+        Import("labs.services", "classes.deadlines.learner_terms", 7, False),
+        Import("quizzes.views", "classes.decorators.class_required", 8, False),
+        Import("classes.services", "labs.services.submissions_lateness_refresh", 9, False),
+        Import("classes.selectors", "quizzes.selectors.quizzes_progress", 10, False),
+        Import("core.views", "classes.selectors.class_work", 11, False),
     )
     assert layering_violations(allowed) == []
