@@ -71,12 +71,18 @@ def demo_accounts_ensure() -> list[DemoAccount]:
             raise RuntimeError(f"{path} appeared while the demo accounts were being created; run again.")
     else:
         demo_class_ensure(people={})  # content loaded since is offered in it too
-    stored = _stored_demo_passwords(path) or {}
-    return [_demo_account_state(role, username, stored.get(role, "")) for role, username in DEMO_USERNAMES.items()]
+    stored = _stored_demo_passwords(path)
+    return [
+        _demo_account_state(role, username, (stored or {}).get(role, ""), made=stored is None or role in stored)
+        for role, username in DEMO_USERNAMES.items()
+    ]
 
 
-def _demo_account_state(role: str, username: str, password: str) -> DemoAccount:
+def _demo_account_state(role: str, username: str, password: str, made: bool = True) -> DemoAccount:
     user = User.objects.filter(username=username).first()
+    if user is None and not made:
+        # An installation whose demo accounts were made before this role existed.
+        return DemoAccount(role, username, "", "never made: this installation's demo accounts predate it")
     if user is None:
         return DemoAccount(role, username, "", "deleted by an administrator; not created again")
     if not user.is_active:
