@@ -14,7 +14,11 @@ def test_demo_accounts_are_stable_across_runs_and_can_log_in(client, settings, t
     second = demo_accounts_ensure()
     assert first == second
     by_role = {account.role: account for account in second}
-    assert set(by_role) == {"instructor", "learner"}
+    assert {role: account.username for role, account in by_role.items()} == {
+        "teacher": "instrutora",
+        "assistant": "monitora",
+        "learner": "aprendiz",
+    }
     for account in second:
         assert client.login(request=HttpRequest(), username=account.username, password=account.password)
         client.logout()
@@ -25,14 +29,41 @@ def test_demo_instructor_is_an_instructor_and_learner_is_not(settings, tmp_path,
     settings.VAR_DIR = tmp_path
     demo_accounts_ensure()
     assert is_instructor(django_user_model.objects.get(username="instrutora"))
+    # The assistant's rights are the demo class's, not the site's.
+    assert not is_instructor(django_user_model.objects.get(username="monitora"))
     assert not is_instructor(django_user_model.objects.get(username="aprendiz"))
+
+
+def test_the_demo_people_are_in_the_demo_class_with_their_roles(settings, tmp_path):
+    """One class, "Turma de demonstração", offering the loaded content, with the demo teacher,
+    assistant and learner; a later start offers content loaded since without adding anyone."""
+    from classes.models import Class, Membership
+    from labs.models import Lab
+    from tests.factories import lab_from_content
+
+    settings.VAR_DIR = tmp_path
+    lab = lab_from_content("primeiro-conteiner")
+    demo_accounts_ensure()
+    klass = Class.objects.get(name="Turma de demonstração")
+    roles = dict(Membership.objects.filter(klass=klass).values_list("user__username", "role"))
+    assert roles == {"instrutora": "teacher", "monitora": "assistant", "aprendiz": "learner"}
+    assert list(klass.offerings.values_list("lab__slug", flat=True)) == [lab.slug]
+
+    later = Lab.objects.create(slug="carregado-depois", title="Carregado depois")
+    demo_accounts_ensure()
+    assert Class.objects.filter(name="Turma de demonstração").count() == 1
+    assert set(klass.offerings.values_list("lab__slug", flat=True)) == {lab.slug, later.slug}
+    assert Membership.objects.filter(klass=klass).count() == 3
 
 
 def test_demo_accounts_command_prints_credentials(settings, tmp_path, capsys):
     settings.VAR_DIR = tmp_path
     call_command("demo_accounts")
     out = capsys.readouterr().out
-    assert "instrutora" in out and "aprendiz" in out and "password:" in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    # Each account is printed with its role in the demo class.
+    assert "instrutora" in lines["teacher"] and "monitora" in lines["assistant"] and "aprendiz" in lines["learner"]
+    assert all("password:" in line for line in lines.values())
 
 
 def test_a_later_start_leaves_what_an_admin_changed(client, settings, tmp_path, django_user_model):
@@ -54,9 +85,9 @@ def test_a_later_start_leaves_what_an_admin_changed(client, settings, tmp_path, 
     assert instructor.check_password("the-admins-choice-42")
     assert not instructor.is_staff and not is_instructor(instructor)
     assert not learner.is_active
-    assert not client.login(request=HttpRequest(), username="instrutora", password=accounts["instructor"].password)
+    assert not client.login(request=HttpRequest(), username="instrutora", password=accounts["teacher"].password)
     # What is printed says so rather than showing a password that no longer works.
-    assert again["instructor"].password == "" and "changed" in again["instructor"].note
+    assert again["teacher"].password == "" and "changed" in again["teacher"].note
     assert again["learner"].password == "" and "disabled" in again["learner"].note
 
 
@@ -85,3 +116,21 @@ def test_the_passwords_file_is_not_replaced(settings, tmp_path):
     after = (tmp_path / "demo_accounts.json").stat()
     assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
     assert demo_accounts_ensure() == first
+
+
+def test_an_installation_from_before_classes_keeps_its_demo_accounts(settings, tmp_path, django_user_model):
+    """Its passwords file names the teacher "instructor" and has no assistant: the same
+    accounts are reported (no assistant is made later, as no account is)."""
+    import json
+
+    settings.VAR_DIR = tmp_path
+    django_user_model.objects.create_user(username="instrutora", password="antiga-senha-1", is_staff=True)
+    django_user_model.objects.create_user(username="aprendiz", password="antiga-senha-2")
+    (tmp_path / "demo_accounts.json").write_text(
+        json.dumps({"instructor": "antiga-senha-1", "learner": "antiga-senha-2"})
+    )
+    accounts = {account.role: account for account in demo_accounts_ensure()}
+    assert accounts["teacher"].password == "antiga-senha-1"
+    assert accounts["learner"].password == "antiga-senha-2"
+    assert accounts["assistant"].password == "" and "never made" in accounts["assistant"].note
+    assert not django_user_model.objects.filter(username="monitora").exists()

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from core.exports import Percent, csv_text, table_response
 from labs.models import Submission
-from tests.factories import UserFactory, lab_from_content
+from tests.factories import UserFactory, default_class, lab_from_content, offering_of
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
@@ -73,18 +73,29 @@ def test_the_gradebook_states_units_and_downloads_as_a_spreadsheet(client, instr
     learner = UserFactory(username="learner-x", first_name="@SUM(1)")
     lab = lab_from_content("primeiro-conteiner")
     Submission.objects.create(
-        learner=learner, lab=lab, dockerfile="FROM x\n", status="passed", score=85, max_score=100, counted=True
+        learner=learner,
+        lab=lab,
+        offering=offering_of(lab),
+        dockerfile="FROM x\n",
+        status="passed",
+        score=85,
+        max_score=100,
+        counted=True,
     )
     client.force_login(instructor)
-    book = list(csv.reader(io.StringIO(client.get(reverse("quizzes:gradebook-csv")).content.decode())))
+    book = list(
+        csv.reader(
+            io.StringIO(client.get(reverse("quizzes:gradebook-csv", args=[default_class().pk])).content.decode())
+        )
+    )
     lab_column = next(title for title in book[0] if title.startswith("lab:primeiro-conteiner"))
     assert re.fullmatch(r"lab:primeiro-conteiner \(points of \d+\)", lab_column)
     assert all(title.endswith("(%)") for title in book[0] if title.startswith("quiz:"))
-    sheet = read_xlsx(client.get(reverse("quizzes:gradebook-xlsx")).content)
+    sheet = read_xlsx(client.get(reverse("quizzes:gradebook-xlsx", args=[default_class().pk])).content)
     assert [text for _, text in sheet[0]] == book[0]
     mine = dict(zip([text for _, text in sheet[0]], sheet[1], strict=False))
     assert mine["username"] == ("s", "learner-x") and mine[lab_column] == ("n", "85")
     assert mine["name"] == ("s", "@SUM(1)")
-    lab_sheet = read_xlsx(client.get(reverse("labs:scores-xlsx", args=[lab.slug])).content)
+    lab_sheet = read_xlsx(client.get(reverse("labs:scores-xlsx", args=[default_class().pk, lab.slug])).content)
     assert [text for _, text in lab_sheet[0]][:4] == ["username", "name", "best_score", "max_score"]
     assert lab_sheet[1][2] == ("n", "85") and lab_sheet[1][3][0] == "n"

@@ -1,28 +1,54 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, offering_of
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_speaks_brazilian_portuguese_by_default(client):
+def test_home_speaks_brazilian_portuguese_by_default(client, learner):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     body = response.content.decode()
     assert '<html lang="pt-br">' in body
+    assert "Aula 45 – Containerização com Docker" in body
+    assert "Entrar" in body
+    # A learner sees their class's work under its headings, in the same language.
+    client.force_login(learner)
+    body = client.get(reverse("home")).content.decode()
+    assert '<html lang="pt-br">' in body
     assert "Autoavaliação" in body
     assert "Laboratórios práticos" in body
-    assert "Entrar" in body
 
 
-def test_language_switch_to_english_sticks(client):
+def test_language_switch_to_english_sticks(client, learner):
+    client.force_login(learner)
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     body = client.get(reverse("home")).content.decode()
     assert '<html lang="en">' in body
     assert "Self-assessment" in body
     assert "Autoavaliação" not in body
+
+
+def test_home_shows_each_class_of_the_user_and_a_join_form_to_someone_in_none(client, learner):
+    """The home page lists the user's classes, each with its own work; a user in no class is
+    offered the join form instead."""
+    from tests.factories import enrol_in, other_class
+
+    loner = UserFactory(username="sem-turma", enrol=False)
+    client.force_login(loner)
+    body = client.get(reverse("home")).content.decode()
+    assert "Turma de teste" not in body and "Autoavaliação" not in body
+    assert f'action="{reverse("classes:join")}"' in body and 'name="code"' in body
+
+    second = other_class("Turma da noite")
+    enrol_in(learner, klass=second)
+    client.force_login(learner)
+    body = client.get(reverse("home")).content.decode()
+    assert "Turma de teste" in body and "Turma da noite" in body
+    assert body.count("Laboratórios práticos") == 2  # each class's work on its own
+    assert f'action="{reverse("classes:join")}"' not in body
 
 
 def test_home_ships_htmx_from_the_project_not_a_cdn(client):
@@ -137,6 +163,7 @@ def test_operations_page_shows_each_grading_host_as_its_worker_reports_it(client
         Submission.objects.create(
             learner=instructor,
             lab=lab,
+            offering=offering_of(lab),
             dockerfile="FROM python:3.11-slim\n",
             status="passed",
             worker_host="grading@a",
