@@ -17,7 +17,7 @@ from labs.models import Submission
 from labs.sandbox.docker_sandbox import DockerSandbox
 from labs.services import submission_create, watchdog_run
 from labs.worker import alive_workers
-from tests.factories import UserFactory, lab_from_content
+from tests.factories import UserFactory, lab_from_content, offering_of
 from tests.workers import Worker
 
 pytestmark = [pytest.mark.docker, pytest.mark.redis, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -55,7 +55,11 @@ def lab(settings):
 def submit(lab, dockerfile, username=None):
     learner = UserFactory(username=username or f"l-{uuid.uuid4().hex[:8]}")
     return submission_create(
-        learner=learner, lab=lab, dockerfile=dockerfile, uploads={".dockerignore": DOCKERIGNORE}, lang="pt-BR"
+        learner=learner,
+        offering=offering_of(lab),
+        dockerfile=dockerfile,
+        uploads={".dockerignore": DOCKERIGNORE},
+        lang="pt-BR",
     )
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from labs import content, selectors
 from labs.models import Lab, LabVersion, Submission
 from labs.services import lab_sync_from_dir, submission_grade, submission_regrade
+from tests.factories import default_class
 
 from .test_submission_services import create, fake_sandbox, sent_tasks  # noqa: F401 (fixtures)
 
@@ -68,11 +69,14 @@ def test_grading_and_pages_read_no_content_from_disk(learner, lab, fake_sandbox,
     # The starter's files (requirements.txt, app.py) filled in what the learner did not send.
     assert {"app.py", "requirements.txt"} <= set(fake_sandbox.builds[0][1])
     client.force_login(learner)
-    page = client.get(reverse("labs:detail", args=[lab.slug]))
-    assert page.status_code == 200 and reverse("labs:starter-file", args=[lab.slug, "app.py"]) in page.content.decode()
+    page = client.get(reverse("labs:detail", args=[default_class().pk, lab.slug]))
+    assert (
+        page.status_code == 200
+        and reverse("labs:starter-file", args=[default_class().pk, lab.slug, "app.py"]) in page.content.decode()
+    )
     assert (
         "from flask import Flask"
-        in client.get(reverse("labs:starter-file", args=[lab.slug, "app.py"])).content.decode()
+        in client.get(reverse("labs:starter-file", args=[default_class().pk, lab.slug, "app.py"])).content.decode()
     )
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from labs.models import LabVersion, Submission
 from labs.services import submission_grade
+from tests.factories import UserFactory, default_class, offering_of
 
 from .test_submission_services import DOCKERIGNORE, REFERENCE, fake_sandbox  # noqa: F401 (fixture)
 
@@ -21,22 +22,25 @@ def submit(client, lab, dockerfile=REFERENCE, **files):
         data["files"] = [io.BytesIO(content) for content in files.values()]
         for handle, name in zip(data["files"], files, strict=True):
             handle.name = name
-    return client.post(reverse("labs:submit", args=[lab.slug]), data)
+    return client.post(reverse("labs:submit", args=[default_class().pk, lab.slug]), data)
 
 
 def test_anonymous_is_sent_to_log_in(client, lab):
-    for url in (reverse("labs:detail", args=[lab.slug]), reverse("labs:starter-zip", args=[lab.slug])):
+    for url in (
+        reverse("labs:detail", args=[default_class().pk, lab.slug]),
+        reverse("labs:starter-zip", args=[default_class().pk, lab.slug]),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 def test_lab_page_shows_instructions_checks_starter_and_form(client, learner, lab):
     client.force_login(learner)
-    body = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    body = client.get(reverse("labs:detail", args=[default_class().pk, lab.slug])).content.decode()
     assert "Seu primeiro contêiner" in body
     assert "<ol>" in body and "<code>python:3.11-slim</code>" in body  # Markdown rendered
     assert "GET / responde na porta 5000" in body and "obrigatória" in body
-    assert reverse("labs:starter-file", args=[lab.slug, "app.py"]) in body
+    assert reverse("labs:starter-file", args=[default_class().pk, lab.slug, "app.py"]) in body
     assert 'name="dockerfile"' in body and 'enctype="multipart/form-data"' in body
 
 
@@ -51,19 +55,21 @@ def test_instructions_are_sanitised(client, learner, lab):
     lab.spec_hash = "hostile-instructions"
     lab.save()
     client.force_login(learner)
-    body = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    body = client.get(reverse("labs:detail", args=[default_class().pk, lab.slug])).content.decode()
     main = body.split('id="instructions-title"')[1].split("</section>")[0]
     assert "<script>" not in main and "javascript:" not in main and "onerror" not in main
 
 
 def test_starter_zip_and_file_view(client, learner, lab):
     client.force_login(learner)
-    response = client.get(reverse("labs:starter-zip", args=[lab.slug]))
+    response = client.get(reverse("labs:starter-zip", args=[default_class().pk, lab.slug]))
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert "primeiro-conteiner/app.py" in names and "primeiro-conteiner/requirements.txt" in names
-    view = client.get(reverse("labs:starter-file", args=[lab.slug, "app.py"]))
+    view = client.get(reverse("labs:starter-file", args=[default_class().pk, lab.slug, "app.py"]))
     assert "from flask import Flask" in view.content.decode()
-    assert client.get(reverse("labs:starter-file", args=[lab.slug, "../lab.yaml"])).status_code == 404
+    assert (
+        client.get(reverse("labs:starter-file", args=[default_class().pk, lab.slug, "../lab.yaml"])).status_code == 404
+    )
 
 
 def test_submit_creates_and_redirects_to_the_submission(client, learner, lab, no_tasks):
@@ -85,7 +91,9 @@ def test_submit_zip_of_the_context(client, learner, lab, no_tasks):
         archive.writestr("projeto/.dockerignore", DOCKERIGNORE)
     buffer.name = "projeto.zip"
     buffer.seek(0)
-    response = client.post(reverse("labs:submit", args=[lab.slug]), {"dockerfile": "", "archive": buffer})
+    response = client.post(
+        reverse("labs:submit", args=[default_class().pk, lab.slug]), {"dockerfile": "", "archive": buffer}
+    )
     assert response.status_code == 302
     assert Submission.objects.get().dockerfile == REFERENCE
 
@@ -159,12 +167,12 @@ def test_other_learners_cannot_see_a_submission(client, learner, other_learner, 
     client.force_login(other_learner)
     assert client.get(url).status_code == 404
     assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
-    assert client.get(reverse("labs:submissions", args=[lab.slug])).status_code == 403
-    assert client.get(reverse("labs:scores-csv", args=[lab.slug])).status_code == 403
+    assert client.get(reverse("labs:submissions", args=[default_class().pk, lab.slug])).status_code == 403
+    assert client.get(reverse("labs:scores-csv", args=[default_class().pk, lab.slug])).status_code == 403
     assert client.post(reverse("labs:regrade", args=[submission.pk])).status_code == 403
-    detail = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    detail = client.get(reverse("labs:detail", args=[default_class().pk, lab.slug])).content.decode()
     assert f"#{submission.pk}" not in detail  # not in the other learner's history
-    client.force_login(instructor)
+    client.force_login(instructor)  # the class's teacher
     assert client.get(url).status_code == 200
 
 
@@ -176,13 +184,17 @@ def test_instructor_list_stats_csv_and_regrade(client, learner, instructor, lab,
     submission = Submission.objects.get()
     submission_grade(submission_id=submission.pk, worker_host="w1")
     client.force_login(instructor)
-    page = client.get(reverse("labs:submissions", args=[lab.slug]), {"status": "passed"}).content.decode()
+    page = client.get(
+        reverse("labs:submissions", args=[default_class().pk, lab.slug]), {"status": "passed"}
+    ).content.decode()
     assert f"#{submission.pk}" in page and "Taxa de acerto por verificação" in page
     assert (
         f"#{submission.pk}"
-        not in client.get(reverse("labs:submissions", args=[lab.slug]), {"status": "failed"}).content.decode()
+        not in client.get(
+            reverse("labs:submissions", args=[default_class().pk, lab.slug]), {"status": "failed"}
+        ).content.decode()
     )
-    csv_text = client.get(reverse("labs:scores-csv", args=[lab.slug])).content.decode()
+    csv_text = client.get(reverse("labs:scores-csv", args=[default_class().pk, lab.slug])).content.decode()
     header, row = csv_text.strip().splitlines()
     assert header.startswith("username,name,best_score")
     assert row.startswith("learner-a,\"'=HYPERLINK") and ",100,100,1,yes," in row
@@ -209,8 +221,6 @@ def test_instructor_filters_by_learner_and_local_dates(client, instructor, lab):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from tests.factories import UserFactory
-
     utc = ZoneInfo("UTC")
     ana = UserFactory(username="ana.souza", first_name="Ana")
     bruno = UserFactory(username="b.lima", first_name="Bruno")
@@ -222,14 +232,19 @@ def test_instructor_filters_by_learner_and_local_dates(client, instructor, lab):
         ("bruno-dec2", bruno, datetime(2026, 12, 2, 15, 0, tzinfo=utc)),
     ]:
         submission = Submission.objects.create(
-            learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed", counted=True
+            learner=learner,
+            lab=lab,
+            offering=offering_of(lab),
+            dockerfile="FROM python:3.11-slim\n",
+            status="failed",
+            counted=True,
         )
         Submission.objects.filter(pk=submission.pk).update(created_at=when)
         made[key] = submission.pk
     client.force_login(instructor)
 
     def listed(**params):
-        response = client.get(reverse("labs:submissions", args=[lab.slug]), params)
+        response = client.get(reverse("labs:submissions", args=[default_class().pk, lab.slug]), params)
         assert response.status_code == 200
         return {key for key, pk in made.items() if pk in {item.pk for item in response.context["page"]}}, response
 
@@ -252,14 +267,16 @@ def test_instructor_filters_by_learner_and_local_dates(client, instructor, lab):
 
 
 def test_instructor_list_pages_keep_the_filters(client, instructor, lab):
-    from tests.factories import UserFactory
 
     learner = UserFactory(username="carla")
     Submission.objects.bulk_create(
-        Submission(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed") for _ in range(120)
+        Submission(
+            learner=learner, lab=lab, offering=offering_of(lab), dockerfile="FROM python:3.11-slim\n", status="failed"
+        )
+        for _ in range(120)
     )
     client.force_login(instructor)
-    url = reverse("labs:submissions", args=[lab.slug])
+    url = reverse("labs:submissions", args=[default_class().pk, lab.slug])
     body = client.get(url, {"learner": "carla", "page": "2"}).content.decode()
     assert 'href="?learner=carla&amp;page=3"' in body
     assert 'href="?learner=carla&amp;page=1"' in body
@@ -280,6 +297,7 @@ def test_the_status_poll_appends_only_the_new_log_lines(client, learner, lab, re
     submission = Submission.objects.create(
         learner=learner,
         lab=lab,
+        offering=offering_of(lab),
         dockerfile="FROM python:3.11-slim\n",
         status=Submission.Status.BUILDING,
         building_at=timezone.now(),
@@ -333,18 +351,27 @@ def test_the_status_poll_appends_only_the_new_log_lines(client, learner, lab, re
 def test_instructor_regrades_the_latest_or_every_submission(client, learner, instructor, lab, no_tasks):
     finished = [
         Submission.objects.create(
-            learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status="failed", counted=True
+            learner=learner,
+            lab=lab,
+            offering=offering_of(lab),
+            dockerfile="FROM python:3.11-slim\n",
+            status="failed",
+            counted=True,
         )
         for _ in range(3)
     ]
     client.force_login(instructor)
-    page = client.get(reverse("labs:submissions", args=[lab.slug])).content.decode()
+    page = client.get(reverse("labs:submissions", args=[default_class().pk, lab.slug])).content.decode()
     assert "Reavaliar todas as entregas (3)" in page
-    response = client.post(reverse("labs:regrade-all", args=[lab.slug]), {"scope": "latest"}, follow=True)
+    response = client.post(
+        reverse("labs:regrade-all", args=[default_class().pk, lab.slug]), {"scope": "latest"}, follow=True
+    )
     assert "1 entrega(s) na fila para reavaliação." in response.content.decode()
     assert Submission.objects.filter(status="queued", regrading=True).count() == 1
     Submission.objects.update(status="failed", regrading=False)
-    response = client.post(reverse("labs:regrade-all", args=[lab.slug]), {"scope": "every"}, follow=True)
+    response = client.post(
+        reverse("labs:regrade-all", args=[default_class().pk, lab.slug]), {"scope": "every"}, follow=True
+    )
     assert "3 entrega(s) na fila para reavaliação." in response.content.decode()
     assert Submission.objects.filter(pk__in=[s.pk for s in finished], status="queued", regrading=True).count() == 3
     # The learner sees why their old submission is being graded again.
@@ -378,6 +405,7 @@ def test_the_status_poll_reads_only_the_columns_it_shows(client, learner, lab):
     submission = Submission.objects.create(
         learner=learner,
         lab=lab,
+        offering=offering_of(lab),
         dockerfile="FROM python:3.11-slim\n" * 100,
         files=heavy,
         status=Submission.Status.BUILDING,

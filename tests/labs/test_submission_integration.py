@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from labs.models import Submission
-from tests.factories import lab_from_content
+from tests.factories import default_class, lab_from_content
 
 from .test_submission_services import DOCKERIGNORE, REFERENCE
 
@@ -27,7 +27,7 @@ def test_web_submit_is_graded_by_a_real_worker(client, learner, redis_url, sandb
     lab = lab_from_content("primeiro-conteiner")
     client.force_login(learner)
     response = client.post(
-        reverse("labs:submit", args=[lab.slug]),
+        reverse("labs:submit", args=[default_class().pk, lab.slug]),
         {"dockerfile": REFERENCE, "files": _upload(".dockerignore", DOCKERIGNORE)},
     )
     assert response.status_code == 302
@@ -41,7 +41,7 @@ def test_web_submit_is_graded_by_a_real_worker(client, learner, redis_url, sandb
     broken = REFERENCE.replace(
         "RUN pip install --no-cache-dir -r requirements.txt", "RUN pip install --no-cache-dir -r requisitos.txt"
     )
-    response = client.post(reverse("labs:submit", args=[lab.slug]), {"dockerfile": broken})
+    response = client.post(reverse("labs:submit", args=[default_class().pk, lab.slug]), {"dockerfile": broken})
     submission = wait_final(Submission.objects.filter(learner=learner).latest("created_at").pk)
     assert submission.status == "failed"
     build = next(c for c in submission.report["checks"] if c["id"] == "build")

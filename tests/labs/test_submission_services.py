@@ -21,7 +21,7 @@ from labs.services import (
     submission_regrade,
     watchdog_run,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, offering_of
 
 from .grading.fakes import FakeContainer, FakeSandbox
 
@@ -56,7 +56,11 @@ def sent_tasks(monkeypatch):
 
 def create(learner, lab, dockerfile=REFERENCE, uploads=None, lang="pt-BR"):
     return submission_create(
-        learner=learner, lab=lab, dockerfile=dockerfile, uploads=uploads or {".dockerignore": DOCKERIGNORE}, lang=lang
+        learner=learner,
+        offering=offering_of(lab),
+        dockerfile=dockerfile,
+        uploads=uploads or {".dockerignore": DOCKERIGNORE},
+        lang=lang,
     )
 
 
@@ -86,7 +90,9 @@ def test_dockerfile_may_come_as_an_upload(learner, lab):
 )
 def test_bad_input_is_refused_with_a_specific_message(learner, lab, dockerfile, uploads, message):
     with pytest.raises(SubmissionRefused) as excinfo:
-        submission_create(learner=learner, lab=lab, dockerfile=dockerfile, uploads=uploads, lang="pt-BR")
+        submission_create(
+            learner=learner, offering=offering_of(lab), dockerfile=dockerfile, uploads=uploads, lang="pt-BR"
+        )
     assert message in str(excinfo.value)
     assert not Submission.objects.exists()
 
@@ -188,7 +194,7 @@ def test_regrade_one_and_all(learner, lab, fake_sandbox, sent_tasks, django_capt
     assert Submission.objects.get(pk=first.pk).status == "queued"
     assert not submission_regrade(submission=Submission.objects.get(pk=first.pk))  # still in flight
     with django_capture_on_commit_callbacks(execute=True):
-        assert lab_regrade_all(lab=lab) == 1  # only the finished one of the other learner
+        assert lab_regrade_all(offering=offering_of(lab)) == 1  # only the finished one of the other learner
     assert {pk for pk, _ in sent_tasks} == {first.pk, other.pk}
 
 
@@ -207,7 +213,7 @@ def test_regrade_every_submission_runs_beside_the_learners_new_work(
     theirs = create(UserFactory(username="b"), lab)
     submission_grade(submission_id=theirs.pk, worker_host="w1")
     with django_capture_on_commit_callbacks(execute=True):
-        assert lab_regrade_all(lab=lab, scope="every") == 4
+        assert lab_regrade_all(offering=offering_of(lab), scope="every") == 4
     assert {pk for pk, _ in sent_tasks} == {*mine, theirs.pk}
     assert set(Submission.objects.values_list("status", "regrading")) == {("queued", True)}
 
@@ -218,7 +224,9 @@ def test_regrade_every_submission_runs_beside_the_learners_new_work(
     with pytest.raises(SubmissionRefused):
         create(learner, lab)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Submission.objects.create(learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n")
+        Submission.objects.create(
+            learner=learner, lab=lab, offering=offering_of(lab), dockerfile="FROM python:3.11-slim\n"
+        )
 
     for pk in [*mine, theirs.pk, new.pk]:
         assert submission_grade(submission_id=pk, worker_host="w2") == "passed"
@@ -239,7 +247,7 @@ def test_a_regrade_keeps_the_learners_result_until_it_has_a_new_one(
     assert before.status == "passed" and before.score == 100 and before.counted
     with django_capture_on_commit_callbacks(execute=True):
         assert submission_regrade(submission=before)
-    assert best_score(user=learner, lab=lab) == 100  # no dip while the regrade runs
+    assert best_score(user=learner, offering=offering_of(lab)) == 100  # no dip while the regrade runs
     Submission.objects.filter(pk=submission.pk).update(status="building", retries=settings.GRADING_MAX_RETRIES)
     assert submission_platform_fault(submission_id=submission.pk, detail="daemon gone") == "error"
     after = Submission.objects.get(pk=submission.pk)
@@ -329,6 +337,10 @@ def test_a_grading_run_beats_while_it_works(learner, lab, fake_sandbox, monkeypa
 def test_an_uploaded_dockerfile_with_a_nul_byte_is_refused_before_it_is_stored(learner, lab):
     with pytest.raises(SubmissionRefused, match="NUL"):
         submission_create(
-            learner=learner, lab=lab, dockerfile="", uploads={"Dockerfile": b"FROM python:3.11-slim\x00\n"}, lang="en"
+            learner=learner,
+            offering=offering_of(lab),
+            dockerfile="",
+            uploads={"Dockerfile": b"FROM python:3.11-slim\x00\n"},
+            lang="en",
         )
     assert not Submission.objects.exists()

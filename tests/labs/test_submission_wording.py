@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from labs.models import Submission
+from tests.factories import offering_of
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,12 @@ pytestmark = pytest.mark.django_db
 )
 def test_platform_retries_are_worded_and_hidden_when_none(client, lab, learner, instructor, lang, retries, said):
     submission = Submission.objects.create(
-        learner=learner, lab=lab, dockerfile="FROM python:3.11-slim\n", status=Submission.Status.PASSED, retries=retries
+        learner=learner,
+        lab=lab,
+        offering=offering_of(lab),
+        dockerfile="FROM python:3.11-slim\n",
+        status=Submission.Status.PASSED,
+        retries=retries,
     )
     client.force_login(instructor)
     if lang == "en":

@@ -12,7 +12,7 @@ from labs.content import encode_files
 from labs.forms import SubmissionForm, editor_digest
 from labs.models import Submission
 from labs.services import EditorFile, SubmissionRefused, sent_files, submission_create
-from tests.factories import lab_from_content
+from tests.factories import default_class, lab_from_content, offering_of
 
 pytestmark = pytest.mark.django_db
 
@@ -73,11 +73,13 @@ def test_an_untouched_editor_without_upload_is_sent_and_a_blank_one_is_not(learn
         uploads={},
     )
     assert sent.files == {"Dockerfile": STARTER.encode()}
-    submission = submission_create(learner=learner, lab=lab, dockerfile="", uploads=sent.files, lang="pt-BR")
+    submission = submission_create(
+        learner=learner, offering=offering_of(lab), dockerfile="", uploads=sent.files, lang="pt-BR"
+    )
     assert submission.dockerfile == STARTER and submission.files == {}
     blank = sent_files(editor={"Dockerfile": EditorFile("\n", edited=True)}, uploads={})
     with pytest.raises(SubmissionRefused, match="Dockerfile"):
-        submission_create(learner=learner, lab=lab, dockerfile="", uploads=blank.files, lang="pt-BR")
+        submission_create(learner=learner, offering=offering_of(lab), dockerfile="", uploads=blank.files, lang="pt-BR")
 
 
 def test_the_form_knows_an_editor_left_as_served(lab):
@@ -107,12 +109,12 @@ def test_the_form_knows_an_editor_left_as_served(lab):
 
 
 def post(client, lab, **data):
-    return client.post(reverse("labs:submit", args=[lab.slug]), data, follow=True)
+    return client.post(reverse("labs:submit", args=[default_class().pk, lab.slug]), data, follow=True)
 
 
 def served_form(client, lab) -> dict[str, str]:
     """The editors' fields as the lab page serves them."""
-    body = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    body = client.get(reverse("labs:detail", args=[default_class().pk, lab.slug])).content.decode()
     fields = {}
     for name in ("dockerfile_served", "dockerignore_served"):
         fields[name] = re.search(rf'name="{name}" value="([0-9a-f]+)"', body).group(1)
@@ -167,7 +169,7 @@ def test_untouched_editor_and_no_upload_sends_the_editor(client, learner, lab, n
 
 def test_a_dockerignore_written_in_the_editor_reaches_the_submission(client, learner, lab, no_tasks):
     client.force_login(learner)
-    page = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    page = client.get(reverse("labs:detail", args=[default_class().pk, lab.slug])).content.decode()
     assert '<label for="id_dockerignore"><code>.dockerignore</code></label>' in page
     assert 'name="dockerignore"' in page and 'aria-describedby="id_dockerignore_helptext id_editor_rule"' in page
     post(client, lab, dockerfile=REFERENCE, dockerignore=IGNORE, **served_form(client, lab))
@@ -175,7 +177,7 @@ def test_a_dockerignore_written_in_the_editor_reaches_the_submission(client, lea
     assert submission.files == encode_files({".dockerignore": IGNORE.encode()})
     # The next visit starts from what was sent, .dockerignore included.
     Submission.objects.update(status="failed")
-    page = client.get(reverse("labs:detail", args=[lab.slug])).content.decode()
+    page = client.get(reverse("labs:detail", args=[default_class().pk, lab.slug])).content.decode()
     editor = page.split('name="dockerignore"')[1].split("</textarea>")[0]
     assert "__pycache__" in editor
 
@@ -189,6 +191,7 @@ def stored(learner, lab, **report) -> Submission:
     return Submission.objects.create(
         learner=learner,
         lab=lab,
+        offering=offering_of(lab),
         dockerfile=HOSTILE,
         files=encode_files({".dockerignore": b"<b>.git</b>\n", "modelo.joblib": b"\x80\x00\x01" * 10}),
         lang="pt-BR",

@@ -10,6 +10,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, FakePayload, encode_
 from django.urls import reverse
 
 from labs.models import Submission
+from tests.factories import default_class
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def test_a_body_declared_too_large_is_refused_unread_with_413(client, learner, l
     declared = settings.REQUEST_MAX_BYTES + 1
     response = client.generic(
         "POST",
-        reverse("labs:submit", args=[lab.slug]),
+        reverse("labs:submit", args=[default_class().pk, lab.slug]),
         b"",
         CONTENT_TYPE=MULTIPART_CONTENT,
         CONTENT_LENGTH=str(declared),
@@ -72,7 +73,7 @@ def test_an_oversize_upload_is_not_buffered(client, learner, lab, settings):
     """50 MB sent with its true length: refused while the process allocates almost nothing."""
     client.force_login(learner)
     payload = multipart(dockerfile="FROM python:3.11-slim\n", files=named(b"\0" * (50 * 1024 * 1024), "big.bin"))
-    response, peak = post_measured(client, reverse("labs:submit", args=[lab.slug]), payload)
+    response, peak = post_measured(client, reverse("labs:submit", args=[default_class().pk, lab.slug]), payload)
     assert response.status_code == 413
     assert peak < len(payload) / 20, f"peak {peak} bytes for a {len(payload)}-byte body"
 
@@ -82,10 +83,12 @@ def test_a_part_past_the_limit_stops_the_upload_midway(client, learner, lab, set
     what the learner typed is kept."""
     settings.SUBMISSION_MAX_BYTES = 200_000
     client.force_login(learner)
-    client.get(reverse("labs:detail", args=[lab.slug]))  # the page's templates compiled before measuring
+    client.get(
+        reverse("labs:detail", args=[default_class().pk, lab.slug])
+    )  # the page's templates compiled before measuring
     payload = multipart(dockerfile="FROM python:3.11-slim\n# meu texto\n", files=named(b"x" * 4_000_000, "big.txt"))
     assert len(payload) < settings.REQUEST_MAX_BYTES  # past the middleware: the handler's case
-    response, peak = post_measured(client, reverse("labs:submit", args=[lab.slug]), payload)
+    response, peak = post_measured(client, reverse("labs:submit", args=[default_class().pk, lab.slug]), payload)
     assert response.status_code == 413
     body = response.content.decode()
     assert "maior que 0,2 MB" in body and "# meu texto" in body
@@ -98,7 +101,8 @@ def test_too_many_files_are_refused_with_a_message(client, learner, lab, setting
     client.force_login(learner)
     files = [named(b"a", f"f{n}.txt") for n in range(6)]
     response = client.post(
-        reverse("labs:submit", args=[lab.slug]), {"dockerfile": "FROM python:3.11-slim\n", "files": files}
+        reverse("labs:submit", args=[default_class().pk, lab.slug]),
+        {"dockerfile": "FROM python:3.11-slim\n", "files": files},
     )
     assert response.status_code == 413
     assert "no máximo 3 arquivos" in response.content.decode()
@@ -109,7 +113,7 @@ def test_a_chunked_body_is_refused_with_411(client, learner, lab):
     client.force_login(learner)
     response = client.generic(
         "POST",
-        reverse("labs:submit", args=[lab.slug]),
+        reverse("labs:submit", args=[default_class().pk, lab.slug]),
         b"",
         content_type=MULTIPART_CONTENT,
         HTTP_TRANSFER_ENCODING="chunked",
@@ -133,7 +137,7 @@ def test_a_too_large_body_elsewhere_gets_the_plain_refusal_page(client):
 def test_a_submission_within_the_limits_still_goes_through(client, learner, lab, no_tasks):
     client.force_login(learner)
     response = client.post(
-        reverse("labs:submit", args=[lab.slug]),
+        reverse("labs:submit", args=[default_class().pk, lab.slug]),
         {"dockerfile": "FROM python:3.11-slim\n", "files": [named(b"flask\n", "requirements.txt")]},
     )
     assert response.status_code == 302 and Submission.objects.count() == 1
@@ -142,7 +146,7 @@ def test_a_submission_within_the_limits_still_goes_through(client, learner, lab,
 def test_an_anonymous_oversize_post_is_refused_too(client, lab):
     response = client.generic(
         "POST",
-        reverse("labs:submit", args=[lab.slug]),
+        reverse("labs:submit", args=[default_class().pk, lab.slug]),
         b"",
         CONTENT_TYPE=MULTIPART_CONTENT,
         CONTENT_LENGTH=str(100 * 1024 * 1024),

@@ -13,6 +13,7 @@ from labs.grading.text import render
 from labs.grading.types import Finding, HttpOutcome
 from labs.models import Submission
 from labs.selectors import lab_version
+from tests.factories import default_class, offering_of
 
 from .grading.fakes import FakeContainer, FakeSandbox
 
@@ -54,6 +55,7 @@ def stored(lab, learner, report):
     return Submission.objects.create(
         learner=learner,
         lab=lab,
+        offering=offering_of(lab),
         dockerfile=SLOPPY,
         lang=report["lang"],
         spec_hash=lab.spec_hash,
@@ -114,7 +116,7 @@ def test_the_instructors_check_statistics_name_checks_in_their_language(client, 
     stored(lab, learner, as_schema_1(graded(lab, "pt-BR")))
     client.force_login(instructor)
     client.cookies.load({"django_language": "en"})
-    body = client.get(reverse("labs:submissions", args=[lab.slug])).content.decode()
+    body = client.get(reverse("labs:submissions", args=[default_class().pk, lab.slug])).content.decode()
     assert "Working directory set" in body and "Diretório de trabalho definido" not in body
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from labs.models import Submission
 from labs.sandbox.client import SandboxUnavailable, connect
 from labs.sandbox.docker_sandbox import SUBMISSION_LABEL
-from tests.factories import UserFactory, lab_from_content
+from tests.factories import UserFactory, default_class, lab_from_content
 from tests.labs.test_submission_integration import _upload
 from tests.labs.test_submission_services import DOCKERIGNORE, REFERENCE
 from tests.workers import Worker
@@ -95,7 +95,7 @@ def test_two_grading_hosts_share_one_queue_and_each_grades_with_its_own_daemon(
         for number in range(SUBMISSIONS):
             client.force_login(UserFactory(username=f"turma-{number:02d}"))
             response = client.post(
-                reverse("labs:submit", args=[lab.slug]),
+                reverse("labs:submit", args=[default_class().pk, lab.slug]),
                 {"dockerfile": REFERENCE, "files": _upload(".dockerignore", DOCKERIGNORE)},
             )
             assert response.status_code == 302, response.content.decode()[:500]
