@@ -71,6 +71,7 @@ def local(moment) -> str:
 
 
 def lateness(submission: Submission) -> tuple[int, float]:
+    """Seconds late and the penalty as stored (a whole number of tenths here: exact floats)."""
     submission.refresh_from_db()
     return submission.late_seconds, submission.late_penalty
 
@@ -86,7 +87,7 @@ def test_late_work_costs_ten_percent_per_started_day(learner, penalty_offering):
     graded(on_time, 80)
 
     hour_late = send(learner, penalty_offering, DUE + HOUR)
-    assert (hour_late.late_seconds, hour_late.late_penalty, hour_late.late_days) == (3600, pytest.approx(0.1), 1)
+    assert (hour_late.late_seconds, hour_late.late_penalty, hour_late.late_days) == (3600, 0.1, 1)
     graded(hour_late, 100)
 
     day_and_hour_late = send(learner, penalty_offering, DUE + DAY + HOUR)
@@ -149,7 +150,7 @@ def test_an_extension_moves_one_learners_deadline_and_the_penalties_already_take
 ):
     mine = graded(send(learner, penalty_offering, DUE + DAY + HOUR), 100)
     theirs = graded(send(other_learner, penalty_offering, DUE + DAY + HOUR), 100)
-    assert lateness(mine) == lateness(theirs) == (25 * 3600, pytest.approx(0.2))
+    assert lateness(mine) == lateness(theirs) == (25 * 3600, 0.2)
 
     granted = extensions_grant(
         offering=penalty_offering,
@@ -164,13 +165,13 @@ def test_an_extension_moves_one_learners_deadline_and_the_penalties_already_take
     # Their next one, past the class's due date but before theirs, is on time too.
     assert send(learner, penalty_offering, DUE + 2 * DAY).late_penalty == 0
     # The other learner keeps the class's deadline, for what they sent and what they send.
-    assert lateness(theirs) == (25 * 3600, pytest.approx(0.2))
+    assert lateness(theirs) == (25 * 3600, 0.2)
     assert best_score(user=other_learner, offering=penalty_offering) == pytest.approx(80)
     assert send(other_learner, penalty_offering, DUE + 2 * DAY).late_penalty == pytest.approx(0.2)
 
     # Taken back, the class's deadline applies to the learner again, to the past too.
     extension_revoke(extension=penalty_offering.extensions.get(learner=learner), actor=instructor)
-    assert lateness(mine) == (25 * 3600, pytest.approx(0.2))
+    assert lateness(mine) == (25 * 3600, 0.2)
 
 
 def test_an_extended_due_date_past_the_close_moves_the_close_for_that_learner(
@@ -198,7 +199,7 @@ def test_the_watchdogs_requeue_keeps_how_late_the_work_was_sent(
     was sent, no later."""
     submission = send(learner, penalty_offering, DUE + HOUR)
     sent_lateness = lateness(submission)
-    assert sent_lateness == (3600, pytest.approx(0.1))
+    assert sent_lateness == (3600, 0.1)
     long_ago = timezone.now() - 2 * HOUR
     Submission.objects.filter(pk=submission.pk).update(status="building", building_at=long_ago)
     with django_capture_on_commit_callbacks(execute=True):
@@ -233,7 +234,7 @@ def test_one_lab_in_two_classes_keeps_each_class_apart(client, learner, instruct
     assert send(learner, morning, DUE + 2 * DAY).status == "queued"
     assert send(learner, evening, DUE + 2 * DAY).status == "queued"
 
-    assert (in_morning.late_penalty, in_evening.late_penalty) == (0, pytest.approx(0.1))
+    assert (in_morning.late_penalty, in_evening.late_penalty) == (0, 0.1)
     assert best_score(user=learner, offering=morning) == 100
     assert best_score(user=learner, offering=evening) == pytest.approx(90)
     assert set(learner_submissions(user=learner, offering=morning).values_list("offering_id", flat=True)) == {
