@@ -60,10 +60,11 @@ def test_demo_accounts_command_prints_credentials(settings, tmp_path, capsys):
     settings.VAR_DIR = tmp_path
     call_command("demo_accounts")
     out = capsys.readouterr().out
-    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "Turma de demonstração" in out
     # Each account is printed with its role in the demo class.
-    assert "instrutora" in lines["teacher"] and "monitora" in lines["assistant"] and "aprendiz" in lines["learner"]
-    assert all("password:" in line for line in lines.values())
+    for role, username in (("teacher", "instrutora"), ("teaching assistant", "monitora"), ("learner", "aprendiz")):
+        [line] = [line for line in out.splitlines() if f"user: {username} " in line]
+        assert line.split("user:")[0].strip() == role and "password:" in line
 
 
 def test_a_later_start_leaves_what_an_admin_changed(client, settings, tmp_path, django_user_model):
