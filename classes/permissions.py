@@ -1,7 +1,7 @@
 """Who may do what in a class: one function of (user, class, action), tested as a matrix
 (tests/test_authorization_matrix.py). Roles are per class; the site administrator
-(superuser) may do everything everywhere, and staff in the Instructors group may create
-classes (core.roles.is_instructor)."""
+(superuser) may do everything a teacher may in every class, and staff in the Instructors
+group may create classes (core.roles.is_instructor)."""
 
 from enum import StrEnum
 
@@ -21,8 +21,12 @@ class Action(StrEnum):
     MANAGE = "manage"  # class and content settings, people, extensions, archiving
 
 
+# Only learners answer and submit: a teacher's or an administrator's attempt would count in
+# the class's statistics and gradebook as if a learner had made it.
+STAFF_ACTIONS = frozenset(Action) - {Action.TAKE}
+
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.TEACHER: frozenset(Action),
+    Role.TEACHER: STAFF_ACTIONS,
     Role.ASSISTANT: frozenset({Action.VIEW, Action.SEE_WORK, Action.REVIEW, Action.REGRADE}),
     Role.LEARNER: frozenset({Action.VIEW, Action.TAKE}),
 }
@@ -55,11 +59,10 @@ def forget_roles(user: User) -> None:
 def actions_for(user: User | AnonymousUser, klass: Class) -> frozenset[Action]:
     if not user.is_authenticated:
         return frozenset()
+    role = role_of(user, klass)
+    allowed = ROLE_ACTIONS.get(role, frozenset()) if role else frozenset()
     if user.is_superuser:
-        allowed = frozenset(Action)
-    else:
-        role = role_of(user, klass)
-        allowed = ROLE_ACTIONS.get(role, frozenset()) if role else frozenset()
+        allowed = allowed | STAFF_ACTIONS
     if klass.is_archived:
         allowed = allowed & READ_ONLY_ACTIONS
     return allowed
