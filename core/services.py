@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from classes.services import demo_class_ensure
+from classes.models import Class
+from classes.services import DEMO_CLASS_NAME, DEMO_CLASS_TERM, demo_class_ensure
 
 from .files import private_file_create
 from .roles import instructors_group
@@ -69,8 +70,10 @@ def demo_accounts_ensure() -> list[DemoAccount]:
         # this one's accounts are rolled back rather than left with passwords nobody knows.
         if not private_file_create(path, json.dumps(passwords).encode()):
             raise RuntimeError(f"{path} appeared while the demo accounts were being created; run again.")
-    else:
+    elif Class.objects.filter(name=DEMO_CLASS_NAME, term=DEMO_CLASS_TERM).exists():
         demo_class_ensure(people={})  # content loaded since is offered in it too
+    # An installation whose demo accounts predate classes has them in the class its upgrade
+    # made ("Turma principal"): no empty demo class is made beside it.
     stored = _stored_demo_passwords(path)
     return [
         _demo_account_state(role, username, (stored or {}).get(role, ""), made=stored is None or role in stored)

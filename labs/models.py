@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -106,7 +107,7 @@ class Submission(models.Model):
     # a failure of ours must not take away a result the learner had.
     regrade_backup = models.JSONField(_("verdict before the regrade"), null=True, blank=True, editable=False)
     error_detail = models.TextField(_("platform error detail"), blank=True)
-    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     building_at = models.DateTimeField(_("building since"), null=True, blank=True)
     running_at = models.DateTimeField(_("running since"), null=True, blank=True)

@@ -127,7 +127,8 @@ def _refuse_by_terms(offering: Offering, learner, now) -> Lateness:
     terms = learner_terms(offering=offering, learner_id=learner.pk)
     if not terms.has_opened(now):
         raise SubmissionRefused(
-            _("This lab opens on %(when)s.") % {"when": date_format(localtime(terms.opens_at), "DATETIME_FORMAT")}
+            _("This lab is not open yet (it opens on %(when)s).")
+            % {"when": date_format(localtime(terms.opens_at), "DATETIME_FORMAT")}
         )
     if not terms.accepts_work(now):
         if terms.has_closed(now):
@@ -194,6 +195,7 @@ def submission_create(
                 offering=offering,
                 late_seconds=lateness.seconds,
                 late_penalty=lateness.penalty,
+                created_at=now,  # the moment its lateness was judged at
                 dockerfile=dockerfile_text,
                 files=encode_files(uploads),
                 lang=lang,

@@ -40,9 +40,8 @@ DUE = (timezone.now() - 30 * DAY).replace(microsecond=0)
 
 
 def send(learner, offering: Offering, at, dockerfile=REFERENCE) -> Submission:
-    """The learner sends work at `at` by the fake clock. The row's time is stamped with the
-    same moment (the database sets it from the real clock), so that a later recomputation of
-    its lateness reads the moment the service judged."""
+    """The learner sends work at `at` by the fake clock (the service stamps the row with it,
+    so a later recomputation of its lateness reads the moment it judged)."""
     submission = submission_create(
         learner=learner,
         offering=offering,
@@ -51,8 +50,8 @@ def send(learner, offering: Offering, at, dockerfile=REFERENCE) -> Submission:
         lang="pt-BR",
         now=at,
     )
-    Submission.objects.filter(pk=submission.pk).update(created_at=at)
     submission.refresh_from_db()
+    assert submission.created_at == at
     return submission
 
 
