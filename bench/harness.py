@@ -1,6 +1,7 @@
-"""What the benchmarks share: a scratch database, the product's own processes started as
-`make run` starts them (gunicorn, a grading worker), a logged-in HTTP session, a memory
-sampler, the raw-Docker floor, and the writer of docs/BENCHMARKS.md.
+"""What the benchmarks share: a scratch database, a class of the benchmarks' own offering the
+lesson's content, the product's own processes started as `make run` starts them (gunicorn, a
+grading worker), a logged-in HTTP session, a memory sampler, the raw-Docker floor, and the
+writer of docs/BENCHMARKS.md.
 
 Benchmarks print ratios against a baseline measured in the same run: the machines are
 shared and noisy, so only a ratio is comparable from one run to the next."""
@@ -25,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_VAR = ROOT / "var" / "bench"
 RESULTS = ROOT / "docs" / "BENCHMARKS.md"
 PASSWORD = "senha-do-benchmark-123"
+# The programs of the environment whose Python runs the benchmark (the project's .venv, also
+# from another checkout of the code).
+VENV_BIN = Path(sys.executable).parent
 
 
 def _exit_on_sigterm(*_):
@@ -35,13 +39,16 @@ def _exit_on_sigterm(*_):
 signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
-def setup_django() -> None:
-    """A fresh SQLite database of the benchmarks' own (the product's embedded default),
-    migrated and loaded with the shipped content. Nothing of `make run`'s data is touched."""
+def setup_django(database_url: str | None = None) -> None:
+    """A fresh database of the benchmarks' own, migrated and loaded with the shipped content:
+    by default a SQLite file (the product's embedded default); DATABASE_URL names another
+    (an empty scratch database, see bench/class.py). Nothing of `make run`'s data is touched."""
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        (BENCH_VAR / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{BENCH_VAR / 'bench.sqlite3'}"
+    if database_url is None:
+        for suffix in ("", "-wal", "-shm"):
+            (BENCH_VAR / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
+        database_url = f"sqlite:///{BENCH_VAR / 'bench.sqlite3'}"
+    os.environ["DATABASE_URL"] = database_url
     # A class submits together: the per-learner rate limit is not what is measured here.
     os.environ["SUBMISSIONS_PER_MINUTE"] = "100000"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -54,12 +61,46 @@ def setup_django() -> None:
     call_command("load_content", verbosity=0)
 
 
-def make_learner(username: str):
+BENCH_CLASS = "Turma do benchmark"
+
+
+def bench_class(name: str = BENCH_CLASS):
+    """A class (created the first time) offering every published quiz and active lab with the
+    settings their files give a new class: what a learner reaches is always a class's."""
+    from classes.models import Class
+    from classes.services import class_create, offering_add
+    from labs.models import Lab
+    from quizzes.models import Quiz
+
+    klass = Class.objects.filter(name=name).first() or class_create(name=name, term="bench", creator=None)
+    for quiz in Quiz.objects.filter(is_published=True):
+        offering_add(klass=klass, quiz=quiz)
+    for lab in Lab.objects.filter(is_active=True):
+        offering_add(klass=klass, lab=lab)
+    return klass
+
+
+def offering(slug: str, klass=None):
+    """The bench class's offering of the quiz or lab with this slug."""
+    from django.db.models import Q
+
+    from classes.models import Offering
+
+    klass = klass or bench_class()
+    return Offering.objects.get(Q(quiz__slug=slug) | Q(lab__slug=slug), klass=klass)
+
+
+def make_learner(username: str, klass=None):
+    """A learner of the bench class (or of `klass`) who signs in with PASSWORD."""
     from django.contrib.auth.models import User
+
+    from classes.models import Role
+    from classes.services import membership_add
 
     user, _ = User.objects.get_or_create(username=username)
     user.set_password(PASSWORD)
     user.save()
+    membership_add(klass=klass or bench_class(), user=user, role=Role.LEARNER)
     return user
 
 
@@ -121,7 +162,7 @@ def start_grading_worker(concurrency: int | None = None) -> Process:
     worker = Process(
         "worker",
         [
-            str(ROOT / ".venv/bin/celery"),
+            str(VENV_BIN / "celery"),
             "-A",
             "config",
             "worker",
@@ -142,15 +183,16 @@ def start_grading_worker(concurrency: int | None = None) -> Process:
     return worker
 
 
-def start_web() -> tuple[Process, str]:
-    """gunicorn as `make run` serves it: 2 workers × 4 threads, static files by whitenoise."""
+def start_web(name: str = "web") -> tuple[Process, str]:
+    """gunicorn as `make run` serves it: 2 workers × 4 threads, static files by whitenoise.
+    Its output goes to var/bench/NAME.log."""
     import requests
 
     port = free_port()
     web = Process(
-        "web",
+        name,
         [
-            str(ROOT / ".venv/bin/gunicorn"),
+            str(VENV_BIN / "gunicorn"),
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
@@ -168,7 +210,13 @@ def start_web() -> tuple[Process, str]:
         except requests.RequestException:
             return False
 
-    wait_until(up, 60, "gunicorn")
+    try:
+        wait_until(lambda: web.proc.poll() is not None or up(), 60, f"gunicorn (its log: {web.log_path})")
+    except BaseException:
+        web.stop()  # started but never answered: it must not outlive the benchmark
+        raise
+    if web.proc.poll() is not None:
+        raise RuntimeError(f"gunicorn exited: {web.log()[-2000:]}")
     return web, base
 
 
@@ -189,18 +237,27 @@ def login(base: str, username: str):
     return session
 
 
-def web_submit(session, base: str, slug: str, files: dict[str, bytes]) -> tuple[int, float]:
-    """Submit through the lab page's form, as a learner's browser does: the submission id,
-    and the wall-clock time the submit was sent (the page itself was loaded before)."""
-    page = session.get(f"{base}/laboratorios/{slug}/")
+def lab_url(base: str, slug: str, klass=None) -> str:
+    """The lab's page in the bench class (or in `klass`)."""
+    from django.urls import reverse
+
+    return base + reverse("labs:detail", args=[(klass or bench_class()).pk, slug])
+
+
+def web_submit(session, base: str, slug: str, files: dict[str, bytes], klass=None) -> tuple[int, float]:
+    """Submit through the lab page's form in the bench class (or in `klass`), as a learner's
+    browser does: the submission id, and the wall-clock time the submit was sent (the page
+    itself was loaded before)."""
+    page_url = lab_url(base, slug, klass)
+    page = session.get(page_url)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
     extra = [("files", (path, data)) for path, data in files.items() if path != "Dockerfile"]
     sent_at = time.time()
     done = session.post(
-        f"{base}/laboratorios/{slug}/enviar/",
+        f"{page_url}enviar/",
         data={"csrfmiddlewaretoken": token, "dockerfile": files["Dockerfile"].decode()},
         files=extra or None,
-        headers={"Referer": f"{base}/laboratorios/{slug}/"},
+        headers={"Referer": page_url},
         allow_redirects=False,
     )
     location = done.headers.get("Location", "")

@@ -62,24 +62,27 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     args = parser.parse_args()
     harness.setup_django()
+    from django.utils import timezone
+
     from labs.livelog import LiveLog
-    from labs.models import Lab, Submission
-    from quizzes.models import Quiz
+    from labs.models import Submission
     from quizzes.services import attempt_start
 
     learner = harness.make_learner("bench-web")
-    quiz = Quiz.objects.get(slug="aula-45")
-    quiz.one_per_page = False
-    quiz.save()
-    attempt = attempt_start(quiz=quiz, learner=learner)
+    # The class's quiz with every question on one page: the heaviest page a learner loads.
+    quiz_offering = harness.offering("aula-45")
+    quiz_offering.one_per_page = False
+    quiz_offering.save()
+    quiz = quiz_offering.quiz
+    attempt = attempt_start(offering=quiz_offering, learner=learner)
     question = quiz.questions.filter(kind="single").order_by("position").first()
     choice = question.choices.order_by("position").first()
-    lab = Lab.objects.get(slug="primeiro-conteiner")
-    from django.utils import timezone
+    lab_offering = harness.offering("primeiro-conteiner")
 
     submission = Submission.objects.create(
         learner=learner,
-        lab=lab,
+        lab=lab_offering.lab,
+        offering=lab_offering,
         dockerfile="FROM python:3.11-slim\n",
         status=Submission.Status.BUILDING,
         queued_at=timezone.now(),
