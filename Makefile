@@ -1,4 +1,4 @@
-.PHONY: run test lint setup sandbox-start sandbox-stop clean bench bench-grading bench-burst bench-web bench-logflood
+.PHONY: run test lint setup sandbox-start sandbox-stop clean bench bench-grading bench-burst bench-web bench-logflood bench-class
 
 # Start the whole product on http://127.0.0.1:8000 (installs what is missing first).
 run:
@@ -14,11 +14,12 @@ lint:
 	@bash scripts/lint.sh
 
 # Benchmarks: each prints ratios against a baseline measured in the same run and writes
-# its figures to docs/BENCHMARKS.md. BENCH_ARGS go to the benchmark.
+# its figures to docs/BENCHMARKS.md. BENCH_ARGS go to the benchmark. bench-class runs on a
+# PostgreSQL server of its own (or BENCH_DATABASE_URL's), in a scratch database it drops.
 bench:
 	@bash scripts/bench.sh all $(BENCH_ARGS)
 
-bench-grading bench-burst bench-web bench-logflood:
+bench-grading bench-burst bench-web bench-logflood bench-class:
 	@bash scripts/bench.sh $(@:bench-%=%) $(BENCH_ARGS)
 
 setup:

@@ -283,10 +283,17 @@ def wait_final(submission_ids, seconds: float = 900):
 # -- memory ------------------------------------------------------------------------------------
 
 
-def tree_rss_bytes(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants (the worker and its pool)."""
+def tree_cpu_seconds(root_pid: int) -> float:
+    """CPU time (user and system) used so far by a process and its living descendants
+    (gunicorn and its workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum((int(fields[11]) + int(fields[12])) / ticks for fields in _tree_stats(root_pid))
+
+
+def _tree_stats(root_pid: int) -> list[list[str]]:
+    """/proc/PID/stat's fields after the command name, for a process and its descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -295,15 +302,20 @@ def tree_rss_bytes(root_pid: int) -> int:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root_pid]
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        stats[int(entry)] = fields
+    found, todo = [], [root_pid]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        if pid in stats:
+            found.append(stats[pid])
         todo.extend(children.get(pid, []))
-    return total
+    return found
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants (the worker and its pool)."""
+    return sum(int(fields[21]) * os.sysconf("SC_PAGE_SIZE") for fields in _tree_stats(root_pid))
 
 
 class PeakMemory:
