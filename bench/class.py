@@ -478,7 +478,7 @@ def run_step(n: int, school: School, opts: Options, web: harness.Process, addres
         "error_examples": sorted(set(errors))[:5],
         "all": summarize(ok),
         "kinds": kinds,
-        "server_cpu_ms_per_request": 1000 * server_cpu / max(1, len(samples)),
+        "server_cpu_ms_per_request": 1000 * server_cpu / max(1, len(learner_samples)),
         "server_cores": server_cpu / wall,
         "machine_busy": (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1]),
         "client_cores": (
@@ -493,8 +493,9 @@ def run_step(n: int, school: School, opts: Options, web: harness.Process, addres
 
 
 def ramp(school: School, opts: Options, web, address) -> list[dict]:
-    """Steps of N learners, doubling until one misses the goal, then halving the gap; a
-    failing step is run again (`confirm` times) before it counts as failed."""
+    """Steps of N learners, doubling until one misses the goal, then halving the gap (or, if
+    the first step missed, going below it); a failing step is run again (`confirm` times)
+    before it counts as failed."""
     runs: list[dict] = []
 
     def step(n: int) -> bool:
@@ -523,10 +524,12 @@ def ramp(school: School, opts: Options, web, address) -> list[dict]:
             if opts.stop_at_miss:
                 break
     for _ in range(opts.refine):
-        if passed is None or failed is None:
+        if failed is None:
             break
-        middle = round((passed + failed) / 2 / opts.classes) * opts.classes
-        if middle in (passed, failed):
+        # Between the last N that met the goal and the first that missed it; below the first
+        # step if that one missed, down to one learner per class.
+        middle = round(((passed or 0) + failed) / 2 / opts.classes) * opts.classes
+        if middle < opts.classes or middle in (passed, failed):
             break
         if step(middle):
             passed = middle
@@ -554,7 +557,7 @@ def largest_met(runs: list[dict]) -> dict | None:
 def report(runs: list[dict], opts: Options, database: dict) -> str:
     best = largest_met(runs)
     rows = []
-    for run in runs:
+    for run in sorted(runs, key=lambda r: r["learners"]):  # stable: a step's second run after its first
         healthz = run["kinds"]["healthz"]
         rows.append(
             f"| {run['learners']}{' (again)' if run['run'] > 1 else ''} | {run['per_second']:.0f} | "
@@ -579,7 +582,7 @@ def report(runs: list[dict], opts: Options, database: dict) -> str:
         f"{opts.healthz_per_second:g} times a second through the same server in the same step (the baseline). "
         "The load generator (asyncio, one process) runs on the same two cores.\n\n"
         "| learners | learner req/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | errors | `/healthz` p50 / p99 (ms) "
-        "| p99 against `/healthz`'s | server CPU per request (ms) | server cores used | machine busy "
+        "| p99 against `/healthz`'s | server CPU per learner request (ms) | server cores used | machine busy "
         "| generator lag p99 (ms) | goal |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         + "\n".join(rows)
     )
