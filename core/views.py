@@ -20,6 +20,7 @@ from classes.selectors import class_work, user_memberships
 
 from .decorators import instructor_required
 from .forms import MailedPasswordResetForm, SignupForm
+from .mail import mail_configured
 from .net import client_address
 from .roles import is_instructor
 from .selectors import services_status
@@ -127,7 +128,7 @@ def login_locked_out(request, original_response=None, credentials=None):
 
 
 def _mail_configured() -> bool:
-    return settings.EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend" or bool(settings.EMAIL_HOST)
+    return mail_configured()
 
 
 @require_http_methods(["GET", "POST"])
