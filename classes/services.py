@@ -17,10 +17,17 @@ from quizzes.services import attempts_deadline_refresh
 
 from .models import QUIZ_SETTING_FIELDS, Class, ClassEvent, Extension, Membership, Offering, Role, new_join_code
 from .permissions import forget_roles
+from .selectors import user_by_login
 
 
 class ClassError(ValueError):
     """A class change that cannot be made; the message says why."""
+
+
+def class_writable(klass: Class) -> None:
+    """Refuse a change to an archived class: its grades stay, read-only, until it is restored."""
+    if klass.is_archived:
+        raise ClassError(_("This class is archived: its work can be read but no longer changed."))
 
 
 def class_event_log(*, klass: Class, actor: User | None, action: str, summary: str = "", detail=None) -> ClassEvent:
@@ -46,6 +53,7 @@ def offering_add(*, klass: Class, quiz=None, lab=None, actor: User | None = None
     existing = Offering.objects.filter(klass=klass, quiz=quiz, lab=lab).first()
     if existing is not None:
         return existing
+    class_writable(klass)
     settings = {}
     position = 0
     if quiz is not None:
@@ -62,21 +70,53 @@ def offering_add(*, klass: Class, quiz=None, lab=None, actor: User | None = None
     return offering
 
 
+@transaction.atomic
 def offering_settings_save(*, offering: Offering, actor: User | None, changed: Iterable[str]) -> None:
-    """Log a change of an offering's settings (the form saved it) and apply it to work
-    already made: open attempts follow a new time limit, submissions a new due date."""
+    """Save an offering's changed settings (a form set them on it), log the change with the
+    new values, and apply it to work already made: open attempts follow a new time limit,
+    submissions a new due date or late policy."""
     changed = list(changed)
     if not changed:
         return
+    class_writable(offering.klass)
+    offering.save()
     class_event_log(
         klass=offering.klass,
         actor=actor,
         action=ClassEvent.Action.OFFERING,
-        detail={"content": offering.slug, "fields": changed},
+        detail={
+            "content": offering.slug,
+            "fields": changed,
+            "values": {name: _loggable(getattr(offering, name, None)) for name in changed},
+        },
     )
     learners = _learners_with_work(offering)
     for learner_id in learners:
         _follow_terms(offering, learner_id)
+
+
+def _loggable(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def class_settings_save(*, klass: Class, actor: User | None, changed: Iterable[str]) -> None:
+    """Save a class's changed settings (name, term, dates, joining), logged with the new values."""
+    changed = list(changed)
+    if not changed:
+        return
+    class_writable(klass)
+    klass.save()
+    class_event_log(
+        klass=klass,
+        actor=actor,
+        action=ClassEvent.Action.SETTINGS,
+        detail={"fields": changed, "values": {name: _loggable(getattr(klass, name, None)) for name in changed}},
+    )
 
 
 def _learners_with_work(offering: Offering) -> set[int]:
@@ -112,8 +152,7 @@ def extensions_grant(
     """Give each learner (one, or a selected group at once) these terms in the offering,
     replacing an extension they had; their open attempts and past submissions follow at once.
     Logged. Returns how many learners."""
-    if offering.klass.is_archived:
-        raise ClassError(_("This class is archived: its work can be read but no longer changed."))
+    class_writable(offering.klass)
     if terms.is_empty():
         raise ClassError(_("An extension must give a date, attempts or time."))
     now = now or timezone.now()
@@ -162,6 +201,7 @@ def extensions_grant(
 @transaction.atomic
 def extension_revoke(*, extension: Extension, actor: User | None) -> None:
     offering, learner_id = extension.offering, extension.learner_id
+    class_writable(offering.klass)
     username = extension.learner.username
     extension.delete()
     _follow_terms(offering, learner_id)
@@ -191,14 +231,60 @@ def membership_add(*, klass: Class, user: User, role: str = Role.LEARNER, actor:
     return membership
 
 
+@transaction.atomic
 def membership_remove(*, membership: Membership, actor: User | None) -> None:
     """Take someone out of the class; their work stays (and comes back if they return)."""
     klass = membership.klass
-    if membership.role == Role.TEACHER and klass.memberships.filter(role=Role.TEACHER).count() == 1:
-        raise ClassError(_("A class keeps at least one teacher."))
+    class_writable(klass)
+    _keep_a_teacher(membership)
     username = membership.user.username
     membership.delete()
+    forget_roles(membership.user)
     class_event_log(klass=klass, actor=actor, action=ClassEvent.Action.REMOVED, detail={"user": username})
+
+
+def _keep_a_teacher(membership: Membership) -> None:
+    """Refuse to take the class's last teacher away (removed, or given another role)."""
+    if membership.role != Role.TEACHER:
+        return
+    # Locked, so two teachers removing each other at once cannot both succeed.
+    teachers = list(
+        Membership.objects.select_for_update()
+        .filter(klass=membership.klass, role=Role.TEACHER)
+        .values_list("pk", flat=True)
+    )
+    if teachers == [membership.pk]:
+        raise ClassError(_("A class keeps at least one teacher."))
+
+
+@transaction.atomic
+def membership_role_change(*, membership: Membership, role: str, actor: User | None) -> Membership:
+    """Give a member another role in the class (never leaving it without a teacher)."""
+    if role not in Role.values:
+        raise ClassError(_("Choose a role."))
+    class_writable(membership.klass)
+    if role != membership.role:
+        _keep_a_teacher(membership)
+    return membership_add(klass=membership.klass, user=membership.user, role=role, actor=actor)
+
+
+def member_add(*, klass: Class, login: str, role: str, actor: User | None) -> Membership:
+    """Add an existing account, named by its user name or its e-mail, to the class."""
+    class_writable(klass)
+    if role not in Role.values:
+        raise ClassError(_("Choose a role."))
+    found = user_by_login(login=login)
+    if found.user is None:
+        raise ClassError(found.problem)
+    existing = Membership.objects.filter(klass=klass, user=found.user).first()
+    if existing is not None and existing.role == role:
+        raise ClassError(
+            _("%(user)s is already in this class as %(role)s.")
+            % {"user": found.user.username, "role": existing.get_role_display()}
+        )
+    if existing is not None:
+        return membership_role_change(membership=existing, role=role, actor=actor)
+    return membership_add(klass=klass, user=found.user, role=role, actor=actor)
 
 
 def class_join(*, code: str, user: User) -> Class:
@@ -215,6 +301,8 @@ def class_join(*, code: str, user: User) -> Class:
 
 
 def class_new_code(*, klass: Class, actor: User | None) -> str:
+    """A new join code: the old code and its link stop working (for a code that leaked)."""
+    class_writable(klass)
     klass.join_code = new_join_code()
     klass.save(update_fields=["join_code"])
     class_event_log(klass=klass, actor=actor, action=ClassEvent.Action.SETTINGS, detail={"fields": ["join_code"]})
@@ -222,6 +310,9 @@ def class_new_code(*, klass: Class, actor: User | None) -> str:
 
 
 def class_archive(*, klass: Class, actor: User | None, archived: bool = True) -> None:
+    """Archive the class (its work stays, read-only) or restore it."""
+    if klass.is_archived == archived:
+        return
     klass.archived_at = timezone.now() if archived else None
     klass.save(update_fields=["archived_at"])
     action = ClassEvent.Action.ARCHIVED if archived else ClassEvent.Action.UNARCHIVED
