@@ -8,21 +8,24 @@ from core.roles import is_instructor
 
 from . import selectors
 from .decorators import class_required
+from .forms import ClassForm
 from .models import Class
-from .permissions import Action
+from .permissions import Action, can_unarchive
 from .services import ClassError, class_join
 
 
 @login_required
 @require_GET
 def class_list(request):
+    may_create = is_instructor(request.user)
     return render(
         request,
         "classes/class_list.html",
         {
             "memberships": selectors.user_memberships(user=request.user),
             "taught": selectors.taught_classes(user=request.user),
-            "may_create": is_instructor(request.user),
+            "may_create": may_create,
+            "create_form": ClassForm() if may_create else None,
         },
     )
 
@@ -31,7 +34,8 @@ def class_list(request):
 @require_GET
 def class_detail(request, klass: Class):
     work = selectors.class_work(klass=klass, user=request.user)
-    return render(request, "classes/class_detail.html", {"klass": klass, "work": work})
+    context = {"klass": klass, "work": work, "may_unarchive": klass.is_archived and can_unarchive(request.user, klass)}
+    return render(request, "classes/class_detail.html", context)
 
 
 @login_required

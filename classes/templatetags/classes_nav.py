@@ -29,3 +29,13 @@ def class_nav(context, klass: Class | None):
         "labs": list(Lab.objects.filter(offerings__klass=klass).only("slug", "title")),
         "quizzes": list(Quiz.objects.filter(offerings__klass=klass).only("slug", "title")),
     }
+
+
+@register.simple_tag(takes_context=True)
+def class_actions(context, klass: Class) -> set[str]:
+    """What the request's user may do in the class, as action names ("manage" in actions)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not isinstance(klass, Class):
+        return set()
+    return {a.value for a in actions_for(user, klass)}
