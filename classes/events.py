@@ -53,7 +53,7 @@ class EventRow:
 def _field_label(name: str) -> str:
     for model in (Offering, Class):
         try:
-            return str(model._meta.get_field(name).verbose_name)  # noqa: SLF001 - Django's public model API
+            return str(getattr(model._meta.get_field(name), "verbose_name", name))  # noqa: SLF001 - Django's public model API
         except FieldDoesNotExist:
             continue
     return name

@@ -1,6 +1,8 @@
 """The forms of the class pages: what teachers type, checked with messages that say what to
 fix. Dates and times are typed in the site's time zone (datetime-local inputs)."""
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
@@ -39,10 +41,10 @@ class ClassForm(forms.ModelForm):
 
     class Meta:
         model = Class
-        fields = ("name", "term", "starts_on", "ends_on")
+        fields: tuple[str, ...] = ("name", "term", "starts_on", "ends_on")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("The class cannot end before it starts."))
@@ -66,7 +68,7 @@ class OfferingAddForm(forms.Form):
     def __init__(self, *args, choices: list[ContentChoice], **kwargs):
         super().__init__(*args, **kwargs)
         self.content_choices = {c.value: c for c in choices}
-        self.fields["content"].choices = [(c.value, c.label) for c in choices]
+        cast(forms.ChoiceField, self.fields["content"]).choices = [(c.value, c.label) for c in choices]
 
     def clean_content(self) -> ContentChoice:
         return self.content_choices[self.cleaned_data["content"]]
@@ -87,7 +89,7 @@ class OfferingForm(forms.ModelForm):
         fields: tuple[str, ...] = ()
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         opens, due, closes = data.get("opens_at"), data.get("due_at"), data.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The close must come after the opening."))
@@ -184,10 +186,15 @@ class MemberRoleForm(forms.Form):
 
 class RosterForm(forms.Form):
     file = forms.FileField(
-        label=_("Roster file (CSV)"),
-        help_text=_("Up to 2 MB and %(rows)s people.") % {"rows": MAX_ROWS},
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label=_("Roster file (CSV)"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("Up to %(mb)s MB and %(rows)s people.") % {
+            "mb": MAX_BYTES // (1024 * 1024),
+            "rows": MAX_ROWS,
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -199,9 +206,20 @@ class RosterForm(forms.Form):
         return upload
 
 
+class OfferingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return (_("Quiz: %(title)s") if obj.is_quiz else _("Lab: %(title)s")) % {"title": obj.title}
+
+
+class LearnerChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+
 class ExtensionForm(forms.Form):
-    offering = forms.ModelChoiceField(label=_("Quiz or lab"), queryset=Offering.objects.none(), empty_label=None)
-    learners = forms.ModelMultipleChoiceField(
+    offering = OfferingChoiceField(label=_("Quiz or lab"), queryset=Offering.objects.none(), empty_label=None)
+    learners = LearnerChoiceField(
         label=_("Learners"),
         queryset=User.objects.none(),
         required=False,
@@ -232,17 +250,11 @@ class ExtensionForm(forms.Form):
 
     def __init__(self, *args, offerings, learners, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["offering"].queryset = offerings
-        self.fields["offering"].label_from_instance = lambda o: (
-            (_("Quiz: %(title)s") if o.is_quiz else _("Lab: %(title)s")) % {"title": o.title}
-        )
-        self.fields["learners"].queryset = learners
-        self.fields["learners"].label_from_instance = lambda u: (
-            f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username
-        )
+        cast(OfferingChoiceField, self.fields["offering"]).queryset = offerings
+        cast(LearnerChoiceField, self.fields["learners"]).queryset = learners
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         offering = data.get("offering")
         if not data.get("everyone") and not data.get("learners") and "learners" not in self.errors:
             self.add_error("learners", _("Choose at least one learner, or every learner of the class."))

@@ -252,7 +252,13 @@ def member_password_link_view(request, klass: Class, membership_id: int):
     expired, an e-mail that never arrived)."""
     membership = _membership(klass, membership_id)
     if membership.role != Role.LEARNER or not may_get_password_link(membership.user):
-        raise Http404
+        # Never a way into an account someone uses: its owner resets their own password.
+        messages.error(
+            request,
+            _("%(user)s already uses this account: only its owner changes its password.")
+            % {"user": membership.user.username},
+        )
+        return redirect("classes:people", class_id=klass.pk)
     link = {"user": membership.user, "url": request.build_absolute_uri(set_password_path(membership.user))}
     return _people_page(request, klass, MemberAddForm(auto_id="member-%s"), password_link=link)
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from classes.models import Class, ClassEvent, Extension, Membership, Role
 from classes.permissions import Action, can, can_unarchive, forget_roles
@@ -29,6 +29,13 @@ from config.celery import app as celery_app
 from tests.factories import UserFactory, default_class, enrol_in, lab_from_content, offering_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are checked in English (the pages' Portuguese is checked by the view tests)."""
+    with translation.override("en"):
+        yield
 
 
 def csv_bytes(*rows: str, header: str = "nome;usuario;email") -> bytes:

@@ -37,8 +37,10 @@ def world(instructor, learner):
     offering = offering_of(lab)
     extension = Extension.objects.create(offering=offering, learner=learner, extra_minutes=5, granted_by=instructor)
     membership = Membership.objects.get(klass=klass, user=learner)
-    learner.set_unusable_password()
-    learner.save()
+    # As a roster import leaves a new account: no password yet, never logged in.
+    fresh = UserFactory(username="recem-chegada")
+    fresh.set_unusable_password()
+    fresh.save()
     return {
         "klass": klass,
         "teacher": instructor,
@@ -48,6 +50,7 @@ def world(instructor, learner):
         "offering": offering,
         "extension": extension,
         "membership": membership,
+        "fresh": Membership.objects.get(klass=klass, user=fresh),
     }
 
 
@@ -65,7 +68,7 @@ PAGES = {
     "classes:roster-import": (MANAGE, "get", {}),
     "classes:member-role": (MANAGE, "post", {"membership_id": "membership"}),
     "classes:member-remove": (MANAGE, "post", {"membership_id": "membership"}),
-    "classes:member-password-link": (MANAGE, "post", {"membership_id": "membership"}),
+    "classes:member-password-link": (MANAGE, "post", {"membership_id": "fresh"}),
     "classes:extensions": (MANAGE, "get", {}),
     "classes:extension-revoke": (MANAGE, "post", {"extension_id": "extension"}),
     "classes:log": (MANAGE, "get", {}),
@@ -275,7 +278,7 @@ def test_people_page_adds_changes_and_removes(client, world):
         follow=True,
     )
     assert Membership.objects.filter(pk=teacher_membership.pk).exists()
-    assert "pelo menos um professor" in page.content.decode()
+    assert "pelo menos um(a) professor(a)" in page.content.decode()
     client.post(reverse("classes:member-remove", kwargs={"class_id": klass.pk, "membership_id": nova.pk}))
     assert not Membership.objects.filter(pk=nova.pk).exists()
 
@@ -287,14 +290,23 @@ def test_people_page_adds_changes_and_removes(client, world):
 def test_a_set_password_link_only_for_an_account_nobody_used(client, world):
     klass = world["klass"]
     client.force_login(world["teacher"])
-    fresh = world["membership"]  # the learner's account has no password and never logged in
+    fresh = world["fresh"]
     page = client.post(
         reverse("classes:member-password-link", kwargs={"class_id": klass.pk, "membership_id": fresh.pk})
     )
     assert page.status_code == 200 and "/contas/reset/" in page.content.decode()
+    client.force_login(world["learner"])  # a learner who has used their account: never a link for it
+    world["learner"].set_unusable_password()
+    world["learner"].save()
+    client.force_login(world["teacher"])
+    url = reverse(
+        "classes:member-password-link", kwargs={"class_id": klass.pk, "membership_id": world["membership"].pk}
+    )
+    refused = client.post(url, follow=True).content.decode()
+    assert "/contas/reset/" not in refused and "só o dono dela muda a senha" in refused
     used = Membership.objects.get(klass=klass, user=world["assistant"])
     url = reverse("classes:member-password-link", kwargs={"class_id": klass.pk, "membership_id": used.pk})
-    assert client.post(url).status_code == 404
+    assert "/contas/reset/" not in client.post(url, follow=True).content.decode()
 
 
 def test_roster_upload_reports_every_bad_line_and_imports_nothing(client, world):
@@ -326,7 +338,7 @@ def test_roster_upload_over_the_size_cap_is_refused(client, world, settings):
     big = b"nome;email\n" + b"x" * (2 * 1024 * 1024 + 1)
     response = client.post(url, {"file": SimpleUploadedFile("grande.csv", big, content_type="text/csv")})
     assert response.status_code == 400
-    assert "maior que 2 MB" in response.content.decode()
+    assert "O arquivo tem mais de 2 MB" in response.content.decode()
 
 
 def test_extensions_page_grants_to_a_group_and_revokes(client, world):
@@ -358,10 +370,11 @@ def test_extensions_page_grants_to_a_group_and_revokes(client, world):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing and "<script>alert(1)" not in listing
     everyone = client.post(url, {"offering": offering.pk, "everyone": "on", "closes_at": "2026-04-10T23:59"})
     assert everyone.status_code == 302
-    assert Extension.objects.filter(offering=offering).count() == 1 + len(group)  # and world's learner
+    learners = Membership.objects.filter(klass=klass, role=Role.LEARNER).count()
+    assert Extension.objects.filter(offering=offering).count() == learners
     revoke = reverse("classes:extension-revoke", kwargs={"class_id": klass.pk, "extension_id": extended.first().pk})
     client.post(revoke)
-    assert Extension.objects.filter(offering=offering).count() == len(group)
+    assert Extension.objects.filter(offering=offering).count() == learners - 1
 
 
 def test_an_extension_of_another_class_cannot_be_revoked_through_this_one(client, world):
@@ -405,3 +418,38 @@ def test_the_pages_speak_english_on_request(client, world):
     client.cookies["django_language"] = "en"
     body = client.get(reverse("classes:extensions", kwargs={"class_id": world["klass"].pk})).content.decode()
     assert "Grant the extension" in body
+
+
+def test_a_new_due_date_set_on_the_page_makes_past_submissions_late(client, world):
+    from labs.models import Submission
+
+    offering = world["offering"]
+    learner = UserFactory(username="atrasada")
+    submission = Submission.objects.create(
+        learner=learner, lab=offering.lab, offering=offering, dockerfile="FROM python:3.11-slim\n", status="passed"
+    )
+    due = timezone.localtime(submission.created_at - timedelta(days=1, hours=2))
+    client.force_login(world["teacher"])
+    url = reverse("classes:offering", kwargs={"class_id": world["klass"].pk, "offering_id": offering.pk})
+    response = client.post(
+        url,
+        {
+            "due_at": due.strftime("%Y-%m-%dT%H:%M"),
+            "late_policy": "penalty",
+            "late_penalty_percent": "15",
+            "is_visible": "on",
+        },
+    )
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.late_seconds > 26 * 3600
+    assert submission.late_penalty == pytest.approx(0.30)  # two started days at 15% each
+    # An extension for this learner takes the penalty away again.
+    extensions_grant(
+        offering=offering,
+        learners=[learner],
+        terms=ExtensionTerms(due_at=submission.created_at + timedelta(hours=1)),
+        granted_by=world["teacher"],
+    )
+    submission.refresh_from_db()
+    assert (submission.late_seconds, submission.late_penalty) == (0, 0)

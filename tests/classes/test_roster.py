@@ -2,8 +2,16 @@
 problem reported by its line."""
 
 import pytest
+from django.utils import translation
 
 from classes.roster import RosterRow, parse_roster
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are checked in English (the pages' Portuguese is checked by the view tests)."""
+    with translation.override("en"):
+        yield
 
 
 def lines(result):
