@@ -100,9 +100,12 @@ def class_new_code_view(request, klass: Class):
     return redirect("classes:settings", class_id=klass.pk)
 
 
-@class_required(Action.MANAGE)
+@class_required(Action.VIEW)
 @require_POST
 def class_archive_view(request, klass: Class):
+    # Archiving twice (a second click, the back button) is not refused: the class is archived.
+    if not (can(request.user, klass, Action.MANAGE) or (klass.is_archived and can_unarchive(request.user, klass))):
+        raise PermissionDenied
     class_archive(klass=klass, actor=request.user, archived=True)
     messages.success(request, _("Class archived: its grades can be read, nothing can be changed."))
     return redirect("classes:detail", class_id=klass.pk)
@@ -231,7 +234,10 @@ def member_role_view(request, klass: Class, membership_id: int):
 @class_required(Action.MANAGE)
 @require_POST
 def member_remove_view(request, klass: Class, membership_id: int):
-    membership = _membership(klass, membership_id)
+    membership = Membership.objects.select_related("user", "klass").filter(pk=membership_id, klass_id=klass.pk).first()
+    if membership is None:  # removed already (a second click), or never of this class
+        messages.info(request, _("This person is no longer in the class."))
+        return redirect("classes:people", class_id=klass.pk)
     try:
         membership_remove(membership=membership, actor=request.user)
     except ClassError as exc:
@@ -364,11 +370,14 @@ def class_extensions(request, klass: Class):
 @class_required(Action.MANAGE)
 @require_POST
 def extension_revoke_view(request, klass: Class, extension_id: int):
-    extension = get_object_or_404(
-        Extension.objects.select_related("offering__klass", "offering__quiz", "offering__lab", "learner"),
-        pk=extension_id,
-        offering__klass=klass,
+    extension = (
+        Extension.objects.select_related("offering__klass", "offering__quiz", "offering__lab", "learner")
+        .filter(pk=extension_id, offering__klass=klass)
+        .first()
     )
+    if extension is None:  # removed already (a second click), or never of this class
+        messages.info(request, _("This extension is no longer in force."))
+        return redirect("classes:extensions", class_id=klass.pk)
     extension_revoke(extension=extension, actor=request.user)
     messages.success(
         request,

@@ -169,8 +169,11 @@ def test_archive_then_restore_from_the_class_page(client, world):
     assert client.get(reverse("classes:settings", kwargs={"class_id": klass.pk})).status_code == 403
     body = client.get(reverse("classes:detail", kwargs={"class_id": klass.pk})).content.decode()
     assert reverse("classes:unarchive", kwargs={"class_id": klass.pk}) in body
+    client.post(reverse("classes:archive", kwargs={"class_id": klass.pk}))  # a second click changes nothing
+    assert ClassEvent.objects.filter(klass=klass, action=ClassEvent.Action.ARCHIVED).count() == 1
     client.force_login(world["assistant"])
     assert client.post(reverse("classes:unarchive", kwargs={"class_id": klass.pk})).status_code == 403
+    assert client.post(reverse("classes:archive", kwargs={"class_id": klass.pk})).status_code == 403
     client.force_login(world["teacher"])
     client.post(reverse("classes:unarchive", kwargs={"class_id": klass.pk}))
     assert not Class.objects.get(pk=klass.pk).is_archived
@@ -377,7 +380,7 @@ def test_extensions_page_grants_to_a_group_and_revokes(client, world):
     assert Extension.objects.filter(offering=offering).count() == learners - 1
 
 
-def test_an_extension_of_another_class_cannot_be_revoked_through_this_one(client, world):
+def test_an_extension_of_another_class_cannot_be_revoked_through_this_one_and_twice_is_once(client, world):
     other = other_class()
     lab_offering = offering_of(world["offering"].lab, klass=other)
     someone = UserFactory(username="da-outra", enrol=False)
@@ -391,8 +394,15 @@ def test_an_extension_of_another_class_cannot_be_revoked_through_this_one(client
     foreign = Extension.objects.get(offering=lab_offering)
     client.force_login(world["teacher"])
     url = reverse("classes:extension-revoke", kwargs={"class_id": world["klass"].pk, "extension_id": foreign.pk})
-    assert client.post(url).status_code == 404
+    assert client.post(url, follow=True).redirect_chain[-1][0] == reverse(
+        "classes:extensions", kwargs={"class_id": world["klass"].pk}
+    )
     assert Extension.objects.filter(pk=foreign.pk).exists()
+    mine = world["extension"]
+    revoke = reverse("classes:extension-revoke", kwargs={"class_id": world["klass"].pk, "extension_id": mine.pk})
+    client.post(revoke)
+    again = client.post(revoke, follow=True)  # a second click: nothing more to do, and said so
+    assert again.status_code == 200 and "não está mais em vigor" in again.content.decode()
 
 
 def test_the_class_log_reads_newest_first_and_escapes_what_people_typed(client, world):
