@@ -392,6 +392,10 @@ def test_an_extension_of_another_class_cannot_be_revoked_through_this_one_and_tw
         granted_by=None,
     )
     foreign = Extension.objects.get(offering=lab_offering)
+    client.force_login(UserFactory(username="prof-da-outra", instructor=True, enrol=False))
+    enrol_in(User.objects.get(username="prof-da-outra"), role=Role.TEACHER, klass=other)
+    page = client.get(reverse("classes:extensions", kwargs={"class_id": other.pk}))  # granted by no one left
+    assert page.status_code == 200 and "da-outra" in page.content.decode()
     client.force_login(world["teacher"])
     url = reverse("classes:extension-revoke", kwargs={"class_id": world["klass"].pk, "extension_id": foreign.pk})
     assert client.post(url, follow=True).redirect_chain[-1][0] == reverse(
