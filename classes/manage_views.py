@@ -82,7 +82,8 @@ def class_create_view(request):
 @class_required(Action.MANAGE)
 @require_http_methods(["GET", "POST"])
 def class_settings(request, klass: Class):
-    form = ClassSettingsForm(request.POST or None, instance=klass)
+    # A copy: what a refused form sets on its instance must not rename the page's own class.
+    form = ClassSettingsForm(request.POST or None, instance=Class.objects.get(pk=klass.pk))
     if request.method == "POST" and form.is_valid():
         class_settings_save(klass=form.instance, actor=request.user, changed=form.changed_data)
         messages.success(request, _("Class settings saved."))
@@ -287,7 +288,9 @@ def _roster_page(request, klass: Class, form: RosterForm, status: int = 200, **e
 def roster_import_view(request, klass: Class):
     if request.method == "GET":
         return _roster_page(request, klass, RosterForm(auto_id="roster-%s"))
-    form = RosterForm(request.POST, request.FILES, auto_id="roster-%s")
+    form = RosterForm(request.POST, request.FILES, auto_id="roster-%s")  # reading them parses the upload
+    if getattr(request, "upload_refused", None):  # past the site's upload limit, stopped as it arrived
+        return _roster_page(request, klass, RosterForm(auto_id="roster-%s"), status=413, upload_refused=_too_large())
     if not form.is_valid():
         return _roster_page(request, klass, form, status=400)
     upload = form.cleaned_data["file"]
@@ -315,11 +318,11 @@ def _roster_too_large(request, message: str, status: int, class_id: int):
     klass = get_object_or_404(Class, pk=class_id)
     if not can(request.user, klass, Action.MANAGE):
         raise Http404
-    form = RosterForm(auto_id="roster-%s")
-    too_large = _("The file is larger than %(mb)s MB. Split it into smaller files.") % {
-        "mb": MAX_BYTES // (1024 * 1024)
-    }
-    return _roster_page(request, klass, form, status=status, upload_refused=too_large)
+    return _roster_page(request, klass, RosterForm(auto_id="roster-%s"), status=status, upload_refused=_too_large())
+
+
+def _too_large() -> str:
+    return _("The file is larger than %(mb)s MB. Split it into smaller files.") % {"mb": MAX_BYTES // (1024 * 1024)}
 
 
 give_refusal_page(roster_import_view, _roster_too_large)

@@ -467,3 +467,26 @@ def test_a_new_due_date_set_on_the_page_makes_past_submissions_late(client, worl
     )
     submission.refresh_from_db()
     assert (submission.late_seconds, submission.late_penalty) == (0, 0)
+
+
+@pytest.mark.parametrize("extra", [1024, 1024 * 1024 + 1024], ids=["stopped-as-it-arrives", "refused-unread"])
+def test_a_roster_larger_than_any_upload_gets_the_roster_page_not_the_labs_message(client, world, settings, extra):
+    client.force_login(world["teacher"])
+    url = reverse("classes:roster-import", kwargs={"class_id": world["klass"].pk})
+    huge = b"nome;email\n" + b"x" * (settings.SUBMISSION_MAX_BYTES + extra)
+    response = client.post(url, {"file": SimpleUploadedFile("enorme.csv", huge, content_type="text/csv")})
+    assert response.status_code == 413
+    body = response.content.decode()
+    assert "O arquivo tem mais de 2 MB" in body and 'id="roster-form"' in body
+    assert "arquivos iniciais" not in body  # the labs' own refusal speaks of starter files
+
+
+def test_a_refused_settings_form_leaves_the_page_s_class_as_it_is(client, world):
+    klass = world["klass"]
+    client.force_login(world["teacher"])
+    url = reverse("classes:settings", kwargs={"class_id": klass.pk})
+    response = client.post(url, {"name": "Nome novo", "starts_on": "2026-05-01", "ends_on": "2026-04-01"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f"<title>Configurações · {klass}" in body
+    assert Class.objects.get(pk=klass.pk).name == klass.name
