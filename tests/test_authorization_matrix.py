@@ -113,7 +113,28 @@ QUIZZES = {
     "quizzes:grades-csv": ("class-teacher", "get"),
     "quizzes:grades-xlsx": ("class-teacher", "get"),
 }
-MATRIX = CORE | CLASSES | LABS | QUIZZES
+# A class's management pages (classes/manage_views.py): its teachers' (settings, content,
+# people, roster, extensions, the log, archiving and restoring); its assistants read its people.
+CLASS_MANAGEMENT = {
+    "classes:create": ("site-staff", "get"),
+    "classes:settings": ("class-teacher", "get"),
+    "classes:new-code": ("class-teacher", "post"),
+    "classes:archive": ("class-teacher", "post"),
+    "classes:unarchive": ("class-teacher", "post"),
+    "classes:content": ("class-teacher", "get"),
+    "classes:offering-add": ("class-teacher", "post"),
+    "classes:offering": ("class-teacher", "get"),
+    "classes:people": ("class-staff", "get"),
+    "classes:member-add": ("class-teacher", "post"),
+    "classes:roster-import": ("class-teacher", "get"),
+    "classes:member-role": ("class-teacher", "post"),
+    "classes:member-remove": ("class-teacher", "post"),
+    "classes:member-password-link": ("class-teacher", "post"),
+    "classes:extensions": ("class-teacher", "get"),
+    "classes:extension-revoke": ("class-teacher", "post"),
+    "classes:log": ("class-teacher", "get"),
+}
+MATRIX = CORE | CLASSES | CLASS_MANAGEMENT | LABS | QUIZZES
 
 SKIPPED_NAMESPACES = {"admin"}  # Django's admin guards itself (staff only)
 SKIPPED_NAMES = {
@@ -191,7 +212,7 @@ def path_kwargs(name: str, world: World, klass: Class | None = None) -> dict | N
         "slug": world.lab.slug if name.startswith("labs:") else world.quiz.slug,
         "path": "app.py",
         "code": klass.join_code,
-        "offering_id": world.lab_offering.pk,
+        "offering_id": Offering.objects.get(klass=klass, lab=world.lab).pk,
         "membership_id": world.membership.pk,
         "extension_id": world.extension.pk,
         "user_id": world.people["owner"].pk,

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from classes.models import Extension, Membership
 from labs.models import Submission
 from quizzes.reviews import review_open, review_save
 from quizzes.services import answer_save, attempt_start, attempt_submit
@@ -132,6 +133,8 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
             complete=True,
         )
         open_attempt = attempt_start(offering=quiz_offering, learner=learner)
+        extension = Extension.objects.create(offering=lab_offering, learner=learner, extra_minutes=5)
+        membership = Membership.objects.get(klass=klass, user=learner)
         by_name = {
             "labs:submission": {"pk": submission.pk},
             "labs:regrade": {"pk": submission.pk},
@@ -156,6 +159,7 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
             "quiz": quiz,
             "by_name": by_name,
             "admin_objects": _admin_objects(),
+            "ids": {"offering_id": lab_offering.pk, "membership_id": membership.pk, "extension_id": extension.pk},
         }
         transaction.set_rollback(True)
 
@@ -173,6 +177,7 @@ def fill(key: str, route: str, params: list[str], world) -> dict | None:
             "slug": (world["lab"] if key.startswith("labs:") else world["quiz"]).slug,
             "path": "app.py",
             "code": world["klass"].join_code,
+            **world["ids"],
         }
         return {param: by_param[param] for param in params} if set(params) <= set(by_param) else None
     if key.startswith(f"{ADMIN}:"):
