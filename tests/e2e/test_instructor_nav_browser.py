@@ -68,7 +68,7 @@ def test_teacher_finds_the_review_and_confirms_release_with_the_keyboard(browser
     with page.expect_navigation():
         page.keyboard.press("Enter")
     page.get_by_role("heading", name="Liberar as correções?").wait_for()
-    assert page.get_by_text("Isto libera as dissertativas corrigidas de 1 aprendiz.").is_visible()
+    assert page.get_by_text("Isto libera as dissertativas corrigidas de 1 aluno.").is_visible()
     assert page.get_by_text("As notas tornam-se finais").is_visible()
     assert not Review.objects.filter(answer=day.essay, released_at__isnull=False).exists()
 

@@ -51,9 +51,9 @@ def test_instructor_grades_with_the_keyboard_then_learner_sees_feedback(browser,
     page.get_by_label("Questionário", exact=True).select_option(quiz.slug)
     page.get_by_role("button", name="Filtrar").click()
     page.get_by_role("button", name="Liberar as correções deste questionário").click()
-    page.get_by_text("Isto libera as dissertativas corrigidas de 2 aprendizes.").wait_for()
+    page.get_by_text("Isto libera as dissertativas corrigidas de 2 alunos.").wait_for()
     page.get_by_role("button", name="Liberar e tornar as notas finais").click()
-    page.get_by_text("2 correções liberadas aos aprendizes.").wait_for()
+    page.get_by_text("2 correções liberadas aos alunos.").wait_for()
     context.close()
 
     learner, attempt = learners[0]
@@ -98,9 +98,9 @@ def test_a_draft_on_a_released_review_stays_private_until_saved(browser, live_se
     page = context.new_page()
     page.set_default_timeout(15_000)
     log_in(page, live_server, "prof2", reverse("quizzes:review-answer", args=[answer.pk]))
-    page.get_by_text("Liberada: o aprendiz vê a versão que você salvou por último (versão 1).").wait_for()
-    page.get_by_label("Comentário para o aprendiz").fill("rascunho-privado")
-    page.get_by_text("o aprendiz continua vendo a versão liberada até você salvar").wait_for()
+    page.get_by_text("Liberada: o aluno vê a versão que você salvou por último (versão 1).").wait_for()
+    page.get_by_label("Comentário para o aluno").fill("rascunho-privado")
+    page.get_by_text("o aluno continua vendo a versão liberada até você salvar").wait_for()
 
     learner_page = browser.new_context(locale="pt-BR").new_page()
     learner_page.set_default_timeout(15_000)

@@ -135,7 +135,7 @@ def test_release_first_asks_for_confirmation_naming_how_many_learners(client, in
     assert confirm.status_code == 200
     assert not Review.objects.filter(released_at__isnull=False).exists()
     body = confirm.content.decode()
-    assert "Isto libera as dissertativas corrigidas de 2 aprendizes." in body
+    assert "Isto libera as dissertativas corrigidas de 2 alunos." in body
     assert "As notas tornam-se finais" in body and "página de resultado" in body
     assert 'name="confirm" value="yes"' in body
     assert confirm.context["preview"] == {"reviews": 2, "learners": 2}
@@ -161,5 +161,5 @@ def test_the_confirmation_counts_learners_not_reviews_and_says_when_nothing_is_w
     confirm = client.post(
         reverse("quizzes:review-release", args=[default_class().pk]), {"quiz": quiz.slug, "question": question.pk}
     )
-    assert "Isto libera as dissertativas corrigidas de 1 aprendiz." in confirm.content.decode()
+    assert "Isto libera as dissertativas corrigidas de 1 aluno." in confirm.content.decode()
     assert f'name="question" value="{question.pk}"' in confirm.content.decode()

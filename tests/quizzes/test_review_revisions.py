@@ -64,7 +64,7 @@ def test_a_draft_on_a_released_review_stays_private_until_saved(client, quiz, le
     assert "primeira-versao" in page and "rascunho-privado" not in page and "Nota: 5 / 14" in page
     assert Attempt.objects.get(pk=answer.attempt.pk).score == 5
     # The instructor is told the draft is private.
-    assert "Rascunho salvo" in draft and "o aprendiz continua vendo a versão liberada" in draft
+    assert "Rascunho salvo" in draft and "o aluno continua vendo a versão liberada" in draft
     client.force_login(instructor)
     sheet = list(
         csv.reader(

@@ -42,7 +42,7 @@ def reviewed(quiz, answer, instructor, names=("Completa", "Parcial", "Completa",
 @pytest.mark.parametrize(
     ("lang", "one", "two"),
     [
-        ("pt-br", "1 correção liberada aos aprendizes.", "2 correções liberadas aos aprendizes."),
+        ("pt-br", "1 correção liberada aos alunos.", "2 correções liberadas aos alunos."),
         ("en", "1 review released to learners.", "2 reviews released to learners."),
     ],
 )
@@ -118,7 +118,7 @@ def test_released_rubric_levels_follow_the_rubrics_order(client, quiz, learner, 
 
 @pytest.mark.parametrize("lang", ["pt-br", "en"])
 def test_the_blind_review_toggle_is_a_labelled_toggle_button(client, instructor, lang):
-    label = {"pt-br": "Ocultar os nomes dos aprendizes", "en": "Hide learners' names"}[lang]
+    label = {"pt-br": "Ocultar os nomes dos alunos", "en": "Hide learners' names"}[lang]
     client.force_login(instructor)
     if lang == "en":
         english(client)
