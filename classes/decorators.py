@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Class
-from .permissions import Action, can
+from .models import Class, Offering
+from .permissions import Action, can, is_staff_of
 
 
 def class_permission_denied(user, klass: Class) -> Exception:
@@ -33,3 +33,15 @@ def class_required(action: Action):
         return wrapper
 
     return decorator
+
+
+def offering_for_viewer(*, class_id: int, user, **content) -> Offering:
+    """The offering of class `class_id` that `content` names (`quiz__slug=...`,
+    `lab__slug=...`), for a member of that class; 404 for anyone else, and for learners while
+    the class hides it or its content is withdrawn."""
+    offering = Offering.objects.filter(klass_id=class_id, **content).select_related("quiz", "lab", "klass").first()
+    if offering is None or not can(user, offering.klass, Action.VIEW):
+        raise Http404
+    if not offering.is_available and not is_staff_of(user, offering.klass):
+        raise Http404
+    return offering

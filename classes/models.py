@@ -223,6 +223,14 @@ class Offering(QuizSettings):
     def is_quiz(self) -> bool:
         return self.quiz_id is not None
 
+    @property
+    def is_available(self) -> bool:
+        """Shown to the class's learners: visible in the class, and its content published (a
+        quiz) or active (a lab)."""
+        if self.quiz is not None:
+            return self.is_visible and self.quiz.is_published
+        return self.is_visible and self.lab is not None and self.lab.is_active
+
     def has_opened(self, now=None) -> bool:
         return self.opens_at is None or (now or timezone.now()) >= self.opens_at
 

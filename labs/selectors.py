@@ -9,8 +9,9 @@ from typing import Any, TypedDict, cast
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, Q, QuerySet
 from django.http import Http404
 
+from classes.decorators import offering_for_viewer
 from classes.models import Class, Offering
-from classes.permissions import Action, can, is_staff_of
+from classes.permissions import is_staff_of
 
 from .content import SpecVersion, decode_files
 from .grading.spec import LabSpec
@@ -134,15 +135,9 @@ def lab_spec_or_none(*, lab: Lab) -> LabSpec | None:
 
 
 def lab_offering_get(*, class_id: int, slug: str, user) -> Offering:
-    """The lab `slug` as class `class_id` offers it, for a member of that class; 404 for
-    anyone else, and for learners while the class hides it."""
-    offering = Offering.objects.filter(klass_id=class_id, lab__slug=slug).select_related("lab", "klass").first()
-    if offering is None or not can(user, offering.klass, Action.VIEW):
-        raise Http404
-    visible = offering.is_visible and offering.lab.is_active  # type: ignore[union-attr]
-    if not visible and not is_staff_of(user, offering.klass):
-        raise Http404
-    return offering
+    """The lab `slug` as class `class_id` offers it, for a member of that class (see
+    classes.decorators.offering_for_viewer)."""
+    return offering_for_viewer(class_id=class_id, user=user, lab__slug=slug)
 
 
 # What a listing or the status poll never shows: the upload (up to SUBMISSION_MAX_BYTES), the

@@ -9,8 +9,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from classes.deadlines import LearnerTerms, terms_with
+from classes.decorators import offering_for_viewer
 from classes.models import Class, Extension, Offering
-from classes.permissions import Action, can, is_staff_of
+from classes.permissions import is_staff_of
 
 from .models import Answer, Attempt, Choice, Level, Question, Quiz, Review
 
@@ -92,15 +93,9 @@ def quizzes_progress(*, klass: Class, user) -> list[QuizProgress]:
 
 
 def quiz_offering_get(*, class_id: int, slug: str, user) -> Offering:
-    """The quiz `slug` as class `class_id` offers it, for a member of that class; 404 for
-    anyone else, and for learners while the class hides it."""
-    offering = Offering.objects.filter(klass_id=class_id, quiz__slug=slug).select_related("quiz", "klass").first()
-    if offering is None or not can(user, offering.klass, Action.VIEW):
-        raise Http404
-    visible = offering.is_visible and offering.quiz.is_published  # type: ignore[union-attr]
-    if not visible and not is_staff_of(user, offering.klass):
-        raise Http404
-    return offering
+    """The quiz `slug` as class `class_id` offers it, for a member of that class (see
+    classes.decorators.offering_for_viewer)."""
+    return offering_for_viewer(class_id=class_id, user=user, quiz__slug=slug)
 
 
 def learner_attempts(*, offering: Offering, user) -> list[Attempt]:
