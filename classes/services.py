@@ -70,6 +70,10 @@ def offering_add(*, klass: Class, quiz=None, lab=None, actor: User | None = None
     return offering
 
 
+# The offering's settings that work already made stores the effect of (see _follow_terms).
+TERMS_FIELDS = frozenset({"time_limit_minutes", "due_at", "late_policy", "late_penalty_percent"})
+
+
 @transaction.atomic
 def offering_settings_save(*, offering: Offering, actor: User | None, changed: Iterable[str]) -> None:
     """Save an offering's changed settings (a form set them on it), log the change with the
@@ -90,9 +94,11 @@ def offering_settings_save(*, offering: Offering, actor: User | None, changed: I
             "values": {name: _loggable(getattr(offering, name, None)) for name in changed},
         },
     )
-    learners = _learners_with_work(offering)
-    for learner_id in learners:
-        _follow_terms(offering, learner_id)
+    # Only these settings change work already made (an attempt's own deadline, a submission's
+    # lateness); dates that are read live (opening, closing) and display options need nothing.
+    if TERMS_FIELDS.intersection(changed):
+        for learner_id in _learners_with_work(offering):
+            _follow_terms(offering, learner_id)
 
 
 def _loggable(value):

@@ -272,3 +272,26 @@ def test_an_archived_class_takes_no_more_work(learner, instructor, lab):
     assert Submission.objects.count() == 1
     # What it had stays readable.
     assert best_score(user=learner, offering=offering) == 100
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("late_penalty_percent", 25, (3600, 0.25)),
+        ("late_policy", Offering.LatePolicy.REFUSE, (3600, 0.0)),
+        ("due_at", DUE + 2 * HOUR, (0, 0.0)),
+        # Read live by every check: nothing stored changes.
+        ("closes_at", DUE + 10 * DAY, (3600, 0.1)),
+        ("is_visible", False, (3600, 0.1)),
+    ],
+)
+def test_a_teachers_new_settings_reach_work_already_sent(learner, instructor, penalty_offering, field, value, expected):
+    """The settings page saves through offering_settings_save: a new penalty, policy or due
+    date is applied to submissions already made; the other settings leave them as they were."""
+    from classes.services import offering_settings_save
+
+    late = send(learner, penalty_offering, DUE + HOUR)
+    assert lateness(late) == (3600, 0.1)
+    setattr(penalty_offering, field, value)
+    offering_settings_save(offering=penalty_offering, actor=instructor, changed=[field])
+    assert lateness(late) == expected

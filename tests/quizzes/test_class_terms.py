@@ -310,3 +310,21 @@ def test_taking_the_quiz_in_one_class_holds_back_its_key_in_the_other(client):
     page = client.get(f"/questionarios/tentativas/{done.pk}/resultado/").content.decode()
     assert 'class="explanation"' not in page
     assert "badge-ok" not in page  # no choice marked correct
+
+
+def test_a_new_time_limit_reaches_an_attempt_in_progress_and_other_settings_do_not(instructor):
+    """The settings page saves through offering_settings_save: a changed time limit gives the
+    open attempt its new deadline (from when it started); a display option leaves it alone."""
+    from classes.services import offering_settings_save
+
+    quiz = quiz_from_content(time_limit_minutes=20)
+    offering = offering_of(quiz)
+    attempt = attempt_start(offering=offering, learner=UserFactory())
+    offering.shuffle_choices = True
+    offering_settings_save(offering=offering, actor=instructor, changed=["shuffle_choices"])
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + timedelta(minutes=20)
+    offering.time_limit_minutes = 50
+    offering_settings_save(offering=offering, actor=instructor, changed=["time_limit_minutes"])
+    attempt.refresh_from_db()
+    assert attempt.deadline == attempt.started_at + timedelta(minutes=50)
