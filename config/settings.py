@@ -62,11 +62,15 @@ INSTALLED_APPS = [
     "classes",
     "quizzes",
     "labs",
+    "lti_tool",
+    "lti",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware: it adjusts the cookies that one sets (lti/sessions.py).
+    "lti.sessions.LtiSessionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -295,3 +299,8 @@ CELERY_BEAT_SCHEDULE = {
     # Quiz attempts past their time limit or the quiz's close date are submitted (quizzes/tasks.py).
     "quizzes-finish-overdue-attempts": {"task": "quizzes.finish_overdue_attempts", "schedule": 60.0},
 }
+
+# LTI 1.3 (docs/LTI.md). How far the LMS's clock may be from ours, either way, when a launch
+# is checked; how long the LMS's public keys are kept before they are fetched again.
+LTI_CLOCK_SKEW_SECONDS = int(os.environ.get("LTI_CLOCK_SKEW_SECONDS", "60"))
+LTI_JWKS_CACHE_SECONDS = int(os.environ.get("LTI_JWKS_CACHE_SECONDS", "3600"))

@@ -11,6 +11,7 @@ urlpatterns = [
     # Before Django's own: the reset is throttled and says when no e-mail can be sent.
     path("contas/password_reset/", core_views.password_reset, name="password_reset"),
     path("contas/", include("django.contrib.auth.urls")),
+    path("lti/", include("lti.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,74 @@
+"""Cookies and framing for sessions that began with an LTI launch.
+
+An LMS shows the tool in an iframe: from the browser's view Estaleiro is then a third
+party, and a cookie reaches it only if it says `SameSite=None; Secure`. Only the LTI
+paths' cookies (PyLTI1p3's state cookies) and the session and CSRF cookies of a session
+born of a launch get that; a session started on Estaleiro's own login page keeps `Lax`.
+Such a session's pages may also be framed by its LMS (and only by it): `X-Frame-Options`
+gives way to a `frame-ancestors` naming the platform's origins.
+
+`Secure` cookies need HTTPS, which a real LMS requires anyway; on loopback (a test, a
+laptop) browsers accept them over plain HTTP. Elsewhere over HTTP the cookies stay as they
+are and PyLTI1p3's cookie check offers a new window instead.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+LTI_SESSION_KEY = "lti"
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def platform_origins(registration) -> list[str]:
+    origins = {_origin(registration.issuer), _origin(registration.auth_url)}
+    return sorted(o for o in origins if o)
+
+
+def lti_session_start(request, *, registration, launch_id: str) -> None:
+    request.session[LTI_SESSION_KEY] = {
+        "registration": registration.pk,
+        "frame_ancestors": platform_origins(registration),
+        "launch_id": launch_id,
+    }
+
+
+def _cross_site_cookies_possible(request) -> bool:
+    if request.is_secure():
+        return True
+    host = request.get_host().rsplit(":", 1)[0] if not request.get_host().startswith("[") else "[::1]"
+    return host in LOOPBACK_HOSTS
+
+
+class LtiSessionMiddleware:
+    """Before the session middleware in MIDDLEWARE, so it sees the cookies that one sets."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        lti = session.get(LTI_SESSION_KEY) if session is not None else None
+        if (lti or request.path.startswith("/lti/")) and _cross_site_cookies_possible(request):
+            own = {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME} if lti else set()
+            for name, morsel in response.cookies.items():
+                if name.startswith("lti1p3-") or name in own:
+                    if morsel.get("max-age") == 0:
+                        continue  # a deletion
+                    morsel["samesite"] = "None"
+                    morsel["secure"] = True
+        if lti and lti.get("frame_ancestors"):
+            if "X-Frame-Options" in response:
+                del response["X-Frame-Options"]
+            response["Content-Security-Policy"] = "frame-ancestors 'self' " + " ".join(lti["frame_ancestors"])
+        return response
