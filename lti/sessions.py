@@ -2,8 +2,8 @@
 
 An LMS shows the tool in an iframe: from the browser's view Estaleiro is then a third
 party, and a cookie reaches it only if it says `SameSite=None; Secure`. Only the LTI
-paths' cookies (PyLTI1p3's state cookies) and the session and CSRF cookies of a session
-born of a launch get that; a session started on Estaleiro's own login page keeps `Lax`.
+paths' cookies (PyLTI1p3's state cookies) and the session, CSRF, language and messages
+cookies of a session born of a launch get that; a session started on Estaleiro's own login page keeps `Lax`.
 Such a session's pages may also be framed by its LMS (and only by it): `X-Frame-Options`
 gives way to a `frame-ancestors` naming the platform's origins.
 
@@ -60,7 +60,11 @@ class LtiSessionMiddleware:
         session = getattr(request, "session", None)
         lti = session.get(LTI_SESSION_KEY) if session is not None else None
         if (lti or request.path.startswith("/lti/")) and _cross_site_cookies_possible(request):
-            own = {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME} if lti else set()
+            own = (
+                {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME, "messages"}
+                if lti
+                else set()
+            )
             for name, morsel in response.cookies.items():
                 if name.startswith("lti1p3-") or name in own:
                     if morsel.get("max-age") == 0:
