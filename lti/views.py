@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -68,6 +69,9 @@ def oidc_login(request: HttpRequest, registration_uuid) -> HttpResponse:
     target = params.get("target_link_uri")
     if not target:
         return refuse(request, _("The LMS did not say what to open (target_link_uri is missing)."), status=400)
+    if urlsplit(target).netloc != request.get_host():
+        # The platform sends the browser back to this address: it must be Estaleiro's own.
+        return refuse(request, _("The LMS asked to open an address outside Estaleiro."), status=400, detail=target)
     if not LtiRegistration.objects.active().filter(uuid=registration_uuid).exists():
         return refuse(request, str(errors.UNKNOWN_PLATFORM), status=404)
     tool_key_ensure()
