@@ -26,6 +26,7 @@ from classes.services import offering_add
 
 from . import errors
 from .launch import MessageLaunch, ToolConfig, data_storage
+from .roles import class_role
 from .services import (
     ITEM_PARAM,
     LaunchRefused,
@@ -102,6 +103,10 @@ def launch(request: HttpRequest) -> HttpResponse:
     lti_launch = LtiLaunch(message_launch)
     if not (lti_launch.is_resource_launch or lti_launch.is_deep_link_launch):
         return refuse(request, _("Estaleiro does not handle this kind of LTI message."), status=400)
+    if lti_launch.is_deep_link_launch and class_role(lti_launch.roles_claim or []) != Role.TEACHER:
+        # Refused before anything is recorded: a learner's account or membership must not
+        # appear from a launch that leads nowhere.
+        return refuse(request, _("Only the course's teachers add Estaleiro activities."))
     try:
         arrival = launch_accept(lti_launch)
     except LaunchRefused as exc:
