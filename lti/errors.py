@@ -47,3 +47,11 @@ def explain(exc: Exception) -> str:
         if fragment.lower() in text.lower():
             return str(message)
     return str(_("The LMS launch could not be verified, so nothing was done. Open the activity again from the LMS."))
+
+
+MALFORMED = ("Missing id_token", "Missing state param", "JWT must contain 3 parts", "Invalid JWT format")
+
+
+def is_malformed(exc: Exception) -> bool:
+    """The request carries no launch to check (no token, no state, not a JWT)."""
+    return any(fragment in str(exc) for fragment in MALFORMED)

@@ -20,6 +20,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException
 from pylti1p3.lineitem import LineItem
 
+from classes.decorators import class_required
 from classes.models import Class, Role
 from classes.permissions import Action, can
 from classes.services import offering_add
@@ -99,7 +100,9 @@ def launch(request: HttpRequest) -> HttpResponse:
         message_launch.validate()
     except LtiException as exc:
         logger.info("LTI launch refused: %s", exc)
-        return refuse(request, errors.explain(exc), status=403, detail=str(exc))
+        # A request that is not a launch at all is a bad request; one that fails a check, forbidden.
+        status = 400 if errors.is_malformed(exc) else 403
+        return refuse(request, errors.explain(exc), status=status, detail=str(exc))
     lti_launch = LtiLaunch(message_launch)
     if not (lti_launch.is_resource_launch or lti_launch.is_deep_link_launch):
         return refuse(request, _("Estaleiro does not handle this kind of LTI message."), status=400)
@@ -125,13 +128,10 @@ def launch(request: HttpRequest) -> HttpResponse:
     return redirect(offering_url(arrival.offering))
 
 
-@never_cache
 @require_http_methods(["GET"])
-def unlinked(request: HttpRequest, class_id: int) -> HttpResponse:
+@class_required(Action.MANAGE)
+def unlinked(request: HttpRequest, klass: Class) -> HttpResponse:
     """A teacher opened an LMS link that names no quiz or lab (added by hand, not picked)."""
-    klass = Class.objects.filter(pk=class_id).first()
-    if klass is None or not can(request.user, klass, Action.MANAGE):
-        return refuse(request, _("This page is for the course's teachers."), status=403)
     return render(request, "lti/unlinked.html", {"klass": klass})
 
 

@@ -60,6 +60,8 @@ ACCESS = {
     "owner-or-staff": (LOGIN,    HIDDEN,   OK,     OK,     OK,       HIDDEN,   HIDDEN, HIDDEN,   OK),
     # the owner's open attempt, answered: the owner alone (staff read it on its results page)
     "owner":          (LOGIN,    HIDDEN,   OK,     HIDDEN, HIDDEN,   HIDDEN,   HIDDEN, HIDDEN,   HIDDEN),
+    # reached only inside an LTI launch's session (the deep-linking picker): a plain visit is refused
+    "lti-session":    (DENIED,   DENIED,   DENIED, DENIED, DENIED,   DENIED,   DENIED, DENIED,   DENIED),
 }
 # fmt: on
 assert all(len(row) == len(ACTORS) for row in ACCESS.values())
@@ -134,7 +136,16 @@ CLASS_MANAGEMENT = {
     "classes:extension-revoke": ("class-teacher", "post"),
     "classes:log": ("class-teacher", "get"),
 }
-MATRIX = CORE | CLASSES | CLASS_MANAGEMENT | LABS | QUIZZES
+# LTI 1.3: the LMS's endpoints are public (a launch without a valid token is refused);
+# the deep-linking picker needs a launch's session.
+LTI = {
+    "lti:login": ("public", "get"),
+    "lti:launch": ("public", "post"),
+    "lti:jwks": ("public", "get"),
+    "lti:deep-link": ("lti-session", "get"),
+    "lti:deep-link-missing": ("class-teacher", "get"),
+}
+MATRIX = CORE | CLASSES | CLASS_MANAGEMENT | LABS | QUIZZES | LTI
 
 SKIPPED_NAMESPACES = {"admin"}  # Django's admin guards itself (staff only)
 SKIPPED_NAMES = {
@@ -183,7 +194,7 @@ def named_urls(patterns=None, namespace="", prefix=""):
                 continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from named_urls(entry.url_patterns, inner, route)
-        elif isinstance(entry, URLPattern) and entry.name and entry.name not in SKIPPED_NAMES:
+        elif isinstance(entry, URLPattern) and entry.name and f"{namespace}{entry.name}" not in SKIPPED_NAMES:
             yield f"{namespace}{entry.name}", re.findall(r"<(?:\w+:)?(\w+)>", route)
 
 
@@ -191,6 +202,7 @@ URL_PARAMS = dict(named_urls())
 
 # Path arguments that a parameter's name does not tell (an object of the owner's, by pk).
 PATH_KWARGS = {
+    "lti:login": lambda w: {"registration_uuid": "00000000-0000-4000-8000-000000000000"},
     "labs:submission": lambda w: {"pk": w.submission.pk},
     "labs:regrade": lambda w: {"pk": w.submission.pk},
     "quizzes:attempt": lambda w: {"pk": w.open_attempt.pk},

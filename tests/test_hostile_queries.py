@@ -159,7 +159,12 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
             "quiz": quiz,
             "by_name": by_name,
             "admin_objects": _admin_objects(),
-            "ids": {"offering_id": lab_offering.pk, "membership_id": membership.pk, "extension_id": extension.pk},
+            "ids": {
+                "offering_id": lab_offering.pk,
+                "membership_id": membership.pk,
+                "extension_id": extension.pk,
+                "registration_uuid": "00000000-0000-4000-8000-000000000000",
+            },
         }
         transaction.set_rollback(True)
 
