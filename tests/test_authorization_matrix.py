@@ -12,6 +12,7 @@ A new URL fails test_every_url_is_classified until it has a row in one of the bl
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -136,14 +137,16 @@ CLASS_MANAGEMENT = {
     "classes:extension-revoke": ("class-teacher", "post"),
     "classes:log": ("class-teacher", "get"),
 }
-# LTI 1.3: the LMS's endpoints are public (a launch without a valid token is refused);
-# the deep-linking picker needs a launch's session.
+# LTI 1.3: the LMS's endpoints are public (a launch without a valid token is refused); the
+# deep-linking picker needs a launch's session; a class that is an LMS course (class A is
+# one, in the world below) has its teachers' roster sync.
 LTI = {
     "lti:login": ("public", "get"),
-    "lti:launch": ("public", "post"),
+    "lti:launch": ("public", "post"),  # 400: no token to check
     "lti:jwks": ("public", "get"),
     "lti:deep-link": ("lti-session", "get"),
     "lti:deep-link-missing": ("class-teacher", "get"),
+    "lti:roster-sync": ("class-teacher", "post"),
 }
 MATRIX = CORE | CLASSES | CLASS_MANAGEMENT | LABS | QUIZZES | LTI
 
@@ -183,6 +186,7 @@ class World:
     extension: Extension  # the owner's, on A's lab
     b_submission: Submission  # learner B's, in B
     answer_key: list[str]
+    lms_registration: Any
 
 
 def named_urls(patterns=None, namespace="", prefix=""):
@@ -202,7 +206,6 @@ URL_PARAMS = dict(named_urls())
 
 # Path arguments that a parameter's name does not tell (an object of the owner's, by pk).
 PATH_KWARGS = {
-    "lti:login": lambda w: {"registration_uuid": "00000000-0000-4000-8000-000000000000"},
     "labs:submission": lambda w: {"pk": w.submission.pk},
     "labs:regrade": lambda w: {"pk": w.submission.pk},
     "quizzes:attempt": lambda w: {"pk": w.open_attempt.pk},
@@ -229,6 +232,7 @@ def path_kwargs(name: str, world: World, klass: Class | None = None) -> dict | N
         "extension_id": world.extension.pk,
         "user_id": world.people["owner"].pk,
         "learner_id": world.people["owner"].pk,
+        "registration_uuid": world.lms_registration.uuid,
     }
     for param in URL_PARAMS[name]:
         if param in kwargs:
@@ -321,6 +325,7 @@ def _world() -> World:
     b_attempt = attempt_start(offering=b_quiz_offering, learner=people["learner_b"])
     answer_save(attempt=b_attempt, question=question, choice_ids=[], text="resposta-de-b")
     attempt_submit(attempt=b_attempt)
+    lms_registration = _lms_course(a)
     # The owner is taking a second attempt: no answer key of the first may reach them now.
     open_attempt = attempt_start(offering=quiz_offering, learner=owner)
     from tests.quizzes.test_quiz_views import secrets_of
@@ -341,7 +346,30 @@ def _world() -> World:
         extension=Extension.objects.get(offering=lab_offering, learner=owner),
         b_submission=b_submission,
         answer_key=secrets_of(quiz),
+        lms_registration=lms_registration,
     )
+
+
+def _lms_course(klass: Class):
+    """Class A is also an LMS course, with a roster service."""
+    from lti_tool.models import LtiContext, LtiDeployment, LtiRegistration
+
+    from lti.models import CourseClass
+
+    registration = LtiRegistration.objects.create(
+        name="LMS",
+        issuer="https://lms.example.test",
+        client_id="estaleiro",
+        auth_url="https://lms.example.test/auth",
+        token_url="https://lms.example.test/token",
+        keyset_url="https://lms.example.test/jwks",
+    )
+    deployment = LtiDeployment.objects.create(registration=registration, deployment_id="1", is_active=True)
+    context = LtiContext.objects.create(
+        deployment=deployment, id_on_platform="course-a", memberships_url="https://lms.example.test/memberships"
+    )
+    CourseClass.objects.create(context=context, klass=klass)
+    return registration
 
 
 _STATUS: dict = {}

@@ -163,10 +163,23 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
                 "offering_id": lab_offering.pk,
                 "membership_id": membership.pk,
                 "extension_id": extension.pk,
-                "registration_uuid": "00000000-0000-4000-8000-000000000000",
+                "registration_uuid": _lms_registration().uuid,
             },
         }
         transaction.set_rollback(True)
+
+
+def _lms_registration():
+    from lti_tool.models import LtiRegistration
+
+    return LtiRegistration.objects.create(
+        name="LMS",
+        issuer="https://lms.example.test",
+        client_id="estaleiro",
+        auth_url="https://lms.example.test/auth",
+        token_url="https://lms.example.test/token",
+        keyset_url="https://lms.example.test/jwks",
+    )
 
 
 def fill(key: str, route: str, params: list[str], world) -> dict | None:
