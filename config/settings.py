@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -298,6 +299,8 @@ CELERY_BEAT_SCHEDULE = {
     "labs-watchdog": {"task": "labs.watchdog", "schedule": 60.0},
     # Quiz attempts past their time limit or the quiz's close date are submitted (quizzes/tasks.py).
     "quizzes-finish-overdue-attempts": {"task": "quizzes.finish_overdue_attempts", "schedule": 60.0},
+    # Each LMS course's class follows the course's roster (lti/roster.py), at night.
+    "lti-roster-sync-nightly": {"task": "lti.roster_sync_all", "schedule": crontab(hour=3, minute=17)},
 }
 
 # LTI 1.3 (docs/LTI.md). How far the LMS's clock may be from ours, either way, when a launch

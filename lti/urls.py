@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import roster_views, views
 
 app_name = "lti"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("jwks/", views.jwks, name="jwks"),
     path("conteudo/", views.deep_link, name="deep-link"),
     path("turmas/<int:class_id>/sem-vinculo/", views.unlinked, name="deep-link-missing"),
+    path("turmas/<int:class_id>/sincronizar/", roster_views.roster_sync_view, name="roster-sync"),
 ]

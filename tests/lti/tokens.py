@@ -75,6 +75,8 @@ class FakeLms:
     calls: list[tuple[str, str]] = field(default_factory=list)
     registration: LtiRegistration | None = None
     deployment: LtiDeployment | None = None
+    # The names-and-roles pages: URL -> (members, the next page's URL or None).
+    pages: dict[str, tuple[list[dict], str | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.routes[("GET", KEYSET_URL)] = lambda kw: response(
@@ -83,6 +85,20 @@ class FakeLms:
         self.routes[("POST", TOKEN_URL)] = lambda kw: response(
             body={"access_token": "lms-token-" + uuid.uuid4().hex, "token_type": "Bearer", "expires_in": 3600}
         )
+
+    def serve_pages(self) -> None:
+        """Answer every URL of `pages` as a names-and-roles page, linking to the next one."""
+        for url in self.pages:
+            self.routes[("GET", url)] = self._memberships(url)
+
+    def _memberships(self, url: str) -> Callable[[dict], Any]:
+        def answer(kwargs: dict) -> Any:
+            assert kwargs["headers"]["Authorization"].startswith("Bearer lms-token-")
+            members, next_url = self.pages[url]
+            headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+            return response(body={"id": url, "context": {"id": "course-1"}, "members": members}, headers=headers)
+
+        return answer
 
     def fetches(self, url: str = KEYSET_URL) -> int:
         return sum(1 for _method, called in self.calls if called == url)
