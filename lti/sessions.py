@@ -30,7 +30,9 @@ def _origin(url: str) -> str:
 
 
 def platform_origins(registration) -> list[str]:
-    origins = {_origin(registration.issuer), _origin(registration.auth_url)}
+    # The token endpoint's too: a Canvas course is served at the school's own address
+    # (its token endpoint's), while the issuer and the login are Instructure's.
+    origins = {_origin(registration.issuer), _origin(registration.auth_url), _origin(registration.token_url)}
     return sorted(o for o in origins if o)
 
 

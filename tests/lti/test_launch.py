@@ -146,6 +146,17 @@ def test_cookies_cross_the_lms_frame_and_only_the_platform_may_frame(lms, browse
     assert "X-Frame-Options" not in page
 
 
+def test_a_canvas_course_page_may_frame_estaleiro(lms, browser_client):
+    """Canvas's issuer and login are Instructure's; the course is at the school's address."""
+    lms.registration.auth_url = "https://sso.lms.example.test/api/lti/authorize_redirect"
+    lms.registration.token_url = "https://escola.lms-cloud.example.test/login/oauth2/token"
+    lms.registration.save()
+    resp = launch_as(browser_client, lms)
+    policy = browser_client.get(resp["Location"])["Content-Security-Policy"]
+    assert "https://escola.lms-cloud.example.test" in policy.split()
+    assert tokens.ISSUER in policy.split()
+
+
 def test_a_session_begun_on_estaleiro_keeps_its_own_cookies(db):
     client = Client(HTTP_HOST=tokens.TOOL_HOST)
     client.force_login(UserFactory(username="own"))

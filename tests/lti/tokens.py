@@ -226,7 +226,7 @@ def oidc_login(client, lms: FakeLms) -> tuple[str, str]:
     )
     assert resp.status_code == 302, resp.content
     location = resp["Location"]
-    assert location.startswith(AUTH_URL + "?")
+    assert location.startswith(lms.registration.auth_url + "?")
     from urllib.parse import parse_qs
 
     query = parse_qs(urlsplit(location).query)
