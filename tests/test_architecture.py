@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("classes", "common", "config", "core", "labs", "quizzes")
+PACKAGES = ("classes", "common", "config", "core", "labs", "lti", "quizzes")
 SKIPPED_DIRS = {"migrations", "__pycache__"}
 
 
@@ -250,6 +250,8 @@ def layering_violations(imports: tuple[Import, ...] | None = None) -> list[str]:
             and (_in(target, "labs") or _in(target, "quizzes"))
         ):
             found.append(f"{where}: classes' models, deadlines and permissions import neither labs nor quizzes")
+        if target is not None and _in(target, "lti") and not (_in(imp.source, "lti") or _in(imp.source, "config")):
+            found.append(f"{where}: lti sits on top: it imports the apps, none of them imports it")
         if target is not None and _in(target, "config") and not _in(imp.source, "config") and target != "config.celery":
             found.append(f"{where}: of config, the apps import only config.celery")
     return found
@@ -272,6 +274,7 @@ def test_a_layering_violation_is_reported():
         Import("quizzes.importers.gift", "django.utils.translation.gettext", 7, True),
         Import("classes.deadlines", "labs.models.Submission", 8, False),
         Import("classes.permissions", "quizzes.selectors", 9, True),
+        Import("classes.views", "lti.models.CourseClass", 10, False),
     )
     assert len(layering_violations(planted)) == len(planted), layering_violations(planted)
     allowed = (
@@ -286,5 +289,7 @@ def test_a_layering_violation_is_reported():
         Import("classes.services", "labs.services.submissions_lateness_refresh", 9, False),
         Import("classes.selectors", "quizzes.selectors.quizzes_progress", 10, False),
         Import("core.views", "classes.selectors.class_work", 11, False),
+        Import("lti.services", "classes.services.membership_add", 12, False),
+        Import("lti.roster", "config.celery.app", 13, False),
     )
     assert layering_violations(allowed) == []
