@@ -29,17 +29,27 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def platform_origins(registration) -> list[str]:
-    # The token endpoint's too: a Canvas course is served at the school's own address
-    # (its token endpoint's), while the issuer and the login are Instructure's.
-    origins = {_origin(registration.issuer), _origin(registration.auth_url), _origin(registration.token_url)}
-    return sorted(o for o in origins if o)
+def platform_origins(registration, claims: dict | None = None) -> list[str]:
+    """Who may frame the session's pages: the platform's registered addresses (issuer, login,
+    token endpoint) and, from the signed launch, the course page's own address — the
+    launch presentation's return URL and the platform instance's URL. A hosted LMS such as
+    Canvas serves a course at the school's address while its issuer and login are the
+    vendor's."""
+    claims = claims or {}
+    presentation = claims.get("https://purl.imsglobal.org/spec/lti/claim/launch_presentation") or {}
+    instance = claims.get("https://purl.imsglobal.org/spec/lti/claim/tool_platform") or {}
+    urls = [registration.issuer, registration.auth_url, registration.token_url]
+    if isinstance(presentation, dict):
+        urls.append(str(presentation.get("return_url") or ""))
+    if isinstance(instance, dict):
+        urls.append(str(instance.get("url") or ""))
+    return sorted({o for o in map(_origin, urls) if o})
 
 
-def lti_session_start(request, *, registration, launch_id: str) -> None:
+def lti_session_start(request, *, registration, launch_id: str, claims: dict | None = None) -> None:
     request.session[LTI_SESSION_KEY] = {
         "registration": registration.pk,
-        "frame_ancestors": platform_origins(registration),
+        "frame_ancestors": platform_origins(registration, claims),
         "launch_id": launch_id,
     }
 

@@ -115,7 +115,12 @@ def launch(request: HttpRequest) -> HttpResponse:
     except LaunchRefused as exc:
         return refuse(request, str(exc))
     login(request, arrival.user, backend="django.contrib.auth.backends.ModelBackend")
-    lti_session_start(request, registration=lti_launch.registration, launch_id=lti_launch.get_launch_id())
+    lti_session_start(
+        request,
+        registration=lti_launch.registration,
+        launch_id=lti_launch.get_launch_id(),
+        claims=lti_launch.get_launch_data(),
+    )
     if lti_launch.is_deep_link_launch:
         if arrival.role != Role.TEACHER:
             return refuse(request, _("Only the course's teachers add Estaleiro activities."))

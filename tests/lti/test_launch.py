@@ -157,6 +157,19 @@ def test_a_canvas_course_page_may_frame_estaleiro(lms, browser_client):
     assert tokens.ISSUER in policy.split()
 
 
+def test_the_course_page_named_by_the_signed_launch_may_frame_estaleiro(lms, browser_client):
+    """Canvas's issuer, login and token endpoint may all be the vendor's: the launch's return URL
+    and platform URL (signed by the LMS) name the school's own address, where the course is."""
+    state, nonce = tokens.oidc_login(browser_client, lms)
+    body = tokens.claims(nonce=nonce)
+    body[tokens.CLAIM + "launch_presentation"] = {"return_url": "https://escola.example.test/course/7"}
+    body[tokens.CLAIM + "tool_platform"] = {"guid": "g", "url": "https://ava.example.test/"}
+    resp = tokens.launch(browser_client, state=state, token=tokens.sign(body))
+    policy = browser_client.get(resp["Location"])["Content-Security-Policy"].split()
+    assert {"https://escola.example.test", "https://ava.example.test", tokens.ISSUER} <= set(policy)
+    assert "javascript:" not in " ".join(policy)
+
+
 def test_a_session_begun_on_estaleiro_keeps_its_own_cookies(db):
     client = Client(HTTP_HOST=tokens.TOOL_HOST)
     client.force_login(UserFactory(username="own"))
