@@ -307,3 +307,7 @@ CELERY_BEAT_SCHEDULE = {
 # is checked; how long the LMS's public keys are kept before they are fetched again.
 LTI_CLOCK_SKEW_SECONDS = int(os.environ.get("LTI_CLOCK_SKEW_SECONDS", "60"))
 LTI_JWKS_CACHE_SECONDS = int(os.environ.get("LTI_JWKS_CACHE_SECONDS", "3600"))
+# The address LMSs reach Estaleiro at (e.g. https://estaleiro.escola.br), used in the tool
+# configuration the platforms page shows and in dynamic registration; empty: taken from each
+# request (right unless a proxy in front serves https and forwards plain http).
+LTI_TOOL_URL = os.environ.get("LTI_TOOL_URL", "").rstrip("/")

@@ -16,3 +16,9 @@ def is_instructor(user: User | AnonymousUser) -> bool:
 def instructors_group() -> Group:
     group, _ = Group.objects.get_or_create(name=INSTRUCTORS_GROUP)
     return group
+
+
+def is_site_admin(user: User | AnonymousUser) -> bool:
+    """The site's administrators (superusers): what is set up once for the whole site, such as
+    the LMSs that launch Estaleiro, is theirs alone."""
+    return bool(user.is_authenticated and user.is_superuser)

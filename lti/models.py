@@ -8,7 +8,7 @@ resource link opens one offering, and every grade sent back is a `ScoreSend`."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from lti_tool.models import LtiContext, LtiResourceLink, LtiUser
+from lti_tool.models import LtiContext, LtiRegistration, LtiResourceLink, LtiUser
 
 from classes.models import Class, Offering
 
@@ -76,3 +76,25 @@ class ScoreSend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} {self.score_given}/{self.score_maximum} ({self.state})"
+
+
+class RegistrationLink(models.Model):
+    """A one-time link an administrator pastes into an LMS's "tool URL" for LTI Dynamic
+    Registration: it works once, before it expires, and records the platform it registered."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    registration = models.ForeignKey(
+        LtiRegistration, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("platform")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.token[:8]}… ({self.expires_at:%Y-%m-%d %H:%M})"

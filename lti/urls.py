@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import roster_views, views
+from . import admin_views, roster_views, views
 
 app_name = "lti"
 
@@ -11,4 +11,18 @@ urlpatterns = [
     path("conteudo/", views.deep_link, name="deep-link"),
     path("turmas/<int:class_id>/sem-vinculo/", views.unlinked, name="deep-link-missing"),
     path("turmas/<int:class_id>/sincronizar/", roster_views.roster_sync_view, name="roster-sync"),
+    # Registering LMSs (site administrators), and LTI Dynamic Registration by one-time link.
+    path("plataformas/", admin_views.platforms, name="platforms"),
+    path("plataformas/nova/", admin_views.platform_add, name="platform-add"),
+    path("plataformas/links/", admin_views.registration_link_new, name="registration-link-new"),
+    path(
+        "plataformas/links/<int:link_id>/revogar/",
+        admin_views.registration_link_revoke,
+        name="registration-link-revoke",
+    ),
+    path("plataformas/<uuid:registration_uuid>/", admin_views.platform, name="platform"),
+    path("plataformas/<uuid:registration_uuid>/editar/", admin_views.platform_edit, name="platform-edit"),
+    path("plataformas/<uuid:registration_uuid>/ativa/", admin_views.platform_active, name="platform-active"),
+    path("plataformas/<uuid:registration_uuid>/canvas.json", admin_views.canvas_json, name="canvas-json"),
+    path("registrar/<str:token>/", admin_views.register, name="register"),
 ]

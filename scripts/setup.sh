@@ -85,3 +85,5 @@ echo "==> Compiling translations, collecting static files, migrating"
 .venv/bin/python manage.py compilemessages --ignore=.venv -v 0
 .venv/bin/python manage.py collectstatic --noinput -v 0
 .venv/bin/python manage.py migrate --noinput -v 0
+# The LTI tool's signing key, made once (rotation: manage.py lti_keys --rotate, docs/LTI.md).
+.venv/bin/python manage.py lti_keys -v 0

@@ -63,6 +63,8 @@ ACCESS = {
     "owner":          (LOGIN,    HIDDEN,   OK,     HIDDEN, HIDDEN,   HIDDEN,   HIDDEN, HIDDEN,   HIDDEN),
     # reached only inside an LTI launch's session (the deep-linking picker): a plain visit is refused
     "lti-session":    (DENIED,   DENIED,   DENIED, DENIED, DENIED,   DENIED,   DENIED, DENIED,   DENIED),
+    # the site's administrator alone (superuser): the LMSs registered for the whole site
+    "site-admin":     (LOGIN,    DENIED,   DENIED, DENIED, DENIED,   DENIED,   DENIED, DENIED,   OK),
 }
 # fmt: on
 assert all(len(row) == len(ACTORS) for row in ACCESS.values())
@@ -147,6 +149,17 @@ LTI = {
     "lti:deep-link": ("lti-session", "get"),
     "lti:deep-link-missing": ("class-teacher", "get"),
     "lti:roster-sync": ("class-teacher", "post"),
+    # The site administrator's platforms page. A dynamic registration link is its own
+    # authorization: the LMS's administrator opens it, not logged in to Estaleiro.
+    "lti:platforms": ("site-admin", "get"),
+    "lti:platform-add": ("site-admin", "get"),
+    "lti:platform": ("site-admin", "get"),
+    "lti:platform-edit": ("site-admin", "get"),
+    "lti:platform-active": ("site-admin", "post"),
+    "lti:canvas-json": ("public", "get"),
+    "lti:registration-link-new": ("site-admin", "post"),
+    "lti:registration-link-revoke": ("site-admin", "post"),
+    "lti:register": ("public", "get"),
 }
 MATRIX = CORE | CLASSES | CLASS_MANAGEMENT | LABS | QUIZZES | LTI
 
@@ -214,7 +227,15 @@ PATH_KWARGS = {
     "quizzes:submit": lambda w: {"pk": w.open_attempt.pk},
     "quizzes:result": lambda w: {"pk": w.attempt.pk},
     "quizzes:review-answer": lambda w: {"pk": w.essay.pk},
+    "lti:registration-link-revoke": lambda w: {"link_id": _registration_link().pk},
+    "lti:register": lambda w: {"token": _registration_link().token},
 }
+
+
+def _registration_link():
+    from lti.registration import registration_link_create
+
+    return registration_link_create(actor=None)
 
 
 def path_kwargs(name: str, world: World, klass: Class | None = None) -> dict | None:
