@@ -26,6 +26,7 @@ class PlatformForm(forms.ModelForm):
     keyset_url = _url_field(_("Public keyset URL"))
     deployment_ids = forms.CharField(
         label=_("Deployment ids"),
+        required=False,  # clean() says what is missing
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
         help_text=_(
             'One a line, as the LMS shows them (Moodle: the tool\'s "Deployment ID"). Launches from a '
