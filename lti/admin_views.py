@@ -5,6 +5,7 @@ the dynamic registration endpoint the LMS opens with that link."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -34,6 +35,16 @@ from .registration import (
     tool_url,
     tool_urls,
 )
+
+
+def _tool_configuration(request: HttpRequest, registration: LtiRegistration) -> dict:
+    """What the LMS's administrator pastes: Moodle's fields, Canvas's developer key JSON."""
+    urls = tool_urls(request, registration)
+    return {
+        "urls": urls,
+        "moodle": moodle_fields(urls),
+        "canvas_json": json.dumps(canvas_config(urls), indent=2, ensure_ascii=False),
+    }
 
 
 def _platforms():
@@ -67,7 +78,7 @@ def platforms(request: HttpRequest) -> HttpResponse:
 @site_admin_required
 @require_http_methods(["GET", "POST"])
 def platform_add(request: HttpRequest) -> HttpResponse:
-    form = PlatformForm(request.POST or None, initial={"is_active": True})
+    form = PlatformForm(request.POST or None, initial={"is_active": True, "uuid": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         registration = platform_save(
             registration=form.save(commit=False), deployment_ids=form.cleaned_data["deployment_ids"]
@@ -78,7 +89,15 @@ def platform_add(request: HttpRequest) -> HttpResponse:
             % {"name": registration.name},
         )
         return redirect("lti:platform", registration_uuid=registration.uuid)
-    return render(request, "lti/platform_form.html", {"form": form, "registration": None})
+    try:
+        planned = uuid.UUID(str(form["uuid"].value()))
+    except ValueError:
+        planned = uuid.uuid4()
+    return render(
+        request,
+        "lti/platform_form.html",
+        {"form": form, "registration": None, **_tool_configuration(request, LtiRegistration(uuid=planned))},
+    )
 
 
 @never_cache
@@ -99,18 +118,16 @@ def platform_edit(request: HttpRequest, registration_uuid) -> HttpResponse:
 @require_GET
 def platform(request: HttpRequest, registration_uuid) -> HttpResponse:
     registration = get_object_or_404(LtiRegistration, uuid=registration_uuid)
-    urls = tool_urls(request, registration)
-    canvas_url = tool_url(request, reverse("lti:canvas-json", kwargs={"registration_uuid": registration.uuid}))
     return render(
         request,
         "lti/platform.html",
         {
             "registration": registration,
             "deployments": registration.deployments.order_by("-is_active", "pk"),
-            "urls": urls,
-            "moodle": moodle_fields(urls),
-            "canvas_url": canvas_url,
-            "canvas_json": json.dumps(canvas_config(urls), indent=2, ensure_ascii=False),
+            "canvas_url": tool_url(
+                request, reverse("lti:canvas-json", kwargs={"registration_uuid": registration.uuid})
+            ),
+            **_tool_configuration(request, registration),
         },
     )
 

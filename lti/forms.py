@@ -24,6 +24,9 @@ class PlatformForm(forms.ModelForm):
     auth_url = _url_field(_("Authentication request URL (auth login URL)"))
     token_url = _url_field(_("Access token URL"))
     keyset_url = _url_field(_("Public keyset URL"))
+    # The address of the platform's login (its uuid) is shown before it is saved: the LMS asks
+    # for it before it gives the client id and deployment id the form needs.
+    uuid = forms.UUIDField(widget=forms.HiddenInput, required=False)
     deployment_ids = forms.CharField(
         label=_("Deployment ids"),
         required=False,  # clean() says what is missing
@@ -54,6 +57,8 @@ class PlatformForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.error_messages["required"] = _("This field is required.")
+        if self.instance.pk:
+            del self.fields["uuid"]
         if self.instance.pk and "deployment_ids" not in self.initial:
             self.initial["deployment_ids"] = "\n".join(
                 self.instance.deployments.filter(is_active=True).order_by("pk").values_list("deployment_id", flat=True)
@@ -78,6 +83,12 @@ class PlatformForm(forms.ModelForm):
                     "client_id",
                     _("Another registered platform has this issuer and client id: edit that one instead."),
                 )
+        planned = cleaned.get("uuid")
+        if planned and not self.instance.pk:
+            if LtiRegistration.objects.filter(uuid=planned).exists():
+                self.add_error(None, _("This form was already saved once. Open the platforms page again."))
+            else:
+                self.instance.uuid = planned
         ids = deployment_ids_parse(cleaned.get("deployment_ids") or "")
         if not ids and "deployment_ids" not in self.errors:
             self.add_error("deployment_ids", _("Give at least one deployment id."))

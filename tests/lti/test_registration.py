@@ -120,6 +120,22 @@ def test_an_administrator_registers_a_platform_with_its_deployments(admin_client
     assert "Moodle da escola" in listing and "abc123" in listing and "https://moodle.escola.example" in listing
 
 
+def test_the_add_page_shows_the_lms_what_to_paste_before_the_platform_exists(admin_client):
+    """Moodle asks for Estaleiro's login URL before it gives the client id the form needs."""
+    page = admin_client.get(reverse("lti:platform-add"))
+    planned = page.context["form"]["uuid"].value()
+    fields = moodle_fields(page)
+    assert fields["URL de início de login"] == f"http://testserver/lti/login/{planned}/"
+    assert f"http://testserver/lti/login/{planned}/" in json.loads(page.context["canvas_json"])["oidc_initiation_url"]
+    data = platform_data(uuid=str(planned))
+    assert admin_client.post(reverse("lti:platform-add"), data).status_code == 302
+    assert str(LtiRegistration.objects.get().uuid) == str(planned)
+    # The same form sent twice makes no second platform.
+    again = admin_client.post(reverse("lti:platform-add"), {**data, "client_id": "outro"})
+    assert again.status_code == 200 and "já foi salvo" in again.content.decode()
+    assert LtiRegistration.objects.count() == 1
+
+
 def test_editing_the_deployments_switches_off_those_no_longer_listed(admin_client):
     registration = make_platform()
     url = reverse("lti:platform-edit", args=[registration.uuid])
