@@ -135,6 +135,19 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
         open_attempt = attempt_start(offering=quiz_offering, learner=learner)
         extension = Extension.objects.create(offering=lab_offering, learner=learner, extra_minutes=5)
         membership = Membership.objects.get(klass=klass, user=learner)
+        from lti_tool.models import LtiRegistration
+
+        from lti.registration import registration_link_create
+
+        platform = LtiRegistration.objects.create(
+            name="LMS",
+            issuer="https://lms.example.org",
+            client_id="hostil",
+            auth_url="https://lms.example.org/auth",
+            token_url="https://lms.example.org/token",
+            keyset_url="https://lms.example.org/jwks",
+        )
+        registration_link = registration_link_create(actor=None)
         by_name = {
             "labs:submission": {"pk": submission.pk},
             "labs:regrade": {"pk": submission.pk},
@@ -144,6 +157,13 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
             "quizzes:submit": {"pk": open_attempt.pk},
             "quizzes:result": {"pk": attempt.pk},
             "quizzes:review-answer": {"pk": answer.pk},
+            "lti:login": {"registration_uuid": platform.uuid},
+            "lti:platform": {"registration_uuid": platform.uuid},
+            "lti:platform-edit": {"registration_uuid": platform.uuid},
+            "lti:platform-active": {"registration_uuid": platform.uuid},
+            "lti:canvas-json": {"registration_uuid": platform.uuid},
+            "lti:register": {"token": registration_link.token},
+            "lti:registration-link-revoke": {"link_id": registration_link.pk},
             "password_reset_confirm": {
                 "uidb64": urlsafe_base64_encode(force_bytes(learner.pk)),
                 "token": default_token_generator.make_token(learner),
@@ -323,6 +343,18 @@ def server_errors():
     got_request_exception.disconnect(record)
 
 
+# The project's pages for the site's administrator alone: walked as the superuser too.
+SITE_ADMIN_URLS = {
+    "lti:platforms",
+    "lti:platform-add",
+    "lti:platform",
+    "lti:platform-edit",
+    "lti:platform-active",
+    "lti:registration-link-new",
+    "lti:registration-link-revoke",
+}
+
+
 @pytest.mark.parametrize("key", sorted(ALL_URLS))
 def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, server_errors, monkeypatch, key):
     name, route, params = ALL_URLS[key]
@@ -333,6 +365,8 @@ def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, ser
     is_admin = key.startswith(f"{ADMIN}:")
     # The admin sends anyone else to its login page: it is walked as the superuser.
     users = ("superuser",) if is_admin else ("anonymous", "learner", "assistant", "instructor")
+    if key in SITE_ADMIN_URLS:
+        users += ("superuser",)
     failures = []
     for who in users:
         as_user(client, who, world)
