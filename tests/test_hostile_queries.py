@@ -364,7 +364,7 @@ def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, ser
     client.raise_request_exception = False
     is_admin = key.startswith(f"{ADMIN}:")
     # The admin sends anyone else to its login page: it is walked as the superuser.
-    users = ("superuser",) if is_admin else ("anonymous", "learner", "assistant", "instructor")
+    users: tuple[str, ...] = ("superuser",) if is_admin else ("anonymous", "learner", "assistant", "instructor")
     if key in SITE_ADMIN_URLS:
         users += ("superuser",)
     failures = []
