@@ -23,3 +23,18 @@ def client_address(request) -> str:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name (no port; brackets allowed) is this machine: browsers treat such
+    an origin as secure, and Estaleiro accepts plain http:// to it."""
+    host = (host or "").strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

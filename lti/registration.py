@@ -4,7 +4,6 @@ on their side (Moodle's "configure a tool manually" fields, Canvas's developer k
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import secrets
@@ -20,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lti_tool.models import LtiDeployment, LtiRegistration
+
+from core.net import is_loopback
 
 from .models import RegistrationLink
 
@@ -39,20 +40,9 @@ LINK_LIFETIME = timedelta(hours=24)
 PLATFORM_TIMEOUT_SECONDS = 10
 # An OpenID configuration or a registration answer is a few kilobytes; more is not one.
 ANSWER_MAX_BYTES = 256 * 1024
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 # --- URLs ---------------------------------------------------------------------------
-
-
-def is_loopback(host: str) -> bool:
-    host = (host or "").strip("[]").lower()
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def url_problem(url: str) -> str:

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from core.net import is_loopback
+
 LTI_SESSION_KEY = "lti"
-LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
 def _origin(url: str) -> str:
@@ -57,8 +58,7 @@ def lti_session_start(request, *, registration, launch_id: str, claims: dict | N
 def _cross_site_cookies_possible(request) -> bool:
     if request.is_secure():
         return True
-    host = request.get_host().rsplit(":", 1)[0] if not request.get_host().startswith("[") else "[::1]"
-    return host in LOOPBACK_HOSTS
+    return is_loopback(urlsplit("//" + request.get_host()).hostname or "")
 
 
 class LtiSessionMiddleware:

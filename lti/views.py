@@ -27,6 +27,7 @@ from classes.services import offering_add
 
 from . import errors
 from .launch import MessageLaunch, ToolConfig, data_storage
+from .registration import tool_url
 from .roles import class_role
 from .services import (
     ITEM_PARAM,
@@ -71,7 +72,7 @@ def oidc_login(request: HttpRequest, registration_uuid) -> HttpResponse:
     target = params.get("target_link_uri")
     if not target:
         return refuse(request, _("The LMS did not say what to open (target_link_uri is missing)."), status=400)
-    if urlsplit(target).netloc != request.get_host():
+    if urlsplit(target).netloc not in {request.get_host(), urlsplit(tool_url(request, "/")).netloc}:
         # The platform sends the browser back to this address: it must be Estaleiro's own.
         return refuse(request, _("The LMS asked to open an address outside Estaleiro."), status=400, detail=target)
     if not LtiRegistration.objects.active().filter(uuid=registration_uuid).exists():
@@ -171,7 +172,7 @@ def deep_link(request: HttpRequest) -> HttpResponse:
                 )
                 resource = (
                     DeepLinkResource()
-                    .set_url(request.build_absolute_uri(reverse("lti:launch")))
+                    .set_url(tool_url(request, reverse("lti:launch")))
                     .set_title(title)
                     .set_custom_params({ITEM_PARAM: request.POST["item"]})
                     .set_lineitem(line_item)
