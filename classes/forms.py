@@ -59,7 +59,7 @@ class ClassSettingsForm(ClassForm):
     )
 
     class Meta(ClassForm.Meta):
-        fields = ("name", "term", "starts_on", "ends_on", "join_open")
+        fields = ("name", "term", "starts_on", "ends_on", "join_open", "lab_score_rule")
 
 
 class OfferingAddForm(forms.Form):

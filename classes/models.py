@@ -25,6 +25,10 @@ class Role(models.TextChoices):
 
 
 class Class(models.Model):
+    class LabScoreRule(models.TextChoices):
+        BEST = "best", _("the best counted submission")
+        LATEST = "latest", _("the latest counted submission")
+
     name = models.CharField(_("name"), max_length=200)
     term = models.CharField(_("term"), max_length=80, blank=True, help_text=_("For example 2026.2."))
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
@@ -32,6 +36,16 @@ class Class(models.Model):
     join_code = models.CharField(_("join code"), max_length=16, unique=True, default=new_join_code)
     join_open = models.BooleanField(
         _("learners may join with the code"), default=True, help_text=_("Close it once everyone is in.")
+    )
+    # Which of a learner's graded submissions to a lab is their grade (late penalty applied):
+    # read by labs.selectors.lab_grade_submissions, the one function every gradebook, export
+    # and LMS grade follows.
+    lab_score_rule = models.CharField(
+        _("lab grade"),
+        max_length=8,
+        choices=LabScoreRule.choices,
+        default=LabScoreRule.BEST,
+        help_text=_("Which of a learner's graded submissions to a lab counts as their grade."),
     )
     # Archived: grades stay, read-only; nobody answers, submits, reviews or changes settings.
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)

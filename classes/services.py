@@ -18,6 +18,7 @@ from quizzes.services import attempts_deadline_refresh
 from .models import QUIZ_SETTING_FIELDS, Class, ClassEvent, Extension, Membership, Offering, Role, new_join_code
 from .permissions import forget_roles
 from .selectors import user_by_login
+from .signals import grade_changed_send
 
 
 class ClassError(ValueError):
@@ -99,6 +100,9 @@ def offering_settings_save(*, offering: Offering, actor: User | None, changed: I
     if TERMS_FIELDS.intersection(changed):
         for learner_id in _learners_with_work(offering):
             _follow_terms(offering, learner_id)
+    if "grading_method" in changed:
+        # Which attempts make the quiz's grade: every learner's grade may be another now.
+        grade_changed_send(offering=offering, learner_ids=_learners_with_work(offering))
 
 
 def _loggable(value):
@@ -123,6 +127,10 @@ def class_settings_save(*, klass: Class, actor: User | None, changed: Iterable[s
         action=ClassEvent.Action.SETTINGS,
         detail={"fields": changed, "values": {name: _loggable(getattr(klass, name, None)) for name in changed}},
     )
+    if "lab_score_rule" in changed:
+        # Best or latest submission: every lab grade of the class may be another now.
+        for offering in Offering.objects.filter(klass=klass, lab__isnull=False).select_related("klass", "lab"):
+            grade_changed_send(offering=offering, learner_ids=_learners_with_work(offering))
 
 
 def _learners_with_work(offering: Offering) -> set[int]:

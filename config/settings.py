@@ -301,6 +301,8 @@ CELERY_BEAT_SCHEDULE = {
     "quizzes-finish-overdue-attempts": {"task": "quizzes.finish_overdue_attempts", "schedule": 60.0},
     # Each LMS course's class follows the course's roster (lti/roster.py), at night.
     "lti-roster-sync-nightly": {"task": "lti.roster_sync_all", "schedule": crontab(hour=3, minute=17)},
+    # Grades waiting for the LMS, or to be tried again after it failed, are sent (lti/passback.py).
+    "lti-send-due-scores": {"task": "lti.send_due_scores", "schedule": 60.0},
 }
 
 # LTI 1.3 (docs/LTI.md). How far the LMS's clock may be from ours, either way, when a launch

@@ -155,21 +155,32 @@ def best_score(*, user, offering: Offering | int) -> float | None:
     return found["best"]
 
 
-def best_counted_submissions(*, offerings: Iterable[Offering]) -> dict[tuple[int, int], Submission]:
-    """{(learner id, offering id): the counted submission with the best counted score} (the
-    earliest of equals), for gradebooks."""
-    best: dict[tuple[int, int], Submission] = {}
-    rows = (
-        Submission.objects.filter(offering__in=list(offerings), counted=True, score__isnull=False)
-        .only("id", "learner_id", "offering_id", "score", "late_penalty", "late_seconds", "created_at")
-        .order_by("created_at", "id")
-    )
+def lab_grade_submissions(
+    *, offerings: Iterable[Offering], learner_ids: Iterable[int] | None = None
+) -> dict[tuple[int, int], Submission]:
+    """{(learner id, offering id): the counted submission that is the learner's grade}: the
+    one with the best counted score (the earliest of equals) or the latest one, as the
+    offering's class says (Class.lab_score_rule). The one function that decides: gradebooks,
+    score exports and the grade sent to an LMS all read it."""
+    offerings = list(offerings)
+    latest = {o.pk for o in offerings if o.klass.lab_score_rule == Class.LabScoreRule.LATEST}
+    chosen: dict[tuple[int, int], Submission] = {}
+    rows = Submission.objects.filter(offering__in=offerings, counted=True, score__isnull=False)
+    if learner_ids is not None:
+        rows = rows.filter(learner_id__in=list(learner_ids))
+    rows = rows.only(
+        "id", "learner_id", "offering_id", "score", "max_score", "late_penalty", "late_seconds", "created_at"
+    ).order_by("created_at", "id")
     for submission in rows:
         key = (submission.learner_id, submission.offering_id)
-        held = best.get(key)
-        if held is None or (submission.counted_score or 0) > (held.counted_score or 0):
-            best[key] = submission
-    return best
+        held = chosen.get(key)
+        if (
+            held is None
+            or submission.offering_id in latest
+            or (submission.counted_score or 0) > (held.counted_score or 0)
+        ):
+            chosen[key] = submission
+    return chosen
 
 
 def _may_view(submission: Submission, user) -> bool:
@@ -280,16 +291,20 @@ class BestScoreRow(TypedDict):
 
 
 def lab_best_scores(*, offering: Offering) -> list[BestScoreRow]:
-    """Per learner of the class: the best counted score (late penalties applied)."""
-    rows = (
+    """Per learner of the class: the grade (late penalties applied) under the class's rule,
+    best or latest (lab_grade_submissions), and their attempts."""
+    rows = list(
         Submission.objects.filter(offering=offering, counted=True)
-        .values("learner__username", "learner__first_name", "learner__last_name")
+        .values("learner_id", "learner__username", "learner__first_name", "learner__last_name")
         .annotate(
-            best=Max(COUNTED_SCORE),
             attempts=Count("id"),
             passes=Count("id", filter=Q(status=Status.PASSED)),
             last=Max("created_at"),
         )
         .order_by("learner__username")
     )
-    return list(rows)
+    grades = lab_grade_submissions(offerings=[offering])
+    for row in rows:
+        chosen = grades.get((row.pop("learner_id"), offering.pk))
+        row["best"] = chosen.counted_score if chosen is not None else None
+    return cast(list[BestScoreRow], rows)

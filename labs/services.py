@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from classes.deadlines import Lateness, learner_terms, terms_with
 from classes.models import Extension, Offering
+from classes.signals import grade_changed_send
 from config.celery import app as celery_app
 
 from .content import decode_files, encode_files, load_lab
@@ -347,6 +348,9 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
             regrading=False,
             regrade_backup=None,
         )
+        if updated:
+            # A first verdict or a regrade's: the learner's grade may have changed (an LMS hears of it).
+            grade_changed_send(offering=submission.offering, learner_ids=[submission.learner_id])
     live.clear()
     return str(report.status) if updated else "superseded"
 
@@ -398,6 +402,7 @@ def submission_platform_fault(*, submission_id: int, detail: str, run_token: str
                 "run_token",
             ]
         )
+        grade_changed_send(offering=submission.offering, learner_ids=[submission.learner_id])
         return "error"
 
 
@@ -475,6 +480,8 @@ def submissions_lateness_refresh(*, offering: Offering, learner_id: int) -> int:
                 late_seconds=lateness.seconds, late_penalty=lateness.penalty
             )
             changed += 1
+    if changed:
+        grade_changed_send(offering=offering, learner_ids=[learner_id])
     return changed
 
 

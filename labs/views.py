@@ -424,7 +424,9 @@ def lab_scores_csv(request, klass: Class, slug, fmt: Format = "csv"):
     assert lab is not None
     spec = selectors.lab_spec_or_none(lab=lab)
     max_score = spec.max_score if spec else None
-    header = ["username", "name", "best_score", "max_score", "attempts", "passed", "last_submission"]
+    # The score column says which submission it is: the class's rule (best or latest).
+    score_column = "latest_score" if klass.lab_score_rule == Class.LabScoreRule.LATEST else "best_score"
+    header = ["username", "name", score_column, "max_score", "attempts", "passed", "last_submission"]
     rows = [
         [
             row["learner__username"],

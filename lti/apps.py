@@ -7,6 +7,7 @@ class LtiConfig(AppConfig):
     verbose_name = "LTI"
 
     def ready(self) -> None:
-        # Registers the LTI tasks with Celery in every process, the web's too: the people
-        # page queues a roster sync by the task's registered name (lti.roster).
-        from . import tasks  # noqa: F401
+        # The grade-change receiver, and the LTI tasks registered with Celery in every process,
+        # the web's too: the people page queues a roster sync, a new grade its send, by the
+        # task's registered name (lti.roster, lti.passback).
+        from . import receivers, tasks  # noqa: F401

@@ -54,6 +54,9 @@ class ScoreSend(models.Model):
         GAVE_UP = "gave_up", _("not sent (the LMS refused it)")
         SUPERSEDED = "superseded", _("replaced by a newer grade")
 
+    # Not (yet) in the LMS: what "resend all failed" resends.
+    FAILING = (State.FAILED, State.GAVE_UP)
+
     link = models.ForeignKey(LinkedOffering, on_delete=models.CASCADE, related_name="score_sends")
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="score_sends")
     lti_user = models.ForeignKey(LtiUser, on_delete=models.CASCADE, related_name="score_sends")
@@ -69,6 +72,10 @@ class ScoreSend(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+    # The send holding the row (lti.passback.score_send): only the holder of the token writes
+    # its outcome, and nobody else takes the row until `claimed_until` (a send that died).
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

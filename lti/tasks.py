@@ -1,7 +1,8 @@
-"""The LTI app's Celery tasks: each calls one service."""
+"""The LTI app's Celery tasks: each calls one service and is safe to run twice."""
 
 from celery import shared_task
 
+from .passback import SEND_DUE_SCORES_TASK, SEND_SCORE_TASK, score_send, scores_send_due
 from .roster import ROSTER_SYNC_ALL_TASK, ROSTER_SYNC_TASK, courses_to_sync, roster_sync_by_id
 
 
@@ -19,3 +20,14 @@ def sync_all_rosters() -> int:
     for course_id in course_ids:
         sync_roster.delay(course_id)
     return len(course_ids)
+
+
+@shared_task(name=SEND_SCORE_TASK, ignore_result=True)
+def send_score(send_id: int) -> str:
+    return score_send(send_id=send_id)
+
+
+@shared_task(name=SEND_DUE_SCORES_TASK, ignore_result=True)
+def send_due_scores() -> dict:
+    """Beat, every minute: every due score, so a lost message or an LMS that was down loses nothing."""
+    return scores_send_due()

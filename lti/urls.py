@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import admin_views, roster_views, views
+from . import admin_views, grade_views, roster_views, views
 
 app_name = "lti"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("conteudo/", views.deep_link, name="deep-link"),
     path("turmas/<int:class_id>/sem-vinculo/", views.unlinked, name="deep-link-missing"),
     path("turmas/<int:class_id>/sincronizar/", roster_views.roster_sync_view, name="roster-sync"),
+    path("turmas/<int:class_id>/notas/", grade_views.class_grades, name="class-grades"),
+    path("turmas/<int:class_id>/notas/reenviar-falhas/", grade_views.grades_resend_failed, name="grades-resend-failed"),
+    path(
+        "turmas/<int:class_id>/notas/<int:link_id>/<int:learner_id>/reenviar/",
+        grade_views.grade_resend,
+        name="grade-resend",
+    ),
     # Registering LMSs (site administrators), and LTI Dynamic Registration by one-time link.
     path("plataformas/", admin_views.platforms, name="platforms"),
     path("plataformas/nova/", admin_views.platform_add, name="platform-add"),

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from classes.models import Class, Offering, Role
 from core.exports import Percent
 from labs.models import Lab
-from labs.selectors import best_counted_submissions, lab_spec_or_none
+from labs.selectors import lab_grade_submissions, lab_spec_or_none
 
 from .models import Attempt, Question
 from .selectors import final_percent
@@ -82,8 +82,9 @@ def _grading_attempt(offering: Offering, submitted: list[Attempt]) -> Attempt | 
 
 def combined(*, klass: Class) -> tuple[list[str], list[list]]:
     """The class's gradebook: every learner of the class, each graded quiz's final grade and
-    each lab's best counted score (late penalty applied) with the penalty it carried."""
-    offerings = list(Offering.objects.filter(klass=klass).select_related("quiz", "lab"))
+    each lab's grade (its best or latest counted score, as the class says; late penalty
+    applied) with the penalty it carried."""
+    offerings = list(Offering.objects.filter(klass=klass).select_related("klass", "quiz", "lab"))
     quiz_offerings = [o for o in offerings if o.quiz is not None and not o.quiz.is_practice]  # practice does not count
     lab_offerings = [o for o in offerings if o.lab is not None]
     # Each column says its unit: a quiz's final grade in percent, a lab's best counted score in
@@ -93,7 +94,7 @@ def combined(*, klass: Class) -> tuple[list[str], list[list]]:
     for offering in lab_offerings:
         assert offering.lab is not None
         header += [_lab_column(offering.lab), f"lab:{offering.slug} late penalty (%)"]
-    best = best_counted_submissions(offerings=lab_offerings)
+    best = lab_grade_submissions(offerings=lab_offerings)
     attempts: dict[tuple[int, int], list[Attempt]] = {}
     for attempt in Attempt.objects.filter(offering__in=quiz_offerings, status=Attempt.Status.SUBMITTED):
         attempts.setdefault((attempt.learner_id, attempt.offering_id), []).append(attempt)

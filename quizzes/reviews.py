@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import Class
+from classes.signals import grade_changed_send
 from common.i18n import gettext_noop
 
 from .importers import QuizImportError
@@ -225,6 +226,7 @@ def attempt_rescore(*, attempt: Attempt) -> Attempt:
             pending = True
     Attempt.objects.filter(pk=attempt.pk).update(score=round(total, 4), pending_review=pending)
     attempt.score, attempt.pending_review = round(total, 4), pending
+    grade_changed_send(offering=attempt.offering, learner_ids=[attempt.learner_id])
     return attempt
 
 

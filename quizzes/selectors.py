@@ -47,6 +47,41 @@ def final_percent(*, offering: Offering, attempts: list[Attempt]) -> float | Non
     return max(percents)
 
 
+def learner_quiz_grade(*, offering: Offering, learner_id: int) -> tuple[float | None, bool]:
+    """The learner's grade in the quiz (0-100, under the offering's grading method) and
+    whether it is final: no essay of an attempt that counts still awaits a released review.
+    By the highest attempt, an attempt awaiting review counts only if its essays could still
+    lift it above the grade; by the last, only the last counts; by the average, all do."""
+    attempts = list(
+        Attempt.objects.filter(offering=offering, learner_id=learner_id, status=Attempt.Status.SUBMITTED).order_by(
+            "number"
+        )
+    )
+    percent = final_percent(offering=offering, attempts=attempts)
+    if percent is None:
+        return None, False
+    pending = [a for a in attempts if a.pending_review]
+    if not pending:
+        return percent, True
+    if offering.grading_method == Offering.GradingMethod.LAST:
+        return percent, not attempts[-1].pending_review
+    if offering.grading_method == Offering.GradingMethod.AVERAGE:
+        return percent, False
+    awaiting: dict[int, float] = {}
+    essays = Answer.objects.filter(attempt__in=pending, question__kind=Question.Kind.ESSAY).select_related(
+        "question", "review"
+    )
+    for answer in essays:
+        review = getattr(answer, "review", None)
+        if answer.text.strip() and not (review is not None and review.released_at):
+            awaiting[answer.attempt_id] = awaiting.get(answer.attempt_id, 0.0) + answer.question.points
+    for attempt in pending:
+        best_possible = 100 * ((attempt.score or 0) + awaiting.get(attempt.pk, 0.0)) / (attempt.max_score or 1)
+        if best_possible > percent:
+            return percent, False
+    return percent, True
+
+
 def quiz_offerings(*, klass: Class, user) -> list[Offering]:
     """The class's quizzes the user may see: visible ones, or all of them for its staff."""
     offerings = Offering.objects.filter(klass=klass, quiz__isnull=False).select_related("quiz", "klass")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from classes.deadlines import closes_at_expression, learner_terms
 from classes.models import Offering
+from classes.signals import grade_changed_send
 
 from .docker_command import CommandParseError, compare_commands
 from .importers import QuizData
@@ -361,6 +362,7 @@ def _finish(attempt: Attempt, *, now, auto: bool) -> Attempt:
     )
     attempt.score, attempt.pending_review = round(total, 4), pending
     Attempt.objects.filter(pk=attempt.pk).update(score=attempt.score, pending_review=pending)
+    grade_changed_send(offering=attempt.offering, learner_ids=[attempt.learner_id])
     return attempt
 
 

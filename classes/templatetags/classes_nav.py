@@ -28,6 +28,9 @@ def class_nav(context, klass: Class | None):
         "to_review": review_counts(klass=klass)["to_review"] if Action.REVIEW in actions else 0,
         "labs": list(Lab.objects.filter(offerings__klass=klass).only("slug", "title")),
         "quizzes": list(Quiz.objects.filter(offerings__klass=klass).only("slug", "title")),
+        # An LMS course (lti.CourseClass, by its reverse name: classes never imports lti): the
+        # page of the grades sent to it.
+        "lms": Action.EXPORT in actions and hasattr(klass, "lms_course"),
     }
 
 
