@@ -293,15 +293,18 @@ class BestScoreRow(TypedDict):
 def lab_best_scores(*, offering: Offering) -> list[BestScoreRow]:
     """Per learner of the class: the grade (late penalties applied) under the class's rule,
     best or latest (lab_grade_submissions), and their attempts."""
-    rows = list(
-        Submission.objects.filter(offering=offering, counted=True)
-        .values("learner_id", "learner__username", "learner__first_name", "learner__last_name")
-        .annotate(
-            attempts=Count("id"),
-            passes=Count("id", filter=Q(status=Status.PASSED)),
-            last=Max("created_at"),
-        )
-        .order_by("learner__username")
+    rows = cast(
+        list[dict[str, Any]],
+        list(
+            Submission.objects.filter(offering=offering, counted=True)
+            .values("learner_id", "learner__username", "learner__first_name", "learner__last_name")
+            .annotate(
+                attempts=Count("id"),
+                passes=Count("id", filter=Q(status=Status.PASSED)),
+                last=Max("created_at"),
+            )
+            .order_by("learner__username")
+        ),
     )
     grades = lab_grade_submissions(offerings=[offering])
     for row in rows:

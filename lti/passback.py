@@ -18,9 +18,10 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from decimal import Decimal
+from typing import Final
 
 import requests
 from django.db import transaction
@@ -30,7 +31,7 @@ from lti_tool.models import LtiRegistration, LtiUser
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.exception import LtiServiceException
 from pylti1p3.grade import Grade
-from pylti1p3.service_connector import ServiceConnector
+from pylti1p3.service_connector import ServiceConnector, TServiceConnectorResponse
 
 from classes.models import Offering
 from config.celery import app as celery_app
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 SEND_SCORE_TASK = "lti.send_score"
 SEND_DUE_SCORES_TASK = "lti.send_due_scores"
-SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+SCORE_SCOPE: Final = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 
 BACKOFF_FIRST_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
@@ -177,6 +178,36 @@ def backoff_seconds(tries: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
+class _Connector(ServiceConnector):
+    """PyLTI1p3's, but a 2xx answer is a delivered score whatever its body: some LMSs answer a
+    score with an empty or a non-JSON body, which PyLTI1p3 would fail to parse after the LMS
+    took the score (and the score would be sent again)."""
+
+    def make_service_request(
+        self,
+        scopes: Sequence[str],
+        url: str,
+        is_post: bool = False,
+        data: str | None = None,
+        content_type: str = "application/json",
+        accept: str = "application/json",
+        case_insensitive_headers: bool = False,
+    ) -> TServiceConnectorResponse:
+        if not is_post:
+            return super().make_service_request(
+                scopes, url, data=data, accept=accept, case_insensitive_headers=case_insensitive_headers
+            )
+        headers = {
+            "Authorization": "Bearer " + self.get_access_token(scopes),
+            "Accept": accept,
+            "Content-Type": content_type,
+        }
+        answer = self._requests_session.post(url, data=data or None, headers=headers)
+        if not answer.ok:
+            raise LtiServiceException(answer)
+        return {"headers": dict(answer.headers), "body": None, "next_page_url": None}
+
+
 class _Connectors:
     """One ServiceConnector per registration for a sweep: its access token is reused."""
 
@@ -185,7 +216,7 @@ class _Connectors:
 
     def get(self, registration: LtiRegistration) -> ServiceConnector:
         if registration.pk not in self._by_registration:
-            self._by_registration[registration.pk] = ServiceConnector(
+            self._by_registration[registration.pk] = _Connector(
                 registration.to_registration(), requests_session=TimeoutSession()
             )
         return self._by_registration[registration.pk]
@@ -199,10 +230,10 @@ def _claimable(now):
     )
 
 
-def score_send(*, send_id: int, connectors: _Connectors | None = None) -> str:
+def score_send(*, send_id: int, connectors: _Connectors | None = None, now=None) -> str:
     """Send one row if it is due and nobody holds it. Safe to call twice: the claim decides.
     Returns the outcome: sent, failed, gave_up, superseded or not-claimed."""
-    now = timezone.now()
+    now = now or timezone.now()
     token = secrets.token_hex(16)
     if (
         not _claimable(now)
@@ -214,7 +245,8 @@ def score_send(*, send_id: int, connectors: _Connectors | None = None) -> str:
         pk=send_id
     )
     registration = _registration_of(row.link)
-    outcome, error = State.SENT, ""
+    outcome: str = State.SENT
+    error = ""
     try:
         if not registration.is_active:
             raise _NotNow("the LMS registration is not active")
@@ -237,7 +269,7 @@ def score_send(*, send_id: int, connectors: _Connectors | None = None) -> str:
     except Exception as exc:  # a fault of ours or of the library: retried, and logged
         log.exception("score send %s failed", send_id)
         outcome, error = State.FAILED, f"{type(exc).__name__}: {exc}"
-    return _settle(row, token=token, outcome=outcome, error=error)
+    return _settle(row, token=token, outcome=outcome, error=error, now=now)
 
 
 class _NotNow(Exception):
@@ -256,8 +288,7 @@ def _judge(exc: LtiServiceException, *, token_url: str) -> tuple[str, str]:
     return State.FAILED, message
 
 
-def _settle(row: ScoreSend, *, token: str, outcome: str, error: str) -> str:
-    now = timezone.now()
+def _settle(row: ScoreSend, *, token: str, outcome: str, error: str, now) -> str:
     tries = row.tries + 1
     fields: dict = {"tries": tries, "last_error": error, "claim_token": "", "claimed_until": None}
     if outcome == State.SENT:
@@ -292,7 +323,7 @@ def scores_send_due(*, now=None, budget_seconds: float = SWEEP_SECONDS) -> dict[
             break
         if registration_id in down:
             continue
-        outcome = score_send(send_id=send_id, connectors=connectors)
+        outcome = score_send(send_id=send_id, connectors=connectors, now=now)
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome == State.FAILED:
             down.add(registration_id)

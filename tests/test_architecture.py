@@ -275,6 +275,8 @@ def test_a_layering_violation_is_reported():
         Import("classes.deadlines", "labs.models.Submission", 8, False),
         Import("classes.permissions", "quizzes.selectors", 9, True),
         Import("classes.views", "lti.models.CourseClass", 10, False),
+        Import("labs.services", "lti.passback", 11, False),
+        Import("classes.templatetags.classes_nav", "lti.models.CourseClass", 12, False),
     )
     assert len(layering_violations(planted)) == len(planted), layering_violations(planted)
     allowed = (
@@ -291,5 +293,7 @@ def test_a_layering_violation_is_reported():
         Import("core.views", "classes.selectors.class_work", 11, False),
         Import("lti.services", "classes.services.membership_add", 12, False),
         Import("lti.roster", "config.celery.app", 13, False),
+        Import("lti.passback", "labs.selectors.lab_grade_submissions", 14, False),
+        Import("lti.receivers", "classes.signals.grade_changed", 15, False),
     )
     assert layering_violations(allowed) == []

@@ -149,6 +149,9 @@ LTI = {
     "lti:deep-link": ("lti-session", "get"),
     "lti:deep-link-missing": ("class-teacher", "get"),
     "lti:roster-sync": ("class-teacher", "post"),
+    "lti:class-grades": ("class-teacher", "get"),
+    "lti:grades-resend-failed": ("class-teacher", "post"),
+    "lti:grade-resend": ("class-teacher", "post"),
     # The site administrator's platforms page. A dynamic registration link is its own
     # authorization: the LMS's administrator opens it, not logged in to Estaleiro.
     "lti:platforms": ("site-admin", "get"),
@@ -200,6 +203,7 @@ class World:
     b_submission: Submission  # learner B's, in B
     answer_key: list[str]
     lms_registration: Any
+    lms_link: Any  # A's lab, linked to an LMS line item
 
 
 def named_urls(patterns=None, namespace="", prefix=""):
@@ -254,6 +258,7 @@ def path_kwargs(name: str, world: World, klass: Class | None = None) -> dict | N
         "user_id": world.people["owner"].pk,
         "learner_id": world.people["owner"].pk,
         "registration_uuid": world.lms_registration.uuid,
+        "link_id": world.lms_link.pk,
     }
     for param in URL_PARAMS[name]:
         if param in kwargs:
@@ -347,6 +352,7 @@ def _world() -> World:
     answer_save(attempt=b_attempt, question=question, choice_ids=[], text="resposta-de-b")
     attempt_submit(attempt=b_attempt)
     lms_registration = _lms_course(a)
+    lms_link = _lms_link(lms_registration, lab_offering, owner)
     # The owner is taking a second attempt: no answer key of the first may reach them now.
     open_attempt = attempt_start(offering=quiz_offering, learner=owner)
     from tests.quizzes.test_quiz_views import secrets_of
@@ -368,6 +374,21 @@ def _world() -> World:
         b_submission=b_submission,
         answer_key=secrets_of(quiz),
         lms_registration=lms_registration,
+        lms_link=lms_link,
+    )
+
+
+def _lms_link(registration, offering: Offering, owner: User):
+    """A's lab opened from an LMS resource link with a line item; the owner came through it."""
+    from lti_tool.models import LtiResourceLink, LtiUser
+
+    from lti.models import LinkedOffering
+
+    context = registration.deployments.get().contexts.get()
+    resource_link = LtiResourceLink.objects.create(context=context, id_on_platform="link-lab")
+    LtiUser.objects.create(registration=registration, sub="owner-sub", auth_user=owner)
+    return LinkedOffering.objects.create(
+        resource_link=resource_link, offering=offering, lineitem_url="https://lms.example.test/lineitems/1"
     )
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lti', '0001_initial'),
+        ('lti', '0002_registration_link'),
     ]
 
     operations = [

@@ -149,7 +149,9 @@ def test_settings_show_the_join_link_and_save_changes(client, world):
     body = client.get(url).content.decode()
     assert klass.join_code in body
     assert "http://testserver" + reverse("classes:join-code", kwargs={"code": klass.join_code}) in body
-    response = client.post(url, {"name": "Turma renomeada", "term": "2026.2", "starts_on": "", "ends_on": ""})
+    response = client.post(
+        url, {"name": "Turma renomeada", "term": "2026.2", "starts_on": "", "ends_on": "", "lab_score_rule": "best"}
+    )
     assert response.status_code == 302
     klass.refresh_from_db()
     assert klass.name == "Turma renomeada" and not klass.join_open
