@@ -148,6 +148,7 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
             keyset_url="https://lms.example.org/jwks",
         )
         registration_link = registration_link_create(actor=None)
+        lms_link = _lms_link(platform, lab_offering, learner)
         by_name = {
             "labs:submission": {"pk": submission.pk},
             "labs:regrade": {"pk": submission.pk},
@@ -164,6 +165,7 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
             "lti:canvas-json": {"registration_uuid": platform.uuid},
             "lti:register": {"token": registration_link.token},
             "lti:registration-link-revoke": {"link_id": registration_link.pk},
+            "lti:grade-resend": {"class_id": klass.pk, "link_id": lms_link.pk, "learner_id": learner.pk},
             "password_reset_confirm": {
                 "uidb64": urlsafe_base64_encode(force_bytes(learner.pk)),
                 "token": default_token_generator.make_token(learner),
@@ -187,6 +189,23 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
             },
         }
         transaction.set_rollback(True)
+
+
+def _lms_link(registration, offering, learner):
+    """The class is an LMS course whose lab has a line item; the learner came through it."""
+    from lti_tool.models import LtiContext, LtiDeployment, LtiResourceLink, LtiUser
+
+    from lti.models import CourseClass, LinkedOffering
+
+    deployment = LtiDeployment.objects.create(registration=registration, deployment_id="1", is_active=True)
+    context = LtiContext.objects.create(deployment=deployment, id_on_platform="curso")
+    CourseClass.objects.create(context=context, klass=offering.klass)
+    LtiUser.objects.create(registration=registration, sub="aluno", auth_user=learner)
+    return LinkedOffering.objects.create(
+        resource_link=LtiResourceLink.objects.create(context=context, id_on_platform="link"),
+        offering=offering,
+        lineitem_url="https://lms.example.org/lineitems/1",
+    )
 
 
 def _lms_registration():
