@@ -39,11 +39,33 @@ from .services import (
     score_maximum,
     tool_key_ensure,
 )
-from .sessions import lti_session_start
+from .sessions import _cross_site_cookies_possible, lti_session_start
 
 logger = logging.getLogger(__name__)
 
 DEEP_LINK_SESSION_KEY = "lti_deep_link"
+
+
+class OIDCLogin(DjangoOIDCLogin):
+    """PyLTI1p3's cookie check page writes its test cookie `SameSite=None; Secure` only over
+    HTTPS. Over plain HTTP on loopback the middleware (sessions.py) gives the real cookies
+    those flags, so the check must ask for them too: a plain cookie written inside the LMS's
+    cross-site frame is refused by the browser, and every framed launch would read as
+    "cookies blocked"."""
+
+    def __init__(self, request: HttpRequest, *args, **kwargs) -> None:
+        super().__init__(request, *args, **kwargs)
+        self._loopback_http = not request.is_secure() and _cross_site_cookies_possible(request)
+
+    def get_cookies_allowed_js_check(self) -> str:
+        if not self._loopback_http:
+            return super().get_cookies_allowed_js_check()
+        wrapped = self._request  # PyLTI1p3's request: its is_secure() picks the page's cookie flags
+        wrapped.is_secure = lambda: True
+        try:
+            return super().get_cookies_allowed_js_check()
+        finally:
+            del wrapped.is_secure
 
 
 def refuse(request: HttpRequest, message: str, *, status: int = 403, detail: str = "") -> HttpResponse:
@@ -79,7 +101,7 @@ def oidc_login(request: HttpRequest, registration_uuid) -> HttpResponse:
         return refuse(request, str(errors.UNKNOWN_PLATFORM), status=404)
     tool_key_ensure()
     try:
-        oidc = DjangoOIDCLogin(request, ToolConfig(registration_uuid), launch_data_storage=data_storage())
+        oidc = OIDCLogin(request, ToolConfig(registration_uuid), launch_data_storage=data_storage())
         return oidc.enable_check_cookies(
             _("Your browser blocks cookies inside the LMS page, so Estaleiro must open in a window of its own."),
             _("Open Estaleiro in a new window"),
