@@ -1,7 +1,8 @@
 """Cookies and framing for sessions that began with an LTI launch.
 
 An LMS shows the tool in an iframe: from the browser's view Estaleiro is then a third
-party, and a cookie reaches it only if it says `SameSite=None; Secure`. Only the LTI
+party, and a cookie reaches it only if it says `SameSite=None; Secure` (and, where the
+browser blocks third-party cookies, `Partitioned`). Only the LTI
 paths' cookies (PyLTI1p3's state cookies) and the session, CSRF, language and messages
 cookies of a session born of a launch get that; a session started on Estaleiro's own login page keeps `Lax`.
 Such a session's pages may also be framed by its LMS (and only by it): `X-Frame-Options`
@@ -21,6 +22,12 @@ from django.conf import settings
 from core.net import is_loopback
 
 LTI_SESSION_KEY = "lti"
+# CHIPS: a `Partitioned` cookie is kept for the top-level site it was set under (the LMS's
+# page), and browsers that block third-party cookies (Chromium's default, Safari, any
+# private window) still keep it, where a plain `SameSite=None` one is dropped and the launch
+# cannot find its state. Python's http.cookies knows no `Partitioned` before 3.14: it rides on
+# the SameSite value, which is written out as is.
+CROSS_SITE_SAMESITE = "None; Partitioned"
 
 
 def _origin(url: str) -> str:
@@ -81,7 +88,7 @@ class LtiSessionMiddleware:
                 if name.startswith("lti1p3-") or name in own:
                     if morsel.get("max-age") == 0:
                         continue  # a deletion
-                    morsel["samesite"] = "None"
+                    morsel["samesite"] = CROSS_SITE_SAMESITE
                     morsel["secure"] = True
         if lti and lti.get("frame_ancestors"):
             if "X-Frame-Options" in response:

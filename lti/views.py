@@ -39,7 +39,7 @@ from .services import (
     score_maximum,
     tool_key_ensure,
 )
-from .sessions import _cross_site_cookies_possible, lti_session_start
+from .sessions import CROSS_SITE_SAMESITE, _cross_site_cookies_possible, lti_session_start
 
 logger = logging.getLogger(__name__)
 
@@ -48,24 +48,25 @@ DEEP_LINK_SESSION_KEY = "lti_deep_link"
 
 class OIDCLogin(DjangoOIDCLogin):
     """PyLTI1p3's cookie check page writes its test cookie `SameSite=None; Secure` only over
-    HTTPS. Over plain HTTP on loopback the middleware (sessions.py) gives the real cookies
-    those flags, so the check must ask for them too: a plain cookie written inside the LMS's
-    cross-site frame is refused by the browser, and every framed launch would read as
-    "cookies blocked"."""
+    HTTPS, and never `Partitioned`. The middleware (sessions.py) gives the real cookies all
+    three (over HTTPS, and over plain HTTP on loopback), so the check must ask for the same:
+    a test cookie the browser refuses inside the LMS's frame, where the real ones are kept,
+    would send every framed launch to "open in a new window"."""
 
     def __init__(self, request: HttpRequest, *args, **kwargs) -> None:
         super().__init__(request, *args, **kwargs)
-        self._loopback_http = not request.is_secure() and _cross_site_cookies_possible(request)
+        self._cross_site = _cross_site_cookies_possible(request)
 
     def get_cookies_allowed_js_check(self) -> str:
-        if not self._loopback_http:
+        if not self._cross_site:
             return super().get_cookies_allowed_js_check()
-        wrapped = self._request  # PyLTI1p3's request: its is_secure() picks the page's cookie flags
+        wrapped = self._request  # PyLTI1p3's request: its is_secure() picks the test cookie's flags
         wrapped.is_secure = lambda: True
         try:
-            return super().get_cookies_allowed_js_check()
+            page = super().get_cookies_allowed_js_check()
         finally:
             del wrapped.is_secure
+        return page.replace("'; SameSite=None; secure'", f"'; SameSite={CROSS_SITE_SAMESITE}; Secure'")
 
 
 def refuse(request: HttpRequest, message: str, *, status: int = 403, detail: str = "") -> HttpResponse:

@@ -136,10 +136,10 @@ def test_an_account_is_matched_by_sub_never_by_e_mail(lms, browser_client):
 def test_cookies_cross_the_lms_frame_and_only_the_platform_may_frame(lms, browser_client):
     state, nonce = tokens.oidc_login(browser_client, lms)
     state_cookie = browser_client.cookies["lti1p3-" + state]
-    assert state_cookie["samesite"] == "None" and state_cookie["secure"]
+    assert state_cookie["samesite"] == "None; Partitioned" and state_cookie["secure"]
     resp = tokens.launch(browser_client, state=state, token=tokens.sign(tokens.claims(nonce=nonce)))
     session = resp.cookies["sessionid"]
-    assert session["samesite"] == "None" and session["secure"]
+    assert session["samesite"] == "None; Partitioned" and session["secure"]
     page = browser_client.get(resp["Location"])
     assert page.status_code == 200
     assert page["Content-Security-Policy"] == f"frame-ancestors 'self' {tokens.ISSUER}"
