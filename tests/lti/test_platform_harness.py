@@ -132,7 +132,11 @@ def id_token_of(platform, response: requests.Response) -> tuple[str, dict]:
 
 def signed_in(platform, username: str) -> requests.Session:
     browser = requests.Session()
-    browser.get(platform.login_url(username), timeout=10).raise_for_status()
+    login = browser.get(platform.login_url(username), allow_redirects=False, timeout=10)
+    assert login.status_code == 302
+    # The session cookie is Secure (see server.py): requests keeps it from plain HTTP, a
+    # browser on loopback does not. Send it as a browser would.
+    browser.headers["Cookie"] = f"platform_session={login.cookies['platform_session']}"
     return browser
 
 

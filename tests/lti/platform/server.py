@@ -47,6 +47,11 @@ def configure(url: str) -> None:
         # Its own name: the tool's cookies live on another host (localhost), but a name of
         # their own keeps a reader of the browser's cookies from confusing the two.
         SESSION_COOKIE_NAME="platform_session",
+        # The tool sends the browser back here from inside the course page's frame (the OIDC
+        # auth request): a request its cross-site initiator keeps a Lax cookie from. Moodle's
+        # answer, and this one: SameSite=None, which needs Secure (browsers take it on loopback).
+        SESSION_COOKIE_SAMESITE="None",
+        SESSION_COOKIE_SECURE=True,
         SESSION_SERIALIZER="django.contrib.sessions.serializers.JSONSerializer",
         TEMPLATES=[
             {
