@@ -150,7 +150,14 @@ def learner_submissions(*, user, offering: Offering | int) -> QuerySet[Submissio
 
 
 def best_score(*, user, offering: Offering | int) -> float | None:
-    """The learner's best counted score in the offering, late penalties applied."""
+    """The learner's grade in the offering, late penalties applied: their best counted score,
+    or their latest one when the class says so (lab_grade_submissions decides)."""
+    if not isinstance(offering, Offering):
+        offering = Offering.objects.select_related("klass").get(pk=offering)
+    if offering.klass.lab_score_rule == Class.LabScoreRule.LATEST:
+        learner_id = user if isinstance(user, int) else user.pk
+        chosen = lab_grade_submissions(offerings=[offering], learner_ids=[learner_id]).get((learner_id, offering.pk))
+        return chosen.counted_score if chosen is not None else None
     found = Submission.objects.filter(learner=user, offering=offering, counted=True).aggregate(best=Max(COUNTED_SCORE))
     return found["best"]
 

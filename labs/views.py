@@ -94,6 +94,7 @@ def _lab_context(request, offering: Offering, form: SubmissionForm) -> dict:
         "form": form,
         "history": selectors.learner_submissions(user=request.user, offering=offering)[:20],
         "best": selectors.best_score(user=request.user, offering=offering),
+        "grade_is_latest": offering.klass.lab_score_rule == Class.LabScoreRule.LATEST,
     }
 
 
@@ -317,7 +318,8 @@ def _submitted_files(submission: Submission) -> list[dict[str, Any]]:
 def _history_context(submission: Submission) -> dict:
     return {
         "history": selectors.learner_submissions(user=submission.learner_id, offering=submission.offering_id)[:20],
-        "best": selectors.best_score(user=submission.learner_id, offering=submission.offering_id),
+        "best": selectors.best_score(user=submission.learner_id, offering=submission.offering),
+        "grade_is_latest": submission.offering.klass.lab_score_rule == Class.LabScoreRule.LATEST,
     }
 
 

@@ -391,13 +391,16 @@ def test_a_row_held_by_one_send_is_not_sent_by_another(ags, lab_link, learner, m
 
 
 def test_lab_grade_is_the_best_or_the_latest_as_the_class_says(
-    ags, sends, lab_link, learner, instructor, django_capture_on_commit_callbacks
+    client, ags, sends, lab_link, learner, instructor, django_capture_on_commit_callbacks
 ):
     offering = lab_link.offering
     graded(learner, offering, 90, at=timezone.now() - 2 * HOUR)
     graded(learner, offering, 70, at=timezone.now() - HOUR)
     announce(offering, learner, capture=django_capture_on_commit_callbacks)
     assert ags.given() == [90]
+    client.force_login(learner)
+    page = client.get(reverse("labs:detail", args=[offering.klass_id, offering.slug])).content.decode()
+    assert "Melhor nota: <strong>90</strong>" in page
     klass = Class.objects.get(pk=offering.klass_id)
     klass.lab_score_rule = Class.LabScoreRule.LATEST
     with django_capture_on_commit_callbacks(execute=True):
@@ -410,6 +413,10 @@ def test_lab_grade_is_the_best_or_the_latest_as_the_class_says(
     assert row[header.index(f"lab:{offering.slug} (points of 100)")] == 70
     [export] = lab_best_scores(offering=Offering.objects.select_related("klass").get(pk=offering.pk))
     assert export["best"] == 70
+    # And so does what the learner reads as their grade on the lab's page.
+    client.force_login(learner)
+    page = client.get(reverse("labs:detail", args=[klass.pk, offering.slug])).content.decode()
+    assert "Nota (última entrega avaliada): <strong>70</strong>" in page
 
 
 def test_the_class_settings_form_offers_the_lab_grade_rule(client, instructor):
