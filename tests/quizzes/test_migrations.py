@@ -43,8 +43,13 @@ def schema_back_to_latest():
 def test_the_class_migrations_are_the_latest():
     """A new migration of these apps means this file's targets (and its data test) need a look."""
     leaves = {app: name for app, name in latest() if app in {"quizzes", "labs", "classes"}}
-    # labs 0007 only lets a submission's time be set by the service that judged its lateness.
-    assert leaves == {**dict(AFTER_CLASSES), "labs": "0007_submission_time_is_the_judged_moment"}
+    # labs 0007 only lets a submission's time be set by the service that judged its lateness;
+    # classes 0003 adds the lab grade rule with its default (best), which the data test keeps.
+    assert leaves == {
+        **dict(AFTER_CLASSES),
+        "labs": "0007_submission_time_is_the_judged_moment",
+        "classes": "0003_lab_score_rule",
+    }
 
 
 def test_existing_rows_keep_todays_behaviour():
