@@ -46,6 +46,9 @@ class Question(models.Model):
         MULTIPLE = "multiple", _("multiple choice (several correct)")
         ESSAY = "essay", _("essay")
         COMMAND = "command", _("docker command")
+        SHORT_ANSWER = "shortanswer", _("short answer")
+        NUMERICAL = "numerical", _("numerical")
+        MATCHING = "matching", _("matching")
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=_("quiz"))
     key = models.SlugField(
@@ -59,6 +62,18 @@ class Question(models.Model):
     points = models.FloatField(_("points"), default=1)
     position = models.PositiveIntegerField(_("position"), default=0)
     expected_command = models.CharField(_("expected command"), max_length=500, blank=True)
+    # The author's label (Moodle's question name): shown to teachers; the key is the identifier.
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    # "Docker/Redes": where the question sits in the bank; random draws pick from a category.
+    category = models.CharField(_("category"), max_length=255, blank=True, db_index=True)
+    case_sensitive = models.BooleanField(_("case sensitive"), default=False)  # short answer
+    # Numerical: [{"name": "GB", "multiplier": 1}, ...]; the first unit is the answers' own.
+    units = models.JSONField(_("units"), default=list, blank=True)
+    # Moodle's penalty per wrong try: kept so an export gives back what was imported; not applied.
+    penalty = models.FloatField(_("penalty"), default=0)
+    feedback_correct = models.TextField(_("feedback for a right answer"), blank=True)
+    feedback_partial = models.TextField(_("feedback for a partly right answer"), blank=True)
+    feedback_incorrect = models.TextField(_("feedback for a wrong answer"), blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -77,6 +92,28 @@ class Question(models.Model):
         return self.kind != self.Kind.ESSAY
 
 
+class Draw(models.Model):
+    """A slot of the quiz that shows `count` questions drawn at random from its questions in
+    `category` (or a category under it); each attempt keeps its draw (Attempt.question_order)."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="draws", verbose_name=_("quiz"))
+    category = models.CharField(_("category"), max_length=255)
+    count = models.PositiveSmallIntegerField(_("questions drawn"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("random draw")
+        verbose_name_plural = _("random draws")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "category"], name="draw_category_unique_in_quiz"),
+            models.CheckConstraint(condition=models.Q(count__gte=1), name="draw_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quiz.slug} · {self.count} × {self.category}"
+
+
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question"))
     key = models.CharField(_("key"), max_length=16)
@@ -86,6 +123,8 @@ class Choice(models.Model):
     fraction = models.FloatField(_("credit fraction"), default=0)
     feedback = models.TextField(_("feedback"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    tolerance = models.FloatField(_("tolerance"), default=0)  # numerical: accepted absolute error
+    match_text = models.TextField(_("matching answer"), blank=True)  # matching: the answer for this stem
 
     class Meta:
         ordering = ["position", "id"]
@@ -190,6 +229,8 @@ class Answer(models.Model):
     auto_score = models.FloatField(_("automatic score"), null=True, blank=True)
     # Command questions: what the comparison found, for the results page.
     feedback = models.JSONField(_("feedback"), default=list, blank=True)
+    # Matching: {choice id (a stem): the answer text chosen for it}.
+    response = models.JSONField(_("response"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("saved at"), auto_now=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from classes.signals import grade_changed_send
 
 from .docker_command import CommandParseError, compare_commands
 from .importers import QuizData
-from .models import Answer, Attempt, Choice, Question, Quiz
+from .models import Answer, Attempt, Choice, Draw, Question, Quiz
 
 
 class QuizClosed(ValueError):
@@ -92,6 +92,14 @@ def quiz_import(*, data: QuizData) -> ImportResult:
                 "explanation": item.explanation,
                 "expected_command": item.expected_command,
                 "position": position,
+                "name": item.name,
+                "category": item.category,
+                "case_sensitive": item.case_sensitive,
+                "units": [{"name": unit.name, "multiplier": unit.multiplier} for unit in item.units],
+                "penalty": item.penalty,
+                "feedback_correct": item.feedback_correct,
+                "feedback_partial": item.feedback_partial,
+                "feedback_incorrect": item.feedback_incorrect,
             },
         )
         if was_created:
@@ -110,9 +118,16 @@ def quiz_import(*, data: QuizData) -> ImportResult:
                     "fraction": choice.fraction,
                     "feedback": choice.feedback,
                     "position": choice_position,
+                    "tolerance": choice.tolerance,
+                    "match_text": choice.match,
                 },
             )
         question.choices.exclude(key__in=choice_keys).filter(answers__isnull=True).delete()
+    quiz.draws.all().delete()  # the file's draws replace the quiz's: attempts keep what they drew
+    Draw.objects.bulk_create(
+        Draw(quiz=quiz, category=draw.category, count=draw.count, position=index)
+        for index, draw in enumerate(data.draws)
+    )
     for stale in quiz.questions.exclude(key__in=keys):
         if stale.answers.exists():
             result.kept.append(stale.key)  # learners answered it: keep their history

@@ -15,7 +15,7 @@ from common.i18n import gettext_noop
 from .aiken import parse_aiken
 from .gift import parse_gift
 from .lesson import parse_lesson
-from .model import KINDS, ChoiceData, Message, QuestionData, QuizData, QuizImportError
+from .model import KINDS, ChoiceData, DrawData, Message, QuestionData, QuizData, QuizImportError, UnitData
 from .validation import finalize, slugify
 from .yamlfile import dump_yaml, parse_yaml
 
@@ -23,9 +23,11 @@ __all__ = [
     "FORMATS",
     "KINDS",
     "ChoiceData",
+    "DrawData",
     "QuestionData",
     "QuizData",
     "QuizImportError",
+    "UnitData",
     "dump_yaml",
     "finalize",
     "parse_aiken",

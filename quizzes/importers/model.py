@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from common.i18n import gettext, gettext_noop
 
-QuestionKind = Literal["single", "multiple", "essay", "command"]
-KINDS: tuple[str, ...] = ("single", "multiple", "essay", "command")
+QuestionKind = Literal["single", "multiple", "essay", "command", "shortanswer", "numerical", "matching"]
+KINDS: tuple[str, ...] = ("single", "multiple", "essay", "command", "shortanswer", "numerical", "matching")
 
 
 @dataclass
@@ -24,6 +24,32 @@ class ChoiceData:
     is_correct: bool
     fraction: float = 0.0  # credit share, -1..1; correct choices of a multiple question sum to 1
     feedback: str = ""
+    # The other kinds reuse the choice rows (see validation for their rules):
+    # - shortanswer: `text` is an accepted answer (`*` matches any run of characters), `fraction`
+    #   the credit it gives (0..1, one of them 1);
+    # - numerical: `text` is the value (or `*`, any number), `tolerance` the accepted absolute error;
+    # - matching: `text` is a stem and `match` the answer paired with it; an empty stem is a
+    #   distractor (an extra answer offered for every stem).
+    tolerance: float = 0.0
+    match: str = ""
+
+
+@dataclass
+class UnitData:
+    """A unit a numerical answer may carry ("5 GB"): the value is divided by `multiplier`
+    (Moodle's rule), so the first unit, the one the answers are given in, has 1."""
+
+    name: str
+    multiplier: float = 1.0
+
+
+@dataclass
+class DrawData:
+    """A quiz slot that shows `count` questions drawn at random from the quiz's questions in
+    `category` (or a category under it), in the place of the first of them."""
+
+    category: str
+    count: int
 
 
 @dataclass
@@ -36,6 +62,14 @@ class QuestionData:
     choices: list[ChoiceData] = field(default_factory=list)
     expected_command: str = ""  # kind "command": compared by meaning, see quizzes.docker_command
     position: int = 0  # 1-based order in the quiz; `finalize` renumbers from the list order
+    name: str = ""  # the author's label (Moodle's question name): shown to teachers, not unique
+    category: str = ""  # "Docker/Redes": a path, top level first, '/' between levels
+    case_sensitive: bool = False  # shortanswer: whether "RUN" and "run" differ
+    units: list[UnitData] = field(default_factory=list)  # numerical: optional units
+    penalty: float = 0.0  # Moodle's penalty per wrong try: kept for round trips, not applied
+    feedback_correct: str = ""  # Moodle's combined feedback, shown with the result
+    feedback_partial: str = ""
+    feedback_incorrect: str = ""
 
 
 @dataclass
@@ -58,6 +92,7 @@ class QuizData:
     # quiz is created: afterwards they are the teacher's, changed in the admin.
     settings: dict[str, Any] = field(default_factory=dict)
     practice: PracticeData | None = None
+    draws: list[DrawData] = field(default_factory=list)
 
 
 class Message:

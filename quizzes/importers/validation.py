@@ -80,7 +80,57 @@ def finalize(quiz: QuizData, *, source: str = "", lines: Sequence[int | None] = 
                 gettext_noop("{question}: {problem}"), line=line, source=source, question=name, problem=exc
             ) from None
         seen[question.key] = question.position
+    _check_draws(quiz, source)
     return quiz
+
+
+def in_category(category: str, pool: str) -> bool:
+    """Whether a question of `category` belongs to the pool named `pool` (it or a level under it)."""
+    return category == pool or category.startswith(pool + "/")
+
+
+def normalize_category(path: str) -> str:
+    """ " Docker / Redes/ " -> "Docker/Redes": levels trimmed, empty levels dropped."""
+    return "/".join(part.strip() for part in path.split("/") if part.strip())
+
+
+def _check_draws(quiz: QuizData, source: str) -> None:
+    taken: dict[int, str] = {}  # question position -> the draw that takes it
+    for draw in quiz.draws:
+        draw.category = normalize_category(draw.category)
+        if not draw.category:
+            raise QuizImportError(gettext_noop("a random draw without a category; name the category to draw from."))
+        pool = [q for q in quiz.questions if in_category(q.category, draw.category)]
+        if not pool:
+            raise QuizImportError(
+                gettext_noop("the random draw from category '{category}' has no question in that category."),
+                source=source,
+                category=draw.category,
+            )
+        if not 1 <= draw.count <= len(pool):
+            raise QuizImportError(
+                gettext_noop(
+                    "the random draw from category '{category}' asks for {count} question(s); "
+                    "expected 1 to {available}, the questions in that category."
+                ),
+                source=source,
+                category=draw.category,
+                count=draw.count,
+                available=len(pool),
+            )
+        for question in pool:
+            if question.position in taken:
+                raise QuizImportError(
+                    gettext_noop(
+                        "question '{key}' is in the pools of two random draws ('{first}' and '{second}'); "
+                        "a question can be drawn by one slot only."
+                    ),
+                    source=source,
+                    key=question.key,
+                    first=taken[question.position],
+                    second=draw.category,
+                )
+            taken[question.position] = draw.category
 
 
 def _check_question(q: QuestionData, seen: dict[str, int]) -> None:
@@ -106,6 +156,9 @@ def _check_question(q: QuestionData, seen: dict[str, int]) -> None:
         raise QuizImportError(gettext_noop("the statement is empty."))
     if not q.points > 0:
         raise QuizImportError(gettext_noop("the points must be greater than zero (found {points})."), points=q.points)
+    q.category = normalize_category(q.category)
+    if not 0 <= q.penalty <= 1:
+        raise QuizImportError(gettext_noop("the penalty must be between 0 and 1 (found {penalty})."), penalty=q.penalty)
     if q.kind in ("essay", "command") and q.choices:
         raise QuizImportError(
             gettext_noop("a question of kind {kind} has no options, but {count} were given."),
@@ -120,6 +173,109 @@ def _check_question(q: QuestionData, seen: dict[str, int]) -> None:
         _check_command(q)
     elif q.kind in ("single", "multiple"):
         _check_choices(q)
+    elif q.kind == "shortanswer":
+        _check_accepted(q, numeric=False)
+    elif q.kind == "numerical":
+        _check_accepted(q, numeric=True)
+    elif q.kind == "matching":
+        _check_matching(q)
+    if q.units and q.kind != "numerical":
+        raise QuizImportError(gettext_noop("only numerical questions have units (this one is {kind})."), kind=q.kind)
+
+
+def _check_keys(q: QuestionData) -> None:
+    keys: set[str] = set()
+    for choice in q.choices:
+        choice.key, choice.text, choice.match = choice.key.strip(), choice.text.strip(), choice.match.strip()
+        if not choice.key or choice.key in keys or len(choice.key) > CHOICE_KEY_MAX:
+            raise QuizImportError(
+                gettext_noop(
+                    "option with an empty, repeated or too long key ('{key}'); each needs "
+                    "a unique key of up to {max} characters."
+                ),
+                key=choice.key,
+                max=CHOICE_KEY_MAX,
+            )
+        keys.add(choice.key)
+
+
+def parse_number(text: str) -> float | None:
+    """A number as people write it: "3.5", "3,5", "-2e3"; None if it is not one."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _check_accepted(q: QuestionData, *, numeric: bool) -> None:
+    """Short answer and numerical: accepted answers, each with its credit; one gives it all."""
+    if not q.choices:
+        raise QuizImportError(gettext_noop("has no accepted answer; expected at least one."))
+    _check_keys(q)
+    for choice in q.choices:
+        if not choice.text:
+            raise QuizImportError(gettext_noop("accepted answer {key}) is empty."), key=choice.key)
+        if not 0 <= choice.fraction <= 1:
+            raise QuizImportError(
+                gettext_noop(
+                    "accepted answer {key}) gives {fraction} of the points; expected a value between 0 and 1."
+                ),
+                key=choice.key,
+                fraction=choice.fraction,
+            )
+        choice.is_correct = choice.fraction > 0
+        if numeric:
+            if choice.text != "*" and parse_number(choice.text) is None:
+                raise QuizImportError(
+                    gettext_noop("accepted answer {key}) '{text}' is not a number (or '*' for any other number)."),
+                    key=choice.key,
+                    text=choice.text,
+                )
+            if not choice.tolerance >= 0:
+                raise QuizImportError(
+                    gettext_noop("the tolerance of answer {key}) must not be negative."), key=choice.key
+                )
+        elif choice.tolerance:
+            raise QuizImportError(gettext_noop("only numerical answers have a tolerance."))
+    if not any(abs(choice.fraction - 1) < 1e-9 for choice in q.choices):
+        raise QuizImportError(gettext_noop("no accepted answer gives all the points; one of them must be worth 100%."))
+    names: set[str] = set()
+    for unit in q.units:
+        unit.name = unit.name.strip()
+        if not unit.name or unit.name in names:
+            raise QuizImportError(gettext_noop("a unit with an empty or repeated name ('{name}')."), name=unit.name)
+        names.add(unit.name)
+        if not unit.multiplier > 0:
+            raise QuizImportError(
+                gettext_noop("unit '{name}' has multiplier {multiplier}; expected a number greater than zero."),
+                name=unit.name,
+                multiplier=unit.multiplier,
+            )
+    if q.units and q.units[0].multiplier != 1:
+        raise QuizImportError(
+            gettext_noop("the first unit ('{name}') is the one the answers are in: its multiplier must be 1."),
+            name=q.units[0].name,
+        )
+
+
+def _check_matching(q: QuestionData) -> None:
+    """Matching: at least two stems, each with its answer; answers without a stem are distractors."""
+    _check_keys(q)
+    stems = [c for c in q.choices if c.text]
+    if len(stems) < 2:
+        raise QuizImportError(
+            gettext_noop("a matching question needs at least 2 pairs 'stem -> answer' (found {count})."),
+            count=len(stems),
+        )
+    for choice in q.choices:
+        if not choice.match:
+            raise QuizImportError(gettext_noop("the pair {key}) has no answer after '->'."), key=choice.key)
+        if choice.tolerance:
+            raise QuizImportError(gettext_noop("only numerical answers have a tolerance."))
+        choice.is_correct, choice.fraction = bool(choice.text), 0.0
+    if len({c.text for c in stems}) != len(stems):
+        raise QuizImportError(gettext_noop("two pairs have the same stem; each stem must be different."))
 
 
 def _check_command(q: QuestionData) -> None:

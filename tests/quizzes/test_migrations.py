@@ -44,9 +44,12 @@ def test_the_class_migrations_are_the_latest():
     """A new migration of these apps means this file's targets (and its data test) need a look."""
     leaves = {app: name for app, name in latest() if app in {"quizzes", "labs", "classes"}}
     # labs 0007 only lets a submission's time be set by the service that judged its lateness;
-    # classes 0003 adds the lab grade rule with its default (best), which the data test keeps.
+    # classes 0003 adds the lab grade rule with its default (best), which the data test keeps;
+    # quizzes 0006 adds the new kinds' fields and random draws, all with defaults that keep
+    # existing questions as they were.
     assert leaves == {
         **dict(AFTER_CLASSES),
+        "quizzes": "0006_question_kinds_categories_draws",
         "labs": "0007_submission_time_is_the_judged_moment",
         "classes": "0003_lab_score_rule",
     }
