@@ -195,8 +195,13 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
     except RegistrationRefused as exc:
         return render(
             request,
-            "lti/registration_refused.html",
-            {"message": str(exc), "detail": exc.detail},
+            "lti/refused.html",
+            {
+                "heading": _("Registration refused"),
+                "outcome": _("Nothing was registered in Estaleiro."),
+                "message": str(exc),
+                "detail": exc.detail,
+            },
             status=exc.status,
         )
     return render(

@@ -15,8 +15,9 @@ from lti_tool.models import Key, LtiContext, LtiResourceLink, LtiUser
 from lti_tool.utils import sync_data_from_launch
 
 from classes.models import Class, Membership, Offering
-from classes.services import ClassError, class_create, membership_add, membership_role_change
+from classes.services import ClassError, class_create, membership_add, membership_role_change, offering_add
 from labs.models import Lab
+from labs.selectors import lab_spec_or_none
 from quizzes.models import Quiz
 
 from .models import CourseClass, LinkedOffering
@@ -145,8 +146,6 @@ def offering_link(
         quiz, lab = item_parse(item)
         if quiz is None and lab is None:
             return None
-        from classes.services import offering_add
-
         offering = offering_add(klass=klass, quiz=quiz, lab=lab, actor=None)
         link, _created = LinkedOffering.objects.get_or_create(
             resource_link=resource_link, defaults={"offering": offering, "lineitem_url": lineitem_url}
@@ -201,7 +200,5 @@ def score_maximum(*, quiz: Quiz | None = None, lab: Lab | None = None) -> float:
     """The line item's maximum: the quiz's points, the lab's maximum score (100 by default)."""
     if quiz is not None:
         return float(quiz.max_score) or 1.0
-    from labs.selectors import lab_spec_or_none
-
     spec = lab_spec_or_none(lab=lab) if lab is not None else None
     return float(getattr(spec, "max_score", None) or 100)

@@ -71,7 +71,13 @@ class OIDCLogin(DjangoOIDCLogin):
 
 def refuse(request: HttpRequest, message: str, *, status: int = 403, detail: str = "") -> HttpResponse:
     """A clear page for a launch refused: what happened and what to do; nothing was created."""
-    response = render(request, "lti/refused.html", {"message": message, "detail": detail}, status=status)
+    context = {
+        "heading": _("LMS launch refused"),
+        "outcome": _("Nothing was created or changed in Estaleiro."),
+        "message": message,
+        "detail": detail,
+    }
+    response = render(request, "lti/refused.html", context, status=status)
     response.xframe_options_exempt = True
     return response
 
