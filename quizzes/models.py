@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.deadlines import LearnerTerms, learner_terms
 
+from .importers.validation import in_category
+
 
 class Quiz(models.Model):
     """A quiz's content: its questions. Its settings (dates, attempts, review options) are
@@ -37,7 +39,15 @@ class Quiz(models.Model):
 
     @property
     def max_score(self) -> float:
-        return sum(q.points for q in self.questions.all())
+        """What an attempt can score: every question outside a random draw, plus each draw's
+        `count` questions (a pool's questions are worth the same; else its highest are counted)."""
+        questions = list(self.questions.all())
+        total, drawn = 0.0, set()
+        for draw in self.draws.all():
+            pool = [q for q in questions if in_category(q.category, draw.category)]
+            drawn.update(q.pk for q in pool)
+            total += sum(sorted((q.points for q in pool), reverse=True)[: draw.count])
+        return total + sum(q.points for q in questions if q.pk not in drawn)
 
 
 class Question(models.Model):
