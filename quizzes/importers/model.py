@@ -8,6 +8,7 @@ Errors are English texts marked for the project's catalogue, said in pt-BR unles
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -120,11 +121,35 @@ class Message:
 
 class QuizImportError(Exception):
     """A file that cannot become a quiz: what is wrong and what was expected, with the source
-    and line. `message` and `str()` speak pt-BR (the default language); `text(lang)` any."""
+    and line. `message` and `str()` speak pt-BR (the default language); `text(lang)` any.
+
+    A file may have several problems: the parsers report all of them at once through
+    `QuizImportError.collect`, whose result lists them in `errors` (sorted by line), one per
+    line of its message. A single problem is its own only entry of `errors`, so callers can
+    always loop over `errors`; `line` is the first problem's line."""
 
     def __init__(self, msgid: str, *, line: int | None = None, source: str = "", **params: Any):
-        self.problem, self.line, self.source = Message(msgid, **params), line, source
+        self.problem: Message | _Listing = Message(msgid, **params)
+        self.line, self.source = line, source
+        self.errors: list[QuizImportError] = [self]
         super().__init__(self.describe())
+
+    @classmethod
+    def collect(cls, errors: Iterable[QuizImportError]) -> QuizImportError:
+        """One error for all of `errors` (each possibly already a list): itself when there is one."""
+        problems = sorted(
+            (problem for error in errors for problem in error.errors),
+            key=lambda e: -1 if e.line is None else e.line,  # stable: same line keeps its order
+        )
+        if not problems:
+            raise ValueError("no error to report")
+        if len(problems) == 1:
+            return problems[0]
+        combined = cls.__new__(cls)
+        combined.problem = _Listing(problems)
+        combined.line, combined.source, combined.errors = problems[0].line, problems[0].source, problems
+        Exception.__init__(combined, combined.describe())
+        return combined
 
     def text(self, lang: str | None = None) -> str:
         return self.problem.text(lang)
@@ -134,9 +159,30 @@ class QuizImportError(Exception):
         return self.text()
 
     def describe(self, lang: str | None = None) -> str:
-        line = Message(gettext_noop("line {line}"), line=self.line).text(lang) if self.line else ""
+        if len(self.errors) > 1:
+            return "\n".join(error.describe(lang) for error in self.errors)
+        line = _line_label(self.line, lang)
         where = ", ".join(part for part in (self.source, line) if part)
         return f"{where}: {self.text(lang)}" if where else self.text(lang)
 
     def __str__(self) -> str:
         return self.describe()
+
+
+def _line_label(line: int | None, lang: str | None) -> str:
+    return Message(gettext_noop("line {line}"), line=line).text(lang) if line else ""
+
+
+class _Listing:
+    """The text of several problems: one per line, each with its line number."""
+
+    __slots__ = ("problems",)
+
+    def __init__(self, problems: list[QuizImportError]):
+        self.problems = problems
+
+    def text(self, lang: str | None = None) -> str:
+        return "\n".join(
+            f"{label}: {problem.text(lang)}" if (label := _line_label(problem.line, lang)) else problem.text(lang)
+            for problem in self.problems
+        )

@@ -65,21 +65,26 @@ def finalize(quiz: QuizData, *, source: str = "", lines: Sequence[int | None] = 
     if not quiz.questions:
         raise QuizImportError(gettext_noop("no question found; expected at least one."), source=source)
     seen: dict[str, int] = {}
+    errors: list[QuizImportError] = []  # every question is checked: the author sees all problems at once
     for index, question in enumerate(quiz.questions):
         line = lines[index] if index < len(lines) else None
         question.position = index + 1
         try:
             _check_question(question, seen)
         except QuizImportError as exc:
-            name = (
-                Message(gettext_noop("question '{key}'"), key=question.key)
-                if question.key
+            name = (  # the author's label when there is one (GIFT names repeat: the line tells them apart)
+                Message(gettext_noop("question '{key}'"), key=question.name.strip() or question.key)
+                if question.name.strip() or question.key
                 else Message(gettext_noop("question {position}"), position=question.position)
             )
-            raise QuizImportError(
-                gettext_noop("{question}: {problem}"), line=line, source=source, question=name, problem=exc
-            ) from None
-        seen[question.key] = question.position
+            errors.append(
+                QuizImportError(
+                    gettext_noop("{question}: {problem}"), line=line, source=source, question=name, problem=exc
+                )
+            )
+        seen.setdefault(question.key, question.position)
+    if errors:
+        raise QuizImportError.collect(errors)
     _check_draws(quiz, source)
     return quiz
 

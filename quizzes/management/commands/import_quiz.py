@@ -22,7 +22,11 @@ class Command(BaseCommand):
         try:
             data = parse_file(path, fmt=format)
         except QuizImportError as exc:
-            raise CommandError(str(exc)) from exc
+            # Every problem of the file on its own line, so an author fixes them all in one go.
+            lines = [error.describe() for error in exc.errors]
+            if len(lines) > 1:
+                lines.insert(0, f"{len(lines)} problems in {path.name}; nothing was imported:")
+            raise CommandError("\n".join(lines)) from exc
         result = quiz_import(data=data)
         verb = "created" if result.created else "updated"
         self.stdout.write(
