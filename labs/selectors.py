@@ -12,8 +12,10 @@ from django.http import Http404
 from classes.decorators import offering_for_viewer
 from classes.models import Class, Offering
 from classes.permissions import is_staff_of
+from common.similarity import Ranking, SideBySide, rank_pairs, side_by_side
 
 from .content import SpecVersion, decode_files
+from .grading.similarity import DOCKERFILE, MAX_COMPARED_BYTES, file_lines, submission_shingles
 from .grading.spec import LabSpec
 from .models import Lab, LabVersion, Submission
 
@@ -69,12 +71,18 @@ def submission_lab_version(*, submission: Submission) -> SpecVersion:
     """The version a submission is graded against: the one it was made for (a regrade
     moves it to the lab's current one). A submission older than the versions table,
     whose version was never stored, gets the lab's current one."""
+    return lab_version_made_for(lab=submission.lab, spec_hash=submission.spec_hash)
+
+
+def lab_version_made_for(*, lab: Lab, spec_hash: str) -> SpecVersion:
+    """The version a submission of `lab` made for `spec_hash` is read against (see
+    submission_lab_version), from the submission's lab and hash alone."""
     try:
-        return lab_version(lab=submission.lab, spec_hash=submission.spec_hash or None)
+        return lab_version(lab=lab, spec_hash=spec_hash or None)
     except LabVersionMissing:
-        if not submission.spec_hash or submission.spec_hash == submission.lab.spec_hash:
+        if not spec_hash or spec_hash == lab.spec_hash:
             raise
-        return lab_version(lab=submission.lab)
+        return lab_version(lab=lab)
 
 
 # A submission's score as it counts: the grading's, less its late penalty.
@@ -188,6 +196,13 @@ def lab_grade_submissions(
         ):
             chosen[key] = submission
     return chosen
+
+
+def submission_files_decoded(submission: Submission) -> dict[str, bytes]:
+    """The files a submission sent, its Dockerfile among them: path -> bytes."""
+    files = decode_files(submission.files)
+    files["Dockerfile"] = submission.dockerfile.encode("utf-8")
+    return files
 
 
 def _may_view(submission: Submission, user) -> bool:
@@ -318,3 +333,122 @@ def lab_best_scores(*, offering: Offering) -> list[BestScoreRow]:
         chosen = grades.get((row.pop("learner_id"), offering.pk))
         row["best"] = chosen.counted_score if chosen is not None else None
     return cast(list[BestScoreRow], rows)
+
+
+# -- similarity (a hint for the teacher; it reads, it never grades) ---------------------------
+
+SIMILAR_PAIRS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class SimilarSubmissions:
+    first: Submission
+    second: Submission
+    score: float  # 0..1
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score)
+
+
+@dataclass(frozen=True)
+class LabSimilarity:
+    pairs: list[SimilarSubmissions]  # the most alike first
+    learners: int  # learners with a submission that counts for the gradebook
+    compared: int  # of them, those who sent something beyond the starter and the class's common ground
+    ranking: Ranking[int]  # by submission id
+
+
+def _compared_shingles(submission: Submission, starters: dict[str, Mapping[str, bytes]]) -> frozenset[str]:
+    lab = submission.lab
+    if submission.spec_hash not in starters:
+        try:
+            starters[submission.spec_hash] = lab_version_made_for(lab=lab, spec_hash=submission.spec_hash).starter_files
+        except LabVersionMissing:
+            starters[submission.spec_hash] = {}
+    return submission_shingles(submission_files_decoded(submission), starter=starters[submission.spec_hash])
+
+
+def lab_similarity(*, offering: Offering, limit: int = SIMILAR_PAIRS_SHOWN) -> LabSimilarity:
+    """The class's most alike pairs of learners' work in a lab, compared by what counts for the
+    gradebook: each learner's submission that is their grade (lab_grade_submissions, the
+    class's rule), less the lab's starter files and what most of the class wrote alike."""
+    lab = offering.lab
+    assert lab is not None
+    chosen = sorted(submission.pk for submission in lab_grade_submissions(offerings=[offering]).values())
+    starters: dict[str, Mapping[str, bytes]] = {}
+    documents: dict[int, frozenset[str]] = {}
+    # A chunk at a time: a submission's files may weigh megabytes, and only their shingles are kept.
+    rows = Submission.objects.filter(pk__in=chosen).only("id", "dockerfile", "files", "spec_hash").order_by("pk")
+    for submission in rows.iterator(chunk_size=50):
+        submission.lab = lab
+        documents[submission.pk] = _compared_shingles(submission, starters)
+    ranking = rank_pairs(documents, limit=limit)
+    shown = Submission.objects.filter(pk__in={p.first for p in ranking.pairs} | {p.second for p in ranking.pairs})
+    by_id = {s.pk: s for s in shown.select_related("learner").defer(*HEAVY_FIELDS)}
+    pairs = [SimilarSubmissions(by_id[p.first], by_id[p.second], p.score) for p in ranking.pairs]
+    return LabSimilarity(pairs=pairs, learners=len(chosen), compared=ranking.compared, ranking=ranking)
+
+
+@dataclass(frozen=True)
+class SubmissionsCompared:
+    first: Submission
+    second: Submission
+    score: float
+    files: list[tuple[str, SideBySide | None]]  # per file name: the two sides (None: a binary file)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score)
+
+
+def lab_similarity_pair(
+    *, offering: Offering, first_id: int, second_id: int, normalised: bool = True
+) -> SubmissionsCompared | None:
+    """Two submissions of the offering side by side, file by file, with their score as the
+    class's list counts it; None unless both are submissions of this offering."""
+    found = {
+        s.pk: s
+        for s in Submission.objects.filter(offering=offering, pk__in=[first_id, second_id]).select_related(
+            "learner", "lab", "offering"
+        )
+    }
+    if first_id == second_id or len(found) != 2:
+        return None
+    first, second = found[first_id], found[second_id]
+    ranking = lab_similarity(offering=offering, limit=0).ranking
+    starters: dict[str, Mapping[str, bytes]] = {}
+    score = ranking.score(_compared_shingles(first, starters), _compared_shingles(second, starters))
+    left, right = submission_files_decoded(first), submission_files_decoded(second)
+    names = [DOCKERFILE, *sorted((set(left) | set(right)) - {DOCKERFILE})]
+    return SubmissionsCompared(
+        first=first,
+        second=second,
+        score=score,
+        files=[(name, _file_sides(name, left.get(name, b""), right.get(name, b""), normalised)) for name in names],
+    )
+
+
+def _file_sides(name: str, left: bytes, right: bytes, normalised: bool) -> SideBySide | None:
+    if normalised:
+        left_lines, right_lines = file_lines(name, left), file_lines(name, right)
+        if left_lines is None or right_lines is None:
+            return None
+        return side_by_side(left_lines, right_lines)
+    left_text, right_text = _shown_text(left), _shown_text(right)
+    if left_text is None or right_text is None:
+        return None
+    # The lines as sent, matched by their compared form (spacing collapsed).
+    left_raw, right_raw = left_text.splitlines(), right_text.splitlines()
+    return side_by_side(
+        left_raw,
+        right_raw,
+        left_keys=[" ".join(x.split()) for x in left_raw],
+        right_keys=[" ".join(x.split()) for x in right_raw],
+    )
+
+
+def _shown_text(data: bytes) -> str | None:
+    if file_lines("", data) is None:  # binary
+        return None
+    return data[:MAX_COMPARED_BYTES].decode("utf-8", "replace")

@@ -19,14 +19,14 @@ from classes.models import Extension, Offering
 from classes.signals import grade_changed_send
 from config.celery import app as celery_app
 
-from .content import decode_files, encode_files, load_lab
+from .content import encode_files, load_lab
 from .grading.i18n import t
 from .grading.report import Verdict
 from .grading.spec import SpecError, localize
 from .livelog import LiveLog
 from .models import Lab, LabVersion, Submission
 from .sandbox.context import ContextError, validate_files
-from .selectors import LabVersionMissing, lab_spec, submission_lab_version
+from .selectors import LabVersionMissing, lab_spec, submission_files_decoded, submission_lab_version
 
 log = logging.getLogger(__name__)
 Status = Submission.Status
@@ -72,12 +72,6 @@ def lab_sync_from_dir(*, lab_dir: Path) -> tuple[Lab, bool]:
 
 class SubmissionRefused(ValueError):
     """The learner's submission cannot be queued; the message says why, in their language."""
-
-
-def submission_files_decoded(submission: Submission) -> dict[str, bytes]:
-    files = decode_files(submission.files)
-    files["Dockerfile"] = submission.dockerfile.encode("utf-8")
-    return files
 
 
 @dataclass(frozen=True)

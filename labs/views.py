@@ -442,3 +442,52 @@ def lab_scores_csv(request, klass: Class, slug, fmt: Format = "csv"):
         for row in selectors.lab_best_scores(offering=offering)
     ]
     return table_response(stem=f"{lab.slug}-notas", header=header, rows=rows, fmt=fmt)
+
+
+@class_required(Action.SEE_WORK)
+@require_GET
+def lab_similarity(request, klass: Class, slug):
+    """The class's most alike pairs of work in a lab: a hint for the teacher, never a grade."""
+    offering = _lab_offering(klass, slug)
+    return render(
+        request,
+        "labs/similarity.html",
+        {
+            "klass": klass,
+            "offering": offering,
+            "lab": offering.lab,
+            "spec": selectors.lab_spec_or_none(lab=offering.lab),  # type: ignore[arg-type]
+            "report": selectors.lab_similarity(offering=offering),
+            "grade_is_latest": klass.lab_score_rule == Class.LabScoreRule.LATEST,
+        },
+    )
+
+
+@class_required(Action.SEE_WORK)
+@require_GET
+def lab_similarity_pair(request, klass: Class, slug):
+    """Two submissions of the lab side by side (?a=<id>&b=<id>), as compared or as sent."""
+    offering = _lab_offering(klass, slug)
+    first = int_param(request.GET.get("a"), minimum=1)
+    second = int_param(request.GET.get("b"), minimum=1)
+    if first is None or second is None:
+        messages.info(request, _("Choose a pair in the list to see the two side by side."))
+        return redirect("labs:similarity", class_id=klass.pk, slug=offering.slug)
+    original = request.GET.get("view") == "original"
+    compared = selectors.lab_similarity_pair(
+        offering=offering, first_id=first, second_id=second, normalised=not original
+    )
+    if compared is None:
+        raise Http404
+    return render(
+        request,
+        "labs/similarity_pair.html",
+        {
+            "klass": klass,
+            "offering": offering,
+            "lab": offering.lab,
+            "spec": selectors.lab_spec_or_none(lab=offering.lab),  # type: ignore[arg-type]
+            "compared": compared,
+            "original": original,
+        },
+    )

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.validators import slug_re
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -19,7 +19,7 @@ from classes.services import class_event_log
 from core.exports import Format, table_response
 from core.query import float_param, int_param, int_params
 
-from . import gradebook
+from . import gradebook, selectors
 from .models import Answer, Question, Quiz
 from .reviews import (
     ReviewConflict,
@@ -275,3 +275,68 @@ def quiz_grades_csv(request, klass: Class, slug, fmt: Format = "csv"):
 def gradebook_csv(request, klass: Class, fmt: Format = "csv"):
     header, rows = gradebook.combined(klass=klass)
     return table_response(stem=f"boletim-turma-{klass.pk}", header=header, rows=rows, fmt=fmt)
+
+
+def _essay_offering_and_question(klass: Class, slug: str, question_id: int) -> tuple[Offering, Question]:
+    offering = get_object_or_404(Offering.objects.select_related("quiz", "klass"), klass_id=klass.pk, quiz__slug=slug)
+    question = selectors.essay_question_of(offering=offering, question_id=question_id)
+    if question is None:
+        raise Http404
+    return offering, question
+
+
+@class_required(Action.REVIEW)
+@require_GET
+def essay_similarity(request, klass: Class, slug, question_id):
+    """The class's most alike pairs of answers to an essay question: a hint, never a grade."""
+    offering, question = _essay_offering_and_question(klass, slug, question_id)
+    return render(
+        request,
+        "quizzes/review/similarity.html",
+        {
+            "klass": klass,
+            "offering": offering,
+            "question": question,
+            "report": selectors.essay_similarity(offering=offering, question=question),
+            "min_words": selectors.MIN_ESSAY_WORDS,
+            "blind": request.session.get(BLIND_KEY, False),
+            "query": _filter_query(offering.quiz, question),
+        },
+    )
+
+
+@class_required(Action.REVIEW)
+@require_GET
+def essay_similarity_pair(request, klass: Class, slug, question_id):
+    """Two answers to the question side by side (?a=<answer id>&b=<answer id>), sentence by sentence."""
+    offering, question = _essay_offering_and_question(klass, slug, question_id)
+    first = int_param(request.GET.get("a"), minimum=1)
+    second = int_param(request.GET.get("b"), minimum=1)
+    if first is None or second is None:
+        messages.info(request, _("Choose a pair in the list to see the two side by side."))
+        return redirect("quizzes:essay-similarity", class_id=klass.pk, slug=offering.slug, question_id=question.pk)
+    compared = selectors.essay_similarity_pair(offering=offering, question=question, first_id=first, second_id=second)
+    if compared is None:
+        raise Http404
+    blind = request.session.get(BLIND_KEY, False)
+    return render(
+        request,
+        "quizzes/review/similarity_pair.html",
+        {
+            "klass": klass,
+            "offering": offering,
+            "question": question,
+            "compared": compared,
+            "left_label": _answer_label(compared.first, blind),
+            "right_label": _answer_label(compared.second, blind),
+            "query": _filter_query(offering.quiz, question),
+        },
+    )
+
+
+def _answer_label(answer: Answer, blind: bool) -> str:
+    """Whose answer it is, or only its number while blind review hides names."""
+    if blind:
+        return _("Answer #%(id)d") % {"id": answer.pk}
+    learner = answer.attempt.learner
+    return learner.get_full_name() or learner.username

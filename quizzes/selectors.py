@@ -12,8 +12,10 @@ from classes.deadlines import LearnerTerms, terms_with
 from classes.decorators import offering_for_viewer
 from classes.models import Class, Extension, Offering
 from classes.permissions import is_staff_of
+from common.similarity import Ranking, SideBySide, normalize_words, rank_pairs, sentences, side_by_side, text_shingles
 
 from .models import Answer, Attempt, Choice, Level, Question, Quiz, Review
+from .reviews import essay_answers
 
 
 @dataclass(frozen=True)
@@ -358,3 +360,110 @@ def quiz_question_stats(*, offering: Offering) -> list[QuestionStat]:
         ]
         stats.append(QuestionStat(question=question, answered=answered, correct=correct, choices=choices))
     return stats
+
+
+# -- similarity of essay answers (a hint for the teacher; it reads, it never grades) ----------
+
+SIMILAR_PAIRS_SHOWN = 20
+# An answer of fewer words says too little to be alike another by more than chance.
+MIN_ESSAY_WORDS = 15
+# Of an answer, what is compared and shown (answers are stored up to 20,000 characters).
+MAX_ESSAY_CHARS = 64_000
+
+
+@dataclass(frozen=True)
+class SimilarAnswers:
+    first: Answer
+    second: Answer
+    score: float  # 0..1
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score)
+
+
+@dataclass(frozen=True)
+class EssaySimilarity:
+    pairs: list[SimilarAnswers]  # the most alike first
+    learners: int  # learners with an answer to the question in this class
+    too_short: int  # of them, those whose answer is shorter than MIN_ESSAY_WORDS words
+    compared: int  # of them, those with something of their own beyond the statement and the common ground
+    ranking: Ranking[int]  # by answer id
+
+
+def essay_question_of(*, offering: Offering, question_id: int) -> Question | None:
+    """The essay question `question_id` of the offering's quiz, or None."""
+    return Question.objects.filter(pk=question_id, quiz_id=offering.quiz_id, kind=Question.Kind.ESSAY).first()
+
+
+def essay_latest_answers(*, offering: Offering, question: Question) -> list[Answer]:
+    """Per learner of the offering's class, their latest submitted answer to the question
+    (the latest attempt that answered it), in the order of the learners' ids."""
+    rows = (
+        essay_answers(klass=offering.klass, question=question)
+        .filter(attempt__offering=offering)
+        .order_by("attempt__learner_id", "-attempt__submitted_at", "-attempt__number")
+    )
+    latest: dict[int, Answer] = {}
+    for answer in rows:
+        latest.setdefault(answer.attempt.learner_id, answer)
+    return list(latest.values())
+
+
+def _essay_shingles(answer: Answer, question: Question) -> frozenset[str]:
+    text = answer.text[:MAX_ESSAY_CHARS]
+    if len(normalize_words(text)) < MIN_ESSAY_WORDS:
+        return frozenset()
+    return text_shingles(text, ignore=[question.text])
+
+
+def essay_similarity(*, offering: Offering, question: Question, limit: int = SIMILAR_PAIRS_SHOWN) -> EssaySimilarity:
+    """The class's most alike pairs of answers to an essay question: each learner's latest
+    submitted answer, less what it copied from the statement and what most of the class wrote."""
+    answers = essay_latest_answers(offering=offering, question=question)
+    documents = {answer.pk: _essay_shingles(answer, question) for answer in answers}
+    too_short = sum(len(normalize_words(a.text[:MAX_ESSAY_CHARS])) < MIN_ESSAY_WORDS for a in answers)
+    ranking = rank_pairs(documents, limit=limit)
+    by_id = {answer.pk: answer for answer in answers}
+    pairs = [SimilarAnswers(by_id[p.first], by_id[p.second], p.score) for p in ranking.pairs]
+    return EssaySimilarity(
+        pairs=pairs, learners=len(answers), too_short=too_short, compared=ranking.compared, ranking=ranking
+    )
+
+
+@dataclass(frozen=True)
+class AnswersCompared:
+    first: Answer
+    second: Answer
+    score: float
+    sides: SideBySide
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score)
+
+
+def essay_similarity_pair(
+    *, offering: Offering, question: Question, first_id: int, second_id: int
+) -> AnswersCompared | None:
+    """Two answers to the question in the offering, sentence by sentence, with their score as
+    the class's list counts it; None unless both are submitted answers of this offering."""
+    found = {
+        a.pk: a
+        for a in essay_answers(klass=offering.klass, question=question).filter(
+            attempt__offering=offering, pk__in=[first_id, second_id]
+        )
+    }
+    if first_id == second_id or len(found) != 2:
+        return None
+    first, second = found[first_id], found[second_id]
+    ranking = essay_similarity(offering=offering, question=question, limit=0).ranking
+    score = ranking.score(_essay_shingles(first, question), _essay_shingles(second, question))
+    left, right = sentences(first.text[:MAX_ESSAY_CHARS]), sentences(second.text[:MAX_ESSAY_CHARS])
+    sides = side_by_side(
+        left,
+        right,
+        left_keys=[" ".join(normalize_words(s)) for s in left],
+        right_keys=[" ".join(normalize_words(s)) for s in right],
+    )
+    return AnswersCompared(first=first, second=second, score=score, sides=sides)

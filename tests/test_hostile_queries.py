@@ -186,6 +186,7 @@ def world(django_db_setup, django_db_blocker, fast_passwords):
                 "membership_id": membership.pk,
                 "extension_id": extension.pk,
                 "registration_uuid": _lms_registration().uuid,
+                "question_id": essay.pk,
             },
         }
         transaction.set_rollback(True)
