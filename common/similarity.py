@@ -131,7 +131,7 @@ def text_shingles(text: str, *, ignore: Iterable[str] = (), size: int = SHINGLE_
     return frozenset(found)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+|\n\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*")
 
 
 def sentences(text: str) -> list[str]:

@@ -337,6 +337,6 @@ def essay_similarity_pair(request, klass: Class, slug, question_id):
 def _answer_label(answer: Answer, blind: bool) -> str:
     """Whose answer it is, or only its number while blind review hides names."""
     if blind:
-        return _("Answer #%(id)d") % {"id": answer.pk}
+        return _("Answer #%(id)s") % {"id": answer.pk}
     learner = answer.attempt.learner
     return learner.get_full_name() or learner.username
