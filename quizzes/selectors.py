@@ -393,6 +393,8 @@ class EssaySimilarity:
 
 def essay_question_of(*, offering: Offering, question_id: int) -> Question | None:
     """The essay question `question_id` of the offering's quiz, or None."""
+    if offering.quiz_id is None:
+        return None
     return Question.objects.filter(pk=question_id, quiz_id=offering.quiz_id, kind=Question.Kind.ESSAY).first()
 
 

@@ -15,7 +15,13 @@ def doc(*words: str) -> frozenset[str]:
 
 
 def test_words_are_compared_without_case_accents_punctuation_or_spacing():
-    assert normalize_words("Reprodutível,  EFICIÊNCIA!\n(MLOps)  e_XAI") == ["reprodutivel", "eficiencia", "mlops", "e", "xai"]
+    assert normalize_words("Reprodutível,  EFICIÊNCIA!\n(MLOps)  e_XAI") == [
+        "reprodutivel",
+        "eficiencia",
+        "mlops",
+        "e",
+        "xai",
+    ]
     assert text_shingles("A imagem é leve, e o cache ajuda.") == text_shingles("a IMAGEM e leve e o cache ajuda")
 
 
@@ -33,9 +39,7 @@ def test_jaccard():
 
 def test_pairs_are_ranked_and_the_class_common_ground_left_out():
     recipe = ["from python slim", "workdir app here", "copy requirements txt"]
-    documents = {
-        i: doc(*recipe) | doc(f"own{i} words here", f"more{i} of mine") for i in range(8)
-    }
+    documents = {i: doc(*recipe) | doc(f"own{i} words here", f"more{i} of mine") for i in range(8)}
     documents[3] = documents[3] | doc("rare shared passage", "another rare passage")
     documents[5] = documents[5] | doc("rare shared passage", "another rare passage")
     ranking = rank_pairs(documents, limit=5)

@@ -151,8 +151,7 @@ def test_other_classes_and_other_questions_are_out(client, essay_class):
     assert client.get(pair_url).status_code == 302
     not_essay = offering.quiz.questions.exclude(kind="essay").first()
     assert (
-        client.get(reverse("quizzes:essay-similarity", args=[klass.pk, offering.slug, not_essay.pk])).status_code
-        == 404
+        client.get(reverse("quizzes:essay-similarity", args=[klass.pk, offering.slug, not_essay.pk])).status_code == 404
     )
     report = essay_similarity(offering=b_offering, question=question)
     assert report.learners == 1 and not report.pairs
