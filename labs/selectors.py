@@ -380,7 +380,7 @@ def lab_similarity(*, offering: Offering, limit: int = SIMILAR_PAIRS_SHOWN) -> L
     documents: dict[int, frozenset[str]] = {}
     # A chunk at a time: a submission's files may weigh megabytes, and only their shingles are kept.
     rows = Submission.objects.filter(pk__in=chosen).only("id", "dockerfile", "files", "spec_hash").order_by("pk")
-    for submission in rows.iterator(chunk_size=50):
+    for submission in rows.iterator(chunk_size=20):
         submission.lab = lab
         documents[submission.pk] = _compared_shingles(submission, starters)
     ranking = rank_pairs(documents, limit=limit)
