@@ -37,17 +37,40 @@ class Quiz(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def max_score(self) -> float:
-        """What an attempt can score: every question outside a random draw, plus each draw's
+    def draw_pools(self, questions: "list[Question] | None" = None) -> "list[tuple[Draw, list[Question]]]":
+        """Each random draw with its pool: the quiz's questions in its category or a category
+        under it, in the quiz's order. Imports keep pools disjoint; where the admin let two
+        overlap, a question belongs to the first draw's pool only, so no attempt gets it twice."""
+        questions = list(self.questions.all()) if questions is None else questions
+        pools: list[tuple[Draw, list[Question]]] = []
+        taken: set[int] = set()
+        for draw in self.draws.all():
+            pool = [q for q in questions if q.pk not in taken and in_category(q.category, draw.category)]
+            taken.update(q.pk for q in pool)
+            pools.append((draw, pool))
+        return pools
+
+    def _slots(self) -> tuple[int, float]:
+        """(questions, points) of one attempt: the questions outside every draw, and each draw's
         `count` questions (a pool's questions are worth the same; else its highest are counted)."""
         questions = list(self.questions.all())
-        total, drawn = 0.0, set()
-        for draw in self.draws.all():
-            pool = [q for q in questions if in_category(q.category, draw.category)]
+        count, total, drawn = 0, 0.0, set[int]()
+        for draw, pool in self.draw_pools(questions):
             drawn.update(q.pk for q in pool)
-            total += sum(sorted((q.points for q in pool), reverse=True)[: draw.count])
-        return total + sum(q.points for q in questions if q.pk not in drawn)
+            picked = sorted((q.points for q in pool), reverse=True)[: draw.count]
+            count, total = count + len(picked), total + sum(picked)
+        rest = [q for q in questions if q.pk not in drawn]
+        return count + len(rest), total + sum(q.points for q in rest)
+
+    @property
+    def max_score(self) -> float:
+        """What an attempt can score (see _slots)."""
+        return self._slots()[1]
+
+    @property
+    def questions_per_attempt(self) -> int:
+        """How many questions an attempt shows: with random draws, fewer than the quiz has."""
+        return self._slots()[0]
 
 
 class Question(models.Model):

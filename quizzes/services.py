@@ -2,6 +2,7 @@
 
 import dataclasses
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -161,6 +162,39 @@ def attempt_start(*, offering: Offering, learner, now=None) -> Attempt:
     return _attempt_create(offering=offering, learner=learner, now=now)
 
 
+def _questions_drawn(*, offering: Offering, questions: list[Question], rng: random.Random) -> list[Question]:
+    """A new attempt's questions in the quiz's order: those outside every random draw, and for
+    each draw `count` questions of its pool, in the place of the pool's first question.
+    Balanced rather than merely random: the pool's questions least used so far by the
+    offering's attempts are drawn (ties at random), so learners side by side get different
+    questions while the pool has them. Two attempts starting at the same instant may count the
+    same use and draw alike; balance is approximate there, and nothing else depends on it."""
+    quiz = offering.quiz
+    assert quiz is not None, "a quiz offering"
+    pools = [(draw, pool) for draw, pool in quiz.draw_pools(questions) if pool]
+    if not pools:
+        return questions
+    used = Counter(
+        question_id
+        for order in Attempt.objects.filter(offering=offering).values_list("question_order", flat=True)
+        for question_id in order
+    )
+    slots: dict[int, list[Question]] = {}  # the pool's first question -> the questions drawn
+    in_pools: set[int] = set()
+    for draw, pool in pools:
+        ranked = sorted(pool, key=lambda q: (used[q.pk], rng.random()))
+        drawn = {q.pk for q in ranked[: draw.count]}
+        slots[pool[0].pk] = [q for q in pool if q.pk in drawn]
+        in_pools.update(q.pk for q in pool)
+    chosen: list[Question] = []
+    for question in questions:
+        if question.pk in slots:
+            chosen += slots[question.pk]
+        elif question.pk not in in_pools:
+            chosen.append(question)
+    return chosen
+
+
 @transaction.atomic
 def _attempt_create(*, offering: Offering, learner, now) -> Attempt:
     terms = learner_terms(offering=offering, learner_id=learner.pk)
@@ -172,7 +206,7 @@ def _attempt_create(*, offering: Offering, learner, now) -> Attempt:
     quiz = offering.quiz
     assert quiz is not None, "a quiz offering"
     rng = random.Random()
-    questions = list(quiz.questions.prefetch_related("choices"))
+    questions = _questions_drawn(offering=offering, questions=list(quiz.questions.prefetch_related("choices")), rng=rng)
     order = _shuffled([q.pk for q in questions], rng, offering.shuffle_questions)
     choice_order = {
         str(q.pk): _shuffled([c.pk for c in q.choices.all()], rng, offering.shuffle_choices) for q in questions
