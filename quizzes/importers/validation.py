@@ -136,6 +136,17 @@ def _check_draws(quiz: QuizData, source: str) -> None:
                     second=draw.category,
                 )
             taken[question.position] = draw.category
+        if len({question.points for question in pool}) > 1:
+            # Else two learners' attempts would have different maxima for the same quiz.
+            raise QuizImportError(
+                gettext_noop(
+                    "the questions of the random draw from category '{category}' are worth different points "
+                    "({points}); every question of one pool must be worth the same."
+                ),
+                source=source,
+                category=draw.category,
+                points=", ".join(f"{question.key}: {question.points:g}" for question in pool),
+            )
 
 
 def _check_question(q: QuestionData, seen: dict[str, int]) -> None:
