@@ -47,12 +47,14 @@ def quiz_grades(*, offering: Offering) -> tuple[list[str], list[list]]:
         chosen = _grading_attempt(offering, submitted)
         per_question = []
         for question in questions:
+            # A question of a random draw scores only in the attempts that drew it: blank, not 0, elsewhere.
             if offering.grading_method == Offering.GradingMethod.AVERAGE and submitted:
-                scores = [_question_score(question, _answer(a, question)) for a in submitted]
+                scores = [_question_score(question, _answer(a, question)) for a in submitted if _drew(a, question)]
                 known = [s for s in scores if s is not None]
                 per_question.append(round(sum(known) / len(known), 4) if known else None)
             else:
-                per_question.append(_question_score(question, _answer(chosen, question)) if chosen else None)
+                drew = chosen is not None and _drew(chosen, question)
+                per_question.append(_question_score(question, _answer(chosen, question)) if chosen and drew else None)
         percent = final_percent(offering=offering, attempts=submitted)
         rows.append(
             [
@@ -66,6 +68,10 @@ def quiz_grades(*, offering: Offering) -> tuple[list[str], list[list]]:
         )
     rows.sort(key=lambda row: str(row[0]))
     return header, rows
+
+
+def _drew(attempt: Attempt, question: Question) -> bool:
+    return question.pk in attempt.question_order
 
 
 def _answer(attempt: Attempt, question: Question):

@@ -1,7 +1,7 @@
 """Reads for quizzes: progress, attempts in display order, what may be revealed, statistics."""
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch
@@ -331,6 +331,10 @@ class QuestionStat:
     answered: int
     correct: int
     choices: list[ChoiceStat]
+    # A question of a random draw's pool: how many of the `attempts` submitted drew it (its
+    # answers come from those only); None for a question every attempt has.
+    drawn: int | None = None
+    attempts: int = 0
 
     @property
     def percent_correct(self) -> float:
@@ -344,7 +348,15 @@ def quiz_question_stats(*, offering: Offering) -> list[QuestionStat]:
     quiz = offering.quiz
     assert quiz is not None
     submitted = Answer.objects.filter(attempt__offering=offering, attempt__status=Attempt.Status.SUBMITTED)
-    for question in quiz.questions.prefetch_related("choices"):
+    questions = list(quiz.questions.prefetch_related("choices"))
+    in_pools = {q.pk for _draw, pool in quiz.draw_pools(questions) for q in pool}
+    orders = list(
+        Attempt.objects.filter(offering=offering, status=Attempt.Status.SUBMITTED).values_list(
+            "question_order", flat=True
+        )
+    )
+    drawn_by = Counter(question_id for order in orders for question_id in order)
+    for question in questions:
         answers = submitted.filter(question=question)
         answered = answers.count()
         correct = answers.filter(auto_score__gte=question.points).count() if question.is_auto_scored else 0
@@ -358,7 +370,16 @@ def quiz_question_stats(*, offering: Offering) -> list[QuestionStat]:
             ChoiceStat(choice=c, picks=picks.get(c.pk, 0), share=(picks.get(c.pk, 0) / answered if answered else 0.0))
             for c in question.choices.all()
         ]
-        stats.append(QuestionStat(question=question, answered=answered, correct=correct, choices=choices))
+        stats.append(
+            QuestionStat(
+                question=question,
+                answered=answered,
+                correct=correct,
+                choices=choices,
+                drawn=drawn_by[question.pk] if question.pk in in_pools else None,
+                attempts=len(orders),
+            )
+        )
     return stats
 
 
@@ -469,3 +490,21 @@ def essay_similarity_pair(
         right_keys=[" ".join(normalize_words(s)) for s in right],
     )
     return AnswersCompared(first=first, second=second, score=score, sides=sides)
+
+
+@dataclass(frozen=True)
+class DrawStat:
+    """A random draw as the statistics page states it: `count` of the pool's `pool_size`."""
+
+    category: str
+    count: int
+    pool_size: int
+
+
+def quiz_draws(*, offering: Offering) -> list[DrawStat]:
+    quiz = offering.quiz
+    assert quiz is not None
+    return [
+        DrawStat(category=draw.category, count=min(draw.count, len(pool)), pool_size=len(pool))
+        for draw, pool in quiz.draw_pools()
+    ]
