@@ -4,7 +4,19 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Answer, Attempt, Choice, CommentSnippet, Criterion, Level, Question, Quiz, Review, Rubric
+from .models import (
+    Answer,
+    Attempt,
+    Choice,
+    CommentSnippet,
+    Criterion,
+    Draw,
+    Level,
+    Question,
+    Quiz,
+    Review,
+    Rubric,
+)
 from .reviews import level_set_points
 
 
@@ -26,6 +38,15 @@ class QuestionInline(admin.TabularInline):
         )
 
 
+class DrawInline(admin.TabularInline):
+    """Random draws: each attempt shows `count` questions of the category (and the categories
+    under it), the least drawn in the class first. Attempts already started keep theirs."""
+
+    model = Draw
+    fields = ("position", "category", "count")
+    extra = 0
+
+
 @admin.register(Quiz)
 class QuizAdmin(admin.ModelAdmin):
     """The quiz's content. Its dates, attempts and review options are each class's
@@ -35,7 +56,7 @@ class QuizAdmin(admin.ModelAdmin):
     list_filter = ("is_published", "is_practice")
     prepopulated_fields = {"slug": ("title",)}
     search_fields = ("title", "slug")
-    inlines = [QuestionInline]
+    inlines = [QuestionInline, DrawInline]
     fields = ("title", "slug", "description", "is_published", "is_practice", "position", "settings_defaults")
 
 
@@ -52,8 +73,8 @@ class CommentSnippetInline(admin.TabularInline):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "kind", "points", "position")
-    list_filter = ("quiz", "kind")
+    list_display = ("__str__", "kind", "category", "points", "position")
+    list_filter = ("quiz", "kind", "category")
     search_fields = ("text", "key")
     inlines = [ChoiceInline, CommentSnippetInline]
 

@@ -30,6 +30,10 @@ Schema (fields not listed are rejected, so a typo never passes silently)::
                                # (omitida: o crédito é dividido igualmente entre as corretas)
             feedback: "..."    # opcional: mostrado a quem escolhe esta alternativa
         expected_command: "docker run -d -p 8080:5000 minha-app-ml"   # só e obrigatório em kind: command
+        category: Docker/Redes # opcional: categoria no banco, níveis separados por "/"
+    draws:                     # opcional: sorteios; cada tentativa mostra `count` questões sorteadas
+      - category: Docker/Redes #   da categoria (ou de subcategorias), no lugar da primeira delas;
+        count: 2               #   as questões de um sorteio valem os mesmos pontos
 
 Errors name the field path (`questions[2].choices[0].text`, indices from 0) and, found through
 `yaml.compose` node marks, the line.
@@ -46,7 +50,7 @@ from pydantic_core import ErrorDetails
 
 from common.i18n import gettext_noop
 
-from .model import KINDS, ChoiceData, Message, PracticeData, QuestionData, QuizData, QuizImportError
+from .model import KINDS, ChoiceData, DrawData, Message, PracticeData, QuestionData, QuizData, QuizImportError
 from .validation import finalize
 
 
@@ -70,6 +74,12 @@ class _Question(_Strict):
     explanation: str = ""
     choices: list[_Choice] = []
     expected_command: str = ""
+    category: str = ""
+
+
+class _Draw(_Strict):
+    category: str = Field(min_length=1)
+    count: int = Field(ge=1)
 
 
 class _Settings(_Strict):
@@ -97,6 +107,7 @@ class _Quiz(_Strict):
     settings: _Settings | None = None
     practice: _Practice | None = None
     questions: list[_Question] = Field(min_length=1)
+    draws: list[_Draw] = []
 
 
 # pydantic's error type -> what is wrong, its context ({gt}, {max_length}...) filled in.
@@ -159,6 +170,7 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
             points=q.points,
             explanation=q.explanation,
             expected_command=q.expected_command,
+            category=q.category,
             choices=[
                 ChoiceData(
                     key=c.key or chr(ord("a") + i),
@@ -179,6 +191,7 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
         questions=questions,
         settings=parsed.settings.model_dump(exclude_unset=True) if parsed.settings else {},
         practice=PracticeData(**parsed.practice.model_dump()) if parsed.practice else None,
+        draws=[DrawData(category=d.category, count=d.count) for d in parsed.draws],
     )
     lines = [_line(root, ("questions", i)) for i in range(len(questions))]
     return finalize(quiz, source=source, lines=lines)
@@ -295,6 +308,8 @@ def dump_yaml(quiz: QuizData) -> str:
     if quiz.practice:
         data["practice"] = {k: v for k, v in vars(quiz.practice).items() if v}
     data["questions"] = [_dump_question(q) for q in quiz.questions]
+    if quiz.draws:
+        data["draws"] = [{"category": d.category, "count": d.count} for d in quiz.draws]
     return yaml.dump(
         data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096
     )  # no folding: one line per text, clean diffs
@@ -317,4 +332,6 @@ def _dump_question(q: QuestionData) -> dict[str, Any]:
             out["choices"].append(choice)
     if q.expected_command:
         out["expected_command"] = q.expected_command
+    if q.category:
+        out["category"] = q.category
     return out
