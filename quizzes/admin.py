@@ -22,7 +22,7 @@ from .reviews import level_set_points
 
 class QuestionInline(admin.TabularInline):
     model = Question
-    fields = ("position", "key", "kind", "points", "edit_link")
+    fields = ("position", "key", "kind", "category", "points", "edit_link")
     readonly_fields = ("edit_link",)
     extra = 0
     show_change_link = True

@@ -260,3 +260,12 @@ def test_the_grade_export_scores_each_attempt_out_of_what_it_drew(quiz):
         for key in POOL:
             score = by_name[username][f"{key} (1)"]
             assert (score is None) == (key not in drawn(attempt)), (username, key)
+
+
+def test_the_admin_edits_draws_on_the_quiz_and_filters_questions_by_category(admin_client, quiz):
+    page = admin_client.get(reverse("admin:quizzes_quiz_change", args=[quiz.pk])).content.decode()
+    assert 'name="draws-0-category"' in page and 'value="Docker/Redes"' in page
+    assert 'name="draws-0-count"' in page
+    listing = admin_client.get(reverse("admin:quizzes_question_changelist"), {"category": "Docker/Volumes"})
+    assert listing.status_code == 200
+    assert [q.key for q in listing.context["cl"].result_list] == ["vol"]
