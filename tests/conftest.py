@@ -46,6 +46,19 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"CI=true: a test needing real services may not skip ({report.longrepr})"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """Tests hash with MD5: the site's PBKDF2 takes most of a second per password on a CI
+    machine, and nearly every test makes users (UserFactory sets a password) or logs in.
+    What the tests check of logins and password changes does not depend on the algorithm.
+    Live servers run in this process and check passwords with the same setting; nothing a
+    test starts in another process (workers, the LMS platform) checks a test user's password."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def private_cache(settings):
     """Each test counts its throttles in a cache of its own (the site's is Redis, shared by
