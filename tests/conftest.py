@@ -59,6 +59,34 @@ def fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def static_files_indexed_once():
+    """Each test's client loads the middleware anew, and WhiteNoise's reads the headers of
+    every collected static file (some 700, the admin's included) as it starts: most of a
+    second per test on a busy CI machine. Its index of a directory is kept for the run and
+    reused while the directory's files (names, sizes, times) and the settings WhiteNoise
+    reads are the same, so a test's middleware holds what a scan of its own would find."""
+    from whitenoise.base import WhiteNoise, scantree
+
+    original = WhiteNoise.update_files_dictionary
+    indexes: dict[tuple, dict] = {}
+
+    def update_files_dictionary(self, root, prefix):
+        config = [settings.DEBUG, settings.STATIC_URL, settings.FORCE_SCRIPT_NAME, repr(settings.STORAGES)]
+        config += [(name, repr(getattr(settings, name))) for name in dir(settings) if name.startswith("WHITENOISE_")]
+        files = sorted((path, st.st_size, st.st_mtime_ns, st.st_ino) for path, st in scantree(root))
+        key = (type(self), root, prefix, repr(config), tuple(files))
+        if key not in indexes:
+            before = dict(self.files)
+            original(self, root, prefix)
+            indexes[key] = {url: entry for url, entry in self.files.items() if before.get(url) is not entry}
+        self.files.update(indexes[key])
+
+    WhiteNoise.update_files_dictionary = update_files_dictionary  # type: ignore[method-assign]
+    yield
+    WhiteNoise.update_files_dictionary = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def private_cache(settings):
     """Each test counts its throttles in a cache of its own (the site's is Redis, shared by
