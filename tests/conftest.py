@@ -82,9 +82,9 @@ def static_files_indexed_once():
             indexes[key] = {url: entry for url, entry in self.files.items() if before.get(url) is not entry}
         self.files.update(indexes[key])
 
-    WhiteNoise.update_files_dictionary = update_files_dictionary  # type: ignore[method-assign]
+    WhiteNoise.update_files_dictionary = update_files_dictionary
     yield
-    WhiteNoise.update_files_dictionary = original  # type: ignore[method-assign]
+    WhiteNoise.update_files_dictionary = original
 
 
 @pytest.fixture(autouse=True)
