@@ -10,9 +10,12 @@ curious learner types: non-numbers, superscript and non-ASCII digits, negatives,
 NUL, line breaks, very long text, repeated keys."""
 
 import re
+from http.cookies import SimpleCookie
+from importlib import import_module
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.tokens import default_token_generator
 from django.http import QueryDict
@@ -94,7 +97,7 @@ def _admin_objects() -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, fast_passwords):
+def world(django_db_setup, django_db_blocker):
     """Made once for the module inside a transaction that is rolled back at its end; each test
     runs in a savepoint of it, so what one test's hostile posts change is undone after it."""
     from django.contrib.auth.models import User
@@ -293,19 +296,23 @@ def call(client, method: str, url: str, data, htmx: bool = False):
     return client.post(url, data, headers=headers)
 
 
-def as_user(client, who: str, world):
-    client.logout()
-    if who != "anonymous":
+def as_user(client, who: str, world, logins: dict[str, dict]):
+    """`who` with a fresh session and no cookie left by the last case: what client.logout()
+    and client.force_login() leave. force_login runs once per role and test; later cases get
+    a new session holding what it stored (the same user, backend and password hash), made
+    without the logout and login signals' writes (django-axes' access log, the last login
+    time), which took half the walk's time and are nothing the walk checks."""
+    client.cookies = SimpleCookie()
+    if who == "anonymous":
+        return
+    if who not in logins:
         client.force_login(world[who])
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fast_passwords():
-    """Every hostile login or password change checks a password: a cheap hasher keeps the walk short."""
-    from django.test import override_settings
-
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
+        logins[who] = dict(client.session.items())
+        return
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session.update(logins[who])
+    session.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
 
 
 @pytest.fixture
@@ -388,8 +395,9 @@ def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, ser
     if key in SITE_ADMIN_URLS:
         users += ("superuser",)
     failures = []
+    logins: dict[str, dict] = {}
     for who in users:
-        as_user(client, who, world)
+        as_user(client, who, world, logins)
         read = keys_read(client, url, monkeypatch)
         for method in ("get", "post"):
             every_key = sorted(set(read[method]) | set(ALWAYS_SENT))
@@ -402,7 +410,7 @@ def test_hostile_values_never_answer_5xx(client, world, quiet_outside_world, ser
                 cases += [({k: value for k in every_key}, True) for value in NUMBER_BREAKERS]
                 cases += [({k: value}, method == "get") for k in read[method] for value in NUMBER_BREAKERS]
             for data, htmx in cases:
-                as_user(client, who, world)  # a hostile logout or lockout must not leak into the next case
+                as_user(client, who, world, logins)  # a hostile logout or lockout must not leak into the next case
                 response = call(client, method, url, data, htmx)
                 if response.status_code >= 500:
                     shown = {k: (v if len(str(v)) < 40 else f"{str(v)[:20]}…") for k, v in data.items()}
