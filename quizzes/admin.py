@@ -61,8 +61,11 @@ class QuizAdmin(admin.ModelAdmin):
 
 
 class ChoiceInline(admin.TabularInline):
+    """A choice, an accepted answer (short answer, numerical: with its tolerance) or a matching
+    pair (text = the stem, empty for a distractor; matching answer = what goes with it)."""
+
     model = Choice
-    fields = ("position", "key", "text", "is_correct", "fraction", "feedback")
+    fields = ("position", "key", "text", "is_correct", "fraction", "tolerance", "match_text", "feedback")
     extra = 0
 
 
@@ -73,10 +76,19 @@ class CommentSnippetInline(admin.TabularInline):
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "kind", "category", "points", "position")
+    list_display = ("__str__", "name", "kind", "category", "points", "position")
     list_filter = ("quiz", "kind", "category")
-    search_fields = ("text", "key")
+    search_fields = ("text", "key", "name", "category")
     inlines = [ChoiceInline, CommentSnippetInline]
+    fieldsets = (
+        (None, {"fields": ("quiz", "key", "name", "category", "kind", "text", "points", "position", "explanation")}),
+        (_("Command"), {"fields": ("expected_command",), "classes": ("collapse",)}),
+        (_("Short answer and numerical"), {"fields": ("case_sensitive", "units")}),
+        (
+            _("Combined feedback"),
+            {"fields": ("feedback_correct", "feedback_partial", "feedback_incorrect", "penalty")},
+        ),
+    )
 
 
 class AnswerInline(admin.TabularInline):

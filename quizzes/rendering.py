@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext
 from common.markdown_html import render_markdown, render_markdown_inline
 
 from .selectors import QuestionView
+from .services import TYPED_ANSWER_MAX
 
 
 @lru_cache(maxsize=8)
@@ -41,6 +42,11 @@ def _labels(language: str) -> dict[str, str]:
         "your_answer": gettext("Your answer"),
         "essay_help": gettext("An instructor reviews this answer; its score appears once it is released."),
         "saved": gettext("Saved"),
+        "shortanswer_help": gettext("Type a short answer."),
+        "numerical_help": gettext("Type a number; a decimal comma or point are both fine."),
+        "units": gettext("Units accepted"),
+        "matching_help": gettext("Choose the answer that goes with each item."),
+        "choose": gettext("Choose…"),
     }
     return {key: _e(value) for key, value in texts.items()}
 
@@ -96,6 +102,10 @@ def question_field(view: QuestionView, *, attempt_id: int, save_url=None) -> Saf
             f'hx-trigger="input changed delay:500ms, change" {hx}>\n'
             f'<p class="help">{labels["command_help"]}</p>\n'
         )
+    elif q.kind in ("shortanswer", "numerical"):
+        parts.append(_typed_input(view, pk, answer_text, labels, hx))
+    elif q.kind == "matching":
+        parts.append(_matching_selects(view, pk, labels, hx))
     else:
         # The newline after <textarea> is dropped by the HTML parser, so an answer that
         # starts with a blank line keeps it.
@@ -108,3 +118,47 @@ def question_field(view: QuestionView, *, attempt_id: int, save_url=None) -> Saf
     saved = f'<span class="muted">{labels["saved"]}</span>' if view.answered else ""
     parts.append(f'<p class="saved-state" id="saved-q{pk}" role="status" aria-live="polite">{saved}</p>\n</fieldset>\n')
     return mark_safe("".join(parts))  # noqa: S308 - see the module's rule: every value escaped or sanitised
+
+
+def _typed_input(view: QuestionView, pk: int, answer_text: str, labels: dict[str, str], hx: str) -> str:
+    """Short answer and numerical: one labelled line; a numerical one says the units it takes."""
+    q = view.question
+    numerical = q.kind == "numerical"
+    help_id = f"q{pk}-help"
+    extra = ' inputmode="decimal"' if numerical else ""
+    help_text = labels["numerical_help"] if numerical else labels["shortanswer_help"]
+    units = [str(unit.get("name", "")) for unit in q.units] if numerical else []
+    units_line = ""
+    if units:
+        first = _e(gettext("Without a unit, the number is read in %(unit)s.") % {"unit": units[0]})
+        names = ", ".join(f"<code>{_e(name)}</code>" for name in units)
+        units_line = f'<p class="help" id="q{pk}-units">{labels["units"]}: {names}. {first}</p>\n'
+        help_id += f" q{pk}-units"
+    return (
+        f'<label for="q{pk}-input">{labels["your_answer"]}</label>\n'
+        f'<input type="text" id="q{pk}-input" class="typed-input" name="q{pk}" value="{answer_text}"{extra} '
+        f'maxlength="{int(TYPED_ANSWER_MAX[q.kind])}" autocomplete="off" spellcheck="false" '
+        f'aria-describedby="{help_id}" hx-trigger="input changed delay:500ms, change" {hx}>\n'
+        f'<p class="help" id="q{pk}-help">{help_text}</p>\n{units_line}'
+    )
+
+
+def _matching_selects(view: QuestionView, pk: int, labels: dict[str, str], hx: str) -> str:
+    """Matching: one select per stem, labelled by the stem; every select offers the same answers
+    (distractors included) in this attempt's order, and an empty first option."""
+    response = view.answer.response if view.answer else {}
+    rows = [f'<p class="help">{labels["matching_help"]}</p>\n<dl class="matching">\n']
+    for stem in view.stems:
+        sid = int(stem.pk)
+        chosen = response.get(str(sid), "")
+        options = [f'<option value="">{labels["choose"]}</option>']
+        for text in view.options:
+            selected = " selected" if text == chosen else ""
+            options.append(f'<option value="{_e(text)}"{selected}>{_e(text)}</option>')
+        rows.append(
+            f'<dt><label for="q{pk}-s{sid}">{render_markdown_inline(stem.text)}</label></dt>\n'
+            f'<dd><select id="q{pk}-s{sid}" name="q{pk}-s{sid}" hx-trigger="change" {hx}>'
+            f"{''.join(options)}</select></dd>\n"
+        )
+    rows.append("</dl>\n")
+    return "".join(rows)

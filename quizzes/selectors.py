@@ -1,5 +1,6 @@
 """Reads for quizzes: progress, attempts in display order, what may be revealed, statistics."""
 
+import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from common.similarity import Ranking, SideBySide, normalize_words, rank_pairs, 
 
 from .models import Answer, Attempt, Choice, Level, Question, Quiz, Review
 from .reviews import essay_answers
+from .scoring import normalize_text, offered_answers
 
 
 @dataclass(frozen=True)
@@ -163,17 +165,42 @@ class QuestionView:
     choices: list[Choice]
     answer: Answer | None
     selected_ids: set
+    # Matching: the answer texts offered for every stem, in this attempt's order.
+    options: list[str] = field(default_factory=list)
     # Set by the result page: what it may show of the answer's feedback and review.
     command_feedback: list[str] = field(default_factory=list)
     review: Review | None = None
+    result: object = None  # quizzes.results.KindResult for the typed kinds and matching
 
     @property
     def answered(self) -> bool:
         if self.answer is None:
             return False
-        return (
-            bool(self.selected_ids) if self.question.kind in ("single", "multiple") else bool(self.answer.text.strip())
-        )
+        return _is_answered(self.question.kind, self.answer.text, bool(self.selected_ids), self.answer.response)
+
+    @property
+    def stems(self) -> list[Choice]:
+        """Matching: the pairs with a stem (the others are distractors), in this attempt's order."""
+        return [choice for choice in self.choices if choice.text]
+
+
+def _is_answered(kind: str, text: str, picked: bool, response: dict) -> bool:
+    if kind in ("single", "multiple"):
+        return picked
+    if kind == "matching":
+        return bool(response)
+    return bool(text.strip())
+
+
+def matching_options(*, attempt: Attempt, question_id: int, by_id: dict[int, Choice]) -> list[str]:
+    """The answers a matching question offers for each stem in this attempt: every distinct
+    answer text once, distractors included, in the order fixed when the attempt started
+    (services.matching_answer_orders); alphabetical for an attempt that has none stored."""
+    order = attempt.choice_order.get(f"{question_id}:answers")
+    if order is None:
+        return sorted(offered_answers([(pk, c.match_text) for pk, c in by_id.items()]))
+    ids = [cid for cid in order if cid in by_id] + [cid for cid in by_id if cid not in order]
+    return offered_answers([(cid, by_id[cid].match_text) for cid in ids])
 
 
 # The questions and choices of a quiz, per process, keyed by the quiz's updated_at: any save or
@@ -225,8 +252,20 @@ def attempt_questions(*, attempt: Attempt, with_reviews: bool = True) -> list[Qu
         choices = [by_id[cid] for cid in order if cid in by_id] + [c for cid, c in by_id.items() if cid not in order]
         answer = answers.get(question_id)
         selected = {c.pk for c in answer.selected.all()} if answer else set()
+        options = (
+            matching_options(attempt=attempt, question_id=question_id, by_id=by_id)
+            if question.kind == Question.Kind.MATCHING
+            else []
+        )
         views.append(
-            QuestionView(number=number, question=question, choices=choices, answer=answer, selected_ids=selected)
+            QuestionView(
+                number=number,
+                question=question,
+                choices=choices,
+                answer=answer,
+                selected_ids=selected,
+                options=options,
+            )
         )
     return views
 
@@ -238,11 +277,9 @@ def attempt_progress(*, attempt: Attempt) -> tuple[int, int]:
     rows = (
         Answer.objects.filter(attempt=attempt, question_id__in=attempt.question_order)
         .annotate(picked=Count("selected"))
-        .values_list("question__kind", "text", "picked")
+        .values_list("question__kind", "text", "picked", "response")
     )
-    answered = sum(
-        bool(picked) if kind in ("single", "multiple") else bool(text.strip()) for kind, text, picked in rows
-    )
+    answered = sum(_is_answered(kind, text, bool(picked), response) for kind, text, picked, response in rows)
     return answered, total
 
 
@@ -326,6 +363,24 @@ class ChoiceStat:
 
 
 @dataclass(frozen=True)
+class ResponseStat:
+    """A typed response (normalised) as often as it was given, and the credit it earned (0..1)."""
+
+    text: str
+    count: int
+    credit: float
+
+
+@dataclass(frozen=True)
+class StemStat:
+    """A matching question's stem: how many answered it with its own answer."""
+
+    choice: Choice
+    right: int
+    share: float
+
+
+@dataclass(frozen=True)
 class QuestionStat:
     question: Question
     answered: int
@@ -335,6 +390,8 @@ class QuestionStat:
     # answers come from those only); None for a question every attempt has.
     drawn: int | None = None
     attempts: int = 0
+    responses: list[ResponseStat] = field(default_factory=list)  # short answer, numerical: the top ones
+    stems: list[StemStat] = field(default_factory=list)  # matching
 
     @property
     def percent_correct(self) -> float:
@@ -366,6 +423,9 @@ def quiz_question_stats(*, offering: Offering) -> list[QuestionStat]:
             .annotate(n=Count("answers"))
             .values_list("pk", "n")
         )
+        if question.kind in (Question.Kind.SHORT_ANSWER, Question.Kind.NUMERICAL, Question.Kind.MATCHING):
+            stats.append(_typed_stat(question, answers, answered=answered, correct=correct))
+            continue
         choices = [
             ChoiceStat(choice=c, picks=picks.get(c.pk, 0), share=(picks.get(c.pk, 0) / answered if answered else 0.0))
             for c in question.choices.all()
@@ -381,6 +441,42 @@ def quiz_question_stats(*, offering: Offering) -> list[QuestionStat]:
             )
         )
     return stats
+
+
+TOP_RESPONSES = 5
+
+
+def normalize_response(question: Question, text: str) -> str:
+    """A typed response as the statistics group it: spaces collapsed; case folded where it does
+    not count; a numerical one with a decimal point and its unit after one space."""
+    text = normalize_text(text)
+    if question.kind == Question.Kind.NUMERICAL:
+        return re.sub(r"^([+-]?[\d.eE+-]+)\s*", r"\1 ", text.replace(",", ".")).strip()
+    return text if question.case_sensitive else text.casefold()
+
+
+def _typed_stat(question: Question, answers, *, answered: int, correct: int) -> QuestionStat:
+    if question.kind == Question.Kind.MATCHING:
+        right: Counter[str] = Counter()
+        for feedback in answers.values_list("feedback", flat=True):
+            right.update(str(entry.get("choice")) for entry in feedback or [] if entry.get("right"))
+        stems = [
+            StemStat(choice=c, right=right[str(c.pk)], share=right[str(c.pk)] / answered if answered else 0.0)
+            for c in question.choices.all()
+            if c.text
+        ]
+        return QuestionStat(question=question, answered=answered, correct=correct, choices=[], stems=stems)
+    counts: Counter[str] = Counter()
+    credit: dict[str, list[float]] = {}
+    for text, score in answers.exclude(text="").values_list("text", "auto_score"):
+        key = normalize_response(question, text)
+        counts[key] += 1
+        credit.setdefault(key, []).append((score or 0.0) / question.points if question.points else 0.0)
+    responses = [
+        ResponseStat(text=text, count=count, credit=sum(credit[text]) / len(credit[text]))
+        for text, count in counts.most_common(TOP_RESPONSES)
+    ]
+    return QuestionStat(question=question, answered=answered, correct=correct, choices=[], responses=responses)
 
 
 # -- similarity of essay answers (a hint for the teacher; it reads, it never grades) ----------

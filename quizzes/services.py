@@ -17,10 +17,20 @@ from classes.signals import grade_changed_send
 from .docker_command import CommandParseError, compare_commands
 from .importers import QuizData
 from .models import Answer, Attempt, Choice, Draw, Question, Quiz
+from .scoring import Accepted, Stem, Unit, offered_answers, score_matching, score_numerical, score_shortanswer
 
 
 class QuizClosed(ValueError):
     """The learner cannot start or change an attempt now; the message says why."""
+
+
+class AnswerRefused(ValueError):
+    """An answer that cannot be stored as sent (too long, not offered...); the message says
+    why, and the answer saved before stays as it was."""
+
+
+# One-line answers (short answer, numerical): what a learner can mean to type, with room to spare.
+TYPED_ANSWER_MAX: dict[str, int] = {Question.Kind.SHORT_ANSWER: 1000, Question.Kind.NUMERICAL: 100}
 
 
 @dataclass
@@ -211,6 +221,7 @@ def _attempt_create(*, offering: Offering, learner, now) -> Attempt:
     choice_order = {
         str(q.pk): _shuffled([c.pk for c in q.choices.all()], rng, offering.shuffle_choices) for q in questions
     }
+    choice_order.update(matching_answer_orders(questions, rng))
     deadline = now + terms.time_limit if terms.time_limit else None
     try:
         return Attempt.objects.create(
@@ -226,6 +237,17 @@ def _attempt_create(*, offering: Offering, learner, now) -> Attempt:
         )
     except IntegrityError as exc:  # a twin request started one first
         raise QuizClosed(_("An attempt was just started in another tab; reload the page.")) from exc
+
+
+def matching_answer_orders(questions, rng: random.Random) -> dict[str, list[int]]:
+    """{"<question id>:answers": choice ids}: the order a matching question's answers are
+    offered in for this attempt, always shuffled (in the stems' order they would give the key
+    away). Read by selectors.matching_options."""
+    return {
+        f"{q.pk}:answers": _shuffled([c.pk for c in q.choices.all()], rng, True)
+        for q in questions
+        if q.kind == Question.Kind.MATCHING
+    }
 
 
 def overdue_message(attempt: Attempt) -> str:
@@ -298,10 +320,21 @@ def attempts_finish_overdue(*, now=None, offering: Offering | None = None, learn
     return sum(_expire(pk, now=now) is not None for pk in candidates.values_list("pk", flat=True))
 
 
-def answer_save(*, attempt: Attempt, question: Question, choice_ids: list[int], text: str, now=None) -> Answer:
+def answer_save(
+    *,
+    attempt: Attempt,
+    question: Question,
+    choice_ids: list[int],
+    text: str,
+    response: dict[str, str] | None = None,
+    now=None,
+) -> Answer:
     """Save one answer as the learner types or clicks (nothing is scored yet), only while the
-    attempt is open: by the learner's current dates and the attempt's own time limit."""
+    attempt is open: by the learner's current dates and the attempt's own time limit.
+    `response` is a matching question's {stem choice id: chosen answer text}. An answer that
+    cannot be stored as sent raises AnswerRefused before anything is written."""
     now = now or timezone.now()
+    text, response = _answer_checked(question=question, text=text, response=response or {})
     with transaction.atomic():
         locked = _locked(attempt.pk)
         if locked.status != Attempt.Status.IN_PROGRESS:
@@ -327,6 +360,12 @@ def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int]
         # NUL: PostgreSQL refuses any text holding one, and no typed answer needs it.
         answer.text = text.replace("\x00", "")[:20_000]
         answer.save(update_fields=["text", "updated_at"])
+    elif question.kind in TYPED_ANSWER_MAX:
+        answer.text = text
+        answer.save(update_fields=["text", "updated_at"])
+    elif question.kind == Question.Kind.MATCHING:
+        answer.response = response
+        answer.save(update_fields=["response", "updated_at"])
     else:
         answer.selected.set(valid)
         answer.save(update_fields=["updated_at"])
@@ -345,6 +384,35 @@ def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int]
     return answer
 
 
+def _answer_checked(*, question: Question, text: str, response: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The text and matching response as they will be stored, or AnswerRefused. Matching keeps
+    only the stems answered; a stem or an answer text the question does not offer is refused,
+    never stored (the page offers nothing else, so it is a forged or stale form)."""
+    cap = TYPED_ANSWER_MAX.get(question.kind)
+    if cap is not None:
+        if len(text) > cap:
+            raise AnswerRefused(
+                _("This answer is too long (at most %(max)d characters); it was not saved.") % {"max": cap}
+            )
+        if any(ord(char) < 32 or ord(char) == 127 for char in text):
+            raise AnswerRefused(_("This answer holds a control character that cannot be typed; it was not saved."))
+        return text, {}
+    if question.kind != Question.Kind.MATCHING:
+        return text, {}
+    pairs = list(question.choices.values_list("pk", "text", "match_text"))
+    stems = {str(pk) for pk, stem, _match in pairs if stem}
+    offered = set(offered_answers([(pk, match) for pk, _stem, match in pairs]))
+    kept = {}
+    for stem, chosen in response.items():
+        if stem not in stems:
+            raise AnswerRefused(_("This answer names an item the question does not have; it was not saved."))
+        if chosen and chosen not in offered:
+            raise AnswerRefused(_("This answer chose a text the question does not offer; it was not saved."))
+        if chosen:
+            kept[stem] = chosen
+    return "", kept
+
+
 def score_answer(question: Question, answer: Answer | None) -> tuple[float | None, list]:
     """(points earned, feedback) for an auto-scored question; (None, []) for an essay."""
     if question.kind == Question.Kind.ESSAY:
@@ -358,6 +426,18 @@ def score_answer(question: Question, answer: Answer | None) -> tuple[float | Non
             return 0.0, [{"code": "parse_error", "flag": "", "expected": "", "given": str(exc)}]
         problems = [dataclasses.asdict(problem) for problem in comparison.problems]
         return (question.points if comparison.equivalent else 0.0), problems
+    choices = list(question.choices.all())
+    if question.kind in (Question.Kind.SHORT_ANSWER, Question.Kind.NUMERICAL):
+        accepted = [Accepted(id=c.pk, text=c.text, fraction=c.fraction, tolerance=c.tolerance) for c in choices]
+        if question.kind == Question.Kind.SHORT_ANSWER:
+            share, feedback = score_shortanswer(answer.text, accepted, case_sensitive=question.case_sensitive)
+        else:
+            units = [Unit(name=u["name"], multiplier=u["multiplier"]) for u in question.units]
+            share, feedback = score_numerical(answer.text, accepted, units)
+        return round(question.points * share, 4), feedback
+    if question.kind == Question.Kind.MATCHING:
+        share, feedback = score_matching(answer.response, [Stem(id=c.pk, match=c.match_text) for c in choices if c.text])
+        return round(question.points * share, 4), feedback
     chosen = list(answer.selected.all())
     if question.kind == Question.Kind.SINGLE:
         return (question.points if len(chosen) == 1 and chosen[0].is_correct else 0.0), []
@@ -394,7 +474,7 @@ def _finish(attempt: Attempt, *, now, auto: bool) -> Attempt:
         return Attempt.objects.select_related("quiz").get(pk=attempt.pk)
     answers = {a.question_id: a for a in attempt.answers.prefetch_related("selected")}
     total, pending = 0.0, False
-    for question in Question.objects.filter(pk__in=attempt.question_order):
+    for question in Question.objects.filter(pk__in=attempt.question_order).prefetch_related("choices"):
         answer = answers.get(question.pk)
         points, feedback = score_answer(question, answer)
         if points is None:

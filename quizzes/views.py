@@ -18,7 +18,9 @@ from core.query import int_param, int_params
 from . import selectors
 from .docker_command import describe
 from .models import Attempt, Question
+from .results import TYPED_KINDS, kind_result
 from .services import (
+    AnswerRefused,
     QuizClosed,
     answer_save,
     attempt_expire_if_due,
@@ -161,20 +163,29 @@ def _choice_ids(values) -> list[int]:
     return int_params(values, minimum=1, maximum=2**63 - 1)
 
 
+def _answer_fields(post, question: Question) -> dict:
+    """What the form sent for one question, as answer_save takes it: the choices' ids, the typed
+    text, and a matching question's selects (`q<question>-s<stem>`) as {stem id: text}."""
+    field = f"q{question.pk}"
+    prefix = f"{field}-s"
+    return {
+        "choice_ids": _choice_ids(post.getlist(field)),
+        "text": post.get(field, ""),
+        "response": {name.removeprefix(prefix): post.get(name, "") for name in post if name.startswith(prefix)},
+    }
+
+
 @login_required
 @require_POST
 def answer_autosave(request, pk, question_id):
     """htmx: save one answer on every click or keystroke and say so."""
     attempt = _own_attempt(request, pk)
     question = get_object_or_404(Question, pk=question_id, quiz=attempt.quiz)
-    field = f"q{question.pk}"
     try:
-        answer_save(
-            attempt=attempt,
-            question=question,
-            choice_ids=_choice_ids(request.POST.getlist(field)),
-            text=request.POST.get(field, ""),
-        )
+        answer_save(attempt=attempt, question=question, **_answer_fields(request.POST, question))
+    except AnswerRefused as exc:
+        # Said where the status line is; what was saved before stays (the field keeps the text).
+        return render(request, "quizzes/attempt.html#autosave-state", {"question": question, "error": str(exc)})
     except QuizClosed as exc:
         # htmx follows HX-Redirect at once (and swaps nothing); the message waits on the page it lands on.
         return HttpResponseClientRedirect(_refused(request, attempt, exc))
@@ -192,17 +203,19 @@ def attempt_save_page(request, pk):
     """Without JavaScript: save every answer on the page, then go where the button said."""
     attempt = _own_attempt(request, pk)
     page_context = _page_context(attempt, _page(request.POST))
+    refused = False
     try:
         for view in page_context["questions"]:
-            field = f"q{view.question.pk}"
-            answer_save(
-                attempt=attempt,
-                question=view.question,
-                choice_ids=_choice_ids(request.POST.getlist(field)),
-                text=request.POST.get(field, ""),
-            )
+            try:
+                answer_save(attempt=attempt, question=view.question, **_answer_fields(request.POST, view.question))
+            except AnswerRefused as exc:
+                # The page's other answers are saved; this one is named and the learner stays here.
+                refused = True
+                messages.error(request, _("Question %(n)d: %(problem)s") % {"n": view.number, "problem": exc})
     except QuizClosed as exc:
         return redirect(_refused(request, attempt, exc))
+    if refused:
+        return redirect(f"{reverse('quizzes:attempt', args=[attempt.pk])}?page={page_context['page']}")
     target = int_param(request.POST.get("go"), minimum=1)
     if target is not None:
         return redirect(f"{reverse('quizzes:attempt', args=[attempt.pk])}?page={target}")
@@ -248,8 +261,10 @@ def attempt_result(request, pk):
     lang = normalize_lang(request.LANGUAGE_CODE)
     questions = selectors.attempt_questions(attempt=attempt)
     for view in questions:
-        feedback = view.answer.feedback if view.answer else []
+        feedback = view.answer.feedback if view.answer and view.question.kind == Question.Kind.COMMAND else []
         view.command_feedback = [describe(problem, lang=lang) for problem in feedback] if reveal else []
+        if view.question.kind in TYPED_KINDS:
+            view.result = kind_result(view, reveal=reveal, marks=marks)
         review = getattr(view.answer, "review", None) if view.answer else None
         # A review reaches the learner once released (its saved revision, never a draft), and
         # not while another attempt is being taken: its rubric describes the model answer.

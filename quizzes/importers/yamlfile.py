@@ -18,7 +18,7 @@ Schema (fields not listed are rejected, so a typo never passes silently)::
       description: "..."
     questions:                 # obrigatório, pelo menos uma; a ordem da lista é a ordem das questões
       - key: q1                # obrigatório e único: identifica a questão entre importações
-        kind: single           # single | multiple | essay | command (padrão: single)
+        kind: single           # single | multiple | essay | command | shortanswer | numerical | matching
         text: "Enunciado em Markdown"      # obrigatório
         points: 1              # > 0 (padrão: 1)
         explanation: "..."     # opcional: mostrada depois da resposta
@@ -31,6 +31,30 @@ Schema (fields not listed are rejected, so a typo never passes silently)::
             feedback: "..."    # opcional: mostrado a quem escolhe esta alternativa
         expected_command: "docker run -d -p 8080:5000 minha-app-ml"   # só e obrigatório em kind: command
         category: Docker/Redes # opcional: categoria no banco, níveis separados por "/"
+        name: "Porta do Flask" # opcional: rótulo do autor (o nome da questão no Moodle)
+        penalty: 0.1           # opcional, 0..1: guardado (o Moodle o usa), não aplicado
+        feedback_correct: "..."    # opcional: feedback combinado, escolhido pela nota
+        feedback_partial: "..."
+        feedback_incorrect: "..."
+      - key: porta
+        kind: shortanswer      # resposta curta: choices são as respostas aceitas, em ordem
+        case_sensitive: false  # padrão: maiúsculas e minúsculas não diferem (acentos diferem)
+        choices:
+          - text: "50*"        # `*` casa com qualquer sequência; uma barra antes dele, um asterisco
+            fraction: 1        # crédito 0..1 (uma delas 1; omitido: 1 se correct, senão 0)
+            feedback: "..."
+      - key: tamanho
+        kind: numerical        # choices: valores (ou "*", qualquer número)
+        units:                 # opcional: a primeira é a das respostas (multiplier 1)
+          - {name: GB, multiplier: 1}
+          - {name: MB, multiplier: 1024}   # "2048 MB" vale 2048 / 1024 = 2 GB
+        choices:
+          - {text: "2", tolerance: 0.1, fraction: 1}
+      - key: pares
+        kind: matching         # pelo menos 2 pares; um par sem stem é um distrator
+        pairs:
+          - {key: a, stem: "EXPOSE", answer: "documenta a porta"}
+          - {answer: "apaga a imagem"}
     draws:                     # opcional: sorteios; cada tentativa mostra `count` questões sorteadas
       - category: Docker/Redes #   da categoria (ou de subcategorias), no lugar da primeira delas;
         count: 2               #   as questões de um sorteio valem os mesmos pontos
@@ -50,7 +74,17 @@ from pydantic_core import ErrorDetails
 
 from common.i18n import gettext_noop
 
-from .model import KINDS, ChoiceData, DrawData, Message, PracticeData, QuestionData, QuizData, QuizImportError
+from .model import (
+    KINDS,
+    ChoiceData,
+    DrawData,
+    Message,
+    PracticeData,
+    QuestionData,
+    QuizData,
+    QuizImportError,
+    UnitData,
+)
 from .validation import finalize
 
 
@@ -64,17 +98,39 @@ class _Choice(_Strict):
     correct: bool = False
     fraction: float = Field(0.0, ge=-1, le=1)
     feedback: str = ""
+    tolerance: float = Field(0.0, ge=0)  # numerical
+
+
+class _Pair(_Strict):
+    """Matching: a stem and its answer; without a stem, a distractor."""
+
+    key: str | None = None
+    stem: str = ""
+    answer: str = Field(min_length=1)
+
+
+class _Unit(_Strict):
+    name: str = Field(min_length=1)
+    multiplier: float = Field(1.0, gt=0)
 
 
 class _Question(_Strict):
     key: str = Field(min_length=1)
-    kind: Literal["single", "multiple", "essay", "command"] = "single"
+    kind: Literal["single", "multiple", "essay", "command", "shortanswer", "numerical", "matching"] = "single"
     text: str = Field(min_length=1)
     points: float = Field(1.0, gt=0)
     explanation: str = ""
     choices: list[_Choice] = []
+    pairs: list[_Pair] = []
     expected_command: str = ""
     category: str = ""
+    name: str = Field("", max_length=255)
+    case_sensitive: bool = False
+    units: list[_Unit] = []
+    penalty: float = Field(0.0, ge=0, le=1)
+    feedback_correct: str = ""
+    feedback_partial: str = ""
+    feedback_incorrect: str = ""
 
 
 class _Draw(_Strict):
@@ -162,6 +218,15 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
         parsed = _Quiz.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, root, source=source, schema=_Quiz) from None
+    for index, q in enumerate(parsed.questions):
+        if q.pairs and q.kind != "matching":
+            raise QuizImportError(
+                gettext_noop("questions[{index}].pairs: only matching questions have pairs (this one is {kind})."),
+                line=_line(root, ("questions", index, "pairs")),
+                source=source,
+                index=index,
+                kind=q.kind,
+            )
     questions = [
         QuestionData(
             key=q.key,
@@ -171,16 +236,18 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
             explanation=q.explanation,
             expected_command=q.expected_command,
             category=q.category,
-            choices=[
-                ChoiceData(
-                    key=c.key or chr(ord("a") + i),
-                    text=c.text,
-                    is_correct=c.correct,
-                    fraction=c.fraction,
-                    feedback=c.feedback,
-                )
-                for i, c in enumerate(q.choices)
+            choices=[_choice(q, c, i) for i, c in enumerate(q.choices)]
+            + [
+                ChoiceData(key=p.key or chr(ord("a") + i), text=p.stem, is_correct=bool(p.stem), match=p.answer)
+                for i, p in enumerate(q.pairs)
             ],
+            name=q.name,
+            case_sensitive=q.case_sensitive,
+            units=[UnitData(name=u.name, multiplier=u.multiplier) for u in q.units],
+            penalty=q.penalty,
+            feedback_correct=q.feedback_correct,
+            feedback_partial=q.feedback_partial,
+            feedback_incorrect=q.feedback_incorrect,
         )
         for q in parsed.questions
     ]
@@ -195,6 +262,20 @@ def parse_yaml(text: str, *, source: str = "questionario.yaml") -> QuizData:
     )
     lines = [_line(root, ("questions", i)) for i in range(len(questions))]
     return finalize(quiz, source=source, lines=lines)
+
+
+def _choice(q: _Question, c: _Choice, index: int) -> ChoiceData:
+    fraction = c.fraction
+    if q.kind in ("shortanswer", "numerical") and "fraction" not in c.model_fields_set:
+        fraction = 1.0 if c.correct else 0.0  # an accepted answer marked correct gives all the points
+    return ChoiceData(
+        key=c.key or chr(ord("a") + index),
+        text=c.text,
+        is_correct=c.correct,
+        fraction=fraction,
+        feedback=c.feedback,
+        tolerance=c.tolerance,
+    )
 
 
 def validation_error(exc: ValidationError, root: yaml.Node | None, *, source: str, schema: Any) -> QuizImportError:
@@ -317,9 +398,28 @@ def dump_yaml(quiz: QuizData) -> str:
 
 def _dump_question(q: QuestionData) -> dict[str, Any]:
     out: dict[str, Any] = {"key": q.key, "kind": q.kind, "text": q.text, "points": _number(q.points)}
+    if q.name:
+        out["name"] = q.name
     if q.explanation:
         out["explanation"] = q.explanation
-    if q.choices:
+    if q.case_sensitive:
+        out["case_sensitive"] = True
+    if q.units:
+        out["units"] = [{"name": u.name, "multiplier": _number(u.multiplier)} for u in q.units]
+    if q.kind == "matching":
+        out["pairs"] = [{"key": c.key, **({"stem": c.text} if c.text else {}), "answer": c.match} for c in q.choices]
+    elif q.kind in ("shortanswer", "numerical"):
+        out["choices"] = [
+            {
+                "key": c.key,
+                "text": c.text,
+                "fraction": _number(c.fraction),
+                **({"tolerance": _number(c.tolerance)} if c.tolerance else {}),
+                **({"feedback": c.feedback} if c.feedback else {}),
+            }
+            for c in q.choices
+        ]
+    elif q.choices:
         out["choices"] = []
         for c in q.choices:
             choice: dict[str, Any] = {"key": c.key, "text": c.text, "correct": c.is_correct}
@@ -334,4 +434,9 @@ def _dump_question(q: QuestionData) -> dict[str, Any]:
         out["expected_command"] = q.expected_command
     if q.category:
         out["category"] = q.category
+    if q.penalty:
+        out["penalty"] = _number(q.penalty)
+    for name in ("feedback_correct", "feedback_partial", "feedback_incorrect"):
+        if getattr(q, name):
+            out[name] = getattr(q, name)
     return out
