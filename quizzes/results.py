@@ -4,9 +4,10 @@ Moodle's combined feedback and, only when the key may be revealed, the accepted 
 
 from dataclasses import dataclass, field
 
-from django.template.defaultfilters import floatformat
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from .importers.validation import parse_number
 from .models import Question
 from .selectors import QuestionView
 
@@ -41,7 +42,8 @@ def combined_feedback(question: Question, points: float | None) -> str:
 
 
 def _number(value: float) -> str:
-    return str(floatformat(value, "-6"))
+    """3.5 -> "3,5" in pt-BR; no trailing zeros ("2", not "2,0")."""
+    return formats.localize(int(value)) if float(value).is_integer() else formats.localize(value)
 
 
 def accepted_answers(question: Question) -> list[str]:
@@ -58,10 +60,10 @@ def accepted_answers(question: Question) -> list[str]:
     for c in full:
         if c.text.strip() == "*":
             out.append(_("any number"))
-        elif c.tolerance:
-            out.append(f"{c.text} ± {_number(c.tolerance)}{unit}")
         else:
-            out.append(f"{c.text}{unit}")
+            value = parse_number(c.text)
+            shown = _number(value) if value is not None else c.text
+            out.append(f"{shown} ± {_number(c.tolerance)}{unit}" if c.tolerance else f"{shown}{unit}")
     return out
 
 
@@ -72,7 +74,10 @@ def _note(entry: dict) -> str:
         units = ", ".join(entry.get("units") or [])
         if not units:
             return _("Unknown unit '%(unit)s': this question takes no unit.") % {"unit": entry.get("unit", "")}
-        return _("Unknown unit '%(unit)s'; units accepted: %(units)s.") % {"unit": entry.get("unit", ""), "units": units}
+        return _("Unknown unit '%(unit)s'; units accepted: %(units)s.") % {
+            "unit": entry.get("unit", ""),
+            "units": units,
+        }
     return ""
 
 

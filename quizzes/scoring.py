@@ -120,11 +120,13 @@ def score_matching(response: Mapping[str, str], stems: Sequence[Stem]) -> tuple[
     """Each stem answered with its own answer earns 1/(number of stems)."""
     if not stems:
         return 0.0, []
-    entries = []
+    entries, right = [], 0
     for stem in stems:
         given = response.get(str(stem.id), "")
-        entries.append({"code": "stem", "choice": stem.id, "given": given, "right": bool(given) and given == stem.match})
-    return sum(entry["right"] for entry in entries) / len(stems), entries
+        is_right = bool(given) and given == stem.match
+        right += is_right
+        entries.append({"code": "stem", "choice": stem.id, "given": given, "right": is_right})
+    return right / len(stems), entries
 
 
 def offered_answers(pairs: Sequence[tuple[int, str]]) -> list[str]:

@@ -343,13 +343,17 @@ def answer_save(
         if not locked.is_overdue(now):
             if not locked.terms.has_opened(now):
                 raise QuizClosed(not_open_yet_message())
-            return _answer_store(attempt=locked, question=question, choice_ids=choice_ids, text=text, now=now)
+            return _answer_store(
+                attempt=locked, question=question, choice_ids=choice_ids, text=text, response=response, now=now
+            )
         # Finished here and committed below: the refusal must not undo the automatic submission.
         _finish(locked, now=now, auto=True)
     raise QuizClosed(overdue_message(locked))
 
 
-def _answer_store(*, attempt: Attempt, question: Question, choice_ids: list[int], text: str, now) -> Answer:
+def _answer_store(
+    *, attempt: Attempt, question: Question, choice_ids: list[int], text: str, response: dict[str, str], now
+) -> Answer:
     if question.pk not in attempt.question_order:
         raise QuizClosed(_("This question is not part of your attempt."))
     valid = set(question.choices.filter(pk__in=choice_ids).values_list("pk", flat=True))
@@ -436,7 +440,9 @@ def score_answer(question: Question, answer: Answer | None) -> tuple[float | Non
             share, feedback = score_numerical(answer.text, accepted, units)
         return round(question.points * share, 4), feedback
     if question.kind == Question.Kind.MATCHING:
-        share, feedback = score_matching(answer.response, [Stem(id=c.pk, match=c.match_text) for c in choices if c.text])
+        share, feedback = score_matching(
+            answer.response, [Stem(id=c.pk, match=c.match_text) for c in choices if c.text]
+        )
         return round(question.points * share, 4), feedback
     chosen = list(answer.selected.all())
     if question.kind == Question.Kind.SINGLE:

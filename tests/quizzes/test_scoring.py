@@ -115,7 +115,10 @@ NUMERIC = [
     ],
 )
 def test_numerical_first_within_tolerance(response, credit, choice):
-    assert score_numerical(response, NUMERIC, []) == (credit, [{"code": "accepted", "choice": choice, "fraction": credit}])
+    assert score_numerical(response, NUMERIC, []) == (
+        credit,
+        [{"code": "accepted", "choice": choice, "fraction": credit}],
+    )
 
 
 def test_numerical_units_wrong_and_unknown():
@@ -133,7 +136,12 @@ def test_numerical_units_wrong_and_unknown():
     assert score_numerical(" ", accepted, []) == (0.0, [])
 
 
-STEMS = [Stem(id=1, match="diretório"), Stem(id=2, match="copia"), Stem(id=3, match="comando"), Stem(id=4, match="copia")]
+STEMS = [
+    Stem(id=1, match="diretório"),
+    Stem(id=2, match="copia"),
+    Stem(id=3, match="comando"),
+    Stem(id=4, match="copia"),
+]
 
 
 @pytest.mark.parametrize(
