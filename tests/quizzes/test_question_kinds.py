@@ -218,12 +218,17 @@ def test_key_and_feedback_wait_for_the_review_options(client, learner):
     short, match = quiz.questions.get(key="instrucao-porta"), quiz.questions.get(key="instrucoes")
     client.force_login(learner)
     attempt = start(client, quiz)
-    autosave(client, attempt, short, {f"q{short.pk}": "RUN"})
-    autosave(client, attempt, match, stem_fields(match, {"CMD": "publica a porta no host"}))
+    taking = client.get(reverse("quizzes:attempt", args=[attempt.pk])).content.decode().split("<main", 1)[1]
+    saves = autosave(client, attempt, short, {f"q{short.pk}": "RUN"}).content.decode()
+    saves += autosave(client, attempt, match, stem_fields(match, {"CMD": "publica a porta no host"})).content.decode()
     client.post(reverse("quizzes:submit", args=[attempt.pk]))
     result = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
     main = result.split("<main", 1)[1]
-    # Matching answers are on the page as the learner's own choice ("publica...") only.
+    # The matching answers are offered to every stem while taking it, in no telling order; the
+    # result shows the learner's own choice ("publica...") only.
+    offered = set(match.choices.values_list("match_text", flat=True))
+    for page in (taking, saves):
+        assert [s for s in secrets(quiz) if s in page and s not in offered] == []
     leaked = [s for s in secrets(quiz) if s in main and s not in ("publica a porta no host",)]
     assert leaked == [], leaked
     assert "Respostas aceitas" not in main and "pair-right" not in main and "pair-wrong" not in main
