@@ -417,15 +417,18 @@ def quiz_question_stats(*, offering: Offering) -> list[QuestionStat]:
         answers = submitted.filter(question=question)
         answered = answers.count()
         correct = answers.filter(auto_score__gte=question.points).count() if question.is_auto_scored else 0
+        drawn = drawn_by[question.pk] if question.pk in in_pools else None
+        if question.kind in (Question.Kind.SHORT_ANSWER, Question.Kind.NUMERICAL, Question.Kind.MATCHING):
+            stats.append(
+                _typed_stat(question, answers, answered=answered, correct=correct, drawn=drawn, attempts=len(orders))
+            )
+            continue
         picks = dict(
             Choice.objects.filter(question=question, answers__in=answers)
             .values_list("pk")
             .annotate(n=Count("answers"))
             .values_list("pk", "n")
         )
-        if question.kind in (Question.Kind.SHORT_ANSWER, Question.Kind.NUMERICAL, Question.Kind.MATCHING):
-            stats.append(_typed_stat(question, answers, answered=answered, correct=correct))
-            continue
         choices = [
             ChoiceStat(choice=c, picks=picks.get(c.pk, 0), share=(picks.get(c.pk, 0) / answered if answered else 0.0))
             for c in question.choices.all()
@@ -436,7 +439,7 @@ def quiz_question_stats(*, offering: Offering) -> list[QuestionStat]:
                 answered=answered,
                 correct=correct,
                 choices=choices,
-                drawn=drawn_by[question.pk] if question.pk in in_pools else None,
+                drawn=drawn,
                 attempts=len(orders),
             )
         )
@@ -455,7 +458,9 @@ def normalize_response(question: Question, text: str) -> str:
     return text if question.case_sensitive else text.casefold()
 
 
-def _typed_stat(question: Question, answers, *, answered: int, correct: int) -> QuestionStat:
+def _typed_stat(
+    question: Question, answers, *, answered: int, correct: int, drawn: int | None, attempts: int
+) -> QuestionStat:
     if question.kind == Question.Kind.MATCHING:
         right: Counter[str] = Counter()
         for feedback in answers.values_list("feedback", flat=True):
@@ -465,7 +470,15 @@ def _typed_stat(question: Question, answers, *, answered: int, correct: int) -> 
             for c in question.choices.all()
             if c.text
         ]
-        return QuestionStat(question=question, answered=answered, correct=correct, choices=[], stems=stems)
+        return QuestionStat(
+            question=question,
+            answered=answered,
+            correct=correct,
+            choices=[],
+            stems=stems,
+            drawn=drawn,
+            attempts=attempts,
+        )
     counts: Counter[str] = Counter()
     credit: dict[str, list[float]] = {}
     for text, score in answers.exclude(text="").values_list("text", "auto_score"):
@@ -476,7 +489,15 @@ def _typed_stat(question: Question, answers, *, answered: int, correct: int) -> 
         ResponseStat(text=text, count=count, credit=sum(credit[text]) / len(credit[text]))
         for text, count in counts.most_common(TOP_RESPONSES)
     ]
-    return QuestionStat(question=question, answered=answered, correct=correct, choices=[], responses=responses)
+    return QuestionStat(
+        question=question,
+        answered=answered,
+        correct=correct,
+        choices=[],
+        responses=responses,
+        drawn=drawn,
+        attempts=attempts,
+    )
 
 
 # -- similarity of essay answers (a hint for the teacher; it reads, it never grades) ----------
