@@ -4,6 +4,7 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db.models import Count, Prefetch
 from django.http import Http404
@@ -15,6 +16,8 @@ from classes.models import Class, Extension, Offering
 from classes.permissions import is_staff_of
 from common.similarity import Ranking, SideBySide, normalize_words, rank_pairs, sentences, side_by_side, text_shingles
 
+from .importers import ChoiceData, DrawData, QuestionData, QuizData, UnitData
+from .importers.model import QuestionKind
 from .models import Answer, Attempt, Choice, Level, Question, Quiz, Review
 from .reviews import essay_answers
 from .scoring import normalize_text, offered_answers
@@ -625,3 +628,49 @@ def quiz_draws(*, offering: Offering) -> list[DrawStat]:
         DrawStat(category=draw.category, count=min(draw.count, len(pool)), pool_size=len(pool))
         for draw, pool in quiz.draw_pools()
     ]
+
+
+def quiz_data(*, quiz: Quiz) -> QuizData:
+    """The quiz as the importers' neutral model (what quiz_import stores, read back), for the
+    exports: `dump_moodle_xml`, `dump_yaml`. Questions and choices in their order."""
+    questions = [
+        QuestionData(
+            key=q.key,
+            kind=cast(QuestionKind, q.kind),
+            text=q.text,
+            points=q.points,
+            explanation=q.explanation,
+            expected_command=q.expected_command,
+            position=q.position + 1,
+            name=q.name,
+            category=q.category,
+            case_sensitive=q.case_sensitive,
+            units=[UnitData(name=u["name"], multiplier=u.get("multiplier", 1.0)) for u in q.units],
+            penalty=q.penalty,
+            feedback_correct=q.feedback_correct,
+            feedback_partial=q.feedback_partial,
+            feedback_incorrect=q.feedback_incorrect,
+            choices=[
+                ChoiceData(
+                    key=c.key,
+                    text=c.text,
+                    is_correct=c.is_correct,
+                    fraction=c.fraction,
+                    feedback=c.feedback,
+                    tolerance=c.tolerance,
+                    match=c.match_text,
+                )
+                for c in q.choices.all()
+            ],
+        )
+        for q in quiz.questions.prefetch_related("choices")
+    ]
+    settings = dict(quiz.settings_defaults, is_practice=True) if quiz.is_practice else dict(quiz.settings_defaults)
+    return QuizData(
+        title=quiz.title,
+        slug=quiz.slug,
+        description=quiz.description,
+        questions=questions,
+        settings=settings,
+        draws=[DrawData(category=d.category, count=d.count) for d in quiz.draws.all()],
+    )

@@ -1,4 +1,4 @@
-"""Quiz importers: lesson text, GIFT, Aiken and the project YAML into one neutral model.
+"""Quiz importers: lesson text, GIFT, Aiken, Moodle XML and the project YAML into one neutral model.
 
 Pure Python (no Django): the management commands and services call these and store the
 resulting `QuizData`. Every parser validates through `validation.finalize`, so all formats obey
@@ -9,6 +9,7 @@ input. Messages are English texts marked with `gettext_noop`; the Portuguese is 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from common.i18n import gettext_noop
 
@@ -16,6 +17,7 @@ from .aiken import parse_aiken
 from .gift import parse_gift
 from .lesson import parse_lesson
 from .model import KINDS, ChoiceData, DrawData, Message, QuestionData, QuizData, QuizImportError, UnitData
+from .moodlexml import dump_moodle_xml, parse_moodle_xml
 from .validation import finalize, slugify
 from .yamlfile import dump_yaml, parse_yaml
 
@@ -28,22 +30,39 @@ __all__ = [
     "QuizData",
     "QuizImportError",
     "UnitData",
+    "dump_moodle_xml",
+    "file_format",
     "dump_yaml",
     "finalize",
     "parse_aiken",
     "parse_file",
     "parse_gift",
     "parse_lesson",
+    "parse_moodle_xml",
     "parse_yaml",
     "slugify",
 ]
 
-FORMATS = {"lesson": parse_lesson, "gift": parse_gift, "aiken": parse_aiken, "yaml": parse_yaml}
-_EXTENSIONS = {".gift": "gift", ".aiken": "aiken", ".yaml": "yaml", ".yml": "yaml", ".txt": "lesson", ".md": "lesson"}
+FORMATS = {
+    "lesson": parse_lesson,
+    "gift": parse_gift,
+    "aiken": parse_aiken,
+    "yaml": parse_yaml,
+    "moodlexml": parse_moodle_xml,
+}
+_EXTENSIONS = {
+    ".gift": "gift",
+    ".aiken": "aiken",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".txt": "lesson",
+    ".md": "lesson",
+    ".xml": "moodlexml",
+}
 
 
-def parse_file(path: str | Path, fmt: str | None = None) -> QuizData:
-    """Pick the parser from the extension (or `fmt`: lesson, gift, aiken, yaml) and read the file."""
+def file_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format a file is read in: `fmt` when given, else the one its extension says."""
     path = Path(path)
     if fmt is None:
         fmt = _EXTENSIONS.get(path.suffix.lower())
@@ -51,9 +70,10 @@ def parse_file(path: str | Path, fmt: str | None = None) -> QuizData:
             raise QuizImportError(
                 gettext_noop(
                     "extension '{extension}' not recognised; expected {extensions} or the format given "
-                    "explicitly (lesson, gift, aiken, yaml)."
+                    "explicitly ({formats})."
                 ),
                 source=path.name,
+                formats=", ".join(FORMATS),
                 extension=path.suffix or Message(gettext_noop("(none)")),
                 extensions=", ".join(_EXTENSIONS),
             )
@@ -64,6 +84,14 @@ def parse_file(path: str | Path, fmt: str | None = None) -> QuizData:
             format=fmt,
             formats=", ".join(FORMATS),
         )
+    return fmt
+
+
+def parse_file(path: str | Path, fmt: str | None = None, **options: Any) -> QuizData:
+    """Pick the parser from the extension (or `fmt`: lesson, gift, aiken, yaml, moodlexml) and
+    read the file; `options` go to the parser (Moodle XML: skip_unsupported)."""
+    path = Path(path)
+    fmt = file_format(path, fmt)
     try:
         text = path.read_bytes().decode("utf-8-sig")  # -sig: editors on Windows add a BOM
     except OSError as exc:
@@ -75,4 +103,4 @@ def parse_file(path: str | Path, fmt: str | None = None) -> QuizData:
         raise QuizImportError(
             gettext_noop("the file is not UTF-8; save it with the UTF-8 encoding."), line=line, source=path.name
         ) from None
-    return FORMATS[fmt](text, source=path.name)
+    return FORMATS[fmt](text, source=path.name, **options)

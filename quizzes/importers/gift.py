@@ -35,7 +35,7 @@ from typing import Any
 
 from common.i18n import gettext_noop
 
-from .model import ChoiceData, Message, QuestionData, QuizData, QuizImportError
+from .model import ChoiceData, Message, QuestionData, QuizData, QuizImportError, true_false_choices
 from .textformat import FORMATS, to_markdown
 from .validation import finalize, normalize_category, parse_number, slugify, unique_key
 
@@ -369,10 +369,7 @@ class _Block:
         truth = parts[0].strip().upper().startswith("T")
         wrong, right = _shown(parts[1], self.format), _shown(parts[2], self.format)
         q.kind = "single"
-        q.choices = [
-            ChoiceData("a", "Verdadeiro", truth, 1.0 if truth else 0.0, right if truth else wrong),
-            ChoiceData("b", "Falso", not truth, 0.0 if truth else 1.0, wrong if truth else right),
-        ]
+        q.choices = true_false_choices(truth, right if truth else wrong, wrong if truth else right)
 
     def _short_answer(self, q: QuestionData, answers: str, base: int) -> None:
         q.kind = "shortanswer"

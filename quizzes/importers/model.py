@@ -94,6 +94,18 @@ class QuizData:
     settings: dict[str, Any] = field(default_factory=dict)
     practice: PracticeData | None = None
     draws: list[DrawData] = field(default_factory=list)
+    # What the importer left out or changed (a skipped Moodle question, an embedded image...),
+    # said to the teacher who imports: a file is never imported with silent losses.
+    notes: list[QuizImportError] = field(default_factory=list)
+
+
+def true_false_choices(truth: bool, true_feedback: str = "", false_feedback: str = "") -> list[ChoiceData]:
+    """A true/false question as the single-choice question every format makes of it: two
+    choices, Verdadeiro and Falso, each with the feedback shown to whoever picks it."""
+    return [
+        ChoiceData("a", "Verdadeiro", truth, 1.0 if truth else 0.0, true_feedback),
+        ChoiceData("b", "Falso", not truth, 0.0 if truth else 1.0, false_feedback),
+    ]
 
 
 class Message:
