@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.validators import slug_re
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
@@ -20,6 +20,7 @@ from core.exports import Format, table_response
 from core.query import float_param, int_param, int_params
 
 from . import gradebook, selectors
+from .importers import dump_moodle_xml
 from .models import Answer, Question, Quiz
 from .reviews import (
     ReviewConflict,
@@ -268,6 +269,20 @@ def quiz_grades_csv(request, klass: Class, slug, fmt: Format = "csv"):
     offering = get_object_or_404(Offering, klass_id=klass.pk, quiz__slug=slug)
     header, rows = gradebook.quiz_grades(offering=offering)
     return table_response(stem=f"{offering.slug}-notas", header=header, rows=rows, fmt=fmt)
+
+
+@class_required(Action.EXPORT)
+@require_GET
+def quiz_bank_xml(request, klass: Class, slug):
+    """The quiz's questions, answer key included, as Moodle XML: for the class's teacher to take
+    the bank to Moodle (Question bank → Import) or keep a copy (see importers/moodlexml.py)."""
+    quiz = get_object_or_404(Offering.objects.select_related("quiz"), klass_id=klass.pk, quiz__slug=slug).quiz
+    assert quiz is not None  # the offering was found by its quiz's slug
+    response = HttpResponse(
+        dump_moodle_xml(selectors.quiz_data(quiz=quiz)), content_type="application/xml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{quiz.slug}-moodle.xml"'
+    return response
 
 
 @class_required(Action.EXPORT)

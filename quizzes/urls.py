@@ -21,6 +21,7 @@ urlpatterns = [
     path(QUIZ + "semelhanca/<int:question_id>/par/", review_views.essay_similarity_pair, name="essay-similarity-pair"),
     path(QUIZ + "notas.csv", review_views.quiz_grades_csv, name="grades-csv"),
     path(QUIZ + "notas.xlsx", review_views.quiz_grades_csv, {"fmt": "xlsx"}, name="grades-xlsx"),
+    path(QUIZ + "questoes-moodle.xml", review_views.quiz_bank_xml, name="bank-xml"),
     path("questionarios/revisao/respostas/<int:pk>/", review_views.review_answer, name="review-answer"),
     path("questionarios/tentativas/<int:pk>/", views.attempt_take, name="attempt"),
     path("questionarios/tentativas/<int:pk>/salvar/", views.attempt_save_page, name="save-page"),

@@ -105,6 +105,7 @@ QUIZZES = {
     "quizzes:detail": ("class", "get"),
     "quizzes:begin": ("class", "post"),
     "quizzes:stats": ("class-staff", "get"),
+    "quizzes:bank-xml": ("class-teacher", "get"),
     "quizzes:attempt": ("owner", "get"),
     "quizzes:save-page": ("owner", "post"),
     "quizzes:autosave": ("owner", "post"),

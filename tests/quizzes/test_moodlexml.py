@@ -339,6 +339,30 @@ def test_invalid_utf8_not_xml_and_a_wrong_root_are_refused(tmp_path):
 # -- export and round trips ----------------------------------------------------------------------
 
 
+def _shape(quiz: QuizData) -> list[tuple]:
+    """What a question is, to compare a bank with its trip through Moodle XML (Moodle trims texts;
+    a question without a name gets its key as name, Moodle requires one)."""
+    return [
+        (
+            q.kind,
+            q.key,
+            q.text.strip(),
+            q.explanation.strip(),
+            q.category,
+            q.points,
+            q.penalty,
+            q.expected_command,
+            q.case_sensitive,
+            q.units,
+            q.feedback_correct,
+            q.feedback_partial,
+            q.feedback_incorrect,
+            [(c.key, c.text, c.is_correct, round(c.fraction, 5), c.tolerance, c.match, c.feedback) for c in q.choices],
+        )
+        for q in quiz.questions
+    ]
+
+
 def _every_kind() -> QuizData:
     quiz = QuizData(
         title="Banco",
@@ -398,19 +422,7 @@ def test_database_to_moodle_xml_and_into_a_new_quiz_gives_the_same_questions(tmp
     assert out.getvalue().startswith("quiz banco-exportado created: 10 question(s) new, 0 updated")
 
     def shape(slug):
-        return [
-            (
-                q.kind,
-                q.key,
-                q.text,
-                q.category,
-                q.points,
-                q.expected_command,
-                q.units,
-                [(c.text, c.is_correct, round(c.fraction, 5), c.tolerance, c.match, c.feedback) for c in q.choices],
-            )
-            for q in quiz_data(quiz=Quiz.objects.get(slug=slug)).questions
-        ]
+        return _shape(quiz_data(quiz=Quiz.objects.get(slug=slug)))
 
     assert shape("banco-exportado") == shape("banco")
     assert len(shape("banco")) == 10
@@ -445,3 +457,26 @@ def test_import_command_on_moodle_xml_with_and_without_skipping(tmp_path):
     assert "linha 191" in out.getvalue()  # the unit penalty note
     with pytest.raises(CommandError, match="--skip-unsupported applies to Moodle XML files only"):
         call_command("import_quiz", str(DATA / "docker.gift"), "--skip-unsupported")
+
+
+@pytest.mark.django_db
+def test_the_class_teacher_downloads_the_quiz_bank_from_its_statistics_page(client, instructor, learner):
+    from django.urls import reverse
+
+    from quizzes.models import Quiz
+    from quizzes.selectors import quiz_data
+    from tests.factories import default_class, quiz_from_content
+
+    quiz = quiz_from_content()
+    url = reverse("quizzes:bank-xml", args=[default_class().pk, quiz.slug])
+    client.force_login(instructor)
+    stats = client.get(reverse("quizzes:stats", args=[default_class().pk, quiz.slug])).content.decode()
+    assert f'href="{url}" download>Questões em Moodle XML</a>' in stats
+    response = client.get(url)
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="aula-45-moodle.xml"'
+    back = parse_moodle_xml(response.content.decode(), source="aula-45.xml")
+    assert _shape(back) == _shape(quiz_data(quiz=Quiz.objects.get(slug="aula-45")))
+    assert [q.kind for q in back.questions] == ["single"] * 4 + ["essay"] + ["command"] * 6
+    client.force_login(learner)  # the answer key is in the file: never a learner's
+    assert client.get(url).status_code == 403
