@@ -4,11 +4,12 @@ Read: multichoice (one answer → single, several → multiple with Moodle's fra
 (single, Verdadeiro/Falso), shortanswer, numerical (tolerances, `*`, units), matching (an empty
 stem is a distractor), essay, and the `category` pseudo-questions that set the category of the
 questions after them (`$course$/top/Docker/Redes` → "Docker/Redes"). Texts in any of Moodle's
-formats become Markdown that renders the same (textformat.py, shared with GIFT). Every other type (description,
-Cloze, calculated, drag and drop, random...) and every part we cannot keep (embedded files,
-interactive hints, essay grader information/templates/attachments) is collected with its
-question's name and line: the import fails listing all of them, with every other problem of
-the file, unless `skip_unsupported` — then they are left out and listed in `QuizData.notes`.
+formats go through textformat.py (shared with GIFT): Markdown that renders as Moodle shows them.
+Every other type (description, Cloze, calculated, drag and drop, random...) and every part we
+cannot keep (embedded files, interactive hints, essay grader information/templates/attachments)
+is collected with its question's name and line: the import fails listing all of them, with
+every other problem of the file, unless `skip_unsupported` — then they are left out and listed
+in `QuizData.notes`.
 
 The XML is parsed by the standard library's expat with every DTD refused before it is read:
 Moodle's export has none, and without a DTD there are no entities to expand (billion laughs)
