@@ -1,7 +1,8 @@
 """Grade files against a lab with the real sandbox: shared by `manage.py grade`, the
 self-test and the Celery task, so all three grade exactly alike."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.conf import settings
 
@@ -22,6 +23,7 @@ def grade_files(
     on_phase: Callable[[str], None] | None = None,
     run_token: str | None = None,
     slot_pool: bool = False,
+    parameters: Mapping[str, Any] | None = None,
 ) -> GradeResult:
     """Grade the learner's files (the starter fills in what they did not send) against
     this version of the lab: its spec and its starter files come together, from the
@@ -32,15 +34,18 @@ def grade_files(
     still be alive): a dead run's leftovers expire and the janitor takes them.
 
     `slot_pool`: start the next grading's slot ahead of time (for long-lived processes, the
-    grading workers; a command that exits after grading would leave it to the janitor)."""
+    grading workers; a command that exits after grading would leave it to the janitor).
+
+    `parameters`: the learner's values, for a lab that has parameters (its checks use them)."""
+    spec = lab.spec.resolve(parameters) if parameters is not None else lab.spec
     try:
-        files = validate_files(submission_files(lab, given), limits=lab.spec.limits)
+        files = validate_files(submission_files(lab, given), limits=spec.limits)
     except ContextError as exc:
-        return reject(spec=lab.spec, lang=lang, findings=[Finding(False, exc.message_id, exc.params)])
+        return reject(spec=spec, lang=lang, findings=[Finding(False, exc.message_id, exc.params)])
     sandbox = DockerSandbox(settings.SANDBOX_DOCKER_HOST, slot_pool=slot_pool)
     try:
         return grade(
-            spec=lab.spec,
+            spec=spec,
             files=files,
             sandbox=sandbox,
             lang=lang,

@@ -88,6 +88,9 @@ class Submission(models.Model):
     files = models.JSONField(_("files"), default=dict, blank=True)
     lang = models.CharField(_("language"), max_length=8, default="pt-BR")
     spec_hash = models.CharField(_("spec hash"), max_length=64, blank=True)
+    # The lab's parameters as drawn for the learner (ParameterDraw), which its checks use:
+    # a regrade and the submission page read them from here.
+    parameters = models.JSONField(_("parameter values"), default=dict, blank=True)
     report = models.JSONField(_("report"), null=True, blank=True)
     log = models.TextField(_("build log"), blank=True)
     score = models.FloatField(_("score"), null=True, blank=True)
@@ -161,3 +164,32 @@ class Submission(models.Model):
     @property
     def late_days(self) -> int:
         return -(-self.late_seconds // 86400)
+
+
+class ParameterDraw(models.Model):
+    """A learner's values of a lab's parameters in one class (the port their app must listen
+    on, the user to create): drawn once, the least-used combination among the class's
+    learners, then kept, so editing lab.yaml or showing the page again never changes them.
+    Per offering, not per lab: the balance that matters is among classmates, and everything
+    a learner does in a lab (submissions, deadlines) belongs to the offering."""
+
+    offering = models.ForeignKey(
+        "classes.Offering", on_delete=models.CASCADE, related_name="parameter_draws", verbose_name=_("class offering")
+    )
+    learner = models.ForeignKey(
+        "auth.User", on_delete=models.CASCADE, related_name="parameter_draws", verbose_name=_("learner")
+    )
+    # parameter name -> value (a number or a name).
+    values = models.JSONField(_("parameter values"), default=dict)
+    created_at = models.DateTimeField(_("drawn at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["offering", "learner"]
+        verbose_name = _("parameter draw")
+        verbose_name_plural = _("parameter draws")
+        constraints = [
+            models.UniqueConstraint(fields=["offering", "learner"], name="one_parameter_draw_per_learner_and_offering")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.offering_id}: {self.values}"

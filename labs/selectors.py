@@ -17,7 +17,7 @@ from common.similarity import Ranking, SideBySide, rank_pairs, side_by_side
 from .content import SpecVersion, decode_files
 from .grading.similarity import DOCKERFILE, MAX_COMPARED_BYTES, file_lines, submission_shingles
 from .grading.spec import LabSpec
-from .models import Lab, LabVersion, Submission
+from .models import Lab, LabVersion, ParameterDraw, Submission
 
 Status = Submission.Status
 
@@ -452,3 +452,9 @@ def _shown_text(data: bytes) -> str | None:
     if file_lines("", data) is None:  # binary
         return None
     return data[:MAX_COMPARED_BYTES].decode("utf-8", "replace")
+
+
+def parameter_draws(*, offering: Offering) -> dict[str, dict[str, Any]]:
+    """{username: the values of the lab's parameters drawn for them} in one class."""
+    rows = ParameterDraw.objects.filter(offering=offering).values_list("learner__username", "values")
+    return {username: values for username, values in rows}

@@ -1,12 +1,21 @@
 """Self-test of the lab content: every reference solution earns full marks and every
-known-bad submission fails on exactly the checks it was written to fail."""
+known-bad submission fails on exactly the checks it was written to fail.
 
+A lab with parameters has its reference graded with each of its sample draws (every
+parameter at its first value, its last and its middle one): the reference's files may use
+the same `{{ param.NAME }}` placeholders, replaced by each draw's values. A bad case is
+graded with the first draw, or with the `parameters:` its expected.yaml gives (a case
+written with another learner's values)."""
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from .content import LabContent, read_tree
+from .grading.parameters import placeholder_problems, sample_draws, substitute_text
 from .grading.report import Report, Verdict
 from .grading_service import grade_files
 
@@ -14,7 +23,8 @@ REQUIRED_BASE = "python:3.11-slim"
 EXPECTATIONS_FILE = "expected.yaml"
 # status: the verdict; not_passed: exactly the checks that must not pass; rejection_contains
 # / message_contains: text the rejection / a failed check's message must mention.
-EXPECTATION_KEYS = {"status", "not_passed", "rejection_contains", "message_contains"}
+# parameters: the values to grade the case with (a parameterized lab; default: its first draw).
+EXPECTATION_KEYS = {"status", "not_passed", "rejection_contains", "message_contains", "parameters"}
 
 
 @dataclass
@@ -47,12 +57,41 @@ def _expectations(case_dir: Path) -> dict:
     return data
 
 
-def check_reference(lab: LabContent) -> CaseResult:
-    result = CaseResult(lab=lab.spec.slug, case="reference", ok=True)
+def with_values(files: Mapping[str, bytes], values: Mapping[str, Any] | None, where: Path) -> dict[str, bytes]:
+    """A case's files with its placeholders replaced by `values` (text files only)."""
+    if not values:
+        return dict(files)
+    out = {}
+    for path, data in files.items():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            out[path] = data
+            continue
+        problems = placeholder_problems(text, f"{where}/{path}", set(values))
+        if problems:
+            raise ValueError("; ".join(problems))
+        out[path] = substitute_text(text, lambda name: str(values[name])).encode("utf-8")
+    return out
+
+
+def _draws(lab: LabContent) -> list[dict[str, Any] | None]:
+    return list(sample_draws(lab.spec.parameters)) if lab.spec.parameterized else [None]
+
+
+def _named(case: str, values: Mapping[str, Any] | None) -> str:
+    return f"{case}[{','.join(f'{k}={v}' for k, v in values.items())}]" if values else case
+
+
+def check_reference(lab: LabContent, values: Mapping[str, Any] | None = None) -> CaseResult:
+    result = CaseResult(lab=lab.spec.slug, case=_named("reference", values), ok=True)
     if REQUIRED_BASE not in lab.spec.bases:
         result.problems.append(f"the lab must allow {REQUIRED_BASE}")
     report = grade_files(
-        lab=lab, given=read_tree(lab.reference_dir), submission_id=f"selftest-{lab.spec.slug}-ref"
+        lab=lab,
+        given=with_values(read_tree(lab.reference_dir), values, lab.reference_dir),
+        submission_id=f"selftest-{lab.spec.slug}-ref",
+        parameters=values,
     ).report
     result.report = report
     if report.status != Verdict.PASSED or report.score != report.max_score:
@@ -65,10 +104,16 @@ def check_reference(lab: LabContent) -> CaseResult:
 
 
 def check_bad_case(lab: LabContent, case_dir: Path) -> CaseResult:
-    result = CaseResult(lab=lab.spec.slug, case=case_dir.name, ok=True)
     expected = _expectations(case_dir)
+    values = expected.get("parameters") or _draws(lab)[0]
+    result = CaseResult(lab=lab.spec.slug, case=_named(case_dir.name, values), ok=True)
     given = {path: data for path, data in read_tree(case_dir).items() if path != EXPECTATIONS_FILE}
-    report = grade_files(lab=lab, given=given, submission_id=f"selftest-{lab.spec.slug}-{case_dir.name}").report
+    report = grade_files(
+        lab=lab,
+        given=with_values(given, values, case_dir),
+        submission_id=f"selftest-{lab.spec.slug}-{case_dir.name}",
+        parameters=values,
+    ).report
     result.report = report
     if str(report.status) != expected["status"]:
         result.problems.append(f"expected {expected['status']}, got {report.status} ({report.summary} {report.error})")
@@ -95,4 +140,7 @@ def check_bad_case(lab: LabContent, case_dir: Path) -> CaseResult:
 
 
 def selftest_lab(lab: LabContent) -> list[CaseResult]:
-    return [check_reference(lab), *(check_bad_case(lab, case) for case in lab.bad_cases())]
+    return [
+        *(check_reference(lab, values) for values in _draws(lab)),
+        *(check_bad_case(lab, case) for case in lab.bad_cases()),
+    ]

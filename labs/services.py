@@ -21,12 +21,13 @@ from config.celery import app as celery_app
 
 from .content import encode_files, load_lab
 from .grading.i18n import t
+from .grading.parameters import draw_balanced
 from .grading.report import Verdict
-from .grading.spec import SpecError, localize
+from .grading.spec import LabSpec, SpecError, localize
 from .livelog import LiveLog
-from .models import Lab, LabVersion, Submission
+from .models import Lab, LabVersion, ParameterDraw, Submission
 from .sandbox.context import ContextError, validate_files
-from .selectors import LabVersionMissing, lab_spec, submission_files_decoded, submission_lab_version
+from .selectors import LabVersionMissing, lab_spec, lab_spec_or_none, submission_files_decoded, submission_lab_version
 
 log = logging.getLogger(__name__)
 Status = Submission.Status
@@ -62,9 +63,41 @@ def lab_sync_from_dir(*, lab_dir: Path) -> tuple[Lab, bool]:
     LabVersion.objects.update_or_create(
         lab=lab,
         spec_hash=content.hash,
-        defaults={"spec": spec.model_dump(mode="json"), "starter_files": encode_files(starter)},
+        defaults={"spec": spec.stored(), "starter_files": encode_files(starter)},
     )
     return lab, created
+
+
+# -- parameters drawn per learner --------------------------------------------------------------
+
+
+def parameter_values_for(*, learner, offering: Offering, spec: LabSpec) -> dict:
+    """The learner's values of the lab's parameters in this class: drawn the first time (the
+    combination the fewest classmates hold, ties broken at random) and stored, then always
+    the same. A parameter the lab gained since is drawn and added; the values already drawn
+    never change, even when lab.yaml's value sets do. {} for a lab without parameters."""
+    if not spec.parameterized:
+        return {}
+    names = {p.name for p in spec.parameters}
+    held = ParameterDraw.objects.filter(offering=offering, learner=learner).values_list("values", flat=True).first()
+    if held is not None and names <= set(held):
+        return dict(held)
+    with transaction.atomic():
+        # One draw at a time per class, so two learners arriving together are balanced too
+        # (a row lock on PostgreSQL; SQLite serializes writers anyway).
+        Offering.objects.select_for_update().filter(pk=offering.pk).first()
+        draw = ParameterDraw.objects.filter(offering=offering, learner=learner).first()
+        values = dict(draw.values) if draw else {}
+        missing = [p for p in spec.parameters if p.name not in values]
+        if missing:
+            taken = (
+                ParameterDraw.objects.filter(offering=offering)
+                .exclude(learner=learner)
+                .values_list("values", flat=True)
+            )
+            values.update(draw_balanced(missing, list(taken)))
+            ParameterDraw.objects.update_or_create(offering=offering, learner=learner, defaults={"values": values})
+    return values
 
 
 # -- submissions -----------------------------------------------------------------------------
@@ -170,8 +203,9 @@ def submission_create(
     if "\x00" in dockerfile_text:
         # Binary, not a Dockerfile; and PostgreSQL's text columns cannot hold a NUL.
         raise SubmissionRefused(_("The Dockerfile contains NUL bytes: send it as plain text."))
+    spec = lab_spec(lab=lab)
     try:
-        validate_files({**uploads, "Dockerfile": dockerfile_text.encode()}, limits=lab_spec(lab=lab).limits)
+        validate_files({**uploads, "Dockerfile": dockerfile_text.encode()}, limits=spec.limits)
     except ContextError as exc:
         raise SubmissionRefused(t(exc.message_id, lang, **exc.params)) from exc
     since = timezone.now() - timedelta(minutes=1)
@@ -195,6 +229,7 @@ def submission_create(
                 files=encode_files(uploads),
                 lang=lang,
                 spec_hash=lab.spec_hash,
+                parameters=parameter_values_for(learner=learner, offering=offering, spec=spec),
                 queued_at=timezone.now(),
             )
     except IntegrityError as exc:  # a twin request won the race for the one active slot
@@ -316,6 +351,7 @@ def submission_grade(*, submission_id: int, worker_host: str) -> str:
                 on_phase=on_phase,
                 run_token=token,
                 slot_pool=True,
+                parameters=submission.parameters if version.spec.parameterized else None,
             )
         except RunSuperseded:
             log.info("grading run %s of submission %s was superseded; it stopped", token[:8], submission_id)
@@ -414,13 +450,20 @@ def submission_regrade(*, submission: Submission) -> bool:
             "report": current.report,
             "finished_at": current.finished_at.isoformat() if current.finished_at else None,
         }
-        # A regrade follows the lab's current version (the reason to regrade is a spec change).
+        # A regrade follows the lab's current version (the reason to regrade is a spec change),
+        # with the values the submission was graded with; a parameter that version added is
+        # the learner's own draw of it.
+        lab = Lab.objects.get(pk=current.lab_id)
+        spec = lab_spec_or_none(lab=lab)
+        drawn = parameter_values_for(learner=current.learner_id, offering=current.offering, spec=spec) if spec else {}
+        parameters = {**drawn, **current.parameters}
         updated = Submission.objects.filter(pk=current.pk, status__in=Submission.FINAL).update(
             status=Status.QUEUED,
             queued_at=timezone.now(),
             retries=0,
             report=None,
-            spec_hash=Lab.objects.values_list("spec_hash", flat=True).get(pk=current.lab_id),
+            spec_hash=lab.spec_hash,
+            parameters=parameters,
             finished_at=None,
             building_at=None,
             running_at=None,

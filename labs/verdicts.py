@@ -13,7 +13,7 @@ from typing import Any
 
 from classes.models import Offering
 
-from .grading.spec import LabSpec, localize
+from .grading.spec import LabSpec, ParametersUnresolved, localize
 from .grading.text import recover, recover_joined, render
 from .models import Submission
 from .selectors import CheckStat, LabVersionMissing, lab_check_stats, lab_spec_or_none, submission_lab_version
@@ -30,6 +30,12 @@ def submission_report_for_reader(*, submission: Submission, lang: str) -> dict[s
         spec: LabSpec | None = submission_lab_version(submission=submission).spec
     except LabVersionMissing:
         spec = None
+    if spec is not None and spec.parameterized:
+        # Titles and hints with the values the checks used (the labels, if they do not fit).
+        try:
+            spec = spec.resolve(submission.parameters)
+        except ParametersUnresolved:
+            pass
     return report_for_reader(report, lang=lang, spec=spec)
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from classes.deadlines import learner_terms
 from classes.decorators import class_permission_denied, class_required
 from classes.models import Class, Offering
-from classes.permissions import Action, can
+from classes.permissions import Action, can, is_staff_of
 from classes.services import class_event_log
 from common.i18n import normalize_lang
 from core.exports import Format, table_response
@@ -29,7 +29,7 @@ from . import selectors
 from .content import SpecVersion
 from .forms import EDITOR_FILES, SubmissionFilterForm, SubmissionForm
 from .grading.i18n import t
-from .grading.spec import localize
+from .grading.spec import LabSpec, localize
 from .livelog import live_log_since
 from .models import Lab, Submission
 from .sandbox.context import ContextError, extract_zip
@@ -38,6 +38,7 @@ from .services import (
     REGRADE_LATEST,
     SubmissionRefused,
     lab_regrade_all,
+    parameter_values_for,
     sent_files,
     submission_create,
     submission_files_decoded,
@@ -60,12 +61,42 @@ def _version(lab: Lab) -> SpecVersion:
         raise Http404 from exc
 
 
+def parameter_rows(spec: LabSpec | None, values: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The values of a lab's parameters as a page lists them: label, description, value (a
+    value the lab no longer declares is listed by its name)."""
+    declared = {p.name: p for p in spec.parameters} if spec else {}
+    rows = []
+    for name, value in values.items():
+        parameter = declared.get(name)
+        rows.append(
+            {
+                "name": name,
+                "label": localize(parameter.label, lang) if parameter else name,
+                "description": localize(parameter.description, lang) if parameter else "",
+                "value": value,
+            }
+        )
+    return rows
+
+
 def _lab_context(request, offering: Offering, form: SubmissionForm) -> dict:
     lab = offering.lab
     assert lab is not None
     version = _version(lab)
     spec, starter = version.spec, version.starter_files
     lang = normalize_lang(get_language())
+    parameters: list[dict[str, Any]] = []
+    if spec.parameterized:
+        if is_staff_of(request.user, offering.klass):
+            # A teacher reads the lab as written: each placeholder shows its parameter's label.
+            parameters = [
+                {"label": localize(p.label, lang), "description": localize(p.description, lang), "value": p.value_set()}
+                for p in spec.parameters
+            ]
+        else:
+            values = parameter_values_for(learner=request.user, offering=offering, spec=spec)
+            spec = spec.resolve(values)
+            parameters = parameter_rows(spec, values, lang)
     terms = learner_terms(offering=offering, learner_id=request.user.pk)
     now = timezone.now()
     return {
@@ -91,6 +122,8 @@ def _lab_context(request, offering: Offering, form: SubmissionForm) -> dict:
             for c in spec.checks
         ],
         "starter_names": sorted(starter),
+        "parameters": parameters,
+        "parameters_are_yours": spec.values is not None,
         "form": form,
         "history": selectors.learner_submissions(user=request.user, offering=offering)[:20],
         "best": selectors.best_score(user=request.user, offering=offering),
@@ -341,6 +374,7 @@ def submission_detail(request, pk):
     submission = selectors.submission_for_viewer(submission_id=pk, user=request.user)
     context = _submission_context(submission) | _history_context(submission)
     context["spec"] = selectors.lab_spec_or_none(lab=submission.lab)  # for the lab's title in the learner's language
+    context["parameter_values"] = parameter_rows(context["spec"], submission.parameters, normalize_lang(get_language()))
     context["submitted_files"] = _submitted_files(submission)
     klass = submission.offering.klass
     context["klass"] = klass
@@ -429,6 +463,10 @@ def lab_scores_csv(request, klass: Class, slug, fmt: Format = "csv"):
     # The score column says which submission it is: the class's rule (best or latest).
     score_column = "latest_score" if klass.lab_score_rule == Class.LabScoreRule.LATEST else "best_score"
     header = ["username", "name", score_column, "max_score", "attempts", "passed", "last_submission"]
+    # The values drawn for each learner, one column per parameter (param_port, ...).
+    names = [p.name for p in spec.parameters] if spec else []
+    draws = selectors.parameter_draws(offering=offering) if names else {}
+    header += [f"param_{name}" for name in names]
     rows = [
         [
             row["learner__username"],
@@ -438,6 +476,7 @@ def lab_scores_csv(request, klass: Class, slug, fmt: Format = "csv"):
             row["attempts"],
             "yes" if row["passes"] else "no",
             row["last"],  # in the site's time zone, as the pages show it
+            *(draws.get(row["learner__username"], {}).get(name, "") for name in names),
         ]
         for row in selectors.lab_best_scores(offering=offering)
     ]

@@ -106,6 +106,8 @@ register(CheckKind("context", ContextCheck, Phase.LINT, run_context))
 
 class MetadataExpect(SpecModel):
     user_not_root: bool | None = None
+    # The user the image runs as (USER, without its group), e.g. the learner's drawn name.
+    user: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$")] | None = None
     exposed_ports: list[int] | None = None
     cmd_contains: list[str] | None = None
     workdir: str | None = None
@@ -123,11 +125,21 @@ def run_metadata(check: MetadataCheck, grading: Grading) -> Outcome:
     facts, msg = grading.facts, grading.msg
     assert facts is not None  # the IMAGE phase runs once the facts are read
     expect, problems = check.expect, list[Message]()
-    if expect.user_not_root and facts.user.split(":")[0] in ("", "root", "0"):
+    # Values drawn for this learner: a miss names them as theirs ("your port is 5081").
+    drawn = grading.drawn_for(check)
+    user = facts.user.split(":")[0]
+    if expect.user_not_root and user in ("", "root", "0"):
         problems.append(msg("metadata.user_root", user=facts.user or "root"))
+    if expect.user is not None and user != expect.user:
+        which = "metadata.user_yours" if expect.user in drawn else "metadata.user"
+        problems.append(msg(which, expected=expect.user, found=user or "root"))
     for port in expect.exposed_ports or []:
         if f"{port}/tcp" not in facts.exposed_ports and str(port) not in facts.exposed_ports:
-            problems.append(msg("metadata.port_missing", port=port, found=", ".join(facts.exposed_ports) or "—"))
+            if port in drawn:
+                found = ", ".join(p.removesuffix("/tcp") for p in facts.exposed_ports)
+                problems.append(msg("metadata.port_yours", port=port, found=found or "—"))
+            else:
+                problems.append(msg("metadata.port_missing", port=port, found=", ".join(facts.exposed_ports) or "—"))
     command = " ".join((facts.entrypoint or []) + (facts.cmd or []))
     for word in expect.cmd_contains or []:
         if word not in command:
@@ -190,12 +202,18 @@ def wait_ready(checks: list[HttpCheck], grading: Grading) -> None:
     container = grading.running()
     deadline = time.monotonic() + check.ready_seconds
     answer = HttpOutcome(status=None, body="", error="not tried")
+    # When the start command binds another port (a learner who used someone else's), the app
+    # answering there means it is up: no use waiting the whole readiness time for this port.
+    other = command_binding_other_port(grading, check.port)
+    elsewhere = check.model_copy(update={"port": other[2]}) if other else None
     # Most apps answer within half a second of starting: poll often at first (each
     # probe is a cheap exec), then back off so a slow starter is not hammered.
     pause = 0.05
     while time.monotonic() < deadline:
         answer = _request(check, grading, timeout=min(5, max(1, deadline - time.monotonic())))
         if answer.status is not None or not container.is_running():
+            break
+        if elsewhere is not None and _request(elsewhere, grading, timeout=1).status is not None:
             break
         time.sleep(pause)
         pause = min(0.25, pause * 1.5)
@@ -237,10 +255,11 @@ def run_http(check: HttpCheck, grading: Grading) -> Outcome:
         other = command_binding_other_port(grading, check.port)
         if other is not None:
             line, instruction, bound = other
+            yours = check.port in grading.drawn_for(check)
             return Outcome(
                 CheckStatus.FAILED,
                 msg(
-                    "http.other_port",
+                    "http.other_port_yours" if yours else "http.other_port",
                     seconds=f"{check.ready_seconds:g}",
                     line=line,
                     instruction=instruction,

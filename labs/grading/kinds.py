@@ -116,6 +116,11 @@ class Grading:
         message = items[0] if len(items) == 1 else self.msg("rules.failed_list", count=len(items), items=items)
         return Outcome(CheckStatus.FAILED, message, failed[0].line, "\n".join(f.output for f in failed if f.output))
 
+    def drawn_for(self, check: CheckBase) -> set[Any]:
+        """The learner's values of the lab's parameters that this check's fields name: a miss
+        of one of them is told as theirs ("your port is 5081")."""
+        return set(self.spec.check_values(check.id).values()) if self.spec is not None else set()
+
     def step_line(self, failing_step: str) -> int | None:
         """'Step 4/9 : RUN ...' -> the Dockerfile line of the 4th instruction."""
         match = re.match(r"Step (\d+)/\d+", failing_step or "")

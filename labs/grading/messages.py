@@ -22,6 +22,14 @@ MESSAGES = {
     "metadata.port_missing": gettext_noop(
         "Port {port} is not exposed by the image (EXPOSE {port}). Exposed ports: {found}."
     ),
+    "metadata.port_yours": gettext_noop(
+        "Your port is {port} (drawn for you); the image exposes {found}. Write EXPOSE {port}."
+    ),
+    "metadata.user": gettext_noop("The image runs as the user {found}; expected {expected} (USER {expected})."),
+    "metadata.user_yours": gettext_noop(
+        "Your user is {expected} (drawn for you); the image runs as {found}. Create {expected} and write USER "
+        "{expected}."
+    ),
     "metadata.cmd_missing": gettext_noop(
         "The start command (CMD/ENTRYPOINT) does not contain '{word}'. Found: {found}."
     ),
@@ -36,6 +44,10 @@ MESSAGES = {
     "http.other_port": gettext_noop(
         "Nothing answered {method} {path} on port {port} after {seconds} s. Line {line}: {instruction} starts the "
         "app on port {bound}; make it listen on 0.0.0.0:{port}."
+    ),
+    "http.other_port_yours": gettext_noop(
+        "Your port is {port} (drawn for you): nothing answered {method} {path} on it after {seconds} s. Line "
+        "{line}: {instruction} starts the app on port {bound}; make it listen on 0.0.0.0:{port}."
     ),
     "http.status": gettext_noop("{method} {path} answered {got}, expected {expected}."),
     "http.not_json": gettext_noop("{method} {path} did not answer valid JSON."),

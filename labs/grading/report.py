@@ -69,6 +69,8 @@ class Report:
     log_truncated: bool = False
     error: str = ""  # platform fault detail (status "error")
     base_image_standin: bool = False
+    # The lab's parameters as drawn for the learner, which the checks used ({} without any).
+    parameters: dict[str, Any] = field(default_factory=dict)
 
     @property
     def gradable(self) -> bool:

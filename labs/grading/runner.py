@@ -17,7 +17,7 @@ from .i18n import normalize_lang, t
 from .kinds import CheckBase, Grading, Outcome, Phase, PlatformFault, kind_of
 from .ports import Container, ContainerRefused, Sandbox, SandboxFault
 from .report import CheckResult, Report, Verdict
-from .spec import LabSpec, localize
+from .spec import LabSpec, ParametersUnresolved, localize
 from .text import Message
 from .types import BuildOutcome, CheckStatus, Finding, submission_image
 
@@ -51,7 +51,10 @@ class _Grader:
         self.submission_id = submission_id
         self.on_log, self.on_phase = on_log, on_phase or (lambda phase: None)
         self.starter_files = starter_files
-        self.report = Report(lab=spec.slug, lang=self.lang, max_score=spec.max_score)
+        if spec.parameterized and spec.values is None:
+            # The template holds no learner's values: its checks would expect a sample's.
+            raise ParametersUnresolved(f"lab {spec.slug} has parameters: grade it with spec.resolve(values)")
+        self.report = Report(lab=spec.slug, lang=self.lang, max_score=spec.max_score, parameters=spec.values or {})
         self.outcomes: dict[str, Outcome] = {}
         self.log = ""
         # What cleanup undoes, once made.
@@ -289,7 +292,8 @@ def grade(
 
 def reject(*, spec: LabSpec, lang: str, findings: list[Finding]) -> GradeResult:
     """A rejected report for input refused before grading (e.g. an unsafe upload)."""
-    return _rejected(Report(lab=spec.slug, lang=normalize_lang(lang), max_score=spec.max_score), findings)
+    report = Report(lab=spec.slug, lang=normalize_lang(lang), max_score=spec.max_score, parameters=spec.values or {})
+    return _rejected(report, findings)
 
 
 def _rejected(report: Report, rejections: list[Finding]) -> GradeResult:

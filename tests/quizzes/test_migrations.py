@@ -46,11 +46,12 @@ def test_the_class_migrations_are_the_latest():
     # labs 0007 only lets a submission's time be set by the service that judged its lateness;
     # classes 0003 adds the lab grade rule with its default (best), which the data test keeps;
     # quizzes 0006 adds the new kinds' fields and random draws, all with defaults that keep
-    # existing questions as they were.
+    # existing questions as they were; labs 0008 adds parameter draws and a submission's
+    # values, {} (no parameters) for existing rows.
     assert leaves == {
         **dict(AFTER_CLASSES),
         "quizzes": "0006_question_kinds_categories_draws",
-        "labs": "0007_submission_time_is_the_judged_moment",
+        "labs": "0008_parameter_draws",
         "classes": "0003_lab_score_rule",
     }
 

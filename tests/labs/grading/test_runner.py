@@ -9,6 +9,7 @@ from labs.content import find_lab, read_tree, submission_files
 from labs.grading.report import Verdict
 from labs.grading.runner import grade, reject
 from labs.grading.types import BuildOutcome, ExecOutcome, Finding, HttpOutcome
+from labs.selftest import with_values
 
 from .fakes import FakeContainer, FakeSandbox
 
@@ -17,13 +18,19 @@ PREDICTION = HttpOutcome(
 )
 
 
+# The lab's parameters as the lesson writes them (its first sample draw), which the fake
+# sandbox's image and answers follow.
+LESSON_VALUES = {"port": 5000, "user": "appuser"}
+
+
 @pytest.fixture
 def ml_lab():
-    return find_lab("api-modelo-ml")
+    lab = find_lab("api-modelo-ml")
+    return replace(lab, spec=lab.spec.resolve(LESSON_VALUES))
 
 
 def reference_files(lab):
-    return submission_files(lab, read_tree(lab.reference_dir))
+    return submission_files(lab, with_values(read_tree(lab.reference_dir), lab.spec.values, lab.reference_dir))
 
 
 def healthy_sandbox():
