@@ -43,6 +43,7 @@ from django.conf import settings
 from docker.errors import ImageNotFound
 
 from labs.content import find_lab, load_lab, read_tree
+from labs.grading.parameters import sample_draws
 from labs.grading_service import grade_files
 
 PREFIX = os.environ.get("ESTALEIRO_STANDIN_PREFIX", "")
@@ -422,7 +423,10 @@ def grade_case(case: str, prefix: str, workdir: Path):
     given = read_tree(CORPUS / case)
     given["Dockerfile"] = on_images(given["Dockerfile"].decode(), prefix).encode()
     submission = f"fidelity-{case.replace('/', '-')}-{uuid.uuid4().hex[:8]}"
-    report = grade_files(lab=lab, given=given, submission_id=submission).report
+    # The corpus is written with the lesson's port and user (5000, appuser): the ML lab's
+    # first values, as a learner may draw them.
+    values = sample_draws(lab.spec.parameters)[0] if lab.spec.parameterized else None
+    report = grade_files(lab=lab, given=given, submission_id=submission, parameters=values).report
     kinds = {check.id: check.kind for check in lab.spec.checks}
     failed = {c.id: c.message for c in report.checks if c.status != "passed" and kinds.get(c.id) in IMAGE_CHECK_KINDS}
     return report, failed
