@@ -252,6 +252,17 @@ def web_submit(session, base: str, slug: str, files: dict[str, bytes], klass=Non
     page = session.get(page_url)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)[1]
     extra = [("files", (path, data)) for path, data in files.items() if path != "Dockerfile"]
+    # A lab with parameters: the files use {{ param.NAME }}, and the learner types in the
+    # values the page shows them, as a learner would.
+    from labs.grading.parameters import substitute_text
+
+    shown = dict(re.findall(r'data-parameter="([a-z0-9_]+)">([^<]*)<', page.text))
+    if shown:
+        files = {
+            path: _with_text(data, lambda text: substitute_text(text, shown.__getitem__))
+            for path, data in files.items()
+        }
+        extra = [("files", (path, data)) for path, data in files.items() if path != "Dockerfile"]
     sent_at = time.time()
     done = session.post(
         f"{page_url}enviar/",
@@ -374,10 +385,26 @@ def http_probes(spec) -> list[tuple[list[str], float]]:
     return probes
 
 
+def _with_text(data: bytes, change) -> bytes:
+    try:
+        return change(data.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def floor_grade(lab, files: dict[str, bytes], tag: str) -> float:
     """The same build, run, HTTP probes and removal done directly with the docker CLI
     against the same sandbox daemon, with the lab's limits: the least any grader must do.
-    Returns the wall time in seconds."""
+    Returns the wall time in seconds. A lab with parameters is built with its first values,
+    the ones its spec as loaded (lab.spec) probes."""
+    from labs.grading.parameters import sample_draws, substitute_text
+
+    if lab.spec.parameterized:
+        first = {name: str(value) for name, value in sample_draws(lab.spec.parameters)[0].items()}
+        files = {
+            path: _with_text(data, lambda text: substitute_text(text, first.__getitem__))
+            for path, data in files.items()
+        }
     limits = lab.spec.limits
     memory = f"{limits.memory_mb}m"
     with tempfile.TemporaryDirectory(prefix="estaleiro-floor-") as context:

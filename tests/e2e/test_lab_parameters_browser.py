@@ -29,8 +29,7 @@ def open_lab(browser, live_server, username: str, url: str):
     page = browser.new_context(locale="pt-BR").new_page()
     log_in(page, live_server, username, url)
     page.get_by_role("heading", name="Seus valores").wait_for()
-    values = page.locator(".lab-parameters dd code")
-    return page, values.nth(0).inner_text(), values.nth(1).inner_text()
+    return page, page.locator("[data-parameter=port]").inner_text(), page.locator("[data-parameter=user]").inner_text()
 
 
 def test_classmates_read_their_own_values_and_one_passes_with_hers(

@@ -48,13 +48,13 @@ def test_a_learner_gets_values_once_stored_and_sees_them_in_the_instructions(cli
     draw = ParameterDraw.objects.get(learner=learner, offering=offering_of(lab))
     port, user = draw.values["port"], draw.values["user"]
     assert 5000 <= port <= 5099 and user in {"appuser", "apiuser", "mluser", "modelo", "servico"}
-    assert "Seus valores" in first and f'<code data-parameter="1">{port}</code>' in first
+    assert "Seus valores" in first and f'<code data-parameter="port">{port}</code>' in first
     assert f"<code>EXPOSE {port}</code>" in first and f"<code>USER {user}</code>" in first
     assert f"Porta {port} exposta" in first  # the checks' titles too
     assert "‹" not in first and "{{" not in first
     # Shown again, and after the content is reloaded: the same values, one row.
     lab_from_content(LAB)
-    assert f'<code data-parameter="1">{port}</code>' in page(client, lab)
+    assert f'<code data-parameter="port">{port}</code>' in page(client, lab)
     assert ParameterDraw.objects.filter(learner=learner).count() == 1
 
 
