@@ -16,7 +16,13 @@ from .helpers import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAB_DIR = "content/labs/api-modelo-ml"
-REFERENCE = open(f"{LAB_DIR}/reference/Dockerfile").read()
+# As a learner would write it: with values (the lesson's), not the lab's placeholders.
+REFERENCE = (
+    open(f"{LAB_DIR}/reference/Dockerfile")
+    .read()
+    .replace("{{ param.port }}", "5000")
+    .replace("{{ param.user }}", "appuser")
+)
 
 
 @pytest.fixture
