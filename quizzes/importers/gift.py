@@ -385,7 +385,12 @@ class _Block:
         answers, tilde, otherwise = answers.partition("~")  # ~#feedback: any other number
         pieces = _pieces(answers, "=")
         if not pieces:
-            raise self.fail(gettext_noop("numerical question without an answer; expected '{#value:tolerance}'."), base)
+            raise self.fail(
+                gettext_noop(
+                    "numerical question without an answer; expected a value and its tolerance, as in '{#3:0.5}'."
+                ),
+                base,
+            )
         for off, piece in pieces:
             body = (piece[1:] if piece.startswith("=") else piece).strip()
             weight, rest = self._weight(body, base + off)

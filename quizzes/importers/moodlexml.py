@@ -317,7 +317,7 @@ class _Reader:
             self.notes.append(
                 self.error(
                     gettext_noop(
-                        "question '{name}': Moodle takes {penalty}% off for a wrong or missing unit; here the "
+                        "question '{name}': Moodle applies a {penalty}% penalty for a wrong or missing unit; here the "
                         "unit is optional: a number without a unit is read in '{unit}', and an unknown unit "
                         "scores 0."
                     ),

@@ -179,8 +179,8 @@ def test_the_bank_as_moodle_exports_it_gives_exactly_the_expected_questions():
     assert quiz.questions == EXPECTED
     # Moodle takes a share off for a wrong unit; what is applied here is said, never silently.
     assert [note.describe("en") for note in quiz.notes] == [
-        "docker-moodle.xml, line 191: question 'Tamanho da imagem': Moodle takes 10% off for a wrong or "
-        "missing unit; here the unit is optional: a number without a unit is read in 'MB', and an unknown "
+        "docker-moodle.xml, line 191: question 'Tamanho da imagem': Moodle applies a 10% penalty for a "
+        "wrong or missing unit; here the unit is optional: a number without a unit is read in 'MB', and an unknown "
         "unit scores 0."
     ]
 
