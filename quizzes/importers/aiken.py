@@ -119,15 +119,7 @@ def parse_aiken(
     if current is not None:
         unanswered(current)
     quiz = QuizData(title=title or stem, slug=slug or slugify(stem, max_length=80), questions=questions)
-    if errors and not questions:
-        raise QuizImportError.collect(errors)
-    try:
-        finalize(quiz, source=source, lines=starts)
-    except QuizImportError as exc:
-        errors.append(exc)
-    if errors:
-        raise QuizImportError.collect(errors)
-    return quiz
+    return finalize(quiz, source=source, lines=starts, earlier=errors)
 
 
 def _answered(current: _Question, given: str, number: int, fail) -> QuestionData | None:

@@ -82,15 +82,7 @@ def parse_gift(
         ids.append(reader.explicit_id())
     _assign_keys(questions, ids)
     quiz = QuizData(title=title or stem, slug=slug or slugify(stem, max_length=_KEY_MAX), questions=questions)
-    if errors and not questions:
-        raise QuizImportError.collect(errors)
-    try:
-        finalize(quiz, source=source, lines=starts)
-    except QuizImportError as exc:
-        errors.append(exc)
-    if errors:
-        raise QuizImportError.collect(errors)
-    return quiz
+    return finalize(quiz, source=source, lines=starts, earlier=errors)
 
 
 def _assign_keys(questions: list[QuestionData], ids: list[str]) -> None:

@@ -371,13 +371,7 @@ def parse_moodle_xml(
     stem = PurePath(source).stem or "questionario"
     quiz = QuizData(title=title or stem, slug=slug or slugify(stem, max_length=80), questions=questions)
     _assign_keys(questions)
-    problems = reader.errors + ([] if skip_unsupported else reader.unsupported)
-    try:
-        finalize(quiz, source=source, lines=lines)
-    except QuizImportError as exc:
-        problems.append(exc)
-    if problems:
-        raise QuizImportError.collect(problems)
+    finalize(quiz, source=source, lines=lines, earlier=reader.errors + ([] if skip_unsupported else reader.unsupported))
     quiz.notes = sorted(reader.unsupported + reader.notes, key=lambda note: note.line or 0)
     return quiz
 

@@ -37,11 +37,32 @@ def unique_key(base: str, taken: set[str]) -> str:
     return key
 
 
-def finalize(quiz: QuizData, *, source: str = "", lines: Sequence[int | None] = ()) -> QuizData:
+def finalize(
+    quiz: QuizData,
+    *,
+    source: str = "",
+    lines: Sequence[int | None] = (),
+    earlier: Sequence[QuizImportError] = (),
+) -> QuizData:
     """Validate (and complete: positions, credit shares) a parsed quiz; raise QuizImportError.
 
-    `lines[i]` is the source line where question i starts, so errors point at it.
+    `lines[i]` is the source line where question i starts, so errors point at it. `earlier`
+    are the problems the parser found: they are raised together with the validation's, all
+    in one error (a file with no question left is not validated further).
     """
+    problems = list(earlier)
+    if problems and not quiz.questions:
+        raise QuizImportError.collect(problems)
+    try:
+        _validate(quiz, source=source, lines=lines)
+    except QuizImportError as exc:
+        problems.append(exc)
+    if problems:
+        raise QuizImportError.collect(problems)
+    return quiz
+
+
+def _validate(quiz: QuizData, *, source: str, lines: Sequence[int | None]) -> None:
     quiz.title, quiz.slug, quiz.description = quiz.title.strip(), quiz.slug.strip(), quiz.description.strip()
     if not quiz.title:
         raise QuizImportError(gettext_noop("the quiz has no title; expected a non-empty text."), source=source)
@@ -86,7 +107,6 @@ def finalize(quiz: QuizData, *, source: str = "", lines: Sequence[int | None] = 
     if errors:
         raise QuizImportError.collect(errors)
     _check_draws(quiz, source)
-    return quiz
 
 
 def in_category(category: str, pool: str) -> bool:
@@ -316,19 +336,8 @@ def _check_choices(q: QuestionData) -> None:
         raise QuizImportError(gettext_noop("has 1 option; expected at least 2."))
     if len(q.choices) < 2:
         raise QuizImportError(gettext_noop("has {count} options; expected at least 2."), count=len(q.choices))
-    keys: set[str] = set()
+    _check_keys(q)
     for choice in q.choices:
-        choice.key, choice.text = choice.key.strip(), choice.text.strip()
-        if not choice.key or choice.key in keys or len(choice.key) > CHOICE_KEY_MAX:
-            raise QuizImportError(
-                gettext_noop(
-                    "option with an empty, repeated or too long key ('{key}'); each needs "
-                    "a unique key of up to {max} characters."
-                ),
-                key=choice.key,
-                max=CHOICE_KEY_MAX,
-            )
-        keys.add(choice.key)
         if not choice.text:
             raise QuizImportError(gettext_noop("option {key}) is empty."), key=choice.key)
         if not -1 <= choice.fraction <= 1:
