@@ -103,9 +103,9 @@ def quiz_from_content(slug: str = "aula-45", /, shipped_settings: bool = False, 
     key right after each) unless `shipped_settings`: a test states the settings it relies on."""
     from django.conf import settings
 
+    from quizzes.bank import quiz_import
     from quizzes.importers import parse_file
     from quizzes.reviews import rubrics_load
-    from quizzes.services import quiz_import
 
     data = parse_file(settings.CONTENT_DIR / "quizzes" / f"{slug}.yaml")
     if not shipped_settings:

@@ -76,7 +76,7 @@ class QuestionData:
 @dataclass
 class PracticeData:
     """A practice copy of a quiz: the same questions under another slug and title, with the
-    practice settings (see quizzes.services.PRACTICE_SETTINGS)."""
+    practice settings (see quizzes.bank.PRACTICE_SETTINGS)."""
 
     slug: str
     title: str

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from quizzes.bank import quiz_import
 from quizzes.importers import parse_file
-from quizzes.services import quiz_import
 from tests.factories import UserFactory, default_class, offering_of
 
 from .helpers import log_in

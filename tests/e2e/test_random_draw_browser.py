@@ -4,8 +4,8 @@ they see different questions, and each is scored out of the same maximum."""
 import pytest
 from django.urls import reverse
 
+from quizzes.bank import quiz_import
 from quizzes.importers import parse_yaml
-from quizzes.services import quiz_import
 from tests.factories import UserFactory, default_class, offering_of
 
 from .helpers import log_in

@@ -405,9 +405,9 @@ def test_quiz_to_xml_to_quiz_is_the_same_for_every_kind():
 
 @pytest.mark.django_db
 def test_database_to_moodle_xml_and_into_a_new_quiz_gives_the_same_questions(tmp_path):
+    from quizzes.bank import quiz_import
     from quizzes.models import Quiz
     from quizzes.selectors import quiz_data
-    from quizzes.services import quiz_import
 
     quiz = _every_kind()
     quiz.draws = [DrawData("Docker/Redes", 2)]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from quizzes.bank import quiz_import
 from quizzes.importers import dump_yaml, parse_file, parse_yaml
 from quizzes.models import Answer, Attempt
-from quizzes.services import quiz_import
 from tests.factories import UserFactory, default_class, offering_of
 
 pytestmark = pytest.mark.django_db

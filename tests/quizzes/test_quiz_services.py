@@ -3,9 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from quizzes.bank import quiz_import
 from quizzes.models import Attempt, Question
 from quizzes.selectors import attempt_progress, attempt_questions, can_reveal, final_percent, quiz_question_stats
-from quizzes.services import QuizClosed, answer_save, attempt_start, attempt_submit, quiz_import
+from quizzes.services import QuizClosed, answer_save, attempt_start, attempt_submit
 from tests.factories import UserFactory, offering_of, quiz_from_content
 
 pytestmark = pytest.mark.django_db

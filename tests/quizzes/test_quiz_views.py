@@ -230,8 +230,8 @@ def test_edits_to_questions_and_choices_reach_an_open_attempt_at_once(
     # A re-import that changes a question is seen too.
     from django.conf import settings
 
+    from quizzes.bank import quiz_import
     from quizzes.importers import parse_file
-    from quizzes.services import quiz_import
 
     data = parse_file(settings.CONTENT_DIR / "quizzes" / "aula-45.yaml")
     quiz_import(data=data)

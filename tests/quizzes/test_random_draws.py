@@ -8,11 +8,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from quizzes.bank import quiz_import
 from quizzes.gradebook import quiz_grades
 from quizzes.importers import QuizImportError, dump_yaml, parse_yaml
 from quizzes.models import Attempt, Question
 from quizzes.selectors import attempt_questions, quiz_draws, quiz_question_stats
-from quizzes.services import answer_save, attempt_start, attempt_submit, quiz_import
+from quizzes.services import answer_save, attempt_start, attempt_submit
 from tests.factories import UserFactory, default_class, offering_of
 
 pytestmark = pytest.mark.django_db

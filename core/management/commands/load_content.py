@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from labs.services import ContentError, lab_sync_from_dir
+from quizzes.bank import practice_data, quiz_import
 from quizzes.importers import QuizImportError, parse_file
 from quizzes.reviews import rubrics_load
-from quizzes.services import practice_data, quiz_import
 
 
 class Command(BaseCommand):

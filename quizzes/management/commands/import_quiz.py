@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from quizzes.bank import quiz_import
 from quizzes.importers import FORMATS, QuizImportError, file_format, parse_file
-from quizzes.services import quiz_import
 
 
 class Command(BaseCommand):
