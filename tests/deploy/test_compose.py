@@ -6,12 +6,16 @@ so the stack is never started here: the file is validated by `docker-compose con
 its security properties are read from the parsed YAML.
 """
 
+import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from labs.content import lab_dirs, load_lab
 
 from .project import (
     COMPOSE_FILE,
@@ -324,6 +328,10 @@ def test_the_grading_host_runs_the_same_sandbox_and_worker():
         "tmpfs",
         "healthcheck",
         "networks",
+        "mem_limit",
+        "memswap_limit",
+        "pids_limit",
+        "cpus",
     ):
         assert worker[key] == main[key], f"grading host worker: {key} differs"
     for key in ("SANDBOX_DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
@@ -347,17 +355,127 @@ def test_env_example_lists_every_variable():
     )
 
 
-def test_the_web_service_has_a_memory_limit_without_swap():
-    """Uploads are bounded in the application; the container's memory bounds everything else
-    a request could make the web processes hold, so one service cannot starve the host."""
-    web = service("web")
-    limit, swap = web.get("mem_limit"), web.get("memswap_limit")
-    assert limit and swap == limit, f"web: mem_limit={limit!r} memswap_limit={swap!r}"
-    # Literal (docker-compose v1 passes an interpolated value on as a string) and sensible.
-    assert re.fullmatch(r"[0-9]+[mg]", str(limit)), limit
-    megabytes = int(str(limit)[:-1]) * (1024 if str(limit).endswith("g") else 1)
-    assert 512 <= megabytes <= 4096
-    assert "${" not in COMPOSE_FILE.read_text().split("\n  web:")[1].split("\n  worker:")[0].split("mem_limit")[1][:40]
+# -- (c) resource limits (docs/OPERATIONS.md, "Resource limits") -----------------------------
+
+CPU_BOUNDED = {"sandbox", "worker"}
+UNITS = {"k": 2**10, "m": 2**20, "g": 2**30}
+
+
+def default_of(value) -> str:
+    """A literal as it is, an interpolated `${NAME:-default}` as its default."""
+    match = re.fullmatch(r"\$\{[A-Z][A-Z0-9_]*:-([^}]+)\}", str(value))
+    return match[1] if match else str(value)
+
+
+def byte_count(value) -> int:
+    text = default_of(value).lower().removesuffix("b")
+    return int(float(text[:-1]) * UNITS[text[-1]]) if text[-1] in UNITS else int(text)
+
+
+def every_service() -> list:
+    return [
+        pytest.param(name, svc, id=f"{path.name}:{name}")
+        for path, parsed in ((COMPOSE_FILE, compose()), (GRADING_HOST_FILE, grading_host()))
+        for name, svc in parsed["services"].items()
+    ]
+
+
+@pytest.mark.parametrize(("name", "svc"), every_service())
+def test_every_service_has_a_memory_limit_without_swap_and_a_pids_limit(name, svc):
+    limit, swap = svc.get("mem_limit"), svc.get("memswap_limit")
+    assert limit and swap == limit, f"{name}: mem_limit={limit!r} memswap_limit={swap!r} (no swap: equal)"
+    assert 32 * 2**20 <= byte_count(limit) <= 16 * 2**30, f"{name}: mem_limit {limit!r}"
+    # A literal int: docker-compose v1 passes an interpolated pids_limit on as a string, which
+    # `config` accepts and `up` refuses (see the test of what v1 sends the engine, below).
+    assert type(svc.get("pids_limit")) is int and svc["pids_limit"] > 0, f"{name}: pids_limit {svc.get('pids_limit')!r}"
+    if name in CPU_BOUNDED:
+        assert 0 < float(default_of(svc.get("cpus", 0))) <= 64, f"{name}: cpus {svc.get('cpus')!r}"
+
+
+def test_the_limits_leave_room_for_what_runs_inside():
+    """The defaults against the figures docs/OPERATIONS.md sizes them from."""
+    assert 512 * 2**20 <= byte_count(service("web")["mem_limit"]) <= 4 * 2**30  # ~100 MiB per gunicorn process
+    # PostgreSQL makes a process per connection: its default max_connections is 100.
+    assert service("postgres")["pids_limit"] > 100 + 20
+    concurrency = int(default_of(command_of("worker")[command_of("worker").index("--concurrency") + 1]))
+    # The sandbox holds every grading at once, each within its lab's pids (docs/OPERATIONS.md).
+    largest_pids = max(load_lab(lab_dir).spec.limits.pids for lab_dir in lab_dirs(ROOT / "content"))
+    assert service("sandbox")["pids_limit"] >= concurrency * (largest_pids + 8) + 256
+    # The worker's memory: twice bench-burst's peak at concurrency 2 (380 MiB, main process and pool).
+    assert byte_count(service("worker")["mem_limit"]) >= 2 * 380 * 2**20 * concurrency / 2
+
+
+# What docker-compose v1 sends the engine for each service's limits, computed by v1's own
+# config loader and by the docker-py client it ships with, as `up` does; no engine needed.
+V1_HOST_CONFIG = """
+import json, sys
+from compose.cli.command import get_config_from_options
+from compose.service import NANOCPUS_SCALE
+from docker import APIClient
+config = get_config_from_options(".", {"--file": sys.argv[1:] or None, "--project-directory": "."})
+client = APIClient(base_url="unix:///nonexistent/docker.sock", version="1.41")
+out = {}
+for svc in config.services:
+    cpus = svc.get("cpus")
+    host = client.create_host_config(
+        mem_limit=svc.get("mem_limit"), memswap_limit=svc.get("memswap_limit"), pids_limit=svc.get("pids_limit"),
+        nano_cpus=int(cpus * NANOCPUS_SCALE) if cpus is not None else None)
+    out[svc["name"]] = {key: host.get(key) for key in ("Memory", "MemorySwap", "PidsLimit", "NanoCpus")}
+print(json.dumps(out))
+"""
+
+
+def v1_host_configs(tool: str, project_dir, env_text: str, *compose_args: str) -> dict:
+    run_config(tool, project_dir, env_text, *compose_args)  # copies the files and writes .env
+    interpreter = Path(tool).read_text().splitlines()[0].removeprefix("#!").strip()
+    files = list(compose_args[1:2]) if compose_args else []
+    done = subprocess.run(
+        [interpreter, "-c", V1_HOST_CONFIG, *files],
+        cwd=project_dir,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(project_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"docker-compose v1 could not turn the limits into a container's:\n{done.stderr}"
+    return json.loads(done.stdout)
+
+
+def v1_tool() -> str:
+    tool = compose_tool()
+    version = subprocess.run([tool, "version", "--short"], capture_output=True, text=True, timeout=60).stdout
+    if not version.startswith("1."):
+        pytest.skip(f"docker-compose is {version.strip()}, not v1")
+    return tool
+
+
+@pytest.mark.parametrize("which", ["main", "grading-host"])
+def test_docker_compose_v1_gives_the_engine_every_limit(tmp_path, which):
+    """`docker-compose config` accepts an interpolated pids_limit that `up` then refuses; this
+    checks what `up` would send: memory = memory + swap, a pids cap, CPUs for the sandbox and
+    the worker, with .env raising the variables an operator may raise."""
+    tool = v1_tool()
+    raised = "WEB_MEMORY=1536m\nWORKER_MEMORY=2g\nWORKER_CPUS=1.5\nSANDBOX_MEMORY=8g\nREDIS_MEMORY=768m\n"
+    env = filled_env_example() + raised
+    args = GRADING_HOST_ARGS if which == "grading-host" else ()
+    done = run_config(tool, tmp_path, env + (GRADING_HOST_URLS if args else ""), *args)
+    assert done.returncode == 0, f"docker-compose config failed:\n{done.stderr}"
+    hosts = v1_host_configs(tool, tmp_path, env + (GRADING_HOST_URLS if args else ""), *args)
+    parsed = grading_host() if args else compose()
+    assert set(hosts) == set(parsed["services"])
+    for name, host in hosts.items():
+        assert host["Memory"] and host["MemorySwap"] == host["Memory"], (name, host)
+        assert host["PidsLimit"] == parsed["services"][name]["pids_limit"], (name, host)
+        assert bool(host["NanoCpus"]) is (name in CPU_BOUNDED), (name, host)
+    assert hosts["worker"] == {
+        "Memory": 2 * 2**30,
+        "MemorySwap": 2 * 2**30,
+        "PidsLimit": 512,
+        "NanoCpus": 1_500_000_000,
+    }
+    assert hosts["sandbox"]["Memory"] == 8 * 2**30
+    if not args:
+        assert hosts["web"]["Memory"] == 1536 * 2**20 and hosts["redis"]["Memory"] == 768 * 2**20
 
 
 def test_a_grading_hosts_sandbox_network_leads_nowhere_either():
