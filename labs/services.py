@@ -522,17 +522,22 @@ def submissions_lateness_refresh(*, offering: Offering, learner_id: int) -> int:
     return changed
 
 
-def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:
+def watchdog_run(
+    *, now=None, alive_workers: set[str] | None = None, running: dict[str, set[int]] | None = None
+) -> dict:
     """Requeue or fail submissions whose worker died, and resend queued ones nobody took (a
     lost message).
 
     A run is judged dead only on repeated evidence: its heartbeat is older than
     GRADING_WORKER_LOST_SECONDS (several beats missed) *and* its worker does not answer a
-    ping; or the work outlived the lab's limits by GRADING_STUCK_MARGIN_SECONDS. A slow
-    worker that answers keeps its run. The requeue is conditional on the run's token, so a
-    run that was just replaced, or that finished meanwhile, is left alone.
+    ping, or answers but is not grading it (its pool process was killed, or the worker was
+    restarted under the same name, as Compose restarts a container); or the work outlived
+    the lab's limits by GRADING_STUCK_MARGIN_SECONDS. A slow worker that answers and still
+    runs the grading keeps it. The requeue is conditional on the run's token, so a run that
+    was just replaced, or that finished meanwhile, is left alone.
 
-    `alive_workers`: the Celery node names answering a ping; None when that is unknown."""
+    `alive_workers`: the Celery node names answering a ping; `running`: what each answering
+    node is grading (labs.worker.gradings_running); None when unknown."""
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0, "resent": 0}
     for submission in Submission.objects.filter(status__in=Submission.IN_PROGRESS).select_related("lab"):
@@ -545,15 +550,16 @@ def watchdog_run(*, now=None, alive_workers: set[str] | None = None) -> dict:
         elapsed = (now - started).total_seconds() if started else 0
         beat = submission.heartbeat_at or started
         silent = (now - beat).total_seconds() if beat else 0
-        worker_gone = (
-            alive_workers is not None
-            and submission.worker_host not in alive_workers
-            and silent > settings.GRADING_WORKER_LOST_SECONDS
-        )
-        if worker_gone or elapsed > budget:
-            detail = (
-                "worker lost: it stopped answering while grading" if worker_gone else "stuck past the lab's time limits"
-            )
+        host = submission.worker_host
+        detail = ""
+        if silent > settings.GRADING_WORKER_LOST_SECONDS:
+            if alive_workers is not None and host not in alive_workers:
+                detail = "worker lost: it stopped answering while grading"
+            elif running is not None and host in running and submission.pk not in running[host]:
+                detail = "worker lost the grading: it answers but no longer runs it"
+        if not detail and elapsed > budget:
+            detail = "stuck past the lab's time limits"
+        if detail:
             outcome = submission_platform_fault(
                 submission_id=submission.pk, detail=detail, run_token=submission.run_token
             )

@@ -7,7 +7,13 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from .services import GRADE_SUBMISSION_TASK, submission_grade, submission_platform_fault, watchdog_run
-from .worker import GRADING_HARD_LIMIT_SECONDS, GRADING_SOFT_LIMIT_SECONDS, alive_workers, sandbox_janitor
+from .worker import (
+    GRADING_HARD_LIMIT_SECONDS,
+    GRADING_SOFT_LIMIT_SECONDS,
+    alive_workers,
+    gradings_running,
+    sandbox_janitor,
+)
 
 
 @shared_task(
@@ -31,4 +37,4 @@ def grade_submission(self, submission_id: int) -> str:
 
 @shared_task(name="labs.watchdog", ignore_result=True)
 def watchdog() -> dict:
-    return watchdog_run(alive_workers=alive_workers())
+    return watchdog_run(alive_workers=alive_workers(), running=gradings_running())

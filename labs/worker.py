@@ -58,6 +58,29 @@ def alive_workers() -> set[str] | None:
         return None
 
 
+def gradings_running() -> dict[str, set[int]] | None:
+    """The submissions each answering Celery node is grading now (its active grading tasks);
+    None if the nodes cannot be asked. A node that answers without a submission the database
+    says it is grading has lost that run (a pool process killed, the worker restarted)."""
+    from .services import GRADE_SUBMISSION_TASK
+
+    try:
+        replies = app.control.inspect(timeout=2.0).active() or {}
+    except Exception:  # noqa: BLE001 — unknown: the watchdog falls back to pings alone
+        return None
+    running: dict[str, set[int]] = {}
+    for node, requests in replies.items():
+        ids = running.setdefault(node, set())
+        for request in requests or []:
+            args = request.get("args") or []
+            if request.get("name") == GRADE_SUBMISSION_TASK and isinstance(args, (list, tuple)) and args:
+                try:
+                    ids.add(int(args[0]))
+                except (TypeError, ValueError):
+                    continue
+    return running
+
+
 def _grades(consumer) -> tuple[bool, list[str]]:
     """Whether a worker's consumer takes from the grading queue, and the queues it takes from."""
     queues = sorted(queue.name for queue in getattr(getattr(consumer, "task_consumer", None), "queues", []))

@@ -70,6 +70,15 @@ class Worker:
                 raise AssertionError(f"worker {self.name} did not start; see {self.log_path}:\n{self.log()[-3000:]}")
             time.sleep(0.5)
 
+    def kill_pool_process(self) -> None:
+        """SIGKILL the pool process(es) alone, as the kernel's OOM killer would: the worker's
+        main process lives on, answers pings and starts a new pool process."""
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        if not children:
+            raise AssertionError(f"worker {self.name} has no pool process")
+        for pid in children:
+            os.kill(int(pid), signal.SIGKILL)
+
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)

@@ -16,7 +16,7 @@ from labs.grading.types import SUBMISSION_IMAGE_REPO
 from labs.models import Submission
 from labs.sandbox.docker_sandbox import DockerSandbox
 from labs.services import submission_create, watchdog_run
-from labs.worker import alive_workers
+from labs.worker import alive_workers, gradings_running
 from tests.factories import UserFactory, lab_from_content, offering_of
 from tests.workers import Worker
 
@@ -117,6 +117,31 @@ def test_worker_killed_mid_build_is_graded_once_by_another(lab, workers, redis_u
     assert Submission.objects.filter(learner=submission.learner, counted=True).count() == 1  # one attempt only
     assert second.log().count("'passed'") == 1  # graded exactly once
     assert leftovers(submission) == []
+    assert_counts_add_up()
+
+
+def test_pool_process_killed_mid_build_is_requeued_though_its_worker_answers(lab, workers, redis_url, sandbox_docker):
+    """What an out-of-memory kill of the grading process does (or a worker restarted under the
+    same name): the node keeps answering pings, so only what it says it runs tells the
+    grading is gone. Requeued, graded once, by the same node's new pool process."""
+    worker = workers("pool")
+    submission = submit(lab, slow_dockerfile(20))
+    wait_for(
+        lambda: reload(submission).status == "building" and "sleep" in _live_log(submission), 60, "the build to start"
+    )
+    assert submission.pk in (gradings_running() or {}).get(worker.name, set())
+    worker.kill_pool_process()
+    requeued = wait_for(
+        lambda: watchdog_run(alive_workers=alive_workers(), running=gradings_running())["requeued"],
+        60,
+        "the watchdog to requeue",
+    )
+    assert requeued == 1 and worker.name in (alive_workers() or set())
+    assert "no longer runs it" in reload(submission).error_detail  # until the verdict clears it
+    done = wait_for(lambda: reload(submission).is_final and reload(submission), 180, "the verdict")
+    assert done.status == "passed" and done.counted and done.retries == 1
+    assert Submission.objects.filter(learner=submission.learner, counted=True).count() == 1
+    assert worker.log().count("'passed'") == 1  # graded exactly once
     assert_counts_add_up()
 
 

@@ -312,6 +312,27 @@ def test_the_watchdog_waits_for_several_missed_heartbeats(learner, lab, sent_tas
     assert watchdog_run(alive_workers=set())["requeued"] == 1
 
 
+def test_a_worker_that_answers_but_no_longer_runs_the_grading_lost_it(learner, lab, sent_tasks, settings):
+    """A pool process killed (out of memory) or a worker restarted under the same name (a
+    Compose restart) answers pings: what it says it is running tells the run is gone."""
+    submission = create(learner, lab)
+    stale = timezone.now() - timedelta(seconds=settings.GRADING_WORKER_LOST_SECONDS + 1)
+    Submission.objects.filter(pk=submission.pk).update(
+        status="building", building_at=stale, heartbeat_at=stale, worker_host="w1", run_token="abc"
+    )
+    # Still running it (a slow build whose heartbeat lags): kept.
+    assert watchdog_run(alive_workers={"w1"}, running={"w1": {submission.pk}})["requeued"] == 0
+    # Another node's list says nothing about w1's run; w1 did not say: kept.
+    assert watchdog_run(alive_workers={"w1"}, running={"w2": set()})["requeued"] == 0
+    # A fresh heartbeat is not judged on the list (the run may have just begun).
+    Submission.objects.filter(pk=submission.pk).update(heartbeat_at=timezone.now())
+    assert watchdog_run(alive_workers={"w1"}, running={"w1": set()})["requeued"] == 0
+    Submission.objects.filter(pk=submission.pk).update(heartbeat_at=stale)
+    assert watchdog_run(alive_workers={"w1"}, running={"w1": {submission.pk + 1}})["requeued"] == 1
+    submission.refresh_from_db()
+    assert submission.status == "queued" and "no longer runs it" in submission.error_detail
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_grading_run_beats_while_it_works(learner, lab, fake_sandbox, monkeypatch, settings):
     settings.GRADING_HEARTBEAT_SECONDS = 0.05
