@@ -47,6 +47,18 @@ fi
 [ -f "$PROBE" ] || die "no busybox at $PROBE: the sandbox-probe service fills that volume (docker compose up sandbox-probe)"
 "$PROBE" true 2>/dev/null || die "$PROBE does not run here: it must be a static busybox (Debian's busybox-static)"
 
+# Without privileged (deploy/sandbox-unprivileged.yml): Docker covers parts of /proc and
+# /sys (kcore, sysrq-trigger, /sys/firmware, ... with /dev/null, tmpfs or read-only binds),
+# and while they are covered the kernel refuses a fresh /proc and /sys to the nested
+# user-namespaced containers. A privileged container has none of these covers; this
+# removes them, innermost first (the cgroup tree mounted on /sys/fs/cgroup stays).
+if [ "${SANDBOX_UNMASK_PROC:-0}" = 1 ] && [ -z "$ROOT" ]; then
+    awk '$2 ~ "^/proc/" || ($2 ~ "^/sys/" && $2 !~ "^/sys/fs/cgroup") {print $2}' /proc/self/mounts \
+        | sort -r | while read -r covered; do
+        umount "$covered" 2>/dev/null || umount -l "$covered" || say "cannot uncover $covered"
+    done
+fi
+
 size=${SANDBOX_DISK_SIZE:-16G}
 if [ "$size" = 0 ]; then
     say "SANDBOX_DISK_SIZE=0: no disk cap; a build can fill the disk that holds Docker's volumes"

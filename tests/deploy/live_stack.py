@@ -1,0 +1,244 @@
+"""The Compose stack of docker-compose.yml, started for real on a host engine of its own.
+
+A temporary copy of the project with a generated `.env` (random secrets, the published
+port on 127.0.0.1) is brought up with scripts/compose.sh (Compose v2 or Debian's v1)
+against the engine of scripts/host-docker.sh; a user's HTTP client (a cookie jar, the CSRF
+token read from the forms) then drives it through the published port only.
+
+The project name is fixed, so the volumes that only hold caches survive between runs: the
+nested sandbox daemon's data (the labs' base images) and estaleiro-cache. The database's
+and Redis's volumes are removed before each start: every run starts with no data.
+"""
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from .project import ROOT
+
+PROJECT = "estaleiro-live"
+ENGINE_ENV = "ESTALEIRO_HOST_DOCKER"
+DEFAULT_ENGINE = "unix:///run/estaleiro-host/docker.sock"
+# Data that must start empty in every run; the other volumes are caches.
+DATA_VOLUMES = ["postgres-data", "redis-data"]
+# What prepare_sandbox needs in its cache to make the labs' bases with no network (the
+# root file systems, CPython's build, the wheels); the Debian packages and sources that
+# only serve to make them again are left out.
+BASE_CACHE = Path(os.environ.get("ESTALEIRO_CACHE_DIR", "/var/cache/estaleiro")) / "base-images"
+PREFILL = (
+    "set -e; to=/var/cache/estaleiro/base-images; mkdir -p $to/rootfs $to/sources; "
+    'for f in /from/rootfs/*; do case "${f##*/}" in cpython-builder-*) ;; *) cp -u "$f" $to/rootfs/ ;; esac; done; '
+    "cp -ru /from/cpython /from/wheels $to/; "
+    'for d in /from/sources/wheels-*; do cp -ru "$d" $to/sources/; done'
+)
+IGNORED = shutil.ignore_patterns(".git", ".venv", "var", "node_modules", "__pycache__", "*.pyc", ".env")
+
+
+def engine() -> str:
+    return os.environ.get(ENGINE_ENV, DEFAULT_ENGINE)
+
+
+def engine_answers(url: str) -> bool:
+    path = url.removeprefix("unix://")
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(3)
+            s.connect(path)
+            s.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            return b" 200 " in s.recv(256)
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def compose_version() -> str:
+    for command in (["docker", "compose", "version", "--short"], ["docker-compose", "version", "--short"]):
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return f"{' '.join(command[:-2])} {done.stdout.strip()}"
+    return "none"
+
+
+@dataclass
+class Stack:
+    directory: Path
+    port: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DOCKER_HOST": engine()}
+
+    def compose(self, *args: str, timeout: int = 1200, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [str(self.directory / "scripts" / "compose.sh"), *args],
+            cwd=self.directory,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"compose {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-4000:]}\n"
+                + self.logs()
+            )
+        return done
+
+    def logs(self) -> str:
+        done = subprocess.run(
+            [str(self.directory / "scripts" / "compose.sh"), "logs", "--no-color", "--tail", "40"],
+            cwd=self.directory,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return f"--- compose logs ---\n{done.stdout[-8000:]}"
+
+    def timed(self, name: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        started = time.monotonic()
+        done = self.compose(*args, **kwargs)
+        self.timings[name] = round(time.monotonic() - started, 1)
+        return done
+
+    def docker(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+        return subprocess.run(["docker", *args], env=self.env(), capture_output=True, text=True, check=check)
+
+    def wait_until_served(self, within: float = 300.0) -> None:
+        deadline = time.monotonic() + within
+        last = ""
+        while time.monotonic() < deadline:
+            try:
+                answer = requests.get(f"{self.url}/contas/login/", timeout=5)
+                if answer.status_code == 200:
+                    return
+                last = f"HTTP {answer.status_code}"
+            except requests.RequestException as exc:
+                last = str(exc)
+            time.sleep(1)
+        raise AssertionError(
+            f"the web service did not answer on {self.url} within {within:.0f} s ({last})\n" + self.logs()
+        )
+
+
+def make_copy(directory: Path, port: int) -> Stack:
+    """The project as a school's IT would have it: the repository's files and a `.env`."""
+    shutil.copytree(ROOT, directory, ignore=IGNORED, symlinks=True)
+    origin = f"http://127.0.0.1:{port}"
+    values = {
+        "COMPOSE_PROJECT_NAME": PROJECT,
+        # Privileged containers do not start on machines like these (DESIGN.md).
+        "COMPOSE_FILE": "docker-compose.yml:deploy/sandbox-unprivileged.yml",
+        "ESTALEIRO_IMAGE": "estaleiro:live-test",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "POSTGRES_PASSWORD": secrets.token_hex(24),
+        "REDIS_PASSWORD": secrets.token_hex(24),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CSRF_TRUSTED_ORIGINS": origin,
+        "LTI_TOOL_URL": origin,
+        "SECURE_COOKIES": "false",
+        "TRUSTED_PROXY_COUNT": "0",
+        "WEB_BIND": "127.0.0.1",
+        "WEB_PORT": str(port),
+        "WEB_WORKERS": "2",
+        "WEB_THREADS": "4",
+        "CELERY_CONCURRENCY": "1",
+        # No loop devices in the unprivileged sandbox container: the data-root goes on the
+        # volume with no size cap (deploy/sandbox-unprivileged.yml).
+        "SANDBOX_DISK_SIZE": "0",
+        "SANDBOX_MEMORY": "3g",
+        "SANDBOX_CPUS": "2",
+    }
+    (directory / ".env").write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    return Stack(directory=directory, port=port)
+
+
+def forget_data(stack: Stack) -> None:
+    """Containers of an earlier run down, its database and Redis volumes gone."""
+    stack.compose("down", "--remove-orphans", timeout=600)
+    for volume in DATA_VOLUMES:
+        stack.docker("volume", "rm", "-f", f"{PROJECT}_{volume}")
+
+
+def prefill_cache(stack: Stack) -> None:
+    """estaleiro-cache filled from this host's prepare_sandbox cache: migrate's
+    prepare_sandbox then makes the labs' bases in the nested daemon with no network."""
+    stack.timed(
+        "cache prefill",
+        "run", "--rm", "--no-deps", "-u", "10001:10001", "-v", f"{BASE_CACHE}:/from:ro",
+        "migrate", "sh", "-c", PREFILL,
+    )  # fmt: skip
+
+
+def demo_accounts(stack: Stack) -> dict[str, tuple[str, str]]:
+    """Role -> (user name, password), as `manage.py demo_accounts` prints them."""
+    done = stack.compose("run", "--rm", "--no-deps", "migrate", "python", "manage.py", "demo_accounts")
+    accounts = {}
+    for line in done.stdout.splitlines():
+        found = re.match(r"\s*(teacher|teaching assistant|learner)\s+user: (\S+)\s+password: (\S+)", line)
+        if found:
+            accounts[found[1]] = (found[2], found[3])
+    assert {"teacher", "learner"} <= set(accounts), done.stdout
+    return accounts
+
+
+# ---------------------------------------------------------------------------- the user's side
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class User:
+    """A browser without JavaScript: a cookie jar, forms posted with their CSRF token."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.http = requests.Session()
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        try:
+            answer = self.http.get(self.base + path, timeout=30, **kwargs)
+        except requests.ConnectionError:
+            # gunicorn closes an idle kept-alive connection after 2 s; a browser sends an
+            # idempotent request that met such a close again, on a new connection.
+            answer = self.http.get(self.base + path, timeout=30, **kwargs)
+        assert answer.status_code < 400, f"GET {path}: HTTP {answer.status_code}\n{answer.text[-2000:]}"
+        return answer
+
+    def post(self, path: str, data: dict, *, form_page: str | None = None, **kwargs) -> requests.Response:
+        page = self.get(form_page or path).text
+        token = CSRF.search(page)
+        assert token, f"no CSRF token on {form_page or path}"
+        answer = self.http.post(
+            self.base + path,
+            data={"csrfmiddlewaretoken": token[1], **data},
+            headers={"Referer": self.base + (form_page or path)},
+            timeout=60,
+            **kwargs,
+        )
+        assert answer.status_code < 400, f"POST {path}: HTTP {answer.status_code}\n{answer.text[-2000:]}"
+        return answer
+
+    def log_in(self, username: str, password: str) -> requests.Response:
+        answer = self.post("/contas/login/", {"username": username, "password": password})
+        assert "/contas/login/" not in answer.url, f"{username} was not logged in:\n{answer.text[-1500:]}"
+        return answer
