@@ -58,7 +58,7 @@ stop() {
   fi
   # Volumes of containers (dind's own overlay mounts) may still hang below the data-root.
   if mountpoint -q "$DATA_ROOT" 2>/dev/null; then
-    grep -o " $DATA_ROOT/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $DATA_ROOT/[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     umount "$DATA_ROOT" 2>/dev/null || umount -l "$DATA_ROOT" || true
   fi
   echo "stopped"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: set up (with the browser), start a Redis, a PostgreSQL and two sandbox daemons
-# of its own, run pytest, and stop what it started. Extra arguments go to pytest.
+# `make test`: set up (with the browser), start a Redis, a PostgreSQL, two sandbox daemons and
+# a host Docker engine (for the live Compose stack) of its own, run pytest, and stop what it
+# started. Extra arguments go to pytest.
 #
 # Two passes: everything but the scale-out test on SQLite (make run's database), then the
 # tests marked `postgres` (two grading hosts on one queue) with DATABASE_URL on PostgreSQL.
@@ -25,8 +26,12 @@ TEST_POSTGRES_PORT=${TEST_POSTGRES_PORT:-5440}
 SANDBOX_NAME=${SANDBOX_NAME:-estaleiro}
 # A second daemon (own socket, data-root and cgroup) stands in for a second grading host.
 SECOND_SANDBOX_NAME=${SECOND_SANDBOX_NAME:-$SANDBOX_NAME-b}
-started_redis="" started_postgres="" started_sandboxes=()
+# A Docker engine standing in for a school server's, for the live Compose-stack test
+# (tests/deploy/test_live_stack.py); its images and volumes stay on disk between runs.
+HOST_DOCKER_NAME=${HOST_DOCKER_NAME:-$SANDBOX_NAME-host}
+started_redis="" started_postgres="" started_sandboxes=() started_host_docker=""
 cleanup() {
+  [ -n "$started_host_docker" ] && scripts/host-docker.sh stop "$HOST_DOCKER_NAME" >/dev/null || true
   for name in "${started_sandboxes[@]}"; do sandbox/stop.sh "$name" >/dev/null || true; done
   [ -n "$started_postgres" ] && scripts/postgres.sh stop "$TEST_POSTGRES_PORT" "$VAR/test-postgres" >/dev/null || true
   [ -n "$started_redis" ] && scripts/redis.sh stop "$TEST_REDIS_PORT" "$VAR/test-redis" >/dev/null || true
@@ -39,7 +44,9 @@ if [ "$(id -u)" = 0 ]; then
   for name in "$SANDBOX_NAME" "$SECOND_SANDBOX_NAME"; do
     [ "$(sandbox/start.sh "$name" | tail -n1)" = started ] && started_sandboxes+=("$name")
   done
+  [ "$(scripts/host-docker.sh start "$HOST_DOCKER_NAME" | tail -n1)" = started ] && started_host_docker=1
 fi
+export ESTALEIRO_HOST_DOCKER=unix:///run/$HOST_DOCKER_NAME/docker.sock
 
 export CELERY_BROKER_URL=redis://127.0.0.1:$TEST_REDIS_PORT/0
 export CELERY_RESULT_BACKEND=redis://127.0.0.1:$TEST_REDIS_PORT/1

@@ -104,6 +104,22 @@ class Stack:
             )
         return done
 
+    def compose_to(self, out, *args: str) -> None:
+        """A compose command whose standard output (bytes: a dump) goes to the file `out`."""
+        done = subprocess.run(
+            [str(self.directory / "scripts" / "compose.sh"), *args],
+            cwd=self.directory, env=self.env(), stdout=out, stderr=subprocess.PIPE, timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, f"compose {' '.join(args)}: {done.stderr.decode()[-3000:]}"
+
+    def compose_from(self, source, *args: str) -> None:
+        """A compose command reading its standard input from the file `source`."""
+        done = subprocess.run(
+            [str(self.directory / "scripts" / "compose.sh"), *args],
+            cwd=self.directory, env=self.env(), stdin=source, capture_output=True, timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, f"compose {' '.join(args)}: {done.stderr.decode()[-3000:]}"
+
     def logs(self) -> str:
         done = subprocess.run(
             [str(self.directory / "scripts" / "compose.sh"), "logs", "--no-color", "--tail", "40"],

@@ -21,6 +21,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
@@ -193,8 +194,14 @@ def ensure_python_base(client: docker.DockerClient, timings: dict[str, float], s
     return ref
 
 
-def ensure_stack_images(socket: str, say: Say = lambda _: None) -> dict[str, object]:
-    """Every image the stack needs on the engine at `socket`; returns sources and timings."""
+@dataclass
+class StackImages:
+    sources: dict[str, str]  # name -> cached, registry or standin
+    timings: dict[str, float]
+
+
+def ensure_stack_images(socket: str, say: Say = lambda _: None) -> StackImages:
+    """Every image the stack needs on the engine at `socket`."""
     timings: dict[str, float] = {}
     client = host_client(socket)
     try:
@@ -202,4 +209,4 @@ def ensure_stack_images(socket: str, say: Say = lambda _: None) -> dict[str, obj
         ensure_python_base(client, timings, say)
     finally:
         client.close()
-    return {"sources": sources, "timings": timings}
+    return StackImages(sources=sources, timings=timings)

@@ -52,7 +52,7 @@ def stack(tmp_path_factory):
     started = time.monotonic()
     images = ensure_stack_images(engine(), say=print)
     live = make_copy(tmp_path_factory.mktemp("live") / "estaleiro", free_port())
-    live.timings |= {k: round(v, 1) for k, v in images["timings"].items()}
+    live.timings |= {k: round(v, 1) for k, v in images.timings.items()}
     live.timings["images"] = round(time.monotonic() - started, 1)
     forget_data(live)
     live.timed("build", "build")
@@ -66,7 +66,7 @@ def stack(tmp_path_factory):
         live.timed("down", "down", "--remove-orphans", check=False, timeout=600)
         print(
             "\nlive stack:",
-            json.dumps({"compose": compose_version(), "sources": images["sources"], "seconds": live.timings}),
+            json.dumps({"compose": compose_version(), "sources": images.sources, "seconds": live.timings}),
         )
 
 
@@ -184,3 +184,55 @@ def test_down_and_up_again_loses_nothing(stack, learner, saved_answer, graded):
     page = learner.get(graded["path"]).text
     verdict = re.search(r'<p class="verdict verdict-(\w+)">\s*<strong>([^<]+)</strong>', page)
     assert verdict and (verdict[1], verdict[2].strip()) == (graded["status"], graded["score"])
+
+
+# What a backup must bring back, compared row for row (each table's rows as text, hashed).
+BACKED_UP = [
+    "auth_user",
+    "classes_membership",
+    "quizzes_attempt",
+    "quizzes_answer",
+    "quizzes_review",
+    "labs_submission",
+]
+
+
+def fingerprint(stack) -> dict[str, str]:
+    query = " union all ".join(
+        f"select '{table}', count(*)::text || ' ' || md5(coalesce(string_agg(t::text, '|' order by t.id), '')) "
+        f"from {table} t"
+        for table in BACKED_UP
+    )
+    done = stack.compose("exec", "-T", "postgres", "psql", "-U", "estaleiro", "-d", "estaleiro", "-At", "-c", query)
+    return dict(line.split("|", 1) for line in done.stdout.splitlines() if "|" in line)
+
+
+def test_a_backup_restores_into_a_fresh_stack(stack, learner, saved_answer, graded, tmp_path):
+    """docs/OPERATIONS.md's pg_dump backup, restored as it says into a stack whose database
+    and Redis started empty: the same learners, attempts, answers and submissions."""
+    before = fingerprint(stack)
+    assert int(before["labs_submission"].split()[0]) >= 1 and int(before["quizzes_answer"].split()[0]) >= 1, before
+    dump = tmp_path / "estaleiro.dump"
+    with dump.open("wb") as out:
+        stack.compose_to(out, "exec", "-T", "postgres", "pg_dump", "-U", "estaleiro", "-d", "estaleiro", "-Fc")
+    assert dump.stat().st_size > 0
+    # A fresh stack: the database and Redis volumes gone, migrate run on an empty database.
+    forget_data(stack)
+    stack.timed("up (fresh)", "up", "-d")
+    stack.wait_until_served()
+    assert fingerprint(stack) != before
+    stack.compose("stop", "web", "worker", "beat")
+    with dump.open("rb") as backup:
+        stack.compose_from(
+            backup,
+            "exec", "-T", "postgres", "pg_restore", "-U", "estaleiro", "-d", "estaleiro",
+            "--clean", "--if-exists", "--no-owner",
+        )  # fmt: skip
+    stack.timed("up (restored)", "up", "-d")
+    stack.wait_until_served()
+    assert fingerprint(stack) == before
+    # Sessions are rows too: the learner's browser is still signed in and sees the same work.
+    attempt = learner.get(saved_answer["path"]).text
+    assert f'name="q{saved_answer["question"]}" value="{saved_answer["choice"]}" checked' in attempt
+    page = learner.get(graded["path"]).text
+    assert f'<p class="verdict verdict-{graded["status"]}">' in page
