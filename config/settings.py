@@ -295,8 +295,10 @@ GRADING_STUCK_MARGIN_SECONDS = int(os.environ.get("GRADING_STUCK_MARGIN_SECONDS"
 # answer a ping.
 GRADING_HEARTBEAT_SECONDS = float(os.environ.get("GRADING_HEARTBEAT_SECONDS", "15"))
 GRADING_WORKER_LOST_SECONDS = int(os.environ.get("GRADING_WORKER_LOST_SECONDS", "90"))
+# How often beat runs the watchdog (a run lost with its worker waits up to this much longer).
+GRADING_WATCHDOG_SECONDS = float(os.environ.get("GRADING_WATCHDOG_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
-    "labs-watchdog": {"task": "labs.watchdog", "schedule": 60.0},
+    "labs-watchdog": {"task": "labs.watchdog", "schedule": GRADING_WATCHDOG_SECONDS},
     # Quiz attempts past their time limit or the quiz's close date are submitted (quizzes/tasks.py).
     "quizzes-finish-overdue-attempts": {"task": "quizzes.finish_overdue_attempts", "schedule": 60.0},
     # Each LMS course's class follows the course's roster (lti/roster.py), at night.
