@@ -10,6 +10,7 @@ nested sandbox daemon's data (the labs' base images) and estaleiro-cache. The da
 and Redis's volumes are removed before each start: every run starts with no data.
 """
 
+import json
 import os
 import re
 import secrets
@@ -17,12 +18,16 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import requests
 
-from .project import ROOT
+from .project import IN_CI, ROOT
+from .stack_images import ensure_stack_images
 
 PROJECT = "estaleiro-live"
 ENGINE_ENV = "ESTALEIRO_HOST_DOCKER"
@@ -80,17 +85,24 @@ class Stack:
     directory: Path
     port: int
     timings: dict[str, float] = field(default_factory=dict)
+    # Compose's global arguments (`-f FILE … --project-directory .`); none: docker-compose.yml
+    # and COMPOSE_FILE from .env.
+    files: tuple[str, ...] = ()
+    project: str = PROJECT
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "DOCKER_HOST": engine()}
+        # Compose prefers the shell's variables to .env's when it fills in the files: the
+        # test runner's own (CELERY_BROKER_URL, …) must not reach the stack.
+        ours = {line.split("=", 1)[0] for line in (self.directory / ".env").read_text().splitlines() if "=" in line}
+        return {**{k: v for k, v in os.environ.items() if k not in ours}, "DOCKER_HOST": engine()}
 
     def compose(self, *args: str, timeout: int = 1200, check: bool = True) -> subprocess.CompletedProcess:
         done = subprocess.run(
-            [str(self.directory / "scripts" / "compose.sh"), *args],
+            [str(self.directory / "scripts" / "compose.sh"), *self.files, *args],
             cwd=self.directory,
             env=self.env(),
             capture_output=True,
@@ -107,7 +119,7 @@ class Stack:
     def compose_to(self, out, *args: str) -> None:
         """A compose command whose standard output (bytes: a dump) goes to the file `out`."""
         done = subprocess.run(
-            [str(self.directory / "scripts" / "compose.sh"), *args],
+            [str(self.directory / "scripts" / "compose.sh"), *self.files, *args],
             cwd=self.directory, env=self.env(), stdout=out, stderr=subprocess.PIPE, timeout=600,
         )  # fmt: skip
         assert done.returncode == 0, f"compose {' '.join(args)}: {done.stderr.decode()[-3000:]}"
@@ -115,14 +127,14 @@ class Stack:
     def compose_from(self, source, *args: str) -> None:
         """A compose command reading its standard input from the file `source`."""
         done = subprocess.run(
-            [str(self.directory / "scripts" / "compose.sh"), *args],
+            [str(self.directory / "scripts" / "compose.sh"), *self.files, *args],
             cwd=self.directory, env=self.env(), stdin=source, capture_output=True, timeout=600,
         )  # fmt: skip
         assert done.returncode == 0, f"compose {' '.join(args)}: {done.stderr.decode()[-3000:]}"
 
     def logs(self) -> str:
         done = subprocess.run(
-            [str(self.directory / "scripts" / "compose.sh"), "logs", "--no-color", "--tail", "40"],
+            [str(self.directory / "scripts" / "compose.sh"), *self.files, "logs", "--no-color", "--tail", "40"],
             cwd=self.directory,
             env=self.env(),
             capture_output=True,
@@ -139,6 +151,33 @@ class Stack:
 
     def docker(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
         return subprocess.run(["docker", *args], env=self.env(), capture_output=True, text=True, check=check)
+
+    def container(self, service: str) -> str:
+        """The id of the service's container (running or not; the first if several)."""
+        done = self.docker(
+            "ps", "-aq",
+            "--filter", f"label=com.docker.compose.project={self.project}",
+            "--filter", f"label=com.docker.compose.service={service}",
+            "--filter", "label=com.docker.compose.oneoff=False",
+        )  # fmt: skip
+        ids = done.stdout.split()
+        assert ids, f"no container for the service {service} of {self.project}: {done.stderr}"
+        return ids[0]
+
+    def node(self, service: str = "worker") -> str:
+        """The Celery node name of a grading worker (`grading@%h`: its container's host name)."""
+        done = self.docker("inspect", "--format", "{{.Config.Hostname}}", self.container(service), check=True)
+        return f"grading@{done.stdout.strip()}"
+
+    def sql(self, query: str) -> list[list[str]]:
+        """Rows of a query run by psql in the postgres service's container (docker exec:
+        quicker than compose when polled)."""
+        done = self.docker(
+            "exec", self.container("postgres"),
+            "psql", "-U", "estaleiro", "-d", "estaleiro", "-At", "-F", "\t", "-c", query,
+        )  # fmt: skip
+        assert done.returncode == 0, f"psql: {done.stderr[-2000:]}"
+        return [line.split("\t") for line in done.stdout.splitlines()]
 
     def wait_until_served(self, within: float = 300.0) -> None:
         deadline = time.monotonic() + within
@@ -157,7 +196,7 @@ class Stack:
         )
 
 
-def make_copy(directory: Path, port: int) -> Stack:
+def make_copy(directory: Path, port: int, extra: dict[str, str] | None = None) -> Stack:
     """The project as a school's IT would have it: the repository's files and a `.env`."""
     shutil.copytree(ROOT, directory, ignore=IGNORED, symlinks=True)
     origin = f"http://127.0.0.1:{port}"
@@ -184,6 +223,7 @@ def make_copy(directory: Path, port: int) -> Stack:
         "SANDBOX_DISK_SIZE": "0",
         "SANDBOX_MEMORY": "3g",
         "SANDBOX_CPUS": "2",
+        **(extra or {}),
     }
     (directory / ".env").write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     return Stack(directory=directory, port=port)
@@ -196,14 +236,49 @@ def forget_data(stack: Stack) -> None:
         stack.docker("volume", "rm", "-f", f"{PROJECT}_{volume}")
 
 
-def prefill_cache(stack: Stack) -> None:
-    """estaleiro-cache filled from this host's prepare_sandbox cache: migrate's
-    prepare_sandbox then makes the labs' bases in the nested daemon with no network."""
+def prefill_cache(stack: Stack, service: str = "migrate") -> None:
+    """estaleiro-cache filled from this host's prepare_sandbox cache: migrate's (or a grading
+    host's) prepare_sandbox then makes the labs' bases in the nested daemon with no network."""
     stack.timed(
         "cache prefill",
         "run", "--rm", "--no-deps", "-u", "10001:10001", "-v", f"{BASE_CACHE}:/from:ro",
-        "migrate", "sh", "-c", PREFILL,
+        service, "sh", "-c", PREFILL,
     )  # fmt: skip
+
+
+def require_engine() -> None:
+    """The host engine answers; otherwise skipped, or failed under CI."""
+    if not engine_answers(engine()):
+        message = f"no host Docker engine at {engine()}: scripts/host-docker.sh start (scripts/test.sh does)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@contextmanager
+def running_stack(directory: Path, extra: dict[str, str] | None = None) -> Iterator[Stack]:
+    """The stack up from empty data in a fresh copy at `directory` (the stand-in images
+    made first where needed), serving on its published port; `down` (volumes kept) after.
+    `extra`: more lines for its `.env`."""
+    started = time.monotonic()
+    images = ensure_stack_images(engine(), say=print)
+    live = make_copy(directory, free_port(), extra)
+    live.timings |= {k: round(v, 1) for k, v in images.timings.items()}
+    live.timings["images"] = round(time.monotonic() - started, 1)
+    forget_data(live)
+    live.timed("build", "build")
+    prefill_cache(live)
+    live.timed("up", "up", "-d", "--build")
+    live.wait_until_served()
+    live.timings["first start, total"] = round(time.monotonic() - started, 1)
+    try:
+        yield live
+    finally:
+        live.timed("down", "down", "--remove-orphans", check=False, timeout=600)
+        print(
+            "\nlive stack:",
+            json.dumps({"compose": compose_version(), "sources": images.sources, "seconds": live.timings}),
+        )
 
 
 def demo_accounts(stack: Stack) -> dict[str, tuple[str, str]]:

@@ -14,25 +14,13 @@ the labs' base images reach its nested daemon through the estaleiro-cache volume
 from this host's prepare_sandbox cache (docs/OPERATIONS.md, "Offline servers").
 """
 
-import json
 import re
 import time
 
 import pytest
 
-from .live_stack import (
-    User,
-    compose_version,
-    demo_accounts,
-    engine,
-    engine_answers,
-    forget_data,
-    free_port,
-    make_copy,
-    prefill_cache,
-)
-from .project import IN_CI, ROOT
-from .stack_images import ensure_stack_images
+from .live_stack import User, demo_accounts, forget_data, require_engine, running_stack
+from .project import ROOT
 
 pytestmark = pytest.mark.docker
 
@@ -44,30 +32,9 @@ RADIO = re.compile(r'<input type="radio" name="q(\d+)" value="(\d+)"')
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not engine_answers(engine()):
-        message = f"no host Docker engine at {engine()}: scripts/host-docker.sh start (scripts/test.sh does)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    started = time.monotonic()
-    images = ensure_stack_images(engine(), say=print)
-    live = make_copy(tmp_path_factory.mktemp("live") / "estaleiro", free_port())
-    live.timings |= {k: round(v, 1) for k, v in images.timings.items()}
-    live.timings["images"] = round(time.monotonic() - started, 1)
-    forget_data(live)
-    live.timed("build", "build")
-    prefill_cache(live)
-    live.timed("up", "up", "-d", "--build")
-    live.wait_until_served()
-    live.timings["first start, total"] = round(time.monotonic() - started, 1)
-    try:
+    require_engine()
+    with running_stack(tmp_path_factory.mktemp("live") / "estaleiro") as live:
         yield live
-    finally:
-        live.timed("down", "down", "--remove-orphans", check=False, timeout=600)
-        print(
-            "\nlive stack:",
-            json.dumps({"compose": compose_version(), "sources": images.sources, "seconds": live.timings}),
-        )
 
 
 @pytest.fixture(scope="module")
