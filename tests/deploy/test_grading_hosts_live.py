@@ -1,0 +1,207 @@
+"""A grading host added to the live Compose stack and lost under load.
+
+The main stack of live_stack.py is up (its watchdog made quick through its `.env`); a
+second grading host from deploy/grading-host.yml is prepared as docs/OPERATIONS.md says
+(same SECRET_KEY and image, its own sandbox, the main stack's PostgreSQL and Redis) up to
+its worker; a burst of submissions from several learners is sent through the published
+port; the second host's worker starts while they wait, so verdicts come from both hosts;
+then, while it grades one, its worker and sandbox containers are killed (SIGKILL, no
+graceful stop). Every submission must end with exactly one verdict written (none lost,
+none graded twice), the one killed mid-grading requeued by the watchdog and graded by the
+main host, and the operations page, asked afresh by the teacher, no longer lists the
+killed host.
+
+The learners are created with `manage.py shell` in the web container (an operator's
+import; signing up four people through forms is not what is tested here); everything
+they and the teacher do goes through the published port.
+"""
+
+import re
+import time
+
+import pytest
+
+from .grading_host import join, make_grading_host, prepare_grading_host
+from .live_stack import User, demo_accounts, require_engine, running_stack
+from .project import ROOT
+
+pytestmark = pytest.mark.docker
+
+LAB = "primeiro-conteiner"
+REFERENCE = ROOT / "content" / "labs" / LAB / "reference"
+# One submission each: a learner has at most one waiting or being graded per lab.
+LEARNERS = 10
+FINAL = {"passed", "failed", "rejected", "error"}
+IN_PROGRESS = {"building", "running", "checking"}
+# The watchdog, quick for the test (the defaults are 60, 90 and 15 s): a run whose
+# heartbeat went silent for 20 s on a worker that does not answer is requeued.
+QUICK_WATCHDOG = {
+    "GRADING_WATCHDOG_SECONDS": "10",
+    "GRADING_WORKER_LOST_SECONDS": "20",
+    "GRADING_HEARTBEAT_SECONDS": "5",
+}
+SPREAD_WITHIN = 600.0
+SETTLED_WITHIN = 600.0
+PASSWORD = "burst-Passw0rd-live"
+MAKE_LEARNERS = f"""
+from django.contrib.auth import get_user_model
+from classes.models import Class
+from classes.services import DEMO_CLASS_NAME, DEMO_CLASS_TERM, membership_add
+klass = Class.objects.get(name=DEMO_CLASS_NAME, term=DEMO_CLASS_TERM)
+for i in range({LEARNERS}):
+    user, _ = get_user_model().objects.get_or_create(username=f"burst{{i}}")
+    user.set_password("{PASSWORD}")
+    user.save()
+    membership_add(klass=klass, user=user)
+print("learners ready")
+"""
+# Which worker logged a grading's outcome: Celery's "Task labs.grade_submission[…] succeeded in …s: 'passed'".
+OUTCOME = re.compile(r"Task labs\.grade_submission\[[\w-]+\] succeeded in [\d.]+s: '([\w-]+)'")
+
+
+def dockerfile(n: int) -> str:
+    """The reference Dockerfile with a slow step of its own (a build cache hit for none),
+    so that each grading lasts long enough to be caught in progress."""
+    text = (REFERENCE / "Dockerfile").read_text()
+    return text.replace("WORKDIR /app\n", f"WORKDIR /app\nRUN sleep 15 && echo burst-{n}\n", 1)
+
+
+def submissions(stack) -> dict[int, tuple[str, str, int]]:
+    rows = stack.sql("select id, status, worker_host, retries from labs_submission order by id")
+    return {int(r[0]): (r[1], r[2], int(r[3])) for r in rows}
+
+
+def send_burst(stack) -> list[int]:
+    done = stack.compose("exec", "-T", "web", "python", "manage.py", "shell", "-c", MAKE_LEARNERS)
+    assert "learners ready" in done.stdout, done.stdout + done.stderr
+    learners = []
+    for i in range(LEARNERS):
+        learner = User(stack.url)
+        learner.log_in(f"burst{i}", PASSWORD)
+        lab = re.search(rf'href="(/turmas/\d+/laboratorios/{LAB}/)"', learner.get("/").text)
+        assert lab, f"no {LAB} lab offered to burst{i}"
+        learners.append((learner, lab[1]))
+    # Everyone signed in first: the submissions then arrive together, as at a class's deadline.
+    sent = []
+    for i, (learner, lab_path) in enumerate(learners):
+        files = {
+            "dockerfile": (None, dockerfile(i)),
+            "dockerignore": (None, (REFERENCE / ".dockerignore").read_text()),
+        }
+        answer = learner.post(lab_path + "enviar/", {}, form_page=lab_path, files=files)
+        found = re.search(r"/laboratorios/entregas/(\d+)/", answer.url)
+        assert found, f"submission not stored: {answer.url}\n{answer.text[-1500:]}"
+        sent.append(int(found[1]))
+    return sent
+
+
+def operations_page(teacher) -> str:
+    return teacher.get("/operacoes/?fresh=1").text
+
+
+@pytest.fixture(scope="module")
+def main(tmp_path_factory):
+    require_engine()
+    with running_stack(tmp_path_factory.mktemp("main") / "estaleiro", QUICK_WATCHDOG) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def second(main, tmp_path_factory):
+    host = make_grading_host(main, tmp_path_factory.mktemp("grading") / "estaleiro")
+    try:
+        prepare_grading_host(host)
+        yield host
+    finally:
+        host.timed("grading host: down", "down", "--remove-orphans", check=False, timeout=600)
+        print("\ngrading host:", host.timings)
+
+
+@pytest.fixture(scope="module")
+def teacher(main):
+    user = User(main.url)
+    user.log_in(*demo_accounts(main)["teacher"])
+    return user
+
+
+@pytest.fixture(scope="module")
+def scenario(main, second, teacher):
+    """The burst, the second host joining, then killed while it grades; what was seen."""
+    started = time.monotonic()
+    sent = send_burst(main)
+    main.timings["burst sent"] = round(time.monotonic() - started, 1)
+    join(second)
+    main_node, second_node = main.node(), second.node()
+    seen: dict = {"sent": sent, "main": main_node, "second": second_node}
+    deadline = time.monotonic() + SPREAD_WITHIN
+    while True:
+        rows = submissions(main)
+        done_there = [i for i, (status, host, _) in rows.items() if host == second_node and status in FINAL]
+        busy_there = [i for i, (status, host, _) in rows.items() if host == second_node and status in IN_PROGRESS]
+        if done_there and "page with both" not in seen:
+            seen["page with both"] = operations_page(teacher)
+            continue
+        if done_there and busy_there:
+            break
+        if all(status in FINAL for status, _, _ in rows.values()) or time.monotonic() > deadline:
+            pytest.fail(
+                f"the second host was not caught grading while others waited: {rows}\n{second.logs()}\n{main.logs()}"
+            )
+        time.sleep(0.5)
+    killed = second.docker("kill", second.container("worker"), second.container("sandbox"))
+    assert killed.returncode == 0, killed.stderr
+    main.timings["second host killed after"] = round(time.monotonic() - started, 1)
+    after_kill = submissions(main)
+    seen["killed mid-grading"] = [
+        i for i, (status, host, _) in after_kill.items() if host == second_node and status in IN_PROGRESS
+    ]
+    seen["graded there before"] = done_there
+    deadline = time.monotonic() + SETTLED_WITHIN
+    while not all(status in FINAL for status, _, _ in submissions(main).values()):
+        assert time.monotonic() < deadline, f"not all graded: {submissions(main)}\n{main.logs()}"
+        time.sleep(2)
+    main.timings["all graded after"] = round(time.monotonic() - started, 1)
+    seen["final"] = submissions(main)
+    seen["page after"] = operations_page(teacher)
+    seen["outcomes main"] = OUTCOME.findall(main.compose("logs", "--no-color", "worker").stdout)
+    seen["outcomes second"] = OUTCOME.findall(second.compose("logs", "--no-color", "worker").stdout)
+    seen["second state"] = second.docker("inspect", "--format", "{{.State.Status}}", second.container("worker"))
+    print("\nburst:", {k: v for k, v in seen.items() if not k.startswith("page")})
+    return seen
+
+
+def test_the_burst_is_graded_by_both_hosts(scenario):
+    hosts = {host for _, host, _ in scenario["final"].values()}
+    assert scenario["graded there before"], scenario
+    assert scenario["main"] in hosts, scenario
+    page = scenario["page with both"]
+    assert scenario["main"] in page and scenario["second"] in page, page[-3000:]
+
+
+def test_the_second_host_was_killed_mid_grading_and_stays_down(scenario):
+    assert scenario["killed mid-grading"], scenario
+    assert scenario["second state"].stdout.strip() == "exited", scenario["second state"]
+
+
+def test_every_submission_ends_with_one_verdict(scenario):
+    final = scenario["final"]
+    assert sorted(final) == sorted(scenario["sent"]), "submissions lost or added"
+    assert all(status in {"passed", "failed"} for status, _, _ in final.values()), final
+    # One verdict written per submission, over both hosts' logs: nobody graded one twice.
+    verdicts = [o for o in scenario["outcomes main"] + scenario["outcomes second"] if o in FINAL]
+    assert len(verdicts) == len(final), (scenario["outcomes main"], scenario["outcomes second"])
+
+
+def test_the_grading_killed_with_its_host_is_requeued_and_graded_once_by_the_main_host(scenario):
+    final = scenario["final"]
+    for submission in scenario["killed mid-grading"]:
+        status, host, retries = final[submission]
+        assert status in FINAL and host == scenario["main"] and retries == 1, (submission, final[submission])
+    others = [i for i in final if i not in scenario["killed mid-grading"]]
+    assert all(final[i][2] == 0 for i in others), final
+
+
+def test_the_operations_page_shows_the_host_gone(scenario):
+    page = scenario["page after"]
+    assert scenario["second"] not in page, page[-3000:]
+    assert scenario["main"] in page, page[-3000:]
