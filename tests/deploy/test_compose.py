@@ -142,6 +142,16 @@ def test_the_grading_host_file_validates_once_it_knows_the_main_host(tmp_path):
     assert done.returncode == 0, f"docker-compose config failed for deploy/grading-host.yml:\n{done.stderr}"
 
 
+def test_the_grading_host_file_on_the_main_hosts_engine_validates(tmp_path):
+    """deploy/grading-host-same-engine.yml: the worker on the main stack's network, named in .env."""
+    args = ("-f", "deploy/grading-host.yml", "-f", "deploy/grading-host-same-engine.yml", "--project-directory", ".")
+    env = filled_env_example() + GRADING_HOST_URLS
+    done = run_config(compose_tool(), tmp_path, env, *args)
+    assert done.returncode != 0 and "MAIN_STACK_NETWORK" in done.stderr, "accepted no MAIN_STACK_NETWORK"
+    done = run_config(compose_tool(), tmp_path, env + "MAIN_STACK_NETWORK=estaleiro_default\n", *args)
+    assert done.returncode == 0, f"docker-compose config failed:\n{done.stderr}"
+
+
 # -- (b) properties of the parsed file ----------------------------------------------------------
 
 
