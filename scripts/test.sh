@@ -26,8 +26,9 @@ TEST_POSTGRES_PORT=${TEST_POSTGRES_PORT:-5440}
 SANDBOX_NAME=${SANDBOX_NAME:-estaleiro}
 # A second daemon (own socket, data-root and cgroup) stands in for a second grading host.
 SECOND_SANDBOX_NAME=${SECOND_SANDBOX_NAME:-$SANDBOX_NAME-b}
-# A Docker engine standing in for a school server's, for the live Compose-stack test
-# (tests/deploy/test_live_stack.py); its images and volumes stay on disk between runs.
+# A Docker engine standing in for a school server's, for the live Compose-stack tests
+# (tests/deploy/test_live_stack.py, test_grading_hosts_live.py); its images and volumes stay
+# on disk between runs.
 HOST_DOCKER_NAME=${HOST_DOCKER_NAME:-$SANDBOX_NAME-host}
 started_redis="" started_postgres="" started_sandboxes=() started_host_docker=""
 cleanup() {
