@@ -20,6 +20,7 @@ from config.celery import app
 
 from .sandbox.client import daemon_status
 from .sandbox.janitor import CleanableSandbox, SandboxJanitor
+from .services import GRADE_SUBMISSION_TASK
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,6 @@ def gradings_running() -> dict[str, set[int]] | None:
     """The submissions each answering Celery node is grading now (its active grading tasks);
     None if the nodes cannot be asked. A node that answers without a submission the database
     says it is grading has lost that run (a pool process killed, the worker restarted)."""
-    from .services import GRADE_SUBMISSION_TASK
-
     try:
         replies = app.control.inspect(timeout=2.0).active() or {}
     except Exception:  # noqa: BLE001 — unknown: the watchdog falls back to pings alone
