@@ -22,70 +22,29 @@
 set -euo pipefail
 
 NAME=${1:-estaleiro}
-case "$NAME" in
-  *[!a-z0-9-]*|"") echo "sandbox/start.sh: invalid name '$NAME' (use a-z, 0-9, -)" >&2; exit 2 ;;
-esac
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUN_DIR=/run/$NAME
-SOCK=$RUN_DIR/docker.sock
-PIDFILE=$RUN_DIR/docker.pid
-STATE_DIR=${SANDBOX_STATE_DIR:-/var/lib}
-DATA_ROOT=$STATE_DIR/$NAME-docker
-DISK_IMAGE=$STATE_DIR/$NAME-docker.img
+# shellcheck source=../scripts/lib/docker-engine.sh
+. "$HERE/../scripts/lib/docker-engine.sh"
+engine_valid_name "$NAME" || { echo "sandbox/start.sh: invalid name '$NAME' (use a-z, 0-9, -)" >&2; exit 2; }
+engine_paths "$NAME" "${SANDBOX_STATE_DIR:-/var/lib}"
 DISK_SIZE=${SANDBOX_DISK_SIZE:-16G}
 PIDS_MAX=${SANDBOX_PIDS_MAX:-4096}
 MEMORY_MAX=${SANDBOX_MEMORY_MAX:-6G}
-LOG=/var/log/$NAME-dockerd.log
 
 die() { echo "sandbox/start.sh: $*" >&2; exit 1; }
 
-[ "$(id -u)" = 0 ] || die "must run as root (it mounts a filesystem and starts dockerd)"
-command -v dockerd >/dev/null || die "dockerd not found: install Debian's docker.io"
-command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not found: install e2fsprogs"
+engine_need_root_tools
 command -v ip >/dev/null || die "ip not found: install iproute2"
 command -v nsenter >/dev/null || die "nsenter not found: install util-linux"
 
-ping_daemon() {
-  # The socket answering /_ping is the only proof the daemon is up.
-  python3 - "$SOCK" <<'PY' 2>/dev/null
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(3)
-s.connect(sys.argv[1])
-s.sendall(b"GET /_ping HTTP/1.0\r\nHost: sandbox\r\n\r\n")
-data = s.recv(256)
-sys.exit(0 if b" 200 " in data else 1)
-PY
-}
-
-if [ -S "$SOCK" ] && ping_daemon; then
+if engine_answers; then
   echo "already-running"
   exit 0
 fi
-
-mkdir -p "$RUN_DIR" "$STATE_DIR"
-chmod 0710 "$RUN_DIR"
-
-# A stale pidfile from a crashed daemon would make dockerd refuse to start.
-if [ -f "$PIDFILE" ]; then
-  old=$(cat "$PIDFILE" 2>/dev/null || true)
-  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
-    die "a dockerd (pid $old) owns $PIDFILE but does not answer on $SOCK; see $LOG"
-  fi
-  rm -f "$PIDFILE"
-fi
-rm -f "$SOCK"
-
+engine_prepare_run_dir
 # Data-root on its own size-capped filesystem: overlay2 has no per-container quota on
 # this kernel, so a learner's `RUN dd` must hit this cap, not fill the host disk.
-if ! mountpoint -q "$DATA_ROOT" 2>/dev/null; then
-  mkdir -p "$DATA_ROOT"
-  if [ ! -f "$DISK_IMAGE" ]; then
-    truncate -s "$DISK_SIZE" "$DISK_IMAGE"
-    mkfs.ext4 -q -F -L "$NAME" "$DISK_IMAGE"
-  fi
-  mount -o loop,noatime "$DISK_IMAGE" "$DATA_ROOT" || die "cannot loop-mount $DISK_IMAGE on $DATA_ROOT"
-fi
+engine_mount_data_root "$DISK_SIZE" "$NAME"
 
 # One parent cgroup bounds all sandbox work together (builds included): a fork bomb or
 # a memory hog in a RUN step stops there, not on the host.
@@ -166,24 +125,4 @@ setsid nsenter --net="$NETNS" -- dockerd \
   --config-file "$HERE/daemon.json" \
   "${seccomp_args[@]}" "${group_args[@]}" \
   </dev/null >>"$LOG" 2>&1 &
-DOCKERD_PID=$!
-
-why=""
-for _ in $(seq 1 120); do
-  if [ -S "$SOCK" ] && ping_daemon; then
-    echo "started"
-    exit 0
-  fi
-  if ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
-    why="dockerd exited while starting"
-    break
-  fi
-  sleep 0.5
-done
-why=${why:-"the sandbox daemon did not answer on $SOCK within 60 s"}
-# The sentence first, then the daemon's own words for whoever has to fix it.
-{
-  echo "sandbox/start.sh: $why. Its log is $LOG; the last lines:"
-  tail -n 30 "$LOG" | sed 's/^/    /' || true
-} >&2
-exit 1
+engine_wait_started $!
