@@ -322,6 +322,13 @@ def test_the_static_busybox_reaches_the_sandbox():
     assert "busybox-static" in (ROOT / "Dockerfile").read_text()
 
 
+@pytest.mark.parametrize("name", ["web", "worker", "beat", "migrate"])
+def test_the_application_runs_under_an_init_that_passes_signals_on(name):
+    """PID 1 ignores a signal it has no handler for, and Celery and gunicorn install theirs
+    only seconds into their start: stopped then, they would wait out stop_grace_period."""
+    assert service(name).get("init") is True, f"{name} runs as PID 1 without an init"
+
+
 def test_the_grading_host_runs_the_same_sandbox_and_worker():
     other = grading_host()["services"]
     assert set(other) == {"worker", "sandbox", "sandbox-probe"}, "a grading host runs no web, beat, database or broker"
@@ -334,6 +341,7 @@ def test_the_grading_host_runs_the_same_sandbox_and_worker():
         "command",
         "cap_drop",
         "security_opt",
+        "init",
         "read_only",
         "tmpfs",
         "healthcheck",
