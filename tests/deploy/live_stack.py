@@ -169,6 +169,11 @@ class Stack:
         done = self.docker("inspect", "--format", "{{.Config.Hostname}}", self.container(service), check=True)
         return f"grading@{done.stdout.strip()}"
 
+    def rows(self, table: str) -> dict[int, dict]:
+        """A table's rows as JSON objects, by id."""
+        found = (json.loads(line[0]) for line in self.sql(f"select row_to_json(t) from {table} t"))
+        return {row["id"]: row for row in found}
+
     def sql(self, query: str) -> list[list[str]]:
         """Rows of a query run by psql in the postgres service's container (docker exec:
         quicker than compose when polled)."""
@@ -196,9 +201,36 @@ class Stack:
         )
 
 
-def make_copy(directory: Path, port: int, extra: dict[str, str] | None = None) -> Stack:
-    """The project as a school's IT would have it: the repository's files and a `.env`."""
-    shutil.copytree(ROOT, directory, ignore=IGNORED, symlinks=True)
+def export_release(commit: str, directory: Path) -> None:
+    """The project's files as they were at `commit` (`git archive`), into `directory`."""
+    known = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True)
+    if known.returncode != 0:
+        pytest.fail(f"the release {commit} is not in this clone's history (a shallow clone?): git fetch --unshallow")
+    directory.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(directory)], input=archive.stdout, check=True)
+
+
+def pull(stack: Stack) -> None:
+    """`git pull` to this working tree: every file of the copy replaced by the project's own
+    (deleted ones gone), `.env` kept."""
+    for entry in stack.directory.iterdir():
+        if entry.name == ".env":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    shutil.copytree(ROOT, stack.directory, ignore=IGNORED, symlinks=True, dirs_exist_ok=True)
+
+
+def make_copy(directory: Path, port: int, extra: dict[str, str] | None = None, release: str | None = None) -> Stack:
+    """The project as a school's IT would have it: the repository's files (this working tree,
+    or the commit `release`) and a `.env`."""
+    if release:
+        export_release(release, directory)
+    else:
+        shutil.copytree(ROOT, directory, ignore=IGNORED, symlinks=True)
     origin = f"http://127.0.0.1:{port}"
     values = {
         "COMPOSE_PROJECT_NAME": PROJECT,
@@ -256,13 +288,14 @@ def require_engine() -> None:
 
 
 @contextmanager
-def running_stack(directory: Path, extra: dict[str, str] | None = None) -> Iterator[Stack]:
+def running_stack(directory: Path, extra: dict[str, str] | None = None, release: str | None = None) -> Iterator[Stack]:
     """The stack up from empty data in a fresh copy at `directory` (the stand-in images
     made first where needed), serving on its published port; `down` (volumes kept) after.
-    `extra`: more lines for its `.env`."""
+    `extra`: more lines for its `.env`; `release`: the commit to start (this working tree
+    if none)."""
     started = time.monotonic()
     images = ensure_stack_images(engine(), say=print)
-    live = make_copy(directory, free_port(), extra)
+    live = make_copy(directory, free_port(), extra, release)
     live.timings |= {k: round(v, 1) for k, v in images.timings.items()}
     live.timings["images"] = round(time.monotonic() - started, 1)
     forget_data(live)
@@ -333,3 +366,72 @@ class User:
         answer = self.post("/contas/login/", {"username": username, "password": password})
         assert "/contas/login/" not in answer.url, f"{username} was not logged in:\n{answer.text[-1500:]}"
         return answer
+
+
+# ---------------------------------------------------------------------------- a learner's work
+
+LAB = "primeiro-conteiner"
+REFERENCE = ROOT / "content" / "labs" / LAB / "reference"
+RADIO = re.compile(r'<input type="radio" name="q(\d+)" value="(\d+)"')
+FINAL = {"passed", "failed", "rejected", "error"}
+IN_PROGRESS = {"building", "running", "checking"}
+# A worker's log line for a grading's end: "Task labs.grade_submission[…] succeeded in …s: 'passed'".
+OUTCOME = re.compile(r"Task labs\.grade_submission\[[\w-]+\] succeeded in [\d.]+s: '([\w-]+)'")
+VERDICT = re.compile(r'<p class="verdict verdict-(\w+)">\s*<strong>([^<]+)</strong>')
+
+
+def answer_a_question(learner: User) -> dict[str, str]:
+    """The learner begins the demo class's first quiz and answers its first choice question."""
+    home = learner.get("/").text
+    quiz = re.search(r'href="(/turmas/\d+/questionarios/[\w-]+/)"', home)
+    assert quiz, "no quiz offered on the learner's home page"
+    attempt = learner.post(quiz[1] + "comecar/", {}, form_page=quiz[1])
+    found = re.search(r"/questionarios/tentativas/(\d+)/", attempt.url)
+    assert found, attempt.url
+    path = f"/questionarios/tentativas/{found[1]}/"
+    radio = RADIO.search(attempt.text)
+    assert radio, "no choice question on the attempt's first page"
+    question, choice = radio[1], radio[2]
+    learner.post(path + "salvar/", {"page": "1", f"q{question}": choice, "go": "1"}, form_page=path)
+    return {"path": path, "question": question, "choice": choice}
+
+
+def answer_is_checked(learner: User, answer: dict[str, str]) -> bool:
+    page = learner.get(answer["path"]).text
+    return f'name="q{answer["question"]}" value="{answer["choice"]}" checked' in page
+
+
+def send_lab(learner: User, dockerfile: str | None = None) -> str:
+    """A Dockerfile (the lab's reference if none) sent from the lab's page, with the
+    reference's .dockerignore; the submission's path."""
+    lab = re.search(rf'href="(/turmas/\d+/laboratorios/{LAB}/)"', learner.get("/").text)
+    assert lab, f"no {LAB} lab offered on the learner's home page"
+    files = {
+        "dockerfile": (None, dockerfile if dockerfile is not None else (REFERENCE / "Dockerfile").read_text()),
+        "dockerignore": (None, (REFERENCE / ".dockerignore").read_text()),
+    }
+    sent = learner.post(lab[1] + "enviar/", {}, form_page=lab[1], files=files)
+    found = re.search(r"/laboratorios/entregas/(\d+)/", sent.url)
+    assert found, f"the submission was not stored: {sent.url}\n{sent.text[-1500:]}"
+    return f"/laboratorios/entregas/{found[1]}/"
+
+
+def submission_id(path: str) -> int:
+    return int(path.rstrip("/").rsplit("/", 1)[1])
+
+
+def verdict_on_page(learner: User, path: str) -> tuple[str, str] | None:
+    """(status, score) as the submission's page shows them; None before the verdict."""
+    found = VERDICT.search(learner.get(path).text)
+    return (found[1], found[2].strip()) if found else None
+
+
+def wait_for_verdict(stack: Stack, learner: User, path: str, within: float = 600.0) -> dict[str, str]:
+    started = time.monotonic()
+    while time.monotonic() < started + within:
+        verdict = verdict_on_page(learner, path)
+        if verdict:
+            stack.timings.setdefault("grading", round(time.monotonic() - started, 1))
+            return {"path": path, "status": verdict[0], "score": verdict[1]}
+        time.sleep(2)
+    pytest.fail(f"no verdict within {within:.0f} s on {path}\n{learner.get(path).text[-2000:]}\n{stack.logs()}")

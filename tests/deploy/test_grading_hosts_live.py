@@ -1,6 +1,6 @@
 """A grading host added to the live Compose stack and lost under load.
 
-The main stack of live_stack.py is up (its watchdog made quick through its `.env`); a
+The run's live stack (conftest.py) is up (its watchdog made quick through its `.env`); a
 second grading host from deploy/grading-host.yml is prepared as docs/OPERATIONS.md says
 (same SECRET_KEY and image, its own sandbox, the main stack's PostgreSQL and Redis) up to
 its worker; a burst of submissions from several learners is sent through the published
@@ -18,28 +18,18 @@ they and the teacher do goes through the published port.
 
 import re
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from .grading_host import join, make_grading_host, prepare_grading_host
-from .live_stack import User, demo_accounts, require_engine, running_stack
-from .project import ROOT
+from .live_stack import FINAL, IN_PROGRESS, OUTCOME, REFERENCE, User, demo_accounts
 
 pytestmark = pytest.mark.docker
 
 LAB = "primeiro-conteiner"
-REFERENCE = ROOT / "content" / "labs" / LAB / "reference"
 # One submission each: a learner has at most one waiting or being graded per lab.
 LEARNERS = 10
-FINAL = {"passed", "failed", "rejected", "error"}
-IN_PROGRESS = {"building", "running", "checking"}
-# The watchdog, quick for the test (the defaults are 60, 90 and 15 s): a run whose
-# heartbeat went silent for 20 s on a worker that does not answer is requeued.
-QUICK_WATCHDOG = {
-    "GRADING_WATCHDOG_SECONDS": "10",
-    "GRADING_WORKER_LOST_SECONDS": "20",
-    "GRADING_HEARTBEAT_SECONDS": "5",
-}
 SPREAD_WITHIN = 600.0
 SETTLED_WITHIN = 600.0
 PASSWORD = "burst-Passw0rd-live"
@@ -55,8 +45,6 @@ for i in range({LEARNERS}):
     membership_add(klass=klass, user=user)
 print("learners ready")
 """
-# Which worker logged a grading's outcome: Celery's "Task labs.grade_submission[…] succeeded in …s: 'passed'".
-OUTCOME = re.compile(r"Task labs\.grade_submission\[[\w-]+\] succeeded in [\d.]+s: '([\w-]+)'")
 
 
 def dockerfile(n: int) -> str:
@@ -66,8 +54,10 @@ def dockerfile(n: int) -> str:
     return text.replace("WORKDIR /app\n", f"WORKDIR /app\nRUN sleep 15 && echo burst-{n}\n", 1)
 
 
-def submissions(stack) -> dict[int, tuple[str, str, int]]:
-    rows = stack.sql("select id, status, worker_host, retries from labs_submission order by id")
+def submissions(stack, ids: list[int]) -> dict[int, tuple[str, str, int]]:
+    """The burst's submissions (the stack also holds others': the run shares it)."""
+    listed = ",".join(map(str, ids))
+    rows = stack.sql(f"select id, status, worker_host, retries from labs_submission where id in ({listed}) order by id")
     return {int(r[0]): (r[1], r[2], int(r[3])) for r in rows}
 
 
@@ -100,10 +90,8 @@ def operations_page(teacher) -> str:
 
 
 @pytest.fixture(scope="module")
-def main(tmp_path_factory):
-    require_engine()
-    with running_stack(tmp_path_factory.mktemp("main") / "estaleiro", QUICK_WATCHDOG) as live:
-        yield live
+def main(live):
+    return live
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +116,8 @@ def teacher(main):
 def scenario(main, second, teacher):
     """The burst, the second host joining, then killed while it grades; what was seen."""
     started = time.monotonic()
+    # The main worker's log from now on: what it did before the burst is not counted.
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     sent = send_burst(main)
     main.timings["burst sent"] = round(time.monotonic() - started, 1)
     join(second)
@@ -135,7 +125,7 @@ def scenario(main, second, teacher):
     seen: dict = {"sent": sent, "main": main_node, "second": second_node}
     deadline = time.monotonic() + SPREAD_WITHIN
     while True:
-        rows = submissions(main)
+        rows = submissions(main, sent)
         done_there = [i for i, (status, host, _) in rows.items() if host == second_node and status in FINAL]
         busy_there = [i for i, (status, host, _) in rows.items() if host == second_node and status in IN_PROGRESS]
         if done_there and "page with both" not in seen:
@@ -151,14 +141,14 @@ def scenario(main, second, teacher):
     killed = second.docker("kill", second.container("worker"), second.container("sandbox"))
     assert killed.returncode == 0, killed.stderr
     main.timings["second host killed after"] = round(time.monotonic() - started, 1)
-    after_kill = submissions(main)
+    after_kill = submissions(main, sent)
     seen["killed mid-grading"] = [
         i for i, (status, host, _) in after_kill.items() if host == second_node and status in IN_PROGRESS
     ]
     seen["graded there before"] = done_there
     deadline = time.monotonic() + SETTLED_WITHIN
     while True:
-        rows = submissions(main)
+        rows = submissions(main, sent)
         if all(status in FINAL for status, _, _ in rows.values()):
             break
         assert time.monotonic() < deadline, f"not all graded: {rows}\n{main.logs()}"
@@ -170,9 +160,10 @@ def scenario(main, second, teacher):
         time.sleep(2)
     main.timings["all graded after"] = round(time.monotonic() - started, 1)
     main.timings.setdefault("lost grading regraded after", main.timings["all graded after"])
-    seen["final"] = submissions(main)
+    seen["final"] = submissions(main, sent)
     seen["page after"] = operations_page(teacher)
-    seen["outcomes main"] = OUTCOME.findall(main.compose("logs", "--no-color", "worker").stdout)
+    main_log = main.docker("logs", "--since", since, main.container("worker"))
+    seen["outcomes main"] = OUTCOME.findall(main_log.stdout + main_log.stderr)
     seen["outcomes second"] = OUTCOME.findall(second.compose("logs", "--no-color", "worker").stdout)
     seen["second state"] = second.docker("inspect", "--format", "{{.State.Status}}", second.container("worker"))
     print("\nburst:", {k: v for k, v in seen.items() if not k.startswith("page")})

@@ -1,8 +1,9 @@
 """docker-compose.yml started for real, then used as a school's people would use it.
 
 On the host engine of scripts/host-docker.sh (scripts/test.sh starts it), with the stand-in
-images of stack_images.py where no registry answers: `up -d --build` in a copy of the
-project with a generated `.env`, then, through the published port only, the home page, the
+images of stack_images.py where no registry answers: the run's one stack (conftest.py: a
+copy of the project with a generated `.env`, started on the previous release and upgraded
+to this working tree), then, through the published port only, the home page, the
 demo teacher's login, a learner's quiz answer saved, a lab submission built and graded by
 the worker in the `sandbox` service (dind, reached over mutual TLS), the verdict on the
 page and the operations page green. Then `down` (volumes kept) and `up` again: the same
@@ -14,27 +15,25 @@ the labs' base images reach its nested daemon through the estaleiro-cache volume
 from this host's prepare_sandbox cache (docs/OPERATIONS.md, "Offline servers").
 """
 
-import re
-import time
-
 import pytest
 
-from .live_stack import User, demo_accounts, forget_data, require_engine, running_stack
-from .project import ROOT
+from .live_stack import (
+    User,
+    answer_a_question,
+    answer_is_checked,
+    demo_accounts,
+    forget_data,
+    send_lab,
+    verdict_on_page,
+    wait_for_verdict,
+)
 
 pytestmark = pytest.mark.docker
 
-LAB = "primeiro-conteiner"
-GRADED_WITHIN = 600.0
-REFERENCE = ROOT / "content" / "labs" / LAB / "reference"
-RADIO = re.compile(r'<input type="radio" name="q(\d+)" value="(\d+)"')
-
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    require_engine()
-    with running_stack(tmp_path_factory.mktemp("live") / "estaleiro") as live:
-        yield live
+def stack(live):
+    return live
 
 
 @pytest.fixture(scope="module")
@@ -51,45 +50,13 @@ def learner(stack, accounts):
 
 @pytest.fixture(scope="module")
 def saved_answer(learner):
-    """The learner begins the demo class's first quiz and answers its first choice question."""
-    home = learner.get("/").text
-    quiz = re.search(r'href="(/turmas/\d+/questionarios/[\w-]+/)"', home)
-    assert quiz, "no quiz offered on the learner's home page"
-    attempt = learner.post(quiz[1] + "comecar/", {}, form_page=quiz[1])
-    found = re.search(r"/questionarios/tentativas/(\d+)/", attempt.url)
-    assert found, attempt.url
-    path = f"/questionarios/tentativas/{found[1]}/"
-    radio = RADIO.search(attempt.text)
-    assert radio, "no choice question on the attempt's first page"
-    question, choice = radio[1], radio[2]
-    learner.post(path + "salvar/", {"page": "1", f"q{question}": choice, "go": "1"}, form_page=path)
-    return {"path": path, "question": question, "choice": choice}
+    return answer_a_question(learner)
 
 
 @pytest.fixture(scope="module")
 def graded(stack, learner):
     """The lab's reference Dockerfile sent from the lab's page; its verdict once graded."""
-    home = learner.get("/").text
-    lab = re.search(rf'href="(/turmas/\d+/laboratorios/{LAB}/)"', home)
-    assert lab, f"no {LAB} lab offered on the learner's home page"
-    files = {
-        "dockerfile": (None, (REFERENCE / "Dockerfile").read_text()),
-        "dockerignore": (None, (REFERENCE / ".dockerignore").read_text()),
-    }
-    sent = learner.post(lab[1] + "enviar/", {}, form_page=lab[1], files=files)
-    found = re.search(r"/laboratorios/entregas/(\d+)/", sent.url)
-    assert found, f"the submission was not stored: {sent.url}\n{sent.text[-1500:]}"
-    path = f"/laboratorios/entregas/{found[1]}/"
-    started = time.monotonic()
-    deadline = started + GRADED_WITHIN
-    while time.monotonic() < deadline:
-        page = learner.get(path).text
-        verdict = re.search(r'<p class="verdict verdict-(\w+)">\s*<strong>([^<]+)</strong>', page)
-        if verdict:
-            stack.timings["grading"] = round(time.monotonic() - started, 1)
-            return {"path": path, "status": verdict[1], "score": verdict[2].strip()}
-        time.sleep(2)
-    pytest.fail(f"no verdict within {GRADED_WITHIN:.0f} s on {path}\n{page[-2000:]}\n{stack.logs()}")
+    return wait_for_verdict(stack, learner, send_lab(learner))
 
 
 def test_the_home_page_answers_through_the_published_port(stack):
@@ -105,8 +72,7 @@ def test_the_demo_teacher_logs_in(stack, accounts):
 
 
 def test_a_learners_quiz_answer_is_saved(learner, saved_answer):
-    page = learner.get(saved_answer["path"]).text
-    assert f'name="q{saved_answer["question"]}" value="{saved_answer["choice"]}" checked' in page
+    assert answer_is_checked(learner, saved_answer)
 
 
 def test_a_lab_submission_is_built_and_graded_in_the_sandbox_service(graded):
@@ -141,16 +107,26 @@ def test_the_operations_page_is_green(stack, accounts, graded):
     assert "badge-bad" not in answer and "badge-ok" in answer, answer[-3000:]
 
 
+def test_a_worker_stopped_while_it_starts_stops_at_once(stack):
+    """Stopped a moment after its start, before Celery has its signal handlers: the init
+    (`init: true`) ends it with the signal (exit 143). As PID 1 it ignored the signal and
+    the engine killed it when the wait ran out (exit 137): 6 minutes in a `down`."""
+    stack.compose("stop", "-t", "20", "worker")
+    stack.compose("start", "worker")
+    stack.compose("stop", "-t", "20", "worker")
+    worker = stack.container("worker")
+    code = stack.docker("inspect", "--format", "{{.State.ExitCode}}", worker, check=True).stdout.strip()
+    stack.compose("start", "worker")
+    assert code != "137", "the worker ignored SIGTERM and was killed when the stop's wait ran out"
+
+
 def test_down_and_up_again_loses_nothing(stack, learner, saved_answer, graded):
     stack.timed("down (restart)", "down")
     stack.timed("up (restart)", "up", "-d")
     stack.wait_until_served()
     # The learner's session is in the database too: the same cookie jar still works.
-    attempt = learner.get(saved_answer["path"]).text
-    assert f'name="q{saved_answer["question"]}" value="{saved_answer["choice"]}" checked' in attempt
-    page = learner.get(graded["path"]).text
-    verdict = re.search(r'<p class="verdict verdict-(\w+)">\s*<strong>([^<]+)</strong>', page)
-    assert verdict and (verdict[1], verdict[2].strip()) == (graded["status"], graded["score"])
+    assert answer_is_checked(learner, saved_answer)
+    assert verdict_on_page(learner, graded["path"]) == (graded["status"], graded["score"])
 
 
 # What a backup must bring back, compared row for row (each table's rows as text, hashed).
@@ -199,7 +175,5 @@ def test_a_backup_restores_into_a_fresh_stack(stack, learner, saved_answer, grad
     stack.wait_until_served()
     assert fingerprint(stack) == before
     # Sessions are rows too: the learner's browser is still signed in and sees the same work.
-    attempt = learner.get(saved_answer["path"]).text
-    assert f'name="q{saved_answer["question"]}" value="{saved_answer["choice"]}" checked' in attempt
-    page = learner.get(graded["path"]).text
-    assert f'<p class="verdict verdict-{graded["status"]}">' in page
+    assert answer_is_checked(learner, saved_answer)
+    assert verdict_on_page(learner, graded["path"]) == (graded["status"], graded["score"])
