@@ -5,6 +5,7 @@
 #
 # Two passes: everything but the scale-out test on SQLite (make run's database), then the
 # tests marked `postgres` (two grading hosts on one queue) with DATABASE_URL on PostgreSQL.
+# In a run without arguments the live Compose stack's modules run beside the first pass.
 #
 # Style and types first (scripts/lint.sh: ruff and mypy, seconds, no service needed). Their
 # failure fails the run, but the tests run all the same so that one run shows everything;
@@ -32,6 +33,7 @@ SECOND_SANDBOX_NAME=${SECOND_SANDBOX_NAME:-$SANDBOX_NAME-b}
 HOST_DOCKER_NAME=${HOST_DOCKER_NAME:-$SANDBOX_NAME-host}
 started_redis="" started_postgres="" started_sandboxes=() started_host_docker=""
 cleanup() {
+  [ -n "${live_pid:-}" ] && kill "$live_pid" 2>/dev/null || true
   [ -n "$started_host_docker" ] && scripts/host-docker.sh stop "$HOST_DOCKER_NAME" >/dev/null || true
   for name in "${started_sandboxes[@]}"; do sandbox/stop.sh "$name" >/dev/null || true; done
   [ -n "$started_postgres" ] && scripts/postgres.sh stop "$TEST_POSTGRES_PORT" "$VAR/test-postgres" >/dev/null || true
@@ -59,8 +61,30 @@ export ESTALEIRO_CHROMIUM=${ESTALEIRO_CHROMIUM:-/usr/bin/chromium}
 .venv/bin/python manage.py prepare_sandbox
 SANDBOX_DOCKER_HOST=$ESTALEIRO_SECOND_SANDBOX_HOST .venv/bin/python manage.py prepare_sandbox
 
+# The live Compose stack's modules spend their time waiting on the host engine (a build, an
+# `up`, a grading in dind): in a whole run they run beside the first pass, in a pytest of
+# their own (its output follows the first pass's). With arguments, the passes take them.
+LIVE_MODULES=(tests/deploy/test_grading_hosts_live.py tests/deploy/test_live_stack.py tests/deploy/test_upgrade_live.py)
+live_pid=""
+first_args=("$@")
+if [ $# = 0 ]; then
+  ESTALEIRO_TEST_DB="$VAR/test-db-live.sqlite3" .venv/bin/python -m pytest -p no:cacheprovider "${LIVE_MODULES[@]}" \
+    >"$VAR/live-stack.log" 2>&1 &
+  live_pid=$!
+  first_args=()
+  for module in "${LIVE_MODULES[@]}"; do first_args+=(--ignore "$module"); done
+fi
+
 status=0
-.venv/bin/python -m pytest -m "not postgres" "$@" || status=$?
+.venv/bin/python -m pytest -m "not postgres" "${first_args[@]}" || status=$?
+live=0
+if [ -n "$live_pid" ]; then
+  wait "$live_pid" || live=$?
+  echo "--- the live Compose stack (${LIVE_MODULES[*]}), run beside the first pass ---"
+  cat "$VAR/live-stack.log"
+  [ "$live" = 5 ] && live=0
+  [ "$status" = 0 ] && status=$live
+fi
 # The second pass selects nothing when the arguments leave out its tests (pytest's exit 5).
 second=0
 DATABASE_URL=$(scripts/postgres.sh url "$TEST_POSTGRES_PORT" "$VAR/test-postgres") \

@@ -20,9 +20,11 @@ STUBS = {
     "scripts/postgres.sh": "#!/bin/sh\n" + RECORD + '[ "$1" = url ] && echo postgres://stand-in\nexit 0\n',
     "sandbox/start.sh": "#!/bin/sh\n" + RECORD + "echo already-running\n",
     "sandbox/stop.sh": "#!/bin/sh\nexit 0\n",
-    # pytest's first pass exits $PYTEST_RC; the second selects nothing (5), as a -k run does.
+    # pytest's first pass exits $PYTEST_RC, the live stack's $LIVE_RC; the second selects
+    # nothing (5), as a -k run does.
     ".venv/bin/python": "#!/bin/sh\n" + RECORD + 'case "$*" in\n'
-    '  *"not postgres"*) exit "${PYTEST_RC:-0}" ;;\n  *pytest*) exit 5 ;;\nesac\nexit 0\n',
+    '  *"not postgres"*) exit "${PYTEST_RC:-0}" ;;\n  *test_live_stack*) exit "${LIVE_RC:-0}" ;;\n'
+    "  *pytest*) exit 5 ;;\nesac\nexit 0\n",
     ".venv/bin/ruff": "#!/bin/sh\n" + RECORD + 'case "$1" in\n  check) exit "${RUFF_CHECK_RC:-0}" ;;\n'
     '  format) exit "${RUFF_FORMAT_RC:-0}" ;;\nesac\n',
     ".venv/bin/mypy": "#!/bin/sh\n" + RECORD + 'exit "${MYPY_RC:-0}"\n',
@@ -84,6 +86,28 @@ def test_a_linter_failure_fails_the_run_after_every_linter_and_the_tests_ran(pro
     assert any("not postgres" in call for call in calls), "the tests did not run"
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("make test: LINT FAILED: " + named + " "), last
+
+
+LIVE = [
+    "tests/deploy/test_grading_hosts_live.py",
+    "tests/deploy/test_live_stack.py",
+    "tests/deploy/test_upgrade_live.py",
+]
+
+
+def test_a_whole_run_runs_the_live_stack_beside_the_first_pass(project):
+    result, calls = make_test(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    runs = [c for c in calls if c.startswith("python -m pytest")]
+    assert "python -m pytest -p no:cacheprovider " + " ".join(LIVE) in runs, runs
+    first = next(c for c in runs if "not postgres" in c)
+    assert first == "python -m pytest -m not postgres " + " ".join(f"--ignore {m}" for m in LIVE), first
+    assert "the live Compose stack" in result.stdout
+
+
+def test_a_live_stack_failure_fails_the_run(project):
+    result, _ = make_test(project, LIVE_RC=1)
+    assert result.returncode == 1, result.stdout + result.stderr
 
 
 def test_a_test_failure_keeps_its_own_status(project):
