@@ -2,7 +2,11 @@
 started on the previous release with a class's data, upgraded to this working tree by the
 documented command (upgrade.py), then used by every live test. Each `up` of the stack costs
 about a minute here; one stack serves the upgrade, the user's path, the backup and the
-grading host alike."""
+grading host alike.
+
+The stack runs under Compose v2 (compose_v2.py: where Docker's packages or Debian 13 put
+it); the grading host joining it (test_grading_hosts_live.py) under the machine's own
+Compose, Debian 12's v1: each tool starts, upgrades or stops one of the two."""
 
 import json
 
@@ -24,7 +28,8 @@ QUICK_WATCHDOG = {
 def upgraded(tmp_path_factory):
     """(the stack, now on this working tree; what its upgrade showed)."""
     require_engine()
-    with running_stack(tmp_path_factory.mktemp("live") / "estaleiro", QUICK_WATCHDOG, PREVIOUS_RELEASE) as live:
+    directory = tmp_path_factory.mktemp("live") / "estaleiro"
+    with running_stack(directory, QUICK_WATCHDOG, PREVIOUS_RELEASE, v2=True) as live:
         seen = upgrade_with_work_in_progress(live, PREVIOUS_RELEASE)
         print("\nupgrade:", json.dumps({"in progress": seen.in_progress, "status": seen.status_at_upgrade,
                                         "final": seen.final, "timings": live.timings}))  # fmt: skip

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from . import compose_v2
 from .project import IN_CI, ROOT
 from .stack_images import ensure_stack_images
 
@@ -69,17 +70,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def compose_version() -> str:
-    for command in (["docker", "compose", "version", "--short"], ["docker-compose", "version", "--short"]):
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if done.returncode == 0:
-            return f"{' '.join(command[:-2])} {done.stdout.strip()}"
-    return "none"
-
-
 @dataclass
 class Stack:
     directory: Path
@@ -89,6 +79,11 @@ class Stack:
     # and COMPOSE_FILE from .env.
     files: tuple[str, ...] = ()
     project: str = PROJECT
+    # A DOCKER_CONFIG whose CLI plugins hold Compose v2 (compose_v2.py); none: the machine's
+    # own Compose, whichever scripts/compose.sh finds.
+    docker_config: Path | None = None
+    # The demo accounts, once made (demo_accounts()).
+    accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -98,7 +93,30 @@ class Stack:
         # Compose prefers the shell's variables to .env's when it fills in the files: the
         # test runner's own (CELERY_BROKER_URL, …) must not reach the stack.
         ours = {line.split("=", 1)[0] for line in (self.directory / ".env").read_text().splitlines() if "=" in line}
-        return {**{k: v for k, v in os.environ.items() if k not in ours}, "DOCKER_HOST": engine()}
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in ours and k != "DOCKER_CONFIG"},
+            "DOCKER_HOST": engine(),
+        }
+        if self.docker_config:
+            env["DOCKER_CONFIG"] = str(self.docker_config)
+            # Compose v2 builds with BuildKit, whose RUN steps need the engine's default
+            # bridge; the host engine here has none (no bridge, no iptables: nothing gets a
+            # route out), a school server's has. The classic builder, as v1 uses, needs none.
+            env["DOCKER_BUILDKIT"] = "0"
+        return env
+
+    def compose_version(self) -> str:
+        """Which Compose scripts/compose.sh runs for this stack, and its version."""
+        for command in (["docker", "compose"], ["docker-compose"]):
+            try:
+                done = subprocess.run(
+                    [*command, "version", "--short"], env=self.env(), capture_output=True, text=True, timeout=30
+                )
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            if done.returncode == 0:
+                return f"{' '.join(command)} {done.stdout.strip()}"
+        return "none"
 
     def compose(self, *args: str, timeout: int = 1200, check: bool = True) -> subprocess.CompletedProcess:
         done = subprocess.run(
@@ -287,15 +305,31 @@ def require_engine() -> None:
         pytest.skip(message)
 
 
+def compose_v2_config() -> Path | None:
+    """The DOCKER_CONFIG of compose_v2.py; None (or a failure under CI) where PyPI cannot
+    give it."""
+    try:
+        return compose_v2.config_dir()
+    except compose_v2.ComposeV2Unavailable as exc:
+        if IN_CI:
+            pytest.fail(f"Compose v2 for the live stack: {exc}")
+        print(f"\nCompose v2 unavailable, the machine's Compose runs the stack: {exc}")
+        return None
+
+
 @contextmanager
-def running_stack(directory: Path, extra: dict[str, str] | None = None, release: str | None = None) -> Iterator[Stack]:
+def running_stack(
+    directory: Path, extra: dict[str, str] | None = None, release: str | None = None, v2: bool = False
+) -> Iterator[Stack]:
     """The stack up from empty data in a fresh copy at `directory` (the stand-in images
     made first where needed), serving on its published port; `down` (volumes kept) after.
     `extra`: more lines for its `.env`; `release`: the commit to start (this working tree
-    if none)."""
+    if none); `v2`: run by Compose v2 (compose_v2.py) rather than the machine's Compose."""
     started = time.monotonic()
     images = ensure_stack_images(engine(), say=print)
     live = make_copy(directory, free_port(), extra, release)
+    if v2:
+        live.docker_config = compose_v2_config()
     live.timings |= {k: round(v, 1) for k, v in images.timings.items()}
     live.timings["images"] = round(time.monotonic() - started, 1)
     forget_data(live)
@@ -310,12 +344,17 @@ def running_stack(directory: Path, extra: dict[str, str] | None = None, release:
         live.timed("down", "down", "--remove-orphans", check=False, timeout=600)
         print(
             "\nlive stack:",
-            json.dumps({"compose": compose_version(), "sources": images.sources, "seconds": live.timings}),
+            json.dumps({"compose": live.compose_version(), "sources": images.sources, "seconds": live.timings}),
         )
 
 
 def demo_accounts(stack: Stack) -> dict[str, tuple[str, str]]:
-    """Role -> (user name, password), as `manage.py demo_accounts` prints them."""
+    """Role -> (user name, password), as `manage.py demo_accounts` printed them the first time
+    it ran on this stack. Compose makes no demo accounts (docs/OPERATIONS.md); the command
+    writes its record of their passwords into the throwaway container's var/, so a second run
+    knows nothing of them (and says their passwords changed): it runs once per stack."""
+    if stack.accounts:
+        return stack.accounts
     done = stack.compose("run", "--rm", "--no-deps", "migrate", "python", "manage.py", "demo_accounts")
     accounts = {}
     for line in done.stdout.splitlines():
@@ -323,6 +362,7 @@ def demo_accounts(stack: Stack) -> dict[str, tuple[str, str]]:
         if found:
             accounts[found[1]] = (found[2], found[3])
     assert {"teacher", "learner"} <= set(accounts), done.stdout
+    stack.accounts = accounts
     return accounts
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from labs.content import lab_dirs, load_lab
 
+from . import compose_v2
 from .project import (
     COMPOSE_FILE,
     ENV_EXAMPLE,
@@ -79,17 +80,31 @@ def command_of(name: str) -> list[str]:
 # -- (a) the Compose tool accepts the file ----------------------------------------------------
 
 
-def compose_tool() -> str:
+# A Compose command line and the variables it needs besides a clean environment.
+Tool = tuple[list[str], dict[str, str]]
+TOOLS = ["machine", "v2"]
+
+
+def compose_tool(which: str = "machine") -> Tool:
+    """The machine's `docker-compose` (Debian 12's v1; v2 on Debian 13), or Compose v2 as a
+    Docker CLI plugin (compose_v2.py)."""
+    if which == "v2":
+        try:
+            return ["docker", "compose"], {"DOCKER_CONFIG": str(compose_v2.config_dir())}
+        except compose_v2.ComposeV2Unavailable as exc:
+            if IN_CI:
+                pytest.fail(f"CI=true: the Compose file must be validated by Compose v2 too, but {exc}")
+            pytest.skip(str(exc))
     path = shutil.which("docker-compose")
     if path is None:
         message = "docker-compose is not installed (Debian: apt-get install docker-compose)"
         if IN_CI:
             pytest.fail(f"CI=true: the Compose file must be validated, but {message}")
         pytest.skip(message)
-    return path
+    return [path], {}
 
 
-def run_config(tool: str, project_dir, env_text: str, *compose_args: str) -> subprocess.CompletedProcess:
+def run_config(tool: Tool, project_dir, env_text: str, *compose_args: str) -> subprocess.CompletedProcess:
     """`docker-compose config -q` on a copy of the project's deployment files, with env_text as .env.
 
     A copy, so that the project's own .env (which `make run` reads) is never touched; and a
@@ -100,10 +115,11 @@ def run_config(tool: str, project_dir, env_text: str, *compose_args: str) -> sub
     shutil.copytree(ROOT / "deploy", project_dir / "deploy", dirs_exist_ok=True)
     shutil.copy(ROOT / "Dockerfile", project_dir / "Dockerfile")
     (project_dir / ".env").write_text(env_text)
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(project_dir)}
+    command, extra = tool
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(project_dir), **extra}
     args = compose_args or ("-f", "docker-compose.yml")
     return subprocess.run(
-        [tool, *args, "config", "-q"], cwd=project_dir, env=env, capture_output=True, text=True, timeout=120
+        [*command, *args, "config", "-q"], cwd=project_dir, env=env, capture_output=True, text=True, timeout=120
     )
 
 
@@ -123,32 +139,37 @@ GRADING_HOST_URLS = (
 GRADING_HOST_ARGS = ("-f", "deploy/grading-host.yml", "--project-directory", ".")
 
 
-def test_compose_validates_with_the_env_example_filled_in(tmp_path):
-    done = run_config(compose_tool(), tmp_path, filled_env_example())
+@pytest.mark.parametrize("which", TOOLS)
+def test_compose_validates_with_the_env_example_filled_in(tmp_path, which):
+    done = run_config(compose_tool(which), tmp_path, filled_env_example())
     assert done.returncode == 0, f"docker-compose config failed:\n{done.stderr}"
 
 
-def test_compose_refuses_to_run_while_the_secrets_are_blank(tmp_path):
-    done = run_config(compose_tool(), tmp_path, ENV_EXAMPLE.read_text())
+@pytest.mark.parametrize("which", TOOLS)
+def test_compose_refuses_to_run_while_the_secrets_are_blank(tmp_path, which):
+    done = run_config(compose_tool(which), tmp_path, ENV_EXAMPLE.read_text())
     assert done.returncode != 0, "docker-compose accepted an .env without its secrets"
     assert "in .env" in done.stderr, done.stderr
 
 
-def test_the_grading_host_file_validates_once_it_knows_the_main_host(tmp_path):
-    tool = compose_tool()
+@pytest.mark.parametrize("which", TOOLS)
+def test_the_grading_host_file_validates_once_it_knows_the_main_host(tmp_path, which):
+    tool = compose_tool(which)
     done = run_config(tool, tmp_path, filled_env_example(), *GRADING_HOST_ARGS)
     assert done.returncode != 0 and "DATABASE_URL" in done.stderr, "grading host accepted no DATABASE_URL"
     done = run_config(tool, tmp_path, filled_env_example() + GRADING_HOST_URLS, *GRADING_HOST_ARGS)
     assert done.returncode == 0, f"docker-compose config failed for deploy/grading-host.yml:\n{done.stderr}"
 
 
-def test_the_grading_host_file_on_the_main_hosts_engine_validates(tmp_path):
+@pytest.mark.parametrize("which", TOOLS)
+def test_the_grading_host_file_on_the_main_hosts_engine_validates(tmp_path, which):
     """deploy/grading-host-same-engine.yml: the worker on the main stack's network, named in .env."""
+    tool = compose_tool(which)
     args = ("-f", "deploy/grading-host.yml", "-f", "deploy/grading-host-same-engine.yml", "--project-directory", ".")
     env = filled_env_example() + GRADING_HOST_URLS
-    done = run_config(compose_tool(), tmp_path, env, *args)
+    done = run_config(tool, tmp_path, env, *args)
     assert done.returncode != 0 and "MAIN_STACK_NETWORK" in done.stderr, "accepted no MAIN_STACK_NETWORK"
-    done = run_config(compose_tool(), tmp_path, env + "MAIN_STACK_NETWORK=estaleiro_default\n", *args)
+    done = run_config(tool, tmp_path, env + "MAIN_STACK_NETWORK=estaleiro_default\n", *args)
     assert done.returncode == 0, f"docker-compose config failed:\n{done.stderr}"
 
 
@@ -443,9 +464,9 @@ print(json.dumps(out))
 """
 
 
-def v1_host_configs(tool: str, project_dir, env_text: str, *compose_args: str) -> dict:
+def v1_host_configs(tool: Tool, project_dir, env_text: str, *compose_args: str) -> dict:
     run_config(tool, project_dir, env_text, *compose_args)  # copies the files and writes .env
-    interpreter = Path(tool).read_text().splitlines()[0].removeprefix("#!").strip()
+    interpreter = Path(tool[0][0]).read_text().splitlines()[0].removeprefix("#!").strip()
     files = list(compose_args[1:2]) if compose_args else []
     done = subprocess.run(
         [interpreter, "-c", V1_HOST_CONFIG, *files],
@@ -459,9 +480,9 @@ def v1_host_configs(tool: str, project_dir, env_text: str, *compose_args: str) -
     return json.loads(done.stdout)
 
 
-def v1_tool() -> str:
+def v1_tool() -> Tool:
     tool = compose_tool()
-    version = subprocess.run([tool, "version", "--short"], capture_output=True, text=True, timeout=60).stdout
+    version = subprocess.run([*tool[0], "version", "--short"], capture_output=True, text=True, timeout=60).stdout
     if not version.startswith("1."):
         pytest.skip(f"docker-compose is {version.strip()}, not v1")
     return tool

@@ -102,7 +102,7 @@ def second(main, tmp_path_factory):
         yield host
     finally:
         host.timed("grading host: down", "down", "--remove-orphans", check=False, timeout=600)
-        print("\ngrading host:", host.timings)
+        print("\ngrading host:", host.compose_version(), host.timings)
 
 
 @pytest.fixture(scope="module")
