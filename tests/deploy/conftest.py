@@ -4,9 +4,9 @@ documented command (upgrade.py), then used by every live test. Each `up` of the 
 about a minute here; one stack serves the upgrade, the user's path, the backup and the
 grading host alike.
 
-The stack runs under Compose v2 (compose_v2.py: where Docker's packages or Debian 13 put
-it); the grading host joining it (test_grading_hosts_live.py) under the machine's own
-Compose, Debian 12's v1: each tool starts, upgrades or stops one of the two."""
+The stack runs under Compose v2 (compose_v2.py; Docker's own packages and Debian 13 have
+it), the grading host joining it (test_grading_hosts_live.py) under the machine's own
+Compose (Debian 12's v1): both tools start and stop a stack in every run."""
 
 import json
 
