@@ -29,14 +29,9 @@ SHARED = (
 )  # fmt: skip
 
 
-def read_env(path: Path) -> dict[str, str]:
-    lines = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.startswith("#"))
-    return {key: value for key, value in lines}
-
-
 def make_grading_host(main: Stack, directory: Path) -> Stack:
     shutil.copytree(ROOT, directory, ignore=IGNORED, symlinks=True)
-    env = read_env(main.directory / ".env")
+    env = main.dot_env()
     postgres, redis = env["POSTGRES_PASSWORD"], env["REDIS_PASSWORD"]
     values = {
         "COMPOSE_PROJECT_NAME": GRADING_PROJECT,

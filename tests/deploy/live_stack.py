@@ -92,7 +92,7 @@ class Stack:
     def env(self) -> dict[str, str]:
         # Compose prefers the shell's variables to .env's when it fills in the files: the
         # test runner's own (CELERY_BROKER_URL, …) must not reach the stack.
-        ours = {line.split("=", 1)[0] for line in (self.directory / ".env").read_text().splitlines() if "=" in line}
+        ours = set(self.dot_env())
         env = {
             **{k: v for k, v in os.environ.items() if k not in ours and k != "DOCKER_CONFIG"},
             "DOCKER_HOST": engine(),
@@ -104,6 +104,11 @@ class Stack:
             # route out), a school server's has. The classic builder, as v1 uses, needs none.
             env["DOCKER_BUILDKIT"] = "0"
         return env
+
+    def dot_env(self) -> dict[str, str]:
+        """The stack's `.env`, as Compose reads it (comments left out)."""
+        lines = (line.split("=", 1) for line in (self.directory / ".env").read_text().splitlines())
+        return {pair[0]: pair[1] for pair in lines if len(pair) == 2 and not pair[0].startswith("#")}
 
     def compose_version(self) -> str:
         """Which Compose scripts/compose.sh runs for this stack, and its version."""
@@ -170,22 +175,34 @@ class Stack:
     def docker(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
         return subprocess.run(["docker", *args], env=self.env(), capture_output=True, text=True, check=check)
 
-    def container(self, service: str) -> str:
-        """The id of the service's container (running or not; the first if several)."""
+    def containers(self, service: str) -> list[str]:
+        """The ids of the service's containers, running or not (`run` ones left out)."""
         done = self.docker(
             "ps", "-aq",
             "--filter", f"label=com.docker.compose.project={self.project}",
             "--filter", f"label=com.docker.compose.service={service}",
             "--filter", "label=com.docker.compose.oneoff=False",
         )  # fmt: skip
-        ids = done.stdout.split()
-        assert ids, f"no container for the service {service} of {self.project}: {done.stderr}"
+        return done.stdout.split()
+
+    def container(self, service: str) -> str:
+        """The id of the service's container (running or not; the first if several)."""
+        ids = self.containers(service)
+        assert ids, f"no container for the service {service} of {self.project}"
         return ids[0]
+
+    def inspect(self, container: str, template: str) -> str:
+        """`docker inspect --format template` of a container."""
+        return self.docker("inspect", "--format", template, container, check=True).stdout.strip()
+
+    def container_logs(self, container: str, *options: str) -> str:
+        """A container's log, its standard output and error together (Celery writes to the latter)."""
+        done = self.docker("logs", *options, container)
+        return done.stdout + done.stderr
 
     def node(self, service: str = "worker") -> str:
         """The Celery node name of a grading worker (`grading@%h`: its container's host name)."""
-        done = self.docker("inspect", "--format", "{{.Config.Hostname}}", self.container(service), check=True)
-        return f"grading@{done.stdout.strip()}"
+        return f"grading@{self.inspect(self.container(service), '{{.Config.Hostname}}')}"
 
     def rows(self, table: str) -> dict[int, dict]:
         """A table's rows as JSON objects, by id."""
@@ -454,6 +471,20 @@ def send_lab(learner: User, dockerfile: str | None = None) -> str:
     found = re.search(r"/laboratorios/entregas/(\d+)/", sent.url)
     assert found, f"the submission was not stored: {sent.url}\n{sent.text[-1500:]}"
     return f"/laboratorios/entregas/{found[1]}/"
+
+
+def slow_reference(step: str) -> str:
+    """The lab's reference Dockerfile with one `RUN step` of its own after WORKDIR: a grading
+    that lasts long enough to be caught in progress (a unique step: no build cache hit)."""
+    text = (REFERENCE / "Dockerfile").read_text()
+    return text.replace("WORKDIR /app\n", f"WORKDIR /app\nRUN {step}\n", 1)
+
+
+def submissions(stack: Stack, ids: list[int]) -> dict[int, tuple[str, str, int]]:
+    """Submissions by id: (status, worker_host, retries)."""
+    listed = ",".join(map(str, ids))
+    rows = stack.sql(f"select id, status, worker_host, retries from labs_submission where id in ({listed}) order by id")
+    return {int(r[0]): (r[1], r[2], int(r[3])) for r in rows}
 
 
 def submission_id(path: str) -> int:

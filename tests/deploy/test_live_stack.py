@@ -115,7 +115,7 @@ def test_a_worker_stopped_while_it_starts_stops_at_once(stack):
     stack.compose("start", "worker")
     stack.compose("stop", "-t", "20", "worker")
     worker = stack.container("worker")
-    code = stack.docker("inspect", "--format", "{{.State.ExitCode}}", worker, check=True).stdout.strip()
+    code = stack.inspect(worker, "{{.State.ExitCode}}")
     stack.compose("start", "worker")
     assert code != "137", "the worker ignored SIGTERM and was killed when the stop's wait ran out"
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from .live_stack import (
     FINAL,
     IN_PROGRESS,
-    REFERENCE,
     Stack,
     User,
     answer_a_question,
@@ -25,7 +24,9 @@ from .live_stack import (
     demo_accounts,
     pull,
     send_lab,
+    slow_reference,
     submission_id,
+    submissions,
     verdict_on_page,
     wait_for_verdict,
 )
@@ -46,12 +47,6 @@ KEPT = [
 ]
 CAUGHT_WITHIN = 300.0
 APPLYING = re.compile(r"^\s*Applying (\w+)\.(\w+)\.\.\.", re.M)
-
-
-def slow_dockerfile() -> str:
-    """The reference with a step of its own that lasts: graded long enough to be caught."""
-    text = (REFERENCE / "Dockerfile").read_text()
-    return text.replace("WORKDIR /app\n", "WORKDIR /app\nRUN sleep 25 && echo upgrade-in-progress\n", 1)
 
 
 @dataclass
@@ -95,37 +90,23 @@ def migration_files(tree: str | None) -> set[tuple[str, str]]:
     return {(m[1], m[2]) for m in found if m}
 
 
-def inspect(stack: Stack, container: str, template: str) -> str:
-    return stack.docker("inspect", "--format", template, container, check=True).stdout.strip()
-
-
-def containers_of(stack: Stack, service: str) -> list[str]:
-    done = stack.docker(
-        "ps", "-aq",
-        "--filter", f"label=com.docker.compose.project={stack.project}",
-        "--filter", f"label=com.docker.compose.service={service}",
-        "--filter", "label=com.docker.compose.oneoff=False",
-    )  # fmt: skip
-    return done.stdout.split()
-
-
 def upgrade_with_work_in_progress(stack: Stack, release: str) -> Upgrade:
     """The stack (serving `release`) is used, then upgraded to this working tree."""
     learner = User(stack.url)
     learner.log_in(*demo_accounts(stack)["learner"])
     seen = Upgrade(answer=answer_a_question(learner), graded=wait_for_verdict(stack, learner, send_lab(learner)))
-    seen.images["old"] = inspect(stack, stack.container("web"), "{{.Image}}")
+    seen.images["old"] = stack.inspect(stack.container("web"), "{{.Image}}")
     seen.new_migration_files = migration_files(None) - migration_files(release)
 
     # git pull; docker compose build — the old release serves all along.
     pull(stack)
     stack.timed("upgrade: build", "build")
 
-    path = send_lab(learner, slow_dockerfile())
+    path = send_lab(learner, slow_reference("sleep 25 && echo upgrade-in-progress"))
     seen.in_progress = submission_id(path)
     deadline = time.monotonic() + CAUGHT_WITHIN
     while True:
-        [[status, host]] = stack.sql(f"select status, worker_host from labs_submission where id = {seen.in_progress}")
+        status, host, _ = submissions(stack, [seen.in_progress])[seen.in_progress]
         if status in IN_PROGRESS:
             break
         assert status not in FINAL and time.monotonic() < deadline, f"not caught in progress: {status}\n{stack.logs()}"
@@ -153,32 +134,20 @@ def upgrade_with_work_in_progress(stack: Stack, release: str) -> Upgrade:
     stack.timings["upgrade: the grading in progress ended, after up began"] = round(time.monotonic() - upgrading, 1)
     seen.after = {table: stack.rows(table) for table in KEPT}
     seen.migrations_after = migrations(stack)
-    [[status, host, retries]] = stack.sql(
-        f"select status, worker_host, retries from labs_submission where id = {seen.in_progress}"
-    )
-    seen.final = (status, host, int(retries))
-    seen.images["new"] = stack.docker("image", "inspect", "--format", "{{.Id}}", image_of(stack)).stdout.strip()
+    seen.final = submissions(stack, [seen.in_progress])[seen.in_progress]
+    tag = stack.dot_env()["ESTALEIRO_IMAGE"]
+    seen.images["new"] = stack.docker("image", "inspect", "--format", "{{.Id}}", tag, check=True).stdout.strip()
     for service in ("web", "worker", "beat"):
         container = stack.container(service)
-        seen.images[service] = inspect(stack, container, "{{.Image}}")
-        seen.app_started[service] = inspect(stack, container, "{{.State.StartedAt}}")
-        seen.app_logs[service] = logs(stack, container)
-    for container in containers_of(stack, "migrate"):
-        state = inspect(stack, container, "{{.State.ExitCode}} {{.State.StartedAt}} {{.State.FinishedAt}} {{.Image}}")
+        seen.images[service] = stack.inspect(container, "{{.Image}}")
+        seen.app_started[service] = stack.inspect(container, "{{.State.StartedAt}}")
+        seen.app_logs[service] = stack.container_logs(container)
+    for container in stack.containers("migrate"):
+        state = stack.inspect(container, "{{.State.ExitCode}} {{.State.StartedAt}} {{.State.FinishedAt}} {{.Image}}")
         code, started, finished, image = state.split()
         seen.migrate_containers.append({"exit": int(code), "started": started, "finished": finished, "image": image})
-        seen.migrate_log += logs(stack, container)
+        seen.migrate_log += stack.container_logs(container)
     seen.still_signed_in = 'class="nav-user"' in learner.get("/").text
     seen.answer_checked_after = answer_is_checked(learner, seen.answer)
     seen.graded_after = verdict_on_page(learner, seen.graded["path"])
     return seen
-
-
-def logs(stack: Stack, container: str) -> str:
-    done = stack.docker("logs", container)
-    return done.stdout + done.stderr
-
-
-def image_of(stack: Stack) -> str:
-    env = dict(line.split("=", 1) for line in (stack.directory / ".env").read_text().splitlines() if "=" in line)
-    return env["ESTALEIRO_IMAGE"]
